@@ -1,0 +1,28 @@
+// The one way hposync writes a file another process may read: write a temporary file
+// in the same directory, fsync it, rename it over the final name, fsync the directory.
+// rename(2) within one directory is atomic on local filesystems and on NFS, so a reader
+// sees either the old file, or the complete new one, never half a file.
+#pragma once
+#include <string>
+#include <string_view>
+
+namespace hposync {
+
+// Atomically replaces (or creates) `path` with `content`. Throws IoError on failure
+// (ENOSPC included); on failure the old file, if any, is untouched and no temp is left.
+void write_file_atomic(const std::string& path, std::string_view content);
+
+// Atomically creates `path` with `content` only if it does not exist yet: the temp file
+// is published with link(2), which fails with EEXIST when another writer was first.
+// Returns true if this call created the file, false if it already existed.
+bool create_file_exclusive(const std::string& path, std::string_view content);
+
+// Reads a whole file; throws IoError if it cannot be read, ParseError if it is larger
+// than max_bytes (so a hostile 10 GB file cannot make us allocate 10 GB).
+std::string read_file(const std::string& path, size_t max_bytes = 64u << 20);
+
+// Name for temporary files: ".<base>.tmp.<host>.<pid>.<n>". Readers skip names
+// starting with '.', so temporaries are never mistaken for data.
+std::string temp_name_for(const std::string& path);
+
+}  // namespace hposync

@@ -1,0 +1,49 @@
+// Search strategies: given the finished rounds, propose the next round or say done.
+//
+// A strategy is a pure function of (study, history): the master can be killed and
+// restarted at any time and, replaying the history from the result files, gets exactly
+// the same proposals again. Strategies never touch files.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hposync/search/study.hpp"
+
+namespace hposync::search {
+
+// One proposed run: values for the searched keys, plus a seed and a budget.
+struct Trial {
+    std::string config_id;                      // stable name of the configuration, e.g. "c0007"
+    int64_t repeat = 0;                         // 0..repeats-1 (independent seeds of one config)
+    std::map<std::string, std::string> params;  // searched job keys -> value text ("0.01", "adam")
+    uint64_t seed = 1;                          // job seed (init, shuffling, split)
+    // Budget override for multi-fidelity strategies: sets `epochs` (budget_kind epochs) or
+    // `time_budget_s` (budget_kind seconds); 0 = the study's fixed budget.
+    double budget = 0;
+};
+
+// The outcome of a trial as the master read it from its result file.
+struct Observation {
+    Trial trial;
+    std::string status;     // ok | diverged | failed
+    double objective = 0;   // the study's objective (default: final validation error), lower is better;
+                            // +inf for diverged/failed runs
+};
+
+class Strategy {
+public:
+    virtual ~Strategy() = default;
+    // Proposes round `round` (0-based) given all earlier rounds' observations
+    // (history.size() == round). Returns std::nullopt when the study is done.
+    virtual std::optional<std::vector<Trial>> next_round(
+        int64_t round, const std::vector<std::vector<Observation>>& history) const = 0;
+};
+
+// Builds the strategy the study names; throws ParseError naming the study file and key.
+std::unique_ptr<Strategy> make_strategy(const Study& study);
+
+}  // namespace hposync::search

@@ -1,0 +1,58 @@
+// A study file: which search strategy, over which space, with which fixed settings.
+//
+//   format = hposync-study 1
+//   name = lr-sgd
+//   strategy = grid              # grid | random | successive-halving | hyperband
+//   seed = 1
+//   repeats = 3                  # grid: independent seeds per setting
+//   objective = val_error        # val_error | val_loss | train_loss | test_error (lower is better)
+//   # fixed job settings: any job-file key (see docs/PROTOCOL.md), copied into every job
+//   dataset = mnist
+//   model = cnn:conv{filters}x3-pool2-conv{filters}x3-pool2-fc128
+//   epochs = 3
+//   # the space: one `search.<job key>` line per dimension
+//   search.lr = 0.001, 0.01, 0.1                  # grid: explicit list
+//   search.lr = loguniform(0.01, 0.316)           # random / halving
+//   search.filters = int(10, 100)
+//   search.batch_size = log2int(4, 8)             # 2^4 .. 2^8
+//   search.momentum = uniform(0, 1)
+//   search.optimizer = choice(sgd, adam)
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "hposync/common/keyvalue.hpp"
+
+namespace hposync::search {
+
+enum class DimKind { list, uniform, loguniform, integer, log2int, choice };
+
+struct Dimension {
+    std::string key;                   // job key, e.g. "lr"
+    DimKind kind = DimKind::list;
+    std::vector<std::string> values;   // list / choice
+    double lo = 0, hi = 0;             // uniform, loguniform (values), int, log2int (exponents)
+    bool log_scale() const { return kind == DimKind::loguniform || kind == DimKind::log2int; }
+};
+
+struct Study {
+    std::string source;        // file path, for messages
+    std::string name;
+    std::string strategy;      // grid | random | successive-halving | hyperband
+    uint64_t seed = 1;
+    int64_t repeats = 1;
+    std::string objective = "val_error";
+    std::vector<Dimension> space;                  // in file order
+    std::map<std::string, std::string> fixed;      // job keys copied verbatim into every job
+    std::map<std::string, std::string> options;    // strategy options: samples, rounds, eta,
+                                                   // min_budget, max_budget, budget_kind, ...
+    KeyValueFile file;                             // the parsed file (errors with line numbers)
+};
+
+// Parses and validates a study file. Throws ParseError naming the file, line and key.
+Study read_study(const std::string& path);
+Study parse_study(const KeyValueFile& file);
+
+}  // namespace hposync::search

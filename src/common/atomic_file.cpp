@@ -1,0 +1,127 @@
+#include "hposync/common/atomic_file.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <fcntl.h>
+#include <string>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hposync/common/error.hpp"
+
+namespace hposync {
+namespace {
+
+std::string dir_of(const std::string& path) {
+    auto slash = path.rfind('/');
+    if (slash == std::string::npos) return ".";
+    if (slash == 0) return "/";
+    return path.substr(0, slash);
+}
+
+std::string host_name() {
+    char buf[256] = {0};
+    if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+    return buf;
+}
+
+// Writes all of `content` to a new file `tmp` and fsyncs it; removes it on failure.
+void write_temp(const std::string& tmp, std::string_view content) {
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) throw_io_error("cannot create", tmp);
+    const char* p = content.data();
+    size_t left = content.size();
+    while (left > 0) {
+        ssize_t n = ::write(fd, p, left);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            int err = errno;
+            ::close(fd);
+            ::unlink(tmp.c_str());
+            errno = err;
+            throw_io_error("cannot write", tmp);
+        }
+        p += n;
+        left -= static_cast<size_t>(n);
+    }
+    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+        int err = errno;
+        ::unlink(tmp.c_str());
+        errno = err;
+        throw_io_error("cannot flush", tmp);
+    }
+}
+
+// Makes the rename itself durable. Best effort: some filesystems refuse fsync on a dir.
+void sync_dir(const std::string& dir) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return;
+    (void)::fsync(fd);
+    ::close(fd);
+}
+
+}  // namespace
+
+std::string temp_name_for(const std::string& path) {
+    static std::atomic<unsigned> counter{0};
+    static const std::string host = host_name();
+    auto slash = path.rfind('/');
+    std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+    std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+    return dir + "." + base + ".tmp." + host + "." + std::to_string(::getpid()) + "." +
+           std::to_string(counter++);
+}
+
+void write_file_atomic(const std::string& path, std::string_view content) {
+    std::string tmp = temp_name_for(path);
+    write_temp(tmp, content);
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        int err = errno;
+        ::unlink(tmp.c_str());
+        errno = err;
+        throw_io_error("cannot rename into place", path);
+    }
+    sync_dir(dir_of(path));
+}
+
+bool create_file_exclusive(const std::string& path, std::string_view content) {
+    std::string tmp = temp_name_for(path);
+    write_temp(tmp, content);
+    int rc = ::link(tmp.c_str(), path.c_str());
+    int err = errno;
+    ::unlink(tmp.c_str());
+    if (rc != 0) {
+        if (err == EEXIST) return false;
+        errno = err;
+        throw_io_error("cannot publish", path);
+    }
+    sync_dir(dir_of(path));
+    return true;
+}
+
+std::string read_file(const std::string& path, size_t max_bytes) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw_io_error("cannot open", path);
+    std::string out;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            int err = errno;
+            ::close(fd);
+            errno = err;
+            throw_io_error("cannot read", path);
+        }
+        if (n == 0) break;
+        if (out.size() + static_cast<size_t>(n) > max_bytes) {
+            ::close(fd);
+            throw ParseError(path + ": file larger than " + std::to_string(max_bytes) + " bytes");
+        }
+        out.append(buf, static_cast<size_t>(n));
+    }
+    ::close(fd);
+    return out;
+}
+
+}  // namespace hposync

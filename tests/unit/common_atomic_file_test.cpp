@@ -1,0 +1,28 @@
+#include <doctest/doctest.h>
+
+#include <boost/filesystem.hpp>
+#include <string>
+
+#include "hposync/common/atomic_file.hpp"
+#include "hposync/common/error.hpp"
+
+namespace fs = boost::filesystem;
+using namespace hposync;
+
+TEST_CASE("atomic write replaces content and leaves no temporaries") {
+    fs::path dir = fs::temp_directory_path() / fs::unique_path("hpo-af-%%%%%%");
+    fs::create_directories(dir);
+    std::string p = (dir / "a.txt").string();
+    write_file_atomic(p, "one");
+    write_file_atomic(p, "two");
+    CHECK(read_file(p) == "two");
+    int files = 0;
+    for (auto& e : fs::directory_iterator(dir)) { (void)e; ++files; }
+    CHECK(files == 1);
+    CHECK(create_file_exclusive((dir / "b").string(), "first"));
+    CHECK_FALSE(create_file_exclusive((dir / "b").string(), "second"));
+    CHECK(read_file((dir / "b").string()) == "first");
+    CHECK_THROWS_AS(read_file(p, 2), ParseError);
+    CHECK_THROWS_AS(write_file_atomic((dir / "no/such/dir/x").string(), "x"), IoError);
+    fs::remove_all(dir);
+}
