@@ -1,0 +1,73 @@
+// A network built from a model spec: a stack of layers on oneDNN primitives.
+//
+// The contract between the layers (model.cpp, layers/*) and the training loop
+// (train.cpp, optimizer.cpp, checkpoint.cpp). The loop only sees: forward, loss,
+// backward, and flat parameter / gradient / state buffers.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace hposync::engine {
+
+// Shape of one input example and the number of classes (from the data set).
+struct InputShape {
+    int c = 1, h = 28, w = 28;
+    int classes = 10;
+};
+
+// One trainable tensor. `value` and `grad` point into buffers owned by the model and
+// stay valid (same address) for the model's lifetime.
+struct ParamRef {
+    std::string name;   // e.g. "conv1.weight", "fc3.bias", "bn2.gamma"
+    float* value = nullptr;
+    float* grad = nullptr;
+    int64_t size = 0;
+    bool decay = true;  // weight decay applies (false for biases and BN shift/scale)
+};
+
+// Non-trainable state that a checkpoint must save (BN running mean/var).
+struct StateRef {
+    std::string name;
+    float* value = nullptr;
+    int64_t size = 0;
+};
+
+class Model {
+public:
+    // Parses `spec` (see parse_model_spec in model_spec.hpp) with "{filters}" replaced by
+    // `filters`, builds the layers for `input`, and initialises weights from `seed`
+    // (He for layers followed by ReLU, Glorot otherwise; biases 0): bit-identical for
+    // the same spec + seed in every process. Throws ParseError naming the bad token.
+    static std::unique_ptr<Model> build(const std::string& spec, const InputShape& input,
+                                        uint64_t seed, int filters = 16);
+    virtual ~Model() = default;
+
+    virtual int64_t param_count() const = 0;
+    virtual std::vector<ParamRef> params() = 0;
+    virtual std::vector<StateRef> state() = 0;
+    virtual const std::string& spec() const = 0;  // after {filters} substitution
+    // Human-readable one line per layer with output shape and parameter count.
+    virtual std::string summary() const = 0;
+
+    // Forward pass on n examples (x: n*c*h*w floats, NCHW). training=true: batch-norm
+    // uses batch statistics and updates running ones, dropout is active (seeded by
+    // `dropout_seed`, which the caller advances per step for reproducibility).
+    // Returns the logits, n * classes floats, valid until the next forward.
+    virtual const float* forward(const float* x, int64_t n, bool training, uint64_t dropout_seed = 0) = 0;
+
+    // Backward pass for the last forward (must have been training=true): dlogits is
+    // n * classes floats. Overwrites (does not accumulate) every ParamRef::grad.
+    virtual void backward(const float* dlogits) = 0;
+
+    virtual int classes() const = 0;
+};
+
+// Mean softmax cross-entropy over n rows of logits; writes d(mean loss)/d(logits) into
+// dlogits (if non-null) and each example's loss into per_example (if non-null).
+// Numerically stable (log-sum-exp). Returns NaN/inf if the logits are not finite.
+double softmax_cross_entropy(const float* logits, const uint8_t* labels, int64_t n, int classes,
+                             float* dlogits, float* per_example = nullptr);
+
+}  // namespace hposync::engine
