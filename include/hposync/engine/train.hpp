@@ -38,8 +38,23 @@ struct TrainConfig {
     // records
     bool record_updates = true;  // one (t, loss) per parameter update
     double synthetic_sleep_s = 0;  // synthetic models only: pretend to work this long
+    // checkpoints (preemption on clusters); see checkpoint.hpp for the file format.
+    std::string checkpoint_path;         // "" = never checkpoint
+    int64_t checkpoint_every_epochs = 0; // 0 = not by epochs
+    double checkpoint_every_s = 0;       // 0 = not by time (wall clock since the last one)
+    bool resume = true;  // if checkpoint_path exists at start, continue from it
 };
 
+// Time convention: `t` (updates, epochs), train_seconds and time_budget_s all count
+// TRAINING time only: the clock starts after data loading and model building and is
+// paused while the validation/test sets are evaluated. So a bigger validation set does
+// not shrink the training a configuration gets, and curves of different runs compare
+// compute spent on learning. After a resume from a checkpoint, time continues from the
+// checkpoint's elapsed training time.
+//
+// When the time budget ends a run in the middle of an epoch, the validation set is still
+// evaluated once: the last EpochRecord then covers a partial epoch (epochs.size() may be
+// epochs_done + 1).
 struct EpochRecord {
     int64_t epoch = 0;  // 1-based
     double t = 0;       // seconds since training start at the end of this epoch
@@ -51,7 +66,8 @@ struct EpochRecord {
 struct UpdateRecord {
     int64_t step = 0;   // 1-based update number
     double t = 0;       // seconds since training start, after the update
-    double loss = 0;    // batch cross-entropy before the update
+    double loss = 0;    // batch cross-entropy before the update (never NaN: a non-finite
+                        // loss ends the run as "diverged" and is not recorded)
 };
 
 struct TrainResult {
@@ -67,6 +83,8 @@ struct TrainResult {
     double test_loss = 0, test_accuracy = 0;
     std::vector<EpochRecord> epochs;
     std::vector<UpdateRecord> updates;
+    int64_t segments = 1;  // 1 + number of resumes from a checkpoint
+    std::string note;      // remarks that are not errors, e.g. "ignored torn checkpoint ..."
 };
 
 // Hooks let the caller (the worker) observe and stop a run without the engine knowing
@@ -75,6 +93,9 @@ struct TrainHooks {
     std::function<bool()> should_stop;                    // polled after every update
     std::function<void(const EpochRecord&)> on_epoch;     // progress printing
 };
+// Stopping: when should_stop() returns true the run writes a checkpoint (if
+// cfg.checkpoint_path is set) and returns status "interrupted"; the caller hands the job
+// back and a later train() with the same config resumes from the checkpoint.
 
 // Trains the network `cfg` describes. Never throws for numerical trouble: NaN/inf loss
 // gives status "diverged". Throws hposync::Error for bad configuration or data.
