@@ -1,0 +1,134 @@
+#include "hposync/engine/synthetic.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+#include "hposync/common/error.hpp"
+#include "hposync/common/keyvalue.hpp"
+
+namespace hposync::engine {
+namespace {
+
+constexpr int kUpdatesPerEpoch = 5;
+constexpr const char* kPrefix = "synthetic:";
+
+// splitmix64 finaliser: a well-mixed 64-bit hash, the same on every platform.
+uint64_t mix(uint64_t x) {
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+double quadratic_distance(const TrainConfig& c) {
+    const double a = std::log10(c.opt.lr) + 2;
+    const double b = c.opt.momentum - 0.5;
+    const double d = (std::log2(double(c.batch_size)) - 6) / 2;
+    const double e = 100 * c.opt.weight_decay;
+    return a * a + b * b + d * d + e * e;
+}
+
+// Error after `epoch` (may be fractional for the update records).
+double error_at(double floor, double epoch) { return floor + (0.9 - floor) * std::exp(-epoch / 2); }
+
+// Sleeps `seconds` in short slices; returns false if should_stop fired.
+bool sleep_polling(double seconds, const TrainHooks& hooks) {
+    using clock = std::chrono::steady_clock;
+    const auto end = clock::now() + std::chrono::duration<double>(seconds);
+    while (clock::now() < end) {
+        if (hooks.should_stop && hooks.should_stop()) return false;
+        auto left = std::chrono::duration<double>(end - clock::now()).count();
+        std::this_thread::sleep_for(std::chrono::duration<double>(std::min(left, 0.02)));
+    }
+    return true;
+}
+
+}  // namespace
+
+bool is_synthetic(const std::string& model) { return model.rfind(kPrefix, 0) == 0; }
+
+TrainResult train_synthetic(const TrainConfig& cfg, const TrainHooks& hooks) {
+    const auto start = std::chrono::steady_clock::now();
+    const std::string fn = cfg.model.substr(std::string(kPrefix).size());
+    if (fn != "noop" && fn != "quadratic" && fn != "noisy" && fn != "diverge" && fn != "fail")
+        throw Error("model '" + cfg.model + "': unknown synthetic function '" + fn +
+                    "' (expected noop, quadratic, noisy, diverge or fail)");
+    if (fn == "fail") throw Error("model '" + cfg.model + "': failing on purpose (synthetic:fail)");
+    if (!(cfg.opt.lr > 0) || cfg.batch_size <= 0)
+        throw Error("model '" + cfg.model + "': lr and batch_size must be > 0");
+
+    // Number of epochs: the epoch limit and the budget (one nominal second per epoch).
+    const int64_t budget_epochs = cfg.time_budget_s > 0 ? int64_t(std::ceil(cfg.time_budget_s)) : 0;
+    if (cfg.epochs <= 0 && budget_epochs <= 0)
+        throw Error("model '" + cfg.model + "': epochs = 0 needs time_budget_s > 0");
+    int64_t epochs = cfg.epochs > 0 ? cfg.epochs : budget_epochs;
+    TrainResult r;
+    if (budget_epochs > 0 && budget_epochs <= epochs) {
+        epochs = budget_epochs;
+        r.budget_exhausted = true;
+    }
+
+    const double floor = fn == "noop" ? 0.5 : 0.02 + 0.88 * quadratic_distance(cfg) / (1 + quadratic_distance(cfg));
+    auto error = [&](double epoch, int64_t e_index) {
+        if (fn == "noop") return 0.5;
+        double err = error_at(floor, epoch);
+        if (fn == "noisy") {
+            const uint64_t h = mix(cfg.seed ^ mix(uint64_t(e_index)));
+            err += 0.02 * (double(h >> 11) / double(1ULL << 53) * 2 - 1);
+        }
+        return std::clamp(err, 0.0, 1.0);
+    };
+    const bool diverges = fn == "diverge" || (fn != "noop" && cfg.opt.lr >= 1);
+
+    const int64_t total_steps = epochs * kUpdatesPerEpoch;
+    const double dt = cfg.synthetic_sleep_s > 0 ? cfg.synthetic_sleep_s / double(total_steps) : 0.001;
+    const double sleep_per_epoch = cfg.synthetic_sleep_s / double(epochs);
+    for (int64_t e = 1; e <= epochs; ++e) {
+        if (sleep_per_epoch > 0 && !sleep_polling(sleep_per_epoch, hooks)) {
+            r.status = "interrupted";
+            r.reason = "stopped by request during epoch " + std::to_string(e);
+            return r;
+        }
+        double loss_sum = 0;
+        for (int u = 1; u <= kUpdatesPerEpoch; ++u) {
+            const int64_t step = r.steps + 1;
+            if (diverges && step == 3) {
+                r.status = "diverged";
+                r.diverged_step = step;
+                r.reason = "loss became nan at step 3 (lr=" + format_double(cfg.opt.lr) + ")";
+                r.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+                return r;
+            }
+            const double loss = 2.3 * error(double(e - 1) + double(u) / kUpdatesPerEpoch, e) / 0.9;
+            loss_sum += loss;
+            r.steps = step;
+            if (cfg.record_updates) r.updates.push_back({step, dt * double(step), loss});
+            if (hooks.should_stop && hooks.should_stop()) {
+                r.status = "interrupted";
+                r.reason = "stopped by request after step " + std::to_string(step);
+                return r;
+            }
+        }
+        EpochRecord rec;
+        rec.epoch = e;
+        rec.t = dt * double(r.steps);
+        rec.train_loss = loss_sum / kUpdatesPerEpoch;
+        rec.val_error = error(double(e), e);
+        rec.val_loss = 2.3 * rec.val_error / 0.9;
+        r.epochs.push_back(rec);
+        r.epochs_done = e;
+        if (hooks.on_epoch) hooks.on_epoch(rec);
+    }
+    const EpochRecord& last = r.epochs.back();
+    r.final_train_loss = last.train_loss;
+    r.final_val_loss = last.val_loss;
+    r.final_val_error = last.val_error;
+    r.test_loss = last.val_loss;
+    r.test_accuracy = 1 - last.val_error;
+    r.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return r;
+}
+
+}  // namespace hposync::engine
