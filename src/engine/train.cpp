@@ -271,6 +271,7 @@ TrainResult Run::execute() {
     if (cfg_.threads > 0) omp_set_num_threads(cfg_.threads);
     load();
     try_resume();
+    if (hooks_.on_model) hooks_.on_model(*model_);
 
     const data::Dataset& tr = data_.train;
     const int64_t sample = tr.sample_size();

@@ -89,9 +89,13 @@ struct TrainResult {
 
 // Hooks let the caller (the worker) observe and stop a run without the engine knowing
 // about files or signals.
+class Model;
+
 struct TrainHooks {
     std::function<bool()> should_stop;                    // polled after every update
     std::function<void(const EpochRecord&)> on_epoch;     // progress printing
+    std::function<void(const Model&)> on_model;           // once, after the model is built
+                                                          // (not for synthetic jobs)
 };
 // Stopping: when should_stop() returns true the run writes a checkpoint (if
 // cfg.checkpoint_path is set) and returns status "interrupted"; the caller hands the job
