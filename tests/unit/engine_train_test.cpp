@@ -237,6 +237,31 @@ TEST_CASE("train: periodic checkpoints; a torn checkpoint is ignored with a note
     CHECK(o.note.find("different configuration") != std::string::npos);
 }
 
+TEST_CASE("train: stop at an epoch boundary and time-based checkpoints resume exactly too") {
+    GeneratedData d;
+    TrainConfig c = d.config();
+    c.epochs = 2;
+    TrainResult ref = train(c);
+
+    c.checkpoint_path = (d.root / "b.ckpt").string();
+    TrainHooks hooks;
+    hooks.should_stop = stop_after(16);  // the last update of epoch 1, before its evaluation
+    CHECK(train(c, hooks).status == "interrupted");
+    TrainResult resumed = train(c);
+    CHECK(resumed.segments == 2);
+    check_same_curves(ref, resumed);
+    CHECK(resumed.test_loss == ref.test_loss);
+
+    fs::remove(c.checkpoint_path);
+    c.checkpoint_every_s = 1e-9;  // after every update
+    TrainResult r = train(c);
+    CHECK(read_checkpoint(c.checkpoint_path).step == r.steps);
+    TrainResult again = train(c);  // resumes after the last update: only evaluation is left
+    CHECK(again.segments == 2);
+    check_same_curves(ref, again);
+    CHECK(again.test_loss == ref.test_loss);
+}
+
 TEST_CASE("train: bad configuration is an error naming the setting") {
     GeneratedData d;
     TrainConfig c = d.config();
