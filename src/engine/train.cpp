@@ -194,6 +194,8 @@ void Run::try_resume() {
             throw ParseError(path + ": checkpoint belongs to a different configuration (" + c.identity + ")");
         if (c.order.size() != pos_.order.size() || c.batch_in_epoch > steps_per_epoch_)
             throw ParseError(path + ": checkpoint data order does not match the data set");
+        for (uint32_t i : c.order)
+            if (i >= c.order.size()) throw ParseError(path + ": checkpoint data order has an index out of range");
         copy_in(c.params, as_state(model_->params()), "parameter", path);
         copy_in(c.optimizer_state, opt_->state(), "optimizer", path);
         copy_in(c.model_state, model_->state(), "model state", path);
