@@ -1,0 +1,57 @@
+// Job files: D/jobs/<state>/<id>.job, one training run described in `key = value` text.
+// The format (every key, its default, its range) is specified in docs/PROTOCOL.md; this
+// is its one parser and writer. The master writes jobs, workers parse them, results
+// copy them (job.<key>), reports read them back through parse_job.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "hposync/common/keyvalue.hpp"
+#include "hposync/engine/train.hpp"
+
+namespace hposync::protocol {
+
+inline constexpr const char* kJobFormat = "hposync-job 1";
+
+struct Job {
+    std::string id;      // r000-c0003-s0 (see validate_id)
+    std::string study;   // study name
+    int64_t round = 0;
+    std::string config;  // c0003: the configuration, shared by its repeats
+    int64_t repeat = 0;
+    std::vector<std::string> searched;  // keys the search varies (legends in reports)
+    engine::TrainConfig train;          // everything engine::train needs; data_dir, threads
+                                        // and checkpoint_path are the worker's business
+                                        // and never in the file
+    int64_t max_attempts = 3;           // lease expiries before the master gives up
+};
+
+// Ids of jobs and workers: [A-Za-z0-9][A-Za-z0-9_.-]{0,99} without "..", so an id is
+// always one harmless path component.
+bool is_valid_id(std::string_view id);
+// Throws ParseError "<what>: invalid id '<id>' (...)" (NUL and binary shown as '?').
+void validate_id(std::string_view id, const std::string& what);
+
+// "r000-c0003-s0".
+std::string make_job_id(int64_t round, const std::string& config, int64_t repeat);
+
+// Parses a job. Strict: unknown or duplicate keys, bad numbers, out-of-range values,
+// missing format/id/study/round, or a wrong format line are ParseErrors naming the
+// file, the line and the key.
+Job parse_job(const KeyValueFile& file);
+Job read_job(const std::string& path);
+
+// The job file text (every key, defaults included, so a job is self-describing).
+std::string job_to_text(const Job& job);
+
+// The job's keys and values in file order, without the comments: what results store as
+// job.<key>. parse_job of these pairs gives the job back.
+std::vector<std::pair<std::string, std::string>> job_entries(const Job& job);
+
+// Every key a job file may contain (format and id included).
+const std::vector<std::string_view>& job_keys();
+
+}  // namespace hposync::protocol

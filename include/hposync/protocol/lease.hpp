@@ -1,0 +1,48 @@
+// Leases: how the master decides that the worker of a running job is gone.
+//
+// A worker rewrites jobs/running/<id>.lease@<worker> every lease_s/3 seconds with a
+// growing counter. The master never compares the worker's timestamps with its own
+// clock (hosts' wall clocks differ): it remembers when, by ITS OWN monotonic clock, it
+// last saw the lease content change, and declares the lease expired when that was more
+// than lease_timeout ago. So a worker with a skewed clock never loses a live lease, and
+// a master that restarts simply starts every lease's timer afresh (conservative).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+
+namespace hposync::protocol {
+
+// Seconds on the steady (monotonic) clock.
+double steady_seconds();
+
+class LeaseTracker {
+public:
+    using Clock = std::function<double()>;  // monotonic seconds; injectable for tests
+
+    explicit LeaseTracker(double timeout_s, Clock clock = steady_seconds);
+
+    // Reports the current content of the lease of running job `key` ("" if the lease
+    // file is missing, e.g. the worker died between claim and first beat). Returns true
+    // if the content has not changed for more than timeout_s.
+    bool expired(const std::string& key, const std::string& content);
+
+    // Seconds since `key`'s content last changed (0 if unknown).
+    double age(const std::string& key) const;
+
+    // Drops the state of every key not in `alive` (jobs that left running/).
+    void retain(const std::set<std::string>& alive);
+
+private:
+    struct Seen {
+        std::string content;
+        double changed_at = 0;
+    };
+    double timeout_s_;
+    Clock clock_;
+    std::map<std::string, Seen> seen_;
+};
+
+}  // namespace hposync::protocol

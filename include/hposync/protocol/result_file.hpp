@@ -1,0 +1,69 @@
+// Result files: D/results/<id>.result (key = value) plus the curves CSV it names.
+//
+// Commit point: the curves CSV is written first (write_file_atomic, under a name unique
+// to this attempt), then the result is published with create_file_exclusive (link(2)):
+// exactly one result per job is ever accepted, whatever races between workers.
+// A reader checks `curves_rows` against the CSV, so a torn or truncated CSV is detected.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "hposync/engine/train.hpp"
+#include "hposync/protocol/job_file.hpp"
+#include "hposync/protocol/layout.hpp"
+
+namespace hposync::protocol {
+
+inline constexpr const char* kResultFormat = "hposync-result 1";
+
+struct Result {
+    std::string id, study;
+    int64_t round = 0;
+    std::string config;
+    int64_t repeat = 0;
+    // status (ok | diverged | failed), reason, diverged_step, metrics and curves
+    engine::TrainResult train;
+    std::string worker, host;
+    int64_t pid = 0;
+    int64_t attempt = 1;          // 1 + number of requeues before this run
+    std::string started, finished;  // UTC, "2026-11-24T15:04:05Z"
+    double wall_seconds = 0;
+    std::string curves;           // file name of the curves CSV, in results/
+    int64_t curves_rows = 0;      // data rows in it (set by write_result / read_result)
+    std::vector<std::pair<std::string, std::string>> job;  // job.<key> entries, file order
+};
+
+// A result for `job` from a finished run (status ok/diverged/failed), with the job's keys.
+Result make_result(const Job& job, const engine::TrainResult& train);
+
+// The curves CSV: "kind,index,t,metric,value" header, then epoch rows (train_loss,
+// val_loss, val_error per epoch) and update rows (loss per step, t with 4 decimals).
+std::string curves_to_csv(const engine::TrainResult& train, int64_t* rows = nullptr);
+// Parses a curves CSV into train.epochs / train.updates; returns the number of data rows.
+// Unknown kinds (e.g. a later `instrument`) are counted and skipped. Throws ParseError
+// naming `source` and the line for a bad header, a malformed or unterminated row.
+int64_t parse_curves_csv(const std::string& text, const std::string& source, engine::TrainResult& train);
+
+std::string result_to_text(const Result& result);
+
+// Parses a result file. `load_curves`: also read the CSV it names (from the same
+// directory) and check its row count against curves_rows (torn CSV -> ParseError).
+Result read_result(const std::string& path, bool load_curves = true);
+
+// Publishes a result: curves CSV (results/<id>.<token>.curves.csv, write_file_atomic),
+// then results/<id>.result (create_file_exclusive). Fills result.curves / curves_rows.
+// Returns false, and removes its own CSV, if another result for the job was accepted
+// first. `token` makes the CSV name unique per attempt ([A-Za-z0-9_.-]).
+bool write_result(const Layout& layout, Result& result, const std::string& token);
+
+// The study objective of a result (lower is better): val_error | val_loss | train_loss |
+// test_error (= 1 - test_accuracy). +inf unless status is ok. Throws Error for an
+// unknown objective name.
+double objective_of(const Result& result, const std::string& objective);
+
+// "2026-11-24T15:04:05Z" for a Unix time (UTC).
+std::string utc_timestamp(double unix_seconds);
+
+}  // namespace hposync::protocol

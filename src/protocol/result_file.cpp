@@ -1,0 +1,254 @@
+#include "hposync/protocol/result_file.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <limits>
+#include <map>
+#include <sstream>
+
+#include "hposync/common/atomic_file.hpp"
+#include "hposync/common/error.hpp"
+#include "hposync/common/keyvalue.hpp"
+
+namespace hposync::protocol {
+namespace {
+
+const std::vector<std::string_view>& result_keys() {
+    static const std::vector<std::string_view> keys = {
+        "format", "id", "study", "round", "config", "repeat", "status", "reason", "diverged_step",
+        "worker", "host", "pid", "attempt", "segments", "started", "finished", "wall_seconds",
+        "param_count", "steps", "epochs_done", "budget_exhausted", "train_seconds",
+        "final_train_loss", "final_val_loss", "final_val_error", "test_loss", "test_accuracy",
+        "note", "curves", "curves_rows"};
+    return keys;
+}
+
+// Metrics may legitimately be non-finite (a diverged run's last loss): written as
+// inf / -inf / nan, which the strict number parser would refuse.
+double parse_metric(const std::string& text, const std::string& what) {
+    if (text == "inf") return std::numeric_limits<double>::infinity();
+    if (text == "-inf") return -std::numeric_limits<double>::infinity();
+    if (text == "nan" || text == "-nan") return std::numeric_limits<double>::quiet_NaN();
+    return parse_double(text, what);
+}
+
+double metric_or(const KeyValueFile& f, std::string_view key, double fallback) {
+    const KeyValue* e = f.find(key);
+    if (!e) return fallback;
+    try {
+        return parse_metric(e->value, "value");
+    } catch (const ParseError& err) {
+        f.fail(key, err.what());
+    }
+}
+
+std::vector<std::string> split_csv_row(const std::string& line) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    for (;;) {
+        size_t comma = line.find(',', start);
+        out.push_back(line.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string utc_timestamp(double unix_seconds) {
+    std::time_t t = static_cast<std::time_t>(unix_seconds);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+Result make_result(const Job& job, const engine::TrainResult& train) {
+    Result r;
+    r.id = job.id;
+    r.study = job.study;
+    r.round = job.round;
+    r.config = job.config;
+    r.repeat = job.repeat;
+    r.train = train;
+    r.job = job_entries(job);
+    return r;
+}
+
+std::string curves_to_csv(const engine::TrainResult& r, int64_t* rows) {
+    std::ostringstream out;
+    int64_t n = 0;
+    out << "kind,index,t,metric,value\n";
+    for (const auto& e : r.epochs) {
+        const std::string prefix = "epoch," + std::to_string(e.epoch) + "," + format_double(e.t) + ",";
+        out << prefix << "train_loss," << format_double(e.train_loss) << "\n";
+        out << prefix << "val_loss," << format_double(e.val_loss) << "\n";
+        out << prefix << "val_error," << format_double(e.val_error) << "\n";
+        n += 3;
+    }
+    char t[32];
+    for (const auto& u : r.updates) {
+        std::snprintf(t, sizeof t, "%.4f", u.t);
+        out << "update," << u.step << "," << t << ",loss," << format_double(u.loss) << "\n";
+        ++n;
+    }
+    if (rows) *rows = n;
+    return out.str();
+}
+
+int64_t parse_curves_csv(const std::string& text, const std::string& source, engine::TrainResult& train) {
+    if (text.empty() || text.back() != '\n')
+        throw ParseError(source + ": truncated (does not end with a newline)");
+    std::map<int64_t, engine::EpochRecord> epochs;
+    std::vector<engine::UpdateRecord> updates;
+    int64_t rows = 0;
+    int line_no = 0;
+    size_t start = 0;
+    while (start < text.size()) {
+        size_t end = text.find('\n', start);
+        std::string line = text.substr(start, end - start);
+        start = end + 1;
+        ++line_no;
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        const std::string where = source + ":" + std::to_string(line_no);
+        if (line_no == 1) {
+            if (line != "kind,index,t,metric,value")
+                throw ParseError(where + ": expected header 'kind,index,t,metric,value'");
+            continue;
+        }
+        auto f = split_csv_row(line);
+        if (f.size() != 5) throw ParseError(where + ": expected 5 fields, got " + std::to_string(f.size()));
+        ++rows;
+        const int64_t index = parse_int(f[1], where + ": index");
+        const double t = parse_double(f[2], where + ": t");
+        const double value = parse_metric(f[4], where + ": value");
+        if (f[0] == "epoch") {
+            auto& e = epochs[index];
+            e.epoch = index;
+            e.t = t;
+            if (f[3] == "train_loss") e.train_loss = value;
+            else if (f[3] == "val_loss") e.val_loss = value;
+            else if (f[3] == "val_error") e.val_error = value;
+            else throw ParseError(where + ": unknown epoch metric '" + f[3] + "'");
+        } else if (f[0] == "update") {
+            if (f[3] != "loss") throw ParseError(where + ": unknown update metric '" + f[3] + "'");
+            updates.push_back({index, t, value});
+        }  // other kinds (instrument, ...) belong to other readers
+    }
+    if (line_no == 0) throw ParseError(source + ": empty file");
+    train.epochs.clear();
+    for (auto& [i, e] : epochs) train.epochs.push_back(e);
+    train.updates = std::move(updates);
+    return rows;
+}
+
+std::string result_to_text(const Result& r) {
+    const engine::TrainResult& t = r.train;
+    KeyValueWriter w;
+    w.add("format", kResultFormat);
+    w.add("id", r.id).add("study", r.study).add("round", r.round).add("config", r.config).add("repeat", r.repeat);
+    w.add("status", t.status).add("reason", t.reason).add("diverged_step", t.diverged_step);
+    w.add("worker", r.worker).add("host", r.host).add("pid", r.pid).add("attempt", r.attempt);
+    w.add("segments", t.segments);
+    w.add("started", r.started).add("finished", r.finished).add("wall_seconds", r.wall_seconds);
+    w.add("param_count", t.param_count).add("steps", t.steps).add("epochs_done", t.epochs_done);
+    w.add("budget_exhausted", t.budget_exhausted).add("train_seconds", t.train_seconds);
+    w.add("final_train_loss", t.final_train_loss).add("final_val_loss", t.final_val_loss);
+    w.add("final_val_error", t.final_val_error);
+    w.add("test_loss", t.test_loss).add("test_accuracy", t.test_accuracy);
+    if (!t.note.empty()) w.add("note", t.note);
+    w.add("curves", r.curves).add("curves_rows", r.curves_rows);
+    for (const auto& [k, v] : r.job) w.add("job." + k, v);
+    return w.text();
+}
+
+Result read_result(const std::string& path, bool load_curves) {
+    KeyValueFile f = KeyValueFile::read(path);
+    for (const auto& e : f.entries()) {
+        if (e.key.rfind("job.", 0) == 0) continue;
+        bool known = false;
+        for (auto k : result_keys()) known = known || k == e.key;
+        if (!known) f.fail(e.key, "unknown key");
+    }
+    if (f.str("format") != kResultFormat) f.fail("format", "expected '" + std::string(kResultFormat) + "'");
+    Result r;
+    engine::TrainResult& t = r.train;
+    r.id = f.str("id");
+    try {
+        validate_id(r.id, "result");
+    } catch (const ParseError& e) {
+        f.fail("id", e.what());
+    }
+    r.study = f.str("study");
+    r.round = f.integer("round", 0, 999999);
+    r.config = f.str("config");
+    r.repeat = f.integer("repeat", 0, 999999);
+    t.status = f.str("status");
+    if (t.status != "ok" && t.status != "diverged" && t.status != "failed")
+        f.fail("status", "expected ok, diverged or failed, got '" + t.status + "'");
+    t.reason = f.str_or("reason", "");
+    t.diverged_step = f.integer_or("diverged_step", -1, -1, INT64_MAX);
+    r.worker = f.str_or("worker", "");
+    r.host = f.str_or("host", "");
+    r.pid = f.integer_or("pid", 0, 0, INT64_MAX);
+    r.attempt = f.integer_or("attempt", 1, 1, INT64_MAX);
+    t.segments = f.integer_or("segments", 1, 1, INT64_MAX);
+    r.started = f.str_or("started", "");
+    r.finished = f.str_or("finished", "");
+    r.wall_seconds = f.num_or("wall_seconds", 0);
+    t.param_count = f.integer_or("param_count", 0, 0, INT64_MAX);
+    t.steps = f.integer_or("steps", 0, 0, INT64_MAX);
+    t.epochs_done = f.integer_or("epochs_done", 0, 0, INT64_MAX);
+    t.budget_exhausted = f.boolean_or("budget_exhausted", false);
+    t.train_seconds = f.num_or("train_seconds", 0);
+    t.final_train_loss = metric_or(f, "final_train_loss", 0);
+    t.final_val_loss = metric_or(f, "final_val_loss", 0);
+    t.final_val_error = metric_or(f, "final_val_error", 1);
+    t.test_loss = metric_or(f, "test_loss", 0);
+    t.test_accuracy = metric_or(f, "test_accuracy", 0);
+    t.note = f.str_or("note", "");
+    r.curves = f.str("curves");
+    r.curves_rows = f.integer("curves_rows", 0, INT64_MAX);
+    for (const auto& e : f.entries())
+        if (e.key.rfind("job.", 0) == 0) r.job.emplace_back(e.key.substr(4), e.value);
+
+    if (load_curves) {
+        // The CSV sits beside the result; its name is a single path component.
+        if (r.curves.find('/') != std::string::npos || r.curves.empty() || r.curves[0] == '.')
+            f.fail("curves", "not a plain file name: '" + r.curves + "'");
+        auto slash = path.rfind('/');
+        std::string csv_path = (slash == std::string::npos ? std::string() : path.substr(0, slash + 1)) + r.curves;
+        int64_t rows = parse_curves_csv(read_file(csv_path), csv_path, t);
+        if (rows != r.curves_rows)
+            throw ParseError(csv_path + ": " + std::to_string(rows) + " data rows, but " + path + " says curves_rows = " +
+                             std::to_string(r.curves_rows) + " (torn or truncated file)");
+    }
+    return r;
+}
+
+bool write_result(const Layout& layout, Result& r, const std::string& token) {
+    validate_id(token, "curves token");
+    r.curves = Layout::curves_name(r.id, token);
+    const std::string csv_path = layout.results_file(r.curves);
+    write_file_atomic(csv_path, curves_to_csv(r.train, &r.curves_rows));
+    if (create_file_exclusive(layout.result(r.id), result_to_text(r))) return true;
+    remove_if_exists(csv_path);  // another result won; ours is nobody's curves
+    return false;
+}
+
+double objective_of(const Result& r, const std::string& objective) {
+    const engine::TrainResult& t = r.train;
+    double v;
+    if (objective == "val_error") v = t.final_val_error;
+    else if (objective == "val_loss") v = t.final_val_loss;
+    else if (objective == "train_loss") v = t.final_train_loss;
+    else if (objective == "test_error") v = 1.0 - t.test_accuracy;
+    else throw Error("unknown objective '" + objective + "' (val_error | val_loss | train_loss | test_error)");
+    if (t.status != "ok" || !std::isfinite(v)) return std::numeric_limits<double>::infinity();
+    return v;
+}
+
+}  // namespace hposync::protocol
