@@ -1,0 +1,126 @@
+#include "dense.hpp"
+
+#include "../dnnl_context.hpp"
+#include "init.hpp"
+
+namespace hposync::engine {
+
+using dnnl::memory;
+using dnnl::prop_kind;
+
+struct Dense::Plan {
+    int64_t n = 0;
+    std::vector<float> out, dpre, dx;  // dpre: gradient before the fused ReLU
+    memory src, dst, diff_dst, diff_src;
+    dnnl::inner_product_forward::primitive_desc fwd_pd;
+    dnnl::inner_product_forward fwd;
+    std::unordered_map<int, memory> fwd_args;
+    // Backward primitives are made on the first backward: evaluation-only batch sizes
+    // never pay for them.
+    bool has_backward = false;
+    dnnl::inner_product_backward_data bwd_data;
+    dnnl::inner_product_backward_weights bwd_weights;
+    std::unordered_map<int, memory> bwd_data_args, bwd_weights_args;
+};
+
+Dense::Dense(std::string name, TensorShape in, int64_t units, bool fused_relu, bool he_init)
+    : Layer(std::move(name), in, TensorShape{units, 1, 1}),
+      in_features_(in.size()),
+      units_(units),
+      fused_relu_(fused_relu),
+      he_init_(he_init),
+      weight_(size_t(units * in_features_)),
+      bias_(size_t(units)),
+      dweight_(weight_.size()),
+      dbias_(bias_.size()) {}
+
+Dense::~Dense() = default;
+
+std::string Dense::describe() const {
+    return "dense " + std::to_string(in_features_) + "->" + std::to_string(units_) + (fused_relu_ ? " +relu" : "");
+}
+
+int64_t Dense::param_count() const { return int64_t(weight_.size() + bias_.size()); }
+
+std::vector<ParamRef> Dense::params() {
+    return {{name() + ".weight", weight_.data(), dweight_.data(), int64_t(weight_.size()), true},
+            {name() + ".bias", bias_.data(), dbias_.data(), int64_t(bias_.size()), false}};
+}
+
+void Dense::init(uint64_t seed) {
+    InitRng rng(seed);
+    if (he_init_)
+        fill_he_normal(weight_.data(), int64_t(weight_.size()), in_features_, rng);
+    else
+        fill_glorot_uniform(weight_.data(), int64_t(weight_.size()), in_features_, units_, rng);
+    std::fill(bias_.begin(), bias_.end(), 0.f);
+}
+
+std::unique_ptr<Dense::Plan> Dense::make_plan(int64_t n) {
+    auto p = std::make_unique<Plan>();
+    p->n = n;
+    p->out.resize(size_t(n * units_));
+    const auto src_md = flat_desc(n, in_features_), dst_md = flat_desc(n, units_);
+    const auto w_md = plain_desc({units_, in_features_}), b_md = plain_desc({units_});
+    dnnl::inner_product_forward::desc d(prop_kind::forward_training, src_md, w_md, b_md, dst_md);
+    dnnl::primitive_attr attr;
+    if (fused_relu_) {
+        dnnl::post_ops ops;
+        ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+        attr.set_post_ops(ops);
+    }
+    p->fwd_pd = dnnl::inner_product_forward::primitive_desc(d, attr, cpu_engine());
+    p->fwd = dnnl::inner_product_forward(p->fwd_pd);
+    p->src = wrap(src_md, nullptr);
+    p->dst = wrap(dst_md, p->out.data());
+    p->fwd_args = {{DNNL_ARG_SRC, p->src},
+                   {DNNL_ARG_WEIGHTS, wrap(w_md, weight_.data())},
+                   {DNNL_ARG_BIAS, wrap(b_md, bias_.data())},
+                   {DNNL_ARG_DST, p->dst}};
+    return p;
+}
+
+const float* Dense::forward(const float* x, int64_t n, bool, uint64_t) {
+    Plan& p = plans_.get(n, [this](int64_t m) { return make_plan(m); });
+    p.src.set_data_handle(const_cast<float*>(x));
+    run_primitive(p.fwd, p.fwd_args);
+    last_ = &p;
+    return p.out.data();
+}
+
+const float* Dense::backward(const float* dy, bool need_dx) {
+    Plan& p = *last_;
+    const int64_t n = p.n;
+    const auto src_md = flat_desc(n, in_features_), dst_md = flat_desc(n, units_);
+    const auto w_md = plain_desc({units_, in_features_}), b_md = plain_desc({units_});
+    if (!p.has_backward) {
+        p.dpre.resize(p.out.size());
+        p.dx.resize(size_t(n * in_features_));
+        p.diff_dst = wrap(dst_md, p.dpre.data());
+        p.diff_src = wrap(src_md, p.dx.data());
+        dnnl::inner_product_backward_data::desc dd(src_md, w_md, dst_md);
+        p.bwd_data = dnnl::inner_product_backward_data(
+            dnnl::inner_product_backward_data::primitive_desc(dd, cpu_engine(), p.fwd_pd));
+        p.bwd_data_args = {{DNNL_ARG_DIFF_DST, p.diff_dst},
+                           {DNNL_ARG_WEIGHTS, wrap(w_md, weight_.data())},
+                           {DNNL_ARG_DIFF_SRC, p.diff_src}};
+        dnnl::inner_product_backward_weights::desc wd(src_md, w_md, b_md, dst_md);
+        p.bwd_weights = dnnl::inner_product_backward_weights(
+            dnnl::inner_product_backward_weights::primitive_desc(wd, cpu_engine(), p.fwd_pd));
+        p.bwd_weights_args = {{DNNL_ARG_SRC, p.src},
+                              {DNNL_ARG_DIFF_DST, p.diff_dst},
+                              {DNNL_ARG_DIFF_WEIGHTS, wrap(w_md, dweight_.data())},
+                              {DNNL_ARG_DIFF_BIAS, wrap(b_md, dbias_.data())}};
+        p.has_backward = true;
+    }
+    if (fused_relu_)
+        relu_mask_backward(p.out.data(), dy, p.dpre.data(), int64_t(p.out.size()));
+    else
+        std::copy(dy, dy + p.out.size(), p.dpre.begin());
+    run_primitive(p.bwd_weights, p.bwd_weights_args);
+    if (!need_dx) return nullptr;
+    run_primitive(p.bwd_data, p.bwd_data_args);
+    return p.dx.data();
+}
+
+}  // namespace hposync::engine

@@ -1,0 +1,32 @@
+#include "layer.hpp"
+
+#include "../dnnl_context.hpp"
+
+namespace hposync::engine {
+
+std::string TensorShape::str() const {
+    if (h == 1 && w == 1) return std::to_string(c);
+    return std::to_string(c) + "x" + std::to_string(h) + "x" + std::to_string(w);
+}
+
+dnnl::memory::desc plain_desc(const dnnl::memory::dims& dims) {
+    using tag = dnnl::memory::format_tag;
+    static const tag by_rank[] = {tag::a, tag::ab, tag::abc, tag::abcd};
+    return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, by_rank[dims.size() - 1]);
+}
+
+dnnl::memory::desc nchw_desc(int64_t n, const TensorShape& s) { return plain_desc({n, s.c, s.h, s.w}); }
+
+dnnl::memory::desc flat_desc(int64_t n, int64_t features) { return plain_desc({n, features}); }
+
+dnnl::memory wrap(const dnnl::memory::desc& md, float* data) {
+    // DNNL_MEMORY_NONE would make oneDNN own nothing; we always set a handle before use.
+    return dnnl::memory(md, cpu_engine(), data ? static_cast<void*>(data) : DNNL_MEMORY_NONE);
+}
+
+void relu_mask_backward(const float* y, const float* dy, float* dpre, int64_t count) {
+#pragma omp parallel for schedule(static) if (count > 65536)
+    for (int64_t i = 0; i < count; ++i) dpre[i] = y[i] > 0.f ? dy[i] : 0.f;
+}
+
+}  // namespace hposync::engine

@@ -1,0 +1,96 @@
+// The interface every layer of a Model implements, and the small helpers they share.
+//
+// Data layout: activations are float32, plain NCHW (a flat feature vector is C x 1 x 1),
+// so the output of one layer is the input of the next without reorders. Blocked oneDNN
+// formats could be added inside a layer later (reorder at its edges) without changing
+// this interface.
+//
+// Buffers: a layer owns its output and its input-gradient buffers. They are allocated
+// once per batch size n (a "plan", see PlanCache) and reused, so a steady-state training
+// step allocates nothing. The input pointer given to forward() must stay valid until the
+// matching backward() (Model guarantees this: it owns every buffer in the chain).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <dnnl.hpp>
+
+#include "hposync/engine/model.hpp"
+
+namespace hposync::engine {
+
+// Shape of one example (the batch dimension n is separate).
+struct TensorShape {
+    int64_t c = 0, h = 1, w = 1;
+    int64_t size() const { return c * h * w; }
+    bool operator==(const TensorShape& o) const { return c == o.c && h == o.h && w == o.w; }
+    std::string str() const;  // "16x14x14", or "128" when h = w = 1
+};
+
+class Layer {
+public:
+    Layer(std::string name, TensorShape in, TensorShape out) : name_(std::move(name)), in_(in), out_(out) {}
+    virtual ~Layer() = default;
+    Layer(const Layer&) = delete;
+    Layer& operator=(const Layer&) = delete;
+
+    const std::string& name() const { return name_; }
+    TensorShape in_shape() const { return in_; }
+    TensorShape out_shape() const { return out_; }
+    // e.g. "dense 784->128 +relu"
+    virtual std::string describe() const = 0;
+
+    virtual int64_t param_count() const { return 0; }
+    virtual std::vector<ParamRef> params() { return {}; }
+    virtual std::vector<StateRef> state() { return {}; }
+    // Fills the parameters from `seed` (see init.hpp); layers without parameters ignore it.
+    virtual void init(uint64_t /*seed*/) {}
+
+    // x: n * in_shape().size() floats. Returns n * out_shape().size() floats, owned by the
+    // layer, valid until the next forward with the same n.
+    virtual const float* forward(const float* x, int64_t n, bool training, uint64_t dropout_seed) = 0;
+    // Gradient of the loss w.r.t. this layer's output, for the last forward (training).
+    // Overwrites the parameter gradients. Returns dL/dx (owned by the layer), or nullptr
+    // when need_dx is false (the first layer: nobody needs it, and it can be costly).
+    virtual const float* backward(const float* dy, bool need_dx) = 0;
+
+private:
+    std::string name_;
+    TensorShape in_, out_;
+};
+
+// Per-batch-size state of a layer (primitives, memories, buffers). Training uses one
+// batch size, but the last batch of evaluation is smaller, so a few plans are kept.
+template <class Plan>
+class PlanCache {
+public:
+    static constexpr size_t kMaxPlans = 6;
+
+    // The plan for n, made with make(n) -> std::unique_ptr<Plan> when not cached yet.
+    template <class Make>
+    Plan& get(int64_t n, Make&& make) {
+        for (auto& e : plans_)
+            if (e.first == n) return *e.second;
+        if (plans_.size() >= kMaxPlans) plans_.erase(plans_.begin());  // oldest first
+        plans_.emplace_back(n, make(n));
+        return *plans_.back().second;
+    }
+
+private:
+    std::vector<std::pair<int64_t, std::unique_ptr<Plan>>> plans_;
+};
+
+// Plain memory descriptors: NCHW activations, (n, features) for dense layers.
+dnnl::memory::desc nchw_desc(int64_t n, const TensorShape& s);
+dnnl::memory::desc flat_desc(int64_t n, int64_t features);
+dnnl::memory::desc plain_desc(const dnnl::memory::dims& dims);  // row-major, any rank 1..4
+// A oneDNN memory over a buffer we own (or over nothing yet: set_data_handle later).
+dnnl::memory wrap(const dnnl::memory::desc& md, float* data);
+
+// Fused-ReLU backward: dpre[i] = y[i] > 0 ? dy[i] : 0, where y is the ReLU's output.
+void relu_mask_backward(const float* y, const float* dy, float* dpre, int64_t count);
+
+}  // namespace hposync::engine

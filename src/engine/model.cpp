@@ -1,0 +1,123 @@
+// Model::build: a plain stack of layers made from a parsed ModelSpec.
+#include "hposync/engine/model.hpp"
+
+#include <cstdio>
+#include <cstring>
+
+#include "hposync/common/error.hpp"
+#include "hposync/engine/model_spec.hpp"
+#include "layers/dense.hpp"
+#include "layers/flatten.hpp"
+#include "layers/init.hpp"
+
+namespace hposync::engine {
+
+namespace {
+
+TensorShape in_shape(const LayerSpec& l) { return {l.in_c, l.in_h, l.in_w}; }
+
+std::unique_ptr<Layer> make_layer(const LayerSpec& l, const std::string& name) {
+    switch (l.kind) {
+        case LayerKind::Dense: return std::make_unique<Dense>(name, in_shape(l), l.units, l.fused_relu, l.he_init);
+        case LayerKind::Flatten: return std::make_unique<Flatten>(name, in_shape(l));
+        default: break;
+    }
+    throw Error(std::string("layer kind ") + layer_kind_name(l.kind) + " is not implemented yet");
+}
+
+// Short layer names for parameter names and the summary: fc1, conv2, bn1, pool1, ...
+const char* name_prefix(LayerKind kind) {
+    switch (kind) {
+        case LayerKind::Dense: return "fc";
+        case LayerKind::Conv: return "conv";
+        case LayerKind::MaxPool: return "pool";
+        case LayerKind::BatchNorm: return "bn";
+        case LayerKind::ReLU: return "relu";
+        case LayerKind::Dropout: return "drop";
+        case LayerKind::Flatten: return "flatten";
+    }
+    return "layer";
+}
+
+class SequentialModel : public Model {
+public:
+    SequentialModel(const ModelSpec& spec, const InputShape& input, uint64_t seed)
+        : spec_(spec.text), input_size_(int64_t(input.c) * input.h * input.w), classes_(input.classes) {
+        int counts[8] = {};
+        for (size_t i = 0; i < spec.layers.size(); ++i) {
+            const LayerSpec& l = spec.layers[i];
+            const std::string name = name_prefix(l.kind) + std::to_string(++counts[int(l.kind)]);
+            layers_.push_back(make_layer(l, name));
+            // Seed per layer = hash(seed, layer index): adding a layer at the end leaves
+            // the others' initial weights unchanged.
+            layers_.back()->init(derive_seed(seed, i));
+            param_count_ += layers_.back()->param_count();
+        }
+    }
+
+    int64_t param_count() const override { return param_count_; }
+    const std::string& spec() const override { return spec_; }
+    int classes() const override { return classes_; }
+
+    std::vector<ParamRef> params() override {
+        std::vector<ParamRef> all;
+        for (auto& l : layers_)
+            for (ParamRef& p : l->params()) all.push_back(p);
+        return all;
+    }
+
+    std::vector<StateRef> state() override {
+        std::vector<StateRef> all;
+        for (auto& l : layers_)
+            for (StateRef& s : l->state()) all.push_back(s);
+        return all;
+    }
+
+    std::string summary() const override {
+        std::string out;
+        char line[256];
+        std::snprintf(line, sizeof line, "%-10s %-34s %-14s %12s\n", "layer", "kind", "output", "params");
+        out += line;
+        for (const auto& l : layers_) {
+            std::snprintf(line, sizeof line, "%-10s %-34s %-14s %12lld\n", l->name().c_str(), l->describe().c_str(),
+                          l->out_shape().str().c_str(), static_cast<long long>(l->param_count()));
+            out += line;
+        }
+        return out;
+    }
+
+    const float* forward(const float* x, int64_t n, bool training, uint64_t dropout_seed) override {
+        if (n <= 0) throw Error("Model::forward: batch size must be positive");
+        // Our own copy of the input: backward needs it, and the caller's buffer may change.
+        const size_t need = size_t(n * input_size_);
+        if (input_.size() < need) input_.resize(need);
+        std::memcpy(input_.data(), x, need * sizeof(float));
+        const float* a = input_.data();
+        for (auto& l : layers_) a = l->forward(a, n, training, dropout_seed);
+        last_training_ = training;
+        return a;
+    }
+
+    void backward(const float* dlogits) override {
+        if (!last_training_) throw Error("Model::backward: the last forward was not a training forward");
+        const float* d = dlogits;
+        for (size_t i = layers_.size(); i-- > 0;) d = layers_[i]->backward(d, i > 0);
+    }
+
+private:
+    std::string spec_;
+    int64_t input_size_;
+    int classes_;
+    int64_t param_count_ = 0;
+    std::vector<std::unique_ptr<Layer>> layers_;
+    std::vector<float> input_;
+    bool last_training_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Model> Model::build(const std::string& spec, const InputShape& input, uint64_t seed, int filters) {
+    return std::make_unique<SequentialModel>(parse_model_spec(spec, input, filters), input, seed);
+}
+
+}  // namespace hposync::engine

@@ -1,0 +1,178 @@
+// Gradient checks: every layer's backward against central finite differences of its
+// forward. The scalar checked is L = sum_i w_i * out_i with fixed random w (so every
+// output element matters with a different weight); dL/dout = w goes into backward().
+//
+// Bound (float32 forward, eps = 1e-3, sums in double): a component passes when its
+// relative error is < 2e-2 where max(|analytic|, |numeric|) > 1e-3, else when the
+// absolute error is < 1e-3. Shapes are tiny so a check takes milliseconds.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "../../src/engine/layers/dense.hpp"
+#include "../../src/engine/layers/flatten.hpp"
+#include "../../src/engine/layers/init.hpp"
+#include "hposync/engine/model.hpp"
+
+using namespace hposync::engine;
+
+namespace {
+
+constexpr double kEps = 1e-3;
+constexpr double kRelTol = 2e-2, kAbsTol = 1e-3, kSmall = 1e-3;
+
+std::vector<float> random_vector(size_t n, uint64_t seed, double scale = 1.0) {
+    InitRng rng(seed);
+    std::vector<float> v(n);
+    for (float& x : v) x = float(rng.normal() * scale);
+    return v;
+}
+
+// Compares analytic and numeric gradients; `what` names the tensor in the message.
+struct Verdict {
+    bool ok = true;
+    std::string message;
+};
+
+Verdict compare(const std::vector<double>& analytic, const std::vector<double>& numeric, const std::string& what) {
+    Verdict v;
+    for (size_t i = 0; i < analytic.size(); ++i) {
+        const double a = analytic[i], n = numeric[i], big = std::max(std::fabs(a), std::fabs(n));
+        const bool pass = big > kSmall ? std::fabs(a - n) / big < kRelTol : std::fabs(a - n) < kAbsTol;
+        if (!pass && v.ok) {
+            v.ok = false;
+            v.message = what + "[" + std::to_string(i) + "]: analytic " + std::to_string(a) + " numeric " +
+                        std::to_string(n);
+        }
+    }
+    return v;
+}
+
+// Central differences of f() w.r.t. each element of buf.
+std::vector<double> numeric_gradient(float* buf, int64_t size, const std::function<double()>& f) {
+    std::vector<double> g(static_cast<size_t>(size));
+    for (int64_t i = 0; i < size; ++i) {
+        const float keep = buf[i];
+        buf[i] = float(keep + kEps);
+        const double up = f();
+        buf[i] = float(keep - kEps);
+        const double down = f();
+        buf[i] = keep;
+        g[size_t(i)] = (up - down) / (2 * kEps);
+    }
+    return g;
+}
+
+struct LayerGradients {
+    std::vector<double> dx;                       // analytic dL/dx
+    std::vector<std::vector<double>> dparams;     // analytic, one per ParamRef
+    std::vector<double> num_dx;                   // numeric
+    std::vector<std::vector<double>> num_dparams;
+};
+
+// Runs the analytic and the numeric gradient of L = sum(w * layer(x)) for one layer.
+LayerGradients layer_gradients(Layer& layer, std::vector<float>& x, int64_t n, bool training, uint64_t dseed = 7) {
+    const int64_t out_size = n * layer.out_shape().size();
+    const std::vector<float> w = random_vector(size_t(out_size), 99);
+    auto loss = [&]() {
+        const float* y = layer.forward(x.data(), n, training, dseed);
+        double s = 0;
+        for (int64_t i = 0; i < out_size; ++i) s += double(w[size_t(i)]) * y[i];
+        return s;
+    };
+    LayerGradients g;
+    loss();
+    const float* dx = layer.backward(w.data(), true);
+    g.dx.assign(dx, dx + x.size());
+    for (ParamRef& p : layer.params()) g.dparams.emplace_back(p.grad, p.grad + p.size);
+    g.num_dx = numeric_gradient(x.data(), int64_t(x.size()), loss);
+    for (ParamRef& p : layer.params()) g.num_dparams.push_back(numeric_gradient(p.value, p.size, loss));
+    return g;
+}
+
+// Asserts every gradient of the layer passes the bound.
+void check_layer(Layer& layer, int64_t n, bool training = true, uint64_t seed = 1) {
+    layer.init(seed);
+    std::vector<float> x = random_vector(size_t(n * layer.in_shape().size()), seed + 100);
+    const LayerGradients g = layer_gradients(layer, x, n, training);
+    const Verdict vx = compare(g.dx, g.num_dx, layer.name() + " dx");
+    CHECK_MESSAGE(vx.ok, vx.message);
+    const auto params = layer.params();
+    REQUIRE(g.dparams.size() == params.size());
+    for (size_t i = 0; i < params.size(); ++i) {
+        const Verdict vp = compare(g.dparams[i], g.num_dparams[i], params[i].name);
+        CHECK_MESSAGE(vp.ok, vp.message);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("gradcheck: the checker rejects a wrong gradient") {
+    Dense layer("fc1", TensorShape{5, 1, 1}, 4, false, false);
+    layer.init(3);
+    std::vector<float> x = random_vector(15, 4);
+    LayerGradients g = layer_gradients(layer, x, 3, true);
+    REQUIRE(compare(g.dx, g.num_dx, "dx").ok);
+    REQUIRE(compare(g.dparams[0], g.num_dparams[0], "weight").ok);
+    // A 5% error in one component (or a sign flip) must be caught.
+    g.dx[2] *= 1.05;
+    CHECK_FALSE(compare(g.dx, g.num_dx, "dx").ok);
+    g.dparams[0][7] = -g.dparams[0][7];
+    CHECK_FALSE(compare(g.dparams[0], g.num_dparams[0], "weight").ok);
+    // A gradient that is off by a tiny absolute amount where the gradient is ~0 is fine,
+    // a large one is not.
+    CHECK(compare({0.0}, {5e-4}, "tiny").ok);
+    CHECK_FALSE(compare({0.0}, {5e-3}, "small").ok);
+}
+
+TEST_CASE("gradcheck: dense") {
+    Dense plain("fc1", TensorShape{6, 1, 1}, 4, false, false);
+    check_layer(plain, 3);
+    Dense relu("fc2", TensorShape{2, 2, 2}, 5, true, true);  // 4-D input read as 8 features
+    check_layer(relu, 2, true, 5);
+}
+
+TEST_CASE("gradcheck: flatten passes gradients through") {
+    Flatten f("flatten", TensorShape{2, 3, 3});
+    check_layer(f, 2);
+}
+
+TEST_CASE("gradcheck: softmax cross-entropy") {
+    const int n = 4, classes = 5;
+    std::vector<float> logits = random_vector(n * classes, 11, 3.0);
+    const std::vector<uint8_t> labels = {0, 4, 2, 2};
+    std::vector<float> d(logits.size());
+    softmax_cross_entropy(logits.data(), labels.data(), n, classes, d.data());
+    const std::vector<double> analytic(d.begin(), d.end());
+    const auto numeric = numeric_gradient(logits.data(), int64_t(logits.size()), [&] {
+        return softmax_cross_entropy(logits.data(), labels.data(), n, classes, nullptr);
+    });
+    const Verdict v = compare(analytic, numeric, "dlogits");
+    CHECK_MESSAGE(v.ok, v.message);
+}
+
+TEST_CASE("gradcheck: whole model, parameters through softmax cross-entropy") {
+    // Every parameter's gradient through the full backward chain of the Model.
+    auto check_model = [](const std::string& spec, InputShape in, uint64_t seed) {
+        auto m = Model::build(spec, in, seed);
+        const int64_t n = 3;
+        std::vector<float> x = random_vector(size_t(n * in.c * in.h * in.w), seed + 1);
+        std::vector<uint8_t> labels(n);
+        for (int64_t i = 0; i < n; ++i) labels[size_t(i)] = uint8_t((i * 7 + 1) % in.classes);
+        std::vector<float> d(size_t(n * in.classes));
+        auto loss = [&] {
+            return softmax_cross_entropy(m->forward(x.data(), n, true, 5), labels.data(), n, in.classes, nullptr);
+        };
+        softmax_cross_entropy(m->forward(x.data(), n, true, 5), labels.data(), n, in.classes, d.data());
+        m->backward(d.data());
+        for (ParamRef& p : m->params()) {
+            const std::vector<double> analytic(p.grad, p.grad + p.size);
+            const Verdict v = compare(analytic, numeric_gradient(p.value, p.size, loss), spec + " " + p.name);
+            CHECK_MESSAGE(v.ok, v.message);
+        }
+    };
+    check_model("mlp:6-5", InputShape{1, 3, 3, 4}, 1);
+}
