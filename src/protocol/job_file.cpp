@@ -1,5 +1,6 @@
 #include "hposync/protocol/job_file.hpp"
 
+#include <charconv>
 #include <cstdio>
 
 #include "hposync/common/error.hpp"
@@ -128,7 +129,11 @@ Job parse_job(const KeyValueFile& f) {
     if (t.epochs == 0 && t.time_budget_s <= 0)
         f.fail(f.has("epochs") ? "epochs" : "time_budget_s", "epochs = 0 needs time_budget_s > 0");
     t.shuffle = f.boolean_or("shuffle", t.shuffle);
-    t.seed = static_cast<uint64_t>(f.integer_or("seed", static_cast<int64_t>(t.seed), 0, INT64_MAX));
+    if (const KeyValue* e = f.find("seed")) {  // the full uint64 range: strategies draw 64-bit seeds
+        auto [ptr, ec] = std::from_chars(e->value.data(), e->value.data() + e->value.size(), t.seed);
+        if (ec != std::errc() || ptr != e->value.data() + e->value.size() || e->value.empty())
+            f.fail("seed", "expected an integer 0..18446744073709551615, got '" + printable(e->value) + "'");
+    }
     t.record_updates = f.boolean_or("record_updates", t.record_updates);
     t.synthetic_sleep_s = f.num_or("synthetic_sleep_s", t.synthetic_sleep_s, 0.0, 1e7);
     t.checkpoint_every_epochs = f.integer_or("checkpoint_every_epochs", t.checkpoint_every_epochs, 0, 1000000);

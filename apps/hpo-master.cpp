@@ -1,0 +1,74 @@
+// hpo-master: runs a study over a directory (hpo-master --dir D --study FILE), or shows
+// where it stands (hpo-master status --dir D). Logic in src/protocol/master.cpp.
+#include <iostream>
+
+#include <boost/program_options.hpp>
+
+#include "hposync/common/error.hpp"
+#include "hposync/protocol/master.hpp"
+
+namespace po = boost::program_options;
+using namespace hposync;
+
+namespace {
+
+const char* kExamples = R"(
+Examples:
+  hpo-master --dir . --study examples/demo.study       run a study in the repository's jobs/
+  hpo-master --dir /shared/study --study lr.study --lease-timeout 300
+  hpo-master status --dir /shared/study                jobs by state, workers, best results
+
+The master writes jobs into D/jobs/pending and waits for hpo-worker processes to produce
+results. Killed and restarted, it continues where it was (state lives in the files).
+SIGINT/SIGTERM: release D/master.lock and exit 130; workers keep going.
+See docs/PROTOCOL.md for the directory layout and file formats.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const bool status = argc > 1 && std::string(argv[1]) == "status";
+    protocol::MasterOptions opts;
+    po::options_description desc(
+        "hpo-master: run a hyperparameter study over a shared directory.\n"
+        "Usage: hpo-master --dir D --study FILE [options] | hpo-master status --dir D\n\nOptions");
+    // clang-format off
+    desc.add_options()
+        ("help,h", "show this help")
+        ("dir", po::value(&opts.dir)->required(), "study directory")
+        ("study", po::value(&opts.study_path), "study file (copied to D/study.conf)")
+        ("poll-ms", po::value(&opts.poll_ms)->default_value(500), "look at the directory this often")
+        ("lease-timeout", po::value(&opts.lease_timeout_s)->default_value(120),
+         "requeue a running job whose lease did not change for this many seconds (master's own clock)")
+        ("max-attempts", po::value(&opts.max_attempts)->default_value(3),
+         "lease expiries before a job is given up (jobs/failed); written into each job")
+        ("force", "replace a different study already in D/study.conf")
+        ("quiet,q", "no progress lines");
+    // clang-format on
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(argc - status, argv + status).options(desc).run(), vm);
+        if (vm.count("help")) {
+            std::cout << desc << kExamples;
+            return 0;
+        }
+        po::notify(vm);
+        if (!status && opts.study_path.empty()) throw po::error("the option '--study' is required");
+    } catch (const po::error& e) {
+        std::cerr << "hpo-master: " << e.what() << "\n(see hpo-master --help)\n";
+        return 2;
+    }
+    opts.force = vm.count("force") > 0;
+    opts.verbose = vm.count("quiet") == 0;
+    try {
+        if (status) return protocol::print_status(opts.dir, std::cout);
+        protocol::install_master_signal_handlers();
+        return protocol::run_master(opts, std::cout);
+    } catch (const ParseError& e) {
+        std::cerr << "hpo-master: " << e.what() << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "hpo-master: " << e.what() << "\n";
+        return 1;
+    }
+}

@@ -1,0 +1,67 @@
+// hpo-worker: serves a study directory: claims pending jobs, trains them, writes results.
+// The loop lives in src/protocol/worker.cpp; this file is the command line.
+#include <iostream>
+
+#include <boost/program_options.hpp>
+
+#include "hposync/common/error.hpp"
+#include "hposync/protocol/worker.hpp"
+
+namespace po = boost::program_options;
+using namespace hposync;
+
+namespace {
+
+const char* kExamples = R"(
+Examples:
+  hpo-worker --dir .                         serve the repository's jobs/ until stopped
+  hpo-worker --dir /shared/study --threads 2 --idle-exit 300
+                                             on a cluster node: quit after 5 idle minutes
+  hpo-worker --dir demo --id worker-1 --max-jobs 1
+
+Stopping: SIGINT, SIGTERM or SIGUSR1 stops the current training at its next update
+(writing a checkpoint), hands the job back to jobs/pending and exits 0. A second SIGINT
+hands the job back and exits at once (status 130). See docs/PROTOCOL.md.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    protocol::WorkerOptions opts;
+    po::options_description desc("hpo-worker: claim jobs from a study directory and train them.\n\nOptions");
+    // clang-format off
+    desc.add_options()
+        ("help,h", "show this help")
+        ("dir", po::value(&opts.dir)->required(), "study directory (holds jobs/, results/)")
+        ("id", po::value(&opts.id), "worker id ([A-Za-z0-9_.-], default <host>-<pid>)")
+        ("threads", po::value(&opts.threads)->default_value(0), "training threads; 0 = runtime default")
+        ("poll-ms", po::value(&opts.poll_ms)->default_value(1000), "look for new jobs this often (+-20% jitter; inotify wakes earlier)")
+        ("max-jobs", po::value(&opts.max_jobs)->default_value(0), "exit after this many jobs; 0 = no limit")
+        ("idle-exit", po::value(&opts.idle_exit_s)->default_value(0), "exit after this many seconds without a pending job; 0 = never")
+        ("lease-s", po::value(&opts.lease_s)->default_value(30), "lease period: refreshed every lease-s/3 (keep below the master's --lease-timeout)")
+        ("quiet,q", "no progress lines");
+    // clang-format on
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+        if (vm.count("help")) {
+            std::cout << desc << kExamples;
+            return 0;
+        }
+        po::notify(vm);
+    } catch (const po::error& e) {
+        std::cerr << "hpo-worker: " << e.what() << "\n(see hpo-worker --help)\n";
+        return 2;
+    }
+    opts.verbose = vm.count("quiet") == 0;
+    protocol::install_worker_signal_handlers();
+    try {
+        return protocol::run_worker(opts);
+    } catch (const ParseError& e) {
+        std::cerr << "hpo-worker: " << e.what() << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "hpo-worker: " << e.what() << "\n";
+        return 1;
+    }
+}

@@ -1,0 +1,19 @@
+// jobs/attempts/<id>.attempts: the master's record of how often a job was requeued and
+// why. Workers read it to number their attempt (result `attempt` = count + 1).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace hposync::protocol {
+
+struct Attempts {
+    int64_t count = 0;                 // requeues so far
+    std::vector<std::string> reasons;  // one per requeue, oldest first
+};
+
+// A missing file is zero attempts. Throws ParseError for a malformed file.
+Attempts read_attempts(const std::string& path);
+std::string attempts_to_text(const Attempts& a);
+
+}  // namespace hposync::protocol

@@ -1,0 +1,37 @@
+// The small files that say "I am alive": a job's lease (jobs/running/<id>.lease@<worker>)
+// and a worker's status (workers/<worker>.worker). Both are key = value text written with
+// write_file_atomic; nobody compares their timestamps with another host's clock for
+// decisions (see lease.hpp), they are for people and for `hpo-master status`.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace hposync::protocol {
+
+struct LeaseInfo {
+    std::string id, worker, host;
+    int64_t pid = 0;
+    int64_t counter = 0;   // grows with every beat: the content always changes
+    double wallclock = 0;  // Unix seconds of the writer (display only)
+};
+std::string lease_to_text(const LeaseInfo& lease);
+
+struct WorkerInfo {
+    std::string id, host;
+    int64_t pid = 0;
+    std::string state = "idle";  // idle | training | stopped
+    std::string job;             // current job id, "" when idle
+    int64_t jobs_done = 0;
+    double started = 0, last_beat = 0;  // Unix seconds (display only)
+    std::string slurm_job_id, slurm_array_job_id, slurm_array_task_id;  // "" when unset
+};
+std::string worker_info_to_text(const WorkerInfo& info);
+// Throws ParseError naming the file and key.
+WorkerInfo read_worker_info(const std::string& path);
+
+// gethostname(), "unknown" on failure.
+std::string host_name();
+// Unix time in seconds (wall clock).
+double unix_now();
+
+}  // namespace hposync::protocol

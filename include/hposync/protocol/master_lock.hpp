@@ -1,0 +1,37 @@
+// D/master.lock: at most one hpo-master per study directory.
+//
+// Taken by publishing the lock file with link(2) (O_EXCL semantics, safe on NFS). If the
+// file exists, its holder is judged: same host and the pid is alive -> refuse, naming
+// the holder; same host and the pid is gone -> stale: say so, remove it, take over;
+// another host -> refuse (we cannot see its processes; the message tells the user to
+// remove the file once they know that master is dead). See docs/PROTOCOL.md.
+#pragma once
+#include <string>
+
+#include "hposync/protocol/layout.hpp"
+
+namespace hposync::protocol {
+
+class MasterLock {
+public:
+    // Takes the lock or throws Error with a message naming the holder. `log` receives a
+    // line when a stale lock is taken over.
+    explicit MasterLock(const Layout& layout, std::string* log = nullptr);
+    ~MasterLock();
+    MasterLock(const MasterLock&) = delete;
+    MasterLock& operator=(const MasterLock&) = delete;
+
+    // Removes the lock file (only if it is still ours). Idempotent.
+    void release();
+
+private:
+    std::string path_;
+    std::string content_;
+    bool held_ = false;
+};
+
+// A one-line description of the lock's holder ("pid 123 on host h since ..."), or "" if
+// there is no lock. For `hpo-master status`.
+std::string describe_master_lock(const Layout& layout);
+
+}  // namespace hposync::protocol

@@ -1,0 +1,34 @@
+// hpo-worker's loop: claim a pending job, train it, publish its result, repeat.
+// See docs/PROTOCOL.md for every step and why it is safe on a shared filesystem.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace hposync::protocol {
+
+struct WorkerOptions {
+    std::string dir;           // study directory D
+    std::string id;            // worker id; "" = <host>-<pid>
+    int threads = 0;           // training threads; 0 = runtime default
+    double poll_ms = 1000;     // fallback polling period (+-20% jitter)
+    int64_t max_jobs = 0;      // stop after this many jobs; 0 = no limit
+    double idle_exit_s = 0;    // exit after this long without a pending job; 0 = never
+    double lease_s = 30;       // lease period: the lease is refreshed every lease_s / 3
+    bool verbose = true;       // progress lines on stdout
+};
+
+// Counts SIGINT/SIGTERM/SIGUSR1 received (install_worker_signal_handlers). The first one
+// stops the current training at its next update, hands the job back and ends the loop;
+// a second one hands the held job back from the handler and _exits(130) at once.
+extern std::atomic<int> g_worker_stop_requests;
+void install_worker_signal_handlers();
+
+// "<host>-<pid>", made a valid id (characters outside [A-Za-z0-9_.-] become '-').
+std::string default_worker_id();
+
+// Runs the loop. Returns the process exit status: 0 when it ended normally (max jobs,
+// idle exit, stop signal). Throws hposync::Error for a bad directory or id.
+int run_worker(const WorkerOptions& opts);
+
+}  // namespace hposync::protocol

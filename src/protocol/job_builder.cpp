@@ -1,0 +1,64 @@
+#include "hposync/protocol/job_builder.hpp"
+
+#include <cmath>
+#include <set>
+
+#include "hposync/common/error.hpp"
+#include "hposync/common/keyvalue.hpp"
+
+namespace hposync::protocol {
+namespace {
+
+// Keys the master sets itself; a study may not fix them.
+const std::set<std::string> kBookkeeping = {"format", "id", "study", "round", "config", "repeat", "searched"};
+
+bool is_job_key(const std::string& key) {
+    for (auto k : job_keys())
+        if (k == key) return true;
+    return false;
+}
+
+}  // namespace
+
+std::vector<Job> build_round_jobs(const search::Study& study, int64_t round,
+                                  const std::vector<search::Trial>& trials, int64_t default_max_attempts) {
+    for (const auto& [key, value] : study.fixed)
+        if (!is_job_key(key) || kBookkeeping.count(key))
+            study.file.fail(key, "not a job setting a study may fix (see docs/PROTOCOL.md)");
+    std::string searched;
+    for (const auto& d : study.space) searched += (searched.empty() ? "" : ", ") + d.key;
+    const std::string budget_kind = study.options.count("budget_kind") ? study.options.at("budget_kind") : "epochs";
+
+    std::vector<Job> jobs;
+    for (const auto& trial : trials) {
+        const std::string id = make_job_id(round, trial.config_id, trial.repeat);
+        // Later entries win: fixed settings, then the trial's values, then seed/budget.
+        std::map<std::string, std::string> values(study.fixed.begin(), study.fixed.end());
+        if (!values.count("max_attempts")) values["max_attempts"] = std::to_string(default_max_attempts);
+        for (const auto& [k, v] : trial.params) values[k] = v;
+        values["seed"] = std::to_string(trial.seed);
+        if (trial.budget > 0) {
+            if (budget_kind == "seconds") {
+                values["time_budget_s"] = format_double(trial.budget);
+            } else {
+                values["epochs"] = std::to_string(static_cast<int64_t>(std::llround(trial.budget)));
+            }
+        }
+        KeyValueWriter w;
+        w.add("format", kJobFormat).add("id", id).add("study", study.name).add("round", round);
+        w.add("config", trial.config_id).add("repeat", trial.repeat).add("searched", searched);
+        for (const auto& [k, v] : values) {
+            if (kBookkeeping.count(k) || !is_job_key(k))
+                throw ParseError(study.source + ": search key '" + k + "' is not a job setting");
+            w.add(k, v);
+        }
+        try {
+            jobs.push_back(parse_job(KeyValueFile::parse(w.text(), "job " + id)));
+        } catch (const ParseError& e) {
+            throw ParseError(study.source + ": study gives an invalid job: " + e.what());
+        }
+    }
+    return jobs;
+}
+
+}  // namespace hposync::protocol
