@@ -6,9 +6,14 @@
 
 #include "hposync/common/error.hpp"
 #include "hposync/engine/model_spec.hpp"
+#include "layers/batch_norm.hpp"
+#include "layers/conv2d.hpp"
 #include "layers/dense.hpp"
+#include "layers/dropout.hpp"
 #include "layers/flatten.hpp"
 #include "layers/init.hpp"
+#include "layers/max_pool.hpp"
+#include "layers/relu.hpp"
 
 namespace hposync::engine {
 
@@ -16,13 +21,19 @@ namespace {
 
 TensorShape in_shape(const LayerSpec& l) { return {l.in_c, l.in_h, l.in_w}; }
 
-std::unique_ptr<Layer> make_layer(const LayerSpec& l, const std::string& name) {
+std::unique_ptr<Layer> make_layer(const LayerSpec& l, const std::string& name, size_t index) {
     switch (l.kind) {
         case LayerKind::Dense: return std::make_unique<Dense>(name, in_shape(l), l.units, l.fused_relu, l.he_init);
+        case LayerKind::Conv:
+            return std::make_unique<Conv2d>(name, in_shape(l), ConvGeometry{l.units, l.kernel, l.stride, l.pad},
+                                            l.fused_relu, l.he_init);
+        case LayerKind::MaxPool: return std::make_unique<MaxPool>(name, in_shape(l), l.kernel);
+        case LayerKind::BatchNorm: return std::make_unique<BatchNorm>(name, in_shape(l));
+        case LayerKind::ReLU: return std::make_unique<ReLU>(name, in_shape(l));
+        case LayerKind::Dropout: return std::make_unique<Dropout>(name, in_shape(l), l.drop, index);
         case LayerKind::Flatten: return std::make_unique<Flatten>(name, in_shape(l));
-        default: break;
     }
-    throw Error(std::string("layer kind ") + layer_kind_name(l.kind) + " is not implemented yet");
+    throw Error("unknown layer kind");
 }
 
 // Short layer names for parameter names and the summary: fc1, conv2, bn1, pool1, ...
@@ -47,7 +58,7 @@ public:
         for (size_t i = 0; i < spec.layers.size(); ++i) {
             const LayerSpec& l = spec.layers[i];
             const std::string name = name_prefix(l.kind) + std::to_string(++counts[int(l.kind)]);
-            layers_.push_back(make_layer(l, name));
+            layers_.push_back(make_layer(l, name, i));
             // Seed per layer = hash(seed, layer index): adding a layer at the end leaves
             // the others' initial weights unchanged.
             layers_.back()->init(derive_seed(seed, i));

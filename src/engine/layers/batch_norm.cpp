@@ -1,0 +1,131 @@
+#include "batch_norm.hpp"
+
+#include "../dnnl_context.hpp"
+
+namespace hposync::engine {
+
+using dnnl::memory;
+using dnnl::normalization_flags;
+
+namespace {
+const normalization_flags kScaleShift = normalization_flags::use_scale | normalization_flags::use_shift;
+}
+
+struct BatchNorm::Plan {
+    int64_t n = 0;
+    std::vector<float> out, dx, mean, var;  // mean/var: this batch's, kept for backward
+    memory src, diff_dst;
+    dnnl::batch_normalization_forward::primitive_desc train_pd;
+    dnnl::batch_normalization_forward train_fwd, eval_fwd;
+    std::unordered_map<int, memory> train_args, eval_args;
+    bool has_backward = false;
+    dnnl::batch_normalization_backward bwd;
+    std::unordered_map<int, memory> bwd_args;
+};
+
+BatchNorm::BatchNorm(std::string name, TensorShape in) : Layer(std::move(name), in, in) {
+    for (auto* v : {&gamma_, &beta_, &dgamma_, &dbeta_, &running_mean_, &running_var_}) v->resize(size_t(in.c));
+}
+
+BatchNorm::~BatchNorm() = default;
+
+std::vector<ParamRef> BatchNorm::params() {
+    const int64_t c = in_shape().c;
+    return {{name() + ".gamma", gamma_.data(), dgamma_.data(), c, false},
+            {name() + ".beta", beta_.data(), dbeta_.data(), c, false}};
+}
+
+std::vector<StateRef> BatchNorm::state() {
+    const int64_t c = in_shape().c;
+    return {{name() + ".running_mean", running_mean_.data(), c}, {name() + ".running_var", running_var_.data(), c}};
+}
+
+void BatchNorm::init(uint64_t) {
+    std::fill(gamma_.begin(), gamma_.end(), 1.f);
+    std::fill(beta_.begin(), beta_.end(), 0.f);
+    std::fill(running_mean_.begin(), running_mean_.end(), 0.f);
+    std::fill(running_var_.begin(), running_var_.end(), 1.f);
+}
+
+std::unique_ptr<BatchNorm::Plan> BatchNorm::make_plan(int64_t n) {
+    auto p = std::make_unique<Plan>();
+    const int64_t c = in_shape().c;
+    p->n = n;
+    p->out.resize(size_t(n * in_shape().size()));
+    p->mean.resize(size_t(c));
+    p->var.resize(size_t(c));
+    const auto md = nchw_desc(n, in_shape()), c_md = plain_desc({c});
+    p->src = wrap(md, nullptr);
+    const memory dst = wrap(md, p->out.data()), scale = wrap(c_md, gamma_.data()), shift = wrap(c_md, beta_.data());
+
+    dnnl::batch_normalization_forward::desc train(dnnl::prop_kind::forward_training, md, kEpsilon, kScaleShift);
+    p->train_pd = dnnl::batch_normalization_forward::primitive_desc(train, cpu_engine());
+    p->train_fwd = dnnl::batch_normalization_forward(p->train_pd);
+    p->train_args = {{DNNL_ARG_SRC, p->src},     {DNNL_ARG_DST, dst},
+                     {DNNL_ARG_SCALE, scale},    {DNNL_ARG_SHIFT, shift},
+                     {DNNL_ARG_MEAN, wrap(c_md, p->mean.data())}, {DNNL_ARG_VARIANCE, wrap(c_md, p->var.data())}};
+
+    dnnl::batch_normalization_forward::desc eval(dnnl::prop_kind::forward_inference, md, kEpsilon,
+                                                 kScaleShift | normalization_flags::use_global_stats);
+    p->eval_fwd = dnnl::batch_normalization_forward(dnnl::batch_normalization_forward::primitive_desc(eval, cpu_engine()));
+    p->eval_args = {{DNNL_ARG_SRC, p->src},
+                    {DNNL_ARG_DST, dst},
+                    {DNNL_ARG_SCALE, scale},
+                    {DNNL_ARG_SHIFT, shift},
+                    {DNNL_ARG_MEAN, wrap(c_md, running_mean_.data())},
+                    {DNNL_ARG_VARIANCE, wrap(c_md, running_var_.data())}};
+    return p;
+}
+
+void BatchNorm::update_running_stats(const Plan& p) {
+    // oneDNN gives the biased batch variance (divided by m); the running estimate uses the
+    // unbiased one, m / (m - 1).
+    const int64_t m = p.n * in_shape().h * in_shape().w;
+    const float unbias = m > 1 ? float(double(m) / double(m - 1)) : 1.f;
+    for (size_t i = 0; i < running_mean_.size(); ++i) {
+        running_mean_[i] = (1 - kMomentum) * running_mean_[i] + kMomentum * p.mean[i];
+        running_var_[i] = (1 - kMomentum) * running_var_[i] + kMomentum * p.var[i] * unbias;
+    }
+}
+
+const float* BatchNorm::forward(const float* x, int64_t n, bool training, uint64_t) {
+    Plan& p = plans_.get(n, [this](int64_t m) { return make_plan(m); });
+    p.src.set_data_handle(const_cast<float*>(x));
+    if (training) {
+        run_primitive(p.train_fwd, p.train_args);
+        update_running_stats(p);
+    } else {
+        run_primitive(p.eval_fwd, p.eval_args);
+    }
+    last_ = &p;
+    return p.out.data();
+}
+
+const float* BatchNorm::backward(const float* dy, bool need_dx) {
+    Plan& p = *last_;
+    if (!p.has_backward) {
+        const int64_t c = in_shape().c;
+        const auto md = nchw_desc(p.n, in_shape()), c_md = plain_desc({c});
+        dnnl::batch_normalization_backward::desc d(dnnl::prop_kind::backward, md, md, kEpsilon, kScaleShift);
+        p.bwd = dnnl::batch_normalization_backward(
+            dnnl::batch_normalization_backward::primitive_desc(d, cpu_engine(), p.train_pd));
+        p.dx.resize(p.out.size());
+        p.diff_dst = wrap(md, nullptr);
+        p.bwd_args = {{DNNL_ARG_SRC, p.src},
+                      {DNNL_ARG_MEAN, p.train_args.at(DNNL_ARG_MEAN)},
+                      {DNNL_ARG_VARIANCE, p.train_args.at(DNNL_ARG_VARIANCE)},
+                      {DNNL_ARG_SCALE, p.train_args.at(DNNL_ARG_SCALE)},
+                      {DNNL_ARG_SHIFT, p.train_args.at(DNNL_ARG_SHIFT)},  // oneDNN 2.6 asks for it too
+                      {DNNL_ARG_DIFF_DST, p.diff_dst},
+                      {DNNL_ARG_DIFF_SRC, wrap(md, p.dx.data())},
+                      {DNNL_ARG_DIFF_SCALE, wrap(c_md, dgamma_.data())},
+                      {DNNL_ARG_DIFF_SHIFT, wrap(c_md, dbeta_.data())}};
+        p.has_backward = true;
+    }
+    p.diff_dst.set_data_handle(const_cast<float*>(dy));
+    // One primitive computes dx and dgamma/dbeta together, so it runs even when dx is not needed.
+    run_primitive(p.bwd, p.bwd_args);
+    return need_dx ? p.dx.data() : nullptr;
+}
+
+}  // namespace hposync::engine
