@@ -221,6 +221,32 @@ TEST_CASE("model: a tiny MLP learns a separable toy problem") {
     CHECK(last < first / 10);
 }
 
+TEST_CASE("model: a tiny CNN (conv, pool, bn, dropout) learns a separable toy problem") {
+    const Toy toy({2, 6, 6, 2}, 64);
+    auto m = Model::build("cnn:conv4x3-bn-pool2-fc16-drop0.1", toy.shape, 5);
+    const auto [first, last] = train_sgd(*m, toy, 300, 0.1);
+    MESSAGE("cnn toy loss " << first << " -> " << last);
+    CHECK(last < first / 10);
+}
+
+TEST_CASE("model: BN state and dropout make training and evaluation outputs differ") {
+    const Toy toy({2, 6, 6, 2}, 8);
+    auto m = Model::build("cnn:conv4x3-bn-fc8-drop0.5", toy.shape, 5);
+    REQUIRE(m->state().size() == 2);
+    CHECK(m->state()[0].name == "bn1.running_mean");
+    const float* t = m->forward(toy.x.data(), 8, true, 1);
+    const std::vector<float> train1(t, t + 16);
+    t = m->forward(toy.x.data(), 8, true, 1);
+    CHECK(std::vector<float>(t, t + 16) == train1);  // same dropout seed: same output
+    t = m->forward(toy.x.data(), 8, true, 2);
+    CHECK(std::vector<float>(t, t + 16) != train1);  // other dropout mask
+    const float* e = m->forward(toy.x.data(), 8, false);
+    const std::vector<float> eval1(e, e + 16);
+    CHECK(eval1 != train1);
+    e = m->forward(toy.x.data(), 8, false, 99);  // evaluation ignores the dropout seed
+    CHECK(std::vector<float>(e, e + 16) == eval1);
+}
+
 TEST_CASE("model: forward with several batch sizes keeps each result") {
     const Toy toy({1, 4, 4, 2}, 10);
     auto m = Model::build("mlp:8", toy.shape, 3);
