@@ -1,6 +1,5 @@
 #include "hposync/protocol/job_builder.hpp"
 
-#include <cmath>
 #include <set>
 
 #include "hposync/common/error.hpp"
@@ -26,24 +25,15 @@ std::vector<Job> build_round_jobs(const search::Study& study, int64_t round,
         if (!is_job_key(key) || kBookkeeping.count(key))
             study.file.fail(key, "not a job setting a study may fix (see docs/PROTOCOL.md)");
     std::string searched;
-    for (const auto& d : study.space) searched += (searched.empty() ? "" : ", ") + d.key;
-    const std::string budget_kind = study.options.count("budget_kind") ? study.options.at("budget_kind") : "epochs";
+    for (const auto& k : search::searched_keys(study)) searched += (searched.empty() ? "" : ", ") + k;
 
     std::vector<Job> jobs;
     for (const auto& trial : trials) {
         const std::string id = make_job_id(round, trial.config_id, trial.repeat);
-        // Later entries win: fixed settings, then the trial's values, then seed/budget.
-        std::map<std::string, std::string> values(study.fixed.begin(), study.fixed.end());
+        // The search module decides how a trial becomes settings (fixed keys, trial
+        // values, seed, budget); the master adds bookkeeping and its max_attempts default.
+        std::map<std::string, std::string> values = search::job_settings(study, trial);
         if (!values.count("max_attempts")) values["max_attempts"] = std::to_string(default_max_attempts);
-        for (const auto& [k, v] : trial.params) values[k] = v;
-        values["seed"] = std::to_string(trial.seed);
-        if (trial.budget > 0) {
-            if (budget_kind == "seconds") {
-                values["time_budget_s"] = format_double(trial.budget);
-            } else {
-                values["epochs"] = std::to_string(static_cast<int64_t>(std::llround(trial.budget)));
-            }
-        }
         KeyValueWriter w;
         w.add("format", kJobFormat).add("id", id).add("study", study.name).add("round", round);
         w.add("config", trial.config_id).add("repeat", trial.repeat).add("searched", searched);
