@@ -46,4 +46,14 @@ public:
 // Builds the strategy the study names; throws ParseError naming the study file and key.
 std::unique_ptr<Strategy> make_strategy(const Study& study);
 
+// The searched keys in file order: the job file's `searched` line.
+std::vector<std::string> searched_keys(const Study& study);
+
+// The job settings of a trial as job-file keys and values: the study's fixed keys, the
+// trial's params, `seed`, and the budget of multi-fidelity trials (budget > 0):
+// budget_kind epochs sets `epochs`; budget_kind seconds sets `time_budget_s` and, unless
+// the study fixes epochs, `epochs = 0` (no epoch limit). The master adds format, id,
+// study, round, config, repeat and searched.
+std::map<std::string, std::string> job_settings(const Study& study, const Trial& trial);
+
 }  // namespace hposync::search

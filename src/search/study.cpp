@@ -1,0 +1,173 @@
+// read_study / parse_study: the study file format described in study.hpp.
+#include "hposync/search/study.hpp"
+
+#include <cmath>
+
+#include "hposync/common/error.hpp"
+#include "hposync/protocol/job_file.hpp"
+#include "hposync/search/strategy.hpp"
+#include "strategies.hpp"
+
+namespace hposync::search {
+namespace {
+
+constexpr const char* kStudyFormat = "hposync-study 1";
+constexpr std::string_view kSearchPrefix = "search.";
+
+// Keys of the study itself (not options, not job settings).
+const std::vector<std::string_view> kStudyKeys = {"format", "name", "strategy", "seed", "repeats",
+                                                  "objective"};
+// Job keys the master writes itself: a study may neither fix nor search them.
+const std::vector<std::string_view> kMasterKeys = {"format", "id", "study", "round", "config",
+                                                   "repeat", "searched", "seed"};
+
+bool contains(const std::vector<std::string_view>& list, std::string_view s) {
+    for (auto x : list)
+        if (x == s) return true;
+    return false;
+}
+
+std::string join(const std::vector<std::string_view>& items) {
+    std::string out;
+    for (auto s : items) out += (out.empty() ? "" : ", ") + std::string(s);
+    return out.empty() ? "none" : out;
+}
+
+std::string trim(const std::string& s) {
+    size_t b = s.find_first_not_of(" \t");
+    if (b == std::string::npos) return "";
+    size_t e = s.find_last_not_of(" \t");
+    return s.substr(b, e - b + 1);
+}
+
+// "a, b, c" -> {"a", "b", "c"}; empty items are errors, and so are duplicates in a list
+// of values (a grid would run them twice).
+std::vector<std::string> split_values(const KeyValueFile& f, const std::string& key, const std::string& text,
+                                      bool unique = true) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (true) {
+        size_t comma = text.find(',', start);
+        std::string item = trim(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+        if (item.empty()) f.fail(key, "empty value in list '" + text + "'");
+        for (const auto& seen : out)
+            if (unique && seen == item) f.fail(key, "value '" + item + "' listed twice");
+        out.push_back(item);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    return out;
+}
+
+double number(const KeyValueFile& f, const std::string& key, const std::string& fn, const std::string& text) {
+    try {
+        return parse_double(text, fn + " bound");
+    } catch (const ParseError& e) {
+        f.fail(key, e.what());
+    }
+}
+
+// `search.<key> = <spec>`: a comma list or one of the functions in study.hpp.
+Dimension parse_dimension(const KeyValueFile& f, const KeyValue& e) {
+    Dimension d;
+    d.key = e.key.substr(kSearchPrefix.size());
+    const std::string& spec = e.value;
+    if (d.key.empty()) f.fail(e.key, "missing the job key after 'search.'");
+    if (contains(kMasterKeys, d.key)) f.fail(e.key, "'" + d.key + "' is set by the master and cannot be searched");
+    if (spec.empty()) f.fail(e.key, "empty search space");
+
+    size_t open = spec.find('(');
+    std::string fn = trim(spec.substr(0, open));
+    bool is_function = open != std::string::npos &&
+                       (fn == "uniform" || fn == "loguniform" || fn == "int" || fn == "log2int" || fn == "choice");
+    if (!is_function) {
+        if (spec.find_first_of("()") != std::string::npos)
+            f.fail(e.key, "unknown function in '" + spec +
+                              "' (uniform, loguniform, int, log2int, choice, or a comma list)");
+        d.kind = DimKind::list;
+        d.values = split_values(f, e.key, spec);
+        return d;
+    }
+    if (spec.back() != ')') f.fail(e.key, fn + "(...) must end with ')'");
+    std::string args = spec.substr(open + 1, spec.size() - open - 2);
+    if (fn == "choice") {
+        d.kind = DimKind::choice;
+        d.values = split_values(f, e.key, args);
+        return d;
+    }
+    std::vector<std::string> bounds = split_values(f, e.key, args, false);
+    if (bounds.size() != 2) f.fail(e.key, fn + " needs two bounds (low, high), got '" + args + "'");
+    d.lo = number(f, e.key, fn, bounds[0]);
+    d.hi = number(f, e.key, fn, bounds[1]);
+    std::string got = "got (" + bounds[0] + ", " + bounds[1] + ")";
+    if (fn == "uniform") {
+        d.kind = DimKind::uniform;
+        if (!(d.lo < d.hi)) f.fail(e.key, "uniform needs low < high, " + got);
+    } else if (fn == "loguniform") {
+        d.kind = DimKind::loguniform;
+        if (!(d.lo > 0 && d.lo < d.hi)) f.fail(e.key, "loguniform needs 0 < low < high, " + got);
+    } else {
+        d.kind = fn == "int" ? DimKind::integer : DimKind::log2int;
+        if (d.lo != std::floor(d.lo) || d.hi != std::floor(d.hi))
+            f.fail(e.key, fn + " needs integer bounds, " + got);
+        if (!(d.lo <= d.hi)) f.fail(e.key, fn + " needs low <= high, " + got);
+        if (d.kind == DimKind::integer && (std::fabs(d.lo) > 1e15 || std::fabs(d.hi) > 1e15))
+            f.fail(e.key, "int bounds must be within +-1e15, " + got);
+        if (d.kind == DimKind::log2int && (d.lo < 0 || d.hi > 62))
+            f.fail(e.key, "log2int exponents must be within 0..62, " + got);
+    }
+    return d;
+}
+
+}  // namespace
+
+Study parse_study(const KeyValueFile& file) {
+    Study s;
+    s.file = file;
+    s.source = file.source();
+    const KeyValueFile& f = s.file;
+
+    if (f.str("format") != kStudyFormat)
+        f.fail("format", "expected '" + std::string(kStudyFormat) + "', got '" + f.str("format") + "'");
+    s.name = f.str("name");
+    if (!protocol::is_valid_id(s.name))
+        f.fail("name", "invalid study name '" + s.name +
+                           "' (letters, digits, '_', '.', '-', starting with a letter or digit, at most 100)");
+    s.strategy = f.str("strategy");
+    if (s.strategy != "grid" && s.strategy != "random" && s.strategy != "successive-halving" &&
+        s.strategy != "hyperband")
+        f.fail("strategy", "unknown strategy '" + s.strategy + "' (grid, random, successive-halving, hyperband)");
+    s.seed = static_cast<uint64_t>(f.integer_or("seed", 1, 0, INT64_MAX));
+    s.repeats = f.integer_or("repeats", 1, 1, 1000);
+    s.objective = f.str_or("objective", "val_error");
+    if (s.objective != "val_error" && s.objective != "val_loss" && s.objective != "train_loss" &&
+        s.objective != "test_error")
+        f.fail("objective", "unknown objective '" + s.objective + "' (val_error, val_loss, train_loss, test_error)");
+
+    const std::vector<std::string_view> allowed = option_names(s.strategy);
+    for (const KeyValue& e : f.entries()) {
+        if (contains(kStudyKeys, e.key)) continue;
+        if (e.key.compare(0, kSearchPrefix.size(), kSearchPrefix) == 0) {
+            s.space.push_back(parse_dimension(f, e));
+        } else if (contains(all_option_names(), e.key)) {
+            if (!contains(allowed, e.key))
+                f.fail(e.key, "not an option of strategy " + s.strategy + " (its options: " + join(allowed) + ")");
+            s.options[e.key] = e.value;
+        } else {
+            if (contains(kMasterKeys, e.key)) f.fail(e.key, "'" + e.key + "' is set by the master, not by a study");
+            s.fixed[e.key] = e.value;
+        }
+    }
+    for (const Dimension& d : s.space)
+        if (s.fixed.count(d.key))
+            f.fail("search." + d.key, "'" + d.key + "' is both fixed (line " + std::to_string(f.find(d.key)->line) +
+                                          ") and searched");
+
+    // Builds the strategy once so that bad option values are reported when the study is read.
+    make_strategy(s);
+    return s;
+}
+
+Study read_study(const std::string& path) { return parse_study(KeyValueFile::read(path)); }
+
+}  // namespace hposync::search
