@@ -17,6 +17,21 @@
 //   search.batch_size = log2int(4, 8)             # 2^4 .. 2^8
 //   search.momentum = uniform(0, 1)
 //   search.optimizer = choice(sgd, adam)
+//
+// Dimensions: a comma list (grid: every value; others: like choice), uniform(a, b),
+// loguniform(a, b) with 0 < a < b, int(a, b) (integers a..b), log2int(a, b) (powers of
+// two 2^a..2^b), choice(x, y, ...). Sampled real values keep 6 significant digits.
+//
+// Strategy options (any other is an error naming its line):
+//   grid                none: the cartesian product of the lists, `repeats` seeds each
+//   random              samples (required), rounds (default 1)
+//   successive-halving  samples (required), min_budget, max_budget (required), eta (3),
+//                       budget_kind (epochs | seconds; default epochs)
+//   hyperband           min_budget, max_budget (required), eta (3), budget_kind,
+//                       brackets (default s_max + 1)
+// With a budget_kind, the strategy sets epochs (or time_budget_s) per trial, so the
+// study must not fix or search that key. Every other key is a fixed job setting: the
+// master checks it against the job format (docs/PROTOCOL.md).
 #pragma once
 #include <cstdint>
 #include <map>
