@@ -39,8 +39,6 @@ public:
         return run_brackets(study_, budget_, brackets_, round, history);
     }
 
-    const std::vector<Bracket>& brackets() const { return brackets_; }
-
 private:
     Study study_;
     BudgetOptions budget_;
