@@ -162,10 +162,15 @@ TEST_CASE("train: a huge learning rate diverges with a clear reason instead of c
     MESSAGE("divergence reason: " << r.reason);
 }
 
+// Batch-norm running statistics and dropout masks are the parts of the state that are
+// easiest to get wrong on resume, so this model has both.
+const char* kStatefulModel = "cnn:conv4x3-bn-pool2-fc32-drop0.3";
+
 TEST_CASE("train: should_stop interrupts; resuming from the checkpoint is bit-identical") {
     GeneratedData d;
     const std::string ckpt = (d.root / "job.ckpt").string();
     TrainConfig c = d.config();
+    c.model = kStatefulModel;
     c.epochs = 2;
     const int64_t stop_at = 16 + 5;  // in the second epoch (16 updates per epoch)
     const int64_t end_at = 2 * 16;   // last update
@@ -195,7 +200,10 @@ TEST_CASE("train: should_stop interrupts; resuming from the checkpoint is bit-id
     const Checkpoint resumed_ckpt = read_checkpoint(ckpt);
     CHECK(params_checksum(resumed_ckpt) == params_checksum(ref_ckpt));
     CHECK(resumed_ckpt.optimizer_state.size() == ref_ckpt.optimizer_state.size());
-    CHECK(resumed_ckpt.model_state.size() == ref_ckpt.model_state.size());
+    REQUIRE(resumed_ckpt.model_state.size() == ref_ckpt.model_state.size());
+    CHECK(!ref_ckpt.model_state.empty());  // the BN running statistics were saved
+    for (size_t i = 0; i < ref_ckpt.model_state.size(); ++i)
+        CHECK(resumed_ckpt.model_state[i].data == ref_ckpt.model_state[i].data);
 
     // Both runs, continued to the end, give the same final result.
     TrainResult ref_end = train(ref_cfg);
@@ -240,6 +248,7 @@ TEST_CASE("train: periodic checkpoints; a torn checkpoint is ignored with a note
 TEST_CASE("train: stop at an epoch boundary and time-based checkpoints resume exactly too") {
     GeneratedData d;
     TrainConfig c = d.config();
+    c.model = kStatefulModel;
     c.epochs = 2;
     TrainResult ref = train(c);
 
