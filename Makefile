@@ -65,6 +65,7 @@ test: deps
 	@$(MAKE) --no-print-directory data
 	@$(MAKE) --no-print-directory -j2 all $(BUILD)/unit-tests $(BUILD)/e2e-tests
 	@$(MAKE) --no-print-directory test-slurm-if-present
+	@$(MAKE) --no-print-directory stress-quick
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory e2e
 
@@ -74,7 +75,16 @@ unit: $(BUILD)/unit-tests
 e2e: $(BUILD)/e2e-tests all
 	cd tests && ../$(BUILD)/e2e-tests
 
-.PHONY: test-slurm-if-present
+.PHONY: test-slurm-if-present stress-quick test-twohost
+stress-quick:
+	@if [ -f tests/stress/run.sh ]; then bash tests/stress/run.sh --quick; fi
+
+test-twohost: all
+	bash tests/twohost/run.sh
+
+fuzz:
+	bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+
 test-slurm-if-present:
 	@if [ -f tests/slurm/run.sh ]; then $(MAKE) --no-print-directory test-slurm; fi
 
@@ -97,7 +107,7 @@ bench: deps
 	@$(MAKE) --no-print-directory -j2 all
 	bash bench/run.sh
 
-stress: all
+stress: all $(BUILD)/unit-tests
 	bash tests/stress/run.sh
 
 clean:
