@@ -1,0 +1,22 @@
+// gnuplot as the plotting back end: each plot is a data file plus a script in
+// <out>/gnuplot/, run as `gnuplot <script>` by fork/execvp with an argument vector —
+// never through a shell, since titles and names come from job files.
+#pragma once
+#include <string>
+#include <string_view>
+
+namespace hposync::report {
+
+// Runs gnuplot on a script; throws Error naming the script and gnuplot's exit status.
+void run_gnuplot(const std::string& script);
+
+// A gnuplot single-quoted string literal: 'it''s' (single quotes doubled, newlines dropped).
+std::string gp_quote(std::string_view text);
+
+// `set terminal ...; set output ...` for png (pngcairo) or svg.
+std::string gp_terminal(const std::string& format, const std::string& output, int width = 900, int height = 600);
+
+// A colour per configuration index (repeats of a setting share it).
+std::string gp_colour(size_t index);
+
+}  // namespace hposync::report

@@ -1,0 +1,30 @@
+// hpo-report's library side: a study directory in, a report directory out.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "hposync/report/plots.hpp"
+#include "hposync/report/study_data.hpp"
+
+namespace hposync::report {
+
+struct ReportOptions {
+    std::string dir;              // study directory
+    std::string out;              // "" = <dir>/report
+    std::string format = "png";   // png | svg
+};
+
+struct ReportOutput {
+    std::string out;
+    std::vector<std::string> files;     // every file written, relative to out
+    std::vector<std::string> skipped;   // plots not drawn, with the reason
+    std::string index;                  // path of index.html
+    std::string state;                  // "finished" or "still running: N of M jobs finished"
+};
+
+ReportOutput write_report(const ReportOptions& options);
+
+// The index page: every plot with its caption, links to the CSVs, the best runs.
+std::string index_html(const StudyData& data, const std::vector<PlotFile>& plots, const std::string& state);
+
+}  // namespace hposync::report

@@ -1,0 +1,46 @@
+// What a report is made of: every run of a study directory, read through the protocol's
+// own readers (protocol::read_result, take_snapshot), plus the jobs without a result.
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hposync/engine/train.hpp"
+#include "hposync/search/study.hpp"
+
+namespace hposync::report {
+
+struct Run {
+    std::string id, config, status, reason, worker;
+    int64_t round = 0, repeat = 0;
+    std::map<std::string, std::string> job;  // every job key -> value text
+    std::vector<std::string> searched;       // keys the search varied
+    engine::TrainResult train;               // metrics and curves
+    double wall_seconds = 0;
+    int64_t attempt = 1;
+
+    double job_number(const std::string& key, double fallback = 0) const;
+    // "lr=0.01 batch_size=100": the searched settings, for legends.
+    std::string setting() const;
+};
+
+struct StudyData {
+    std::string dir;
+    std::optional<search::Study> study;   // from D/study.conf when present
+    std::vector<Run> runs;                // sorted by id
+    std::vector<std::pair<std::string, std::string>> unfinished;  // id -> state (pending, running, failed, quarantine)
+    std::vector<std::string> unreadable;  // results that could not be read, with the reason
+    bool finished = false;                // the master declared the study done (no lock, all jobs have results)
+
+    // Keys searched in any run, in first-seen order.
+    std::vector<std::string> searched_keys() const;
+    // Whether a searched key should use a log axis: from the study's dimension kind, else
+    // when its positive values span more than two decades.
+    bool log_scale(const std::string& key) const;
+};
+
+// Reads the study directory. Never throws for one bad result: it goes to `unreadable`.
+StudyData load_study(const std::string& dir);
+
+}  // namespace hposync::report

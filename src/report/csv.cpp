@@ -1,0 +1,104 @@
+#include "hposync/report/csv.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+#include "hposync/common/keyvalue.hpp"
+
+namespace hposync::report {
+namespace {
+
+// Job keys shown in their own column even when no search varies them.
+const std::vector<std::string> kAlwaysShown = {"model", "optimizer", "lr", "batch_size", "epochs", "time_budget_s"};
+// Job keys that describe bookkeeping, not hyperparameters: already in other columns.
+const std::set<std::string> kNotSettings = {"format", "id", "study", "round", "config", "repeat", "searched"};
+
+std::string num(double v) { return format_double(v); }
+
+void add_row(std::string& out, const std::vector<std::string>& fields) {
+    for (size_t i = 0; i < fields.size(); ++i) {
+        if (i) out += ',';
+        out += csv_field(fields[i]);
+    }
+    out += "\r\n";
+}
+
+}  // namespace
+
+std::string csv_field(std::string_view text) {
+    bool quote = text.find_first_of(",\"\r\n") != std::string_view::npos;
+    if (!quote) return std::string(text);
+    std::string out = "\"";
+    for (char c : text) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + "\"";
+}
+
+std::string summary_csv(const StudyData& data) {
+    std::vector<std::string> settings = kAlwaysShown;
+    std::vector<std::string> searched = data.searched_keys();
+    std::sort(searched.begin(), searched.end());
+    for (const auto& k : searched)
+        if (std::find(settings.begin(), settings.end(), k) == settings.end()) settings.push_back(k);
+    std::set<std::string> others;
+    for (const auto& r : data.runs)
+        for (const auto& [k, v] : r.job)
+            if (!kNotSettings.count(k) && std::find(settings.begin(), settings.end(), k) == settings.end())
+                others.insert(k);
+    settings.insert(settings.end(), others.begin(), others.end());
+
+    std::vector<std::string> header = {"id", "round", "config", "repeat"};
+    header.insert(header.end(), settings.begin(), settings.end());
+    for (const char* h : {"status", "reason", "final_train_loss", "final_val_loss", "final_val_error", "test_accuracy",
+                          "param_count", "steps", "epochs_done", "train_seconds", "wall_seconds", "worker", "attempt"})
+        header.push_back(h);
+    std::string out;
+    add_row(out, header);
+    for (const auto& r : data.runs) {
+        std::vector<std::string> row = {r.id, std::to_string(r.round), r.config, std::to_string(r.repeat)};
+        for (const auto& k : settings) {
+            auto it = r.job.find(k);
+            row.push_back(it == r.job.end() ? "" : it->second);
+        }
+        const auto& t = r.train;
+        for (const auto& f : {r.status, r.reason, num(t.final_train_loss), num(t.final_val_loss), num(t.final_val_error),
+                              num(t.test_accuracy), std::to_string(t.param_count), std::to_string(t.steps),
+                              std::to_string(t.epochs_done), num(t.train_seconds), num(r.wall_seconds), r.worker,
+                              std::to_string(r.attempt)})
+            row.push_back(f);
+        add_row(out, row);
+    }
+    for (const auto& [id, state] : data.unfinished) {
+        std::vector<std::string> row(header.size());
+        row[0] = id;
+        row[4 + settings.size()] = state;
+        add_row(out, row);
+    }
+    return out;
+}
+
+std::string curves_csv(const StudyData& data) {
+    std::string out = "job,kind,index,t,metric,value\r\n";
+    char buf[160];
+    for (const auto& r : data.runs) {
+        std::string id = csv_field(r.id);
+        for (const auto& e : r.train.epochs) {
+            for (auto [name, v] : {std::pair<const char*, double>{"train_loss", e.train_loss},
+                                   {"val_loss", e.val_loss}, {"val_error", e.val_error}}) {
+                std::snprintf(buf, sizeof buf, ",epoch,%lld,%.4f,%s,%s\r\n", (long long)e.epoch, e.t, name,
+                              num(v).c_str());
+                out += id + buf;
+            }
+        }
+        for (const auto& u : r.train.updates) {
+            std::snprintf(buf, sizeof buf, ",update,%lld,%.4f,loss,%s\r\n", (long long)u.step, u.t, num(u.loss).c_str());
+            out += id + buf;
+        }
+    }
+    return out;
+}
+
+}  // namespace hposync::report

@@ -1,0 +1,78 @@
+#include "plot_common.hpp"
+
+#include <cstdio>
+#include <map>
+
+#include "hposync/common/atomic_file.hpp"
+#include "hposync/report/gnuplot.hpp"
+
+namespace hposync::report {
+
+std::string gnuplot_dir(const PlotSink& sink) { return sink.out + "/gnuplot"; }
+
+std::vector<const Run*> all_runs(const StudyData& data) {
+    std::vector<const Run*> runs;
+    for (const auto& r : data.runs) runs.push_back(&r);
+    return runs;
+}
+
+std::vector<Series> series_per_run(const std::vector<const Run*>& runs,
+                                   const std::function<Points(const Run&)>& extract) {
+    std::map<std::string, size_t> colour_of;  // config -> colour index
+    std::vector<Series> out;
+    for (const Run* r : runs) {
+        Points pts = extract(*r);
+        if (pts.empty()) continue;
+        bool first = !colour_of.count(r->config);
+        if (first) colour_of[r->config] = colour_of.size();
+        Series s;
+        s.colour = gp_colour(colour_of[r->config]);
+        if (first) s.title = r->setting() + (r->status == "ok" ? "" : " (" + r->status + ")");
+        s.points = std::move(pts);
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+void draw_lines(PlotSink& sink, const LinePlot& plot, const std::vector<Series>& series) {
+    if (series.empty()) {
+        sink.skipped.push_back(plot.name + ": no data in this study");
+        return;
+    }
+    std::string dat = gnuplot_dir(sink) + "/" + plot.name + ".dat";
+    std::string gp = gnuplot_dir(sink) + "/" + plot.name + ".gp";
+    std::string file = plot.name + "." + sink.format;
+    std::string data;
+    char buf[64];
+    for (const auto& s : series) {
+        for (const auto& [x, y] : s.points) {
+            std::snprintf(buf, sizeof buf, "%.6g %.6g\n", x, y);
+            data += buf;
+        }
+        data += "\n\n";  // gnuplot: two blank lines separate `index` blocks
+    }
+    write_file_atomic(dat, data);
+    size_t titled = 0;
+    for (const auto& s : series) titled += !s.title.empty();
+    std::string script = gp_terminal(sink.format, sink.out + "/" + file, titled > 12 ? 1100 : 900, 600);
+    script += "set title " + gp_quote(plot.title) + " noenhanced\n";
+    script += "set xlabel " + gp_quote(plot.xlabel) + "\nset ylabel " + gp_quote(plot.ylabel) + "\n";
+    script += "set grid\nset key outside right top noenhanced font ',8'\n";
+    if (titled > 30) script += "set key off\n";
+    if (plot.logx) script += "set logscale x\n";
+    if (plot.integer_x) script += "set xtics 1\nset mxtics 1\n";
+    if (plot.logy) script += "set logscale y\n";
+    script += "plot ";
+    for (size_t i = 0; i < series.size(); ++i) {
+        if (i) script += ", \\\n     ";
+        script += (i == 0 ? gp_quote(dat) : std::string("''")) + " index " + std::to_string(i) + " with " + plot.style +
+                  " lc rgb " + gp_quote(series[i].colour) +
+                  (series[i].title.empty() ? " notitle" : " title " + gp_quote(series[i].title));
+    }
+    script += "\n";
+    write_file_atomic(gp, script);
+    run_gnuplot(gp);
+    sink.made.push_back({file, plot.caption});
+}
+
+}  // namespace hposync::report

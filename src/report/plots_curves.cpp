@@ -1,0 +1,98 @@
+// Curves over epochs, wall time and updates: one line per run.
+#include <algorithm>
+#include <cmath>
+
+#include "hposync/report/plots.hpp"
+#include "plot_common.hpp"
+
+namespace hposync::report {
+namespace {
+
+using Metric = double (*)(const engine::EpochRecord&);
+double train_loss(const engine::EpochRecord& e) { return e.train_loss; }
+double val_loss(const engine::EpochRecord& e) { return e.val_loss; }
+double val_error(const engine::EpochRecord& e) { return e.val_error; }
+
+Points epoch_points(const Run& r, Metric metric, bool by_time) {
+    Points p;
+    for (const auto& e : r.train.epochs) {
+        double y = metric(e);
+        if (std::isfinite(y)) p.push_back({by_time ? e.t : double(e.epoch), y});
+    }
+    return p;
+}
+
+}  // namespace
+
+void plot_epoch_curves(const StudyData& data, PlotSink& sink) {
+    struct { const char* name; const char* label; Metric metric; const char* caption; } plots[] = {
+        {"train_loss_vs_epoch", "training loss (cross-entropy)", train_loss,
+         "Training loss (mean batch cross-entropy of the epoch) against epoch, one line per run; repeats of a setting share a colour."},
+        {"val_loss_vs_epoch", "validation loss (cross-entropy)", val_loss,
+         "Validation loss at the end of each epoch, one line per run."},
+        {"val_error_vs_epoch", "validation error (fraction misclassified)", val_error,
+         "Validation error at the end of each epoch, one line per run."},
+    };
+    for (const auto& p : plots) {
+        LinePlot plot;
+        plot.name = p.name;
+        plot.title = std::string(p.label) + " vs epoch";
+        plot.xlabel = "epoch";
+        plot.ylabel = p.label;
+        plot.caption = p.caption;
+        plot.style = "linespoints pt 7 ps 0.5";
+        plot.logy = p.metric != val_error;
+        plot.integer_x = true;
+        draw_lines(sink, plot, series_per_run(all_runs(data), [&](const Run& r) { return epoch_points(r, p.metric, false); }));
+    }
+}
+
+void plot_time_curves(const StudyData& data, PlotSink& sink) {
+    struct { const char* name; const char* label; Metric metric; const char* caption; } plots[] = {
+        {"train_loss_vs_time", "training loss (cross-entropy)", train_loss,
+         "Training loss of each epoch against wall-clock training time: which setting learns fastest per second, not per epoch."},
+        {"val_error_vs_time", "validation error (fraction misclassified)", val_error,
+         "Validation error against wall-clock training time, one line per run."},
+    };
+    for (const auto& p : plots) {
+        LinePlot plot;
+        plot.name = p.name;
+        plot.title = std::string(p.label) + " vs wall time";
+        plot.xlabel = "training time (s)";
+        plot.ylabel = p.label;
+        plot.caption = p.caption;
+        plot.style = "linespoints pt 7 ps 0.5";
+        plot.logy = p.metric != val_error;
+        draw_lines(sink, plot, series_per_run(all_runs(data), [&](const Run& r) { return epoch_points(r, p.metric, true); }));
+    }
+}
+
+void plot_update_curves(const StudyData& data, PlotSink& sink) {
+    // Per-update curves are long: at most ~1500 points per run keep the file light
+    // without changing the picture (every k-th update).
+    auto extract = [](const Run& r) {
+        Points p;
+        size_t n = r.train.updates.size(), stride = std::max<size_t>(1, n / 1500);
+        for (size_t i = 0; i < n; i += stride) {
+            const auto& u = r.train.updates[i];
+            if (std::isfinite(u.loss) && u.loss > 0) p.push_back({u.t, u.loss});
+        }
+        return p;
+    };
+    std::vector<const Run*> runs;
+    bool any_budget = false;
+    for (const auto& r : data.runs) any_budget = any_budget || r.job_number("time_budget_s") > 0;
+    for (const auto& r : data.runs)
+        if (!any_budget || r.job_number("time_budget_s") > 0) runs.push_back(&r);
+    LinePlot plot;
+    plot.name = "loss_vs_time_updates";
+    plot.title = "per-update training loss vs time";
+    plot.xlabel = "training time (s)";
+    plot.ylabel = "batch loss (cross-entropy, log scale)";
+    plot.logy = true;
+    plot.caption = std::string("Loss of every parameter update (batch cross-entropy) against training time, log y") +
+                   (any_budget ? ", for the time-budgeted runs." : ".");
+    draw_lines(sink, plot, series_per_run(runs, extract));
+}
+
+}  // namespace hposync::report

@@ -1,0 +1,47 @@
+#include "hposync/report/report.hpp"
+
+#include <boost/filesystem.hpp>
+
+#include "hposync/common/atomic_file.hpp"
+#include "hposync/common/error.hpp"
+#include "hposync/report/csv.hpp"
+
+namespace hposync::report {
+
+ReportOutput write_report(const ReportOptions& options) {
+    if (options.format != "png" && options.format != "svg")
+        throw Error("--format must be png or svg, got '" + options.format + "'");
+    ReportOutput result;
+    result.out = options.out.empty() ? options.dir + "/report" : options.out;
+    StudyData data = load_study(options.dir);
+    if (data.runs.empty() && data.unfinished.empty())
+        throw Error(options.dir + ": no jobs and no results: is this a study directory?");
+    boost::filesystem::create_directories(result.out + "/gnuplot");
+
+    size_t total = data.runs.size() + data.unfinished.size();
+    result.state = data.finished ? "finished"
+                                 : "study still running: " + std::to_string(data.runs.size()) + " of " +
+                                       std::to_string(total) + " jobs finished";
+    write_file_atomic(result.out + "/summary.csv", summary_csv(data));
+    write_file_atomic(result.out + "/curves.csv", curves_csv(data));
+    result.files = {"summary.csv", "curves.csv"};
+
+    PlotSink sink;
+    sink.out = result.out;
+    sink.format = options.format;
+    plot_epoch_curves(data, sink);
+    plot_time_curves(data, sink);
+    plot_params_vs_runtime(data, sink);
+    plot_random_search(data, sink);
+    plot_update_curves(data, sink);
+    plot_update_animation(data, sink);
+    for (const auto& p : sink.made) result.files.push_back(p.file);
+    result.skipped = sink.skipped;
+
+    result.index = result.out + "/index.html";
+    write_file_atomic(result.index, index_html(data, sink.made, result.state));
+    result.files.push_back("index.html");
+    return result;
+}
+
+}  // namespace hposync::report

@@ -1,0 +1,114 @@
+#include "hposync/report/study_data.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "hposync/common/error.hpp"
+#include "hposync/common/keyvalue.hpp"
+#include "hposync/protocol/layout.hpp"
+#include "hposync/protocol/result_file.hpp"
+#include "hposync/protocol/snapshot.hpp"
+
+namespace hposync::report {
+
+double Run::job_number(const std::string& key, double fallback) const {
+    auto it = job.find(key);
+    if (it == job.end()) return fallback;
+    try {
+        return parse_double(it->second, key);
+    } catch (const ParseError&) {
+        return fallback;
+    }
+}
+
+std::string Run::setting() const {
+    std::string s;
+    for (const auto& k : searched) {
+        auto it = job.find(k);
+        if (it == job.end()) continue;
+        if (!s.empty()) s += ' ';
+        s += k + "=" + it->second;
+    }
+    return s.empty() ? config : s;
+}
+
+std::vector<std::string> StudyData::searched_keys() const {
+    std::vector<std::string> keys;
+    for (const auto& r : runs)
+        for (const auto& k : r.searched)
+            if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+    return keys;
+}
+
+bool StudyData::log_scale(const std::string& key) const {
+    if (study)
+        for (const auto& d : study->space)
+            if (d.key == key) return d.log_scale();
+    double lo = INFINITY, hi = 0;
+    for (const auto& r : runs) {
+        double v = r.job_number(key, -1);
+        if (v > 0) lo = std::min(lo, v), hi = std::max(hi, v);
+    }
+    return hi > 0 && hi / lo > 100;
+}
+
+StudyData load_study(const std::string& dir) {
+    StudyData data;
+    data.dir = dir;
+    protocol::Layout layout(dir);
+    if (protocol::path_exists(layout.study_conf())) {
+        try {
+            data.study = search::read_study(layout.study_conf());
+        } catch (const Error&) {
+            // A study file the report cannot parse only costs the log-axis hints.
+        }
+    }
+    protocol::Snapshot snap = protocol::take_snapshot(layout);
+    for (const auto& id : snap.results) {
+        try {
+            protocol::Result res = protocol::read_result(layout.result(id), true);
+            Run run;
+            run.id = res.id;
+            run.config = res.config;
+            run.round = res.round;
+            run.repeat = res.repeat;
+            run.status = res.train.status;
+            run.reason = res.train.reason;
+            run.worker = res.worker;
+            run.wall_seconds = res.wall_seconds;
+            run.attempt = res.attempt;
+            run.train = std::move(res.train);
+            for (const auto& [k, v] : res.job) run.job[k] = v;
+            auto it = run.job.find("searched");
+            if (it != run.job.end()) {
+                std::string list = it->second;
+                size_t start = 0;
+                while (start <= list.size()) {
+                    size_t comma = list.find(',', start);
+                    if (comma == std::string::npos) comma = list.size();
+                    std::string k = list.substr(start, comma - start);
+                    k.erase(0, k.find_first_not_of(' '));
+                    k.erase(k.find_last_not_of(' ') + 1);
+                    if (!k.empty()) run.searched.push_back(k);
+                    start = comma + 1;
+                }
+            }
+            data.runs.push_back(std::move(run));
+        } catch (const Error& e) {
+            data.unreadable.push_back(e.what());
+        }
+    }
+    std::sort(data.runs.begin(), data.runs.end(), [](const Run& a, const Run& b) { return a.id < b.id; });
+    for (const auto& id : snap.pending)
+        if (!snap.results.count(id)) data.unfinished.push_back({id, "pending"});
+    for (const auto& [id, worker] : snap.running)
+        if (!snap.results.count(id)) data.unfinished.push_back({id, "running on " + worker});
+    for (const auto& id : snap.failed) data.unfinished.push_back({id, "failed"});
+    for (const auto& id : snap.quarantine) data.unfinished.push_back({id, "quarantine"});
+    bool master_running = protocol::path_exists(layout.master_lock());
+    bool open_jobs = !snap.pending.empty() || !snap.running.empty();
+    data.finished = !master_running && !open_jobs && !data.runs.empty();
+    return data;
+}
+
+}  // namespace hposync::report
