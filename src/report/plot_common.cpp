@@ -57,7 +57,8 @@ void draw_lines(PlotSink& sink, const LinePlot& plot, const std::vector<Series>&
     std::string script = gp_terminal(sink.format, sink.out + "/" + file, titled > 12 ? 1100 : 900, 600);
     script += "set title " + gp_quote(plot.title) + " noenhanced\n";
     script += "set xlabel " + gp_quote(plot.xlabel) + "\nset ylabel " + gp_quote(plot.ylabel) + "\n";
-    script += "set grid\nset key outside right top noenhanced font ',8'\n";
+    // A few legend entries fit inside the plot; many go beside it.
+    script += std::string("set grid\nset key ") + (titled <= 3 ? "inside" : "outside") + " right top noenhanced font ',8'\n";
     if (titled > 30) script += "set key off\n";
     if (plot.logx) script += "set logscale x\n";
     if (plot.integer_x) script += "set xtics 1\nset mxtics 1\n";

@@ -48,15 +48,21 @@ void plot_update_animation(const StudyData& data, PlotSink& sink) {
         std::string dat = gnuplot_dir(sink) + "/loss_animation_" + std::to_string(g_index++) + ".dat";
         std::string text;
         char buf[64];
+        double y_lo = 1e300, y_hi = 0;
         for (const auto& s : series) {
             for (const auto& [x, y] : s.points) {
+                y_lo = std::min(y_lo, y), y_hi = std::max(y_hi, y);
                 std::snprintf(buf, sizeof buf, "%.5g %.5g\n", x, y);
                 text += buf;
             }
             text += "\n\n";
         }
         write_file_atomic(dat, text);
-        std::string cmd = "set title " + gp_quote(group) + " noenhanced\nplot ";
+        // Fixed ranges: early frames show nothing of some curves, and autoscaling an
+        // all-undefined panel is an error in gnuplot.
+        if (series.empty()) y_lo = 0.1, y_hi = 10;
+        std::string cmd = "set title " + gp_quote(group) + " noenhanced\n  set yrange [" + std::to_string(y_lo * 0.8) +
+                          ":" + std::to_string(y_hi * 1.25) + "]\n  plot ";
         for (size_t i = 0; i < series.size(); ++i) {
             if (i) cmd += ", ";
             // Only the part of each curve recorded before the frame's time T is drawn.

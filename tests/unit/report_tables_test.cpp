@@ -1,0 +1,64 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "hposync/report/best_so_far.hpp"
+#include "hposync/report/csv.hpp"
+#include "hposync/report/gnuplot.hpp"
+
+using namespace hposync::report;
+
+TEST_CASE("CSV fields are quoted per RFC 4180") {
+    CHECK(csv_field("plain") == "plain");
+    CHECK(csv_field("a,b") == "\"a,b\"");
+    CHECK(csv_field("say \"hi\"") == "\"say \"\"hi\"\"\"");
+    CHECK(csv_field("two\nlines") == "\"two\nlines\"");
+    CHECK(csv_field("") == "");
+}
+
+TEST_CASE("summary.csv: one row per run plus unfinished jobs, settings as columns") {
+    StudyData data;
+    Run a;
+    a.id = "r000-c0000-s0";
+    a.config = "c0000";
+    a.status = "ok";
+    a.job = {{"lr", "0.1"}, {"optimizer", "sgd"}, {"model", "mlp:8"}, {"note", "x"}};
+    a.searched = {"lr"};
+    a.train.final_val_error = 0.25;
+    Run b = a;
+    b.id = "r000-c0001-s0";
+    b.job["lr"] = "1,5";  // a comma forces quoting
+    b.status = "diverged";
+    data.runs = {a, b};
+    data.unfinished = {{"r000-c0002-s0", "pending"}};
+    std::string csv = summary_csv(data);
+    CHECK(std::count(csv.begin(), csv.end(), '\n') == 4);
+    CHECK(csv.rfind("id,round,config,repeat,model,optimizer,lr,batch_size,epochs,time_budget_s,note,status,", 0) == 0);
+    CHECK(csv.find("\"1,5\"") != std::string::npos);
+    CHECK(csv.find(",diverged,") != std::string::npos);
+    CHECK(csv.find("r000-c0002-s0,,,,,,,,,,,pending,") != std::string::npos);
+}
+
+TEST_CASE("simulated best-so-far curves are non-increasing, reproducible, and median is right") {
+    std::vector<double> errors = {0.5, 0.2, 0.9, 0.1, 0.3};
+    auto curves = simulate_searches(errors, 50, 3);
+    CHECK(curves.size() == 50);
+    for (const auto& c : curves) {
+        CHECK(c.size() == errors.size());
+        CHECK(std::is_sorted(c.rbegin(), c.rend()));  // non-increasing
+        CHECK(c.back() == 0.1);                       // every search ends at the overall best
+    }
+    CHECK(simulate_searches(errors, 50, 3) == curves);
+    CHECK(simulate_searches(errors, 50, 4) != curves);
+    auto med = median_curve({{3, 2, 1}, {1, 1, 1}, {2, 2, 0}});
+    CHECK(med == std::vector<double>{2, 2, 1});
+    CHECK(median_curve({{1}, {4}}) == std::vector<double>{2.5});
+    // After 1 evaluation, the median best is the median of the errors (0.3) over many draws.
+    auto many = median_curve(simulate_searches(errors, 1001, 9));
+    CHECK(many[0] == 0.3);
+}
+
+TEST_CASE("gnuplot strings cannot break out of their quotes") {
+    CHECK(gp_quote("it's") == "'it''s'");
+    CHECK(gp_quote("a\nb") == "'ab'");
+}
