@@ -13,6 +13,7 @@
 #include "hposync/common/keyvalue.hpp"
 #include "hposync/engine/model.hpp"
 #include "hposync/engine/train.hpp"
+#include "hposync/protocol/result_file.hpp"
 
 namespace po = boost::program_options;
 using namespace hposync;
@@ -36,24 +37,6 @@ Exit status: 0 for a finished run (ok or diverged: divergence is a result, not a
 error), 1 if training failed (e.g. missing data), 2 for bad options, 130 if stopped by
 SIGINT/SIGTERM (a checkpoint is written first when --checkpoint is given).
 )";
-
-// Curves in the shared results format: kind,index,t,metric,value.
-std::string curves_csv(const TrainResult& r) {
-    std::ostringstream out;
-    out << "kind,index,t,metric,value\n";
-    for (const auto& e : r.epochs) {
-        const std::string prefix = "epoch," + std::to_string(e.epoch) + "," + format_double(e.t) + ",";
-        out << prefix << "train_loss," << format_double(e.train_loss) << "\n";
-        out << prefix << "val_loss," << format_double(e.val_loss) << "\n";
-        out << prefix << "val_error," << format_double(e.val_error) << "\n";
-    }
-    char t[32];
-    for (const auto& u : r.updates) {
-        std::snprintf(t, sizeof t, "%.4f", u.t);
-        out << "update," << u.step << "," << t << ",loss," << format_double(u.loss) << "\n";
-    }
-    return out.str();
-}
 
 }  // namespace
 
@@ -135,7 +118,7 @@ int main(int argc, char** argv) {
     if (!r.reason.empty()) std::printf("reason: %s\n", r.reason.c_str());
     if (!curves_path.empty()) {
         try {
-            write_file_atomic(curves_path, curves_csv(r));
+            write_file_atomic(curves_path, hposync::protocol::curves_to_csv(r));
         } catch (const Error& e) {
             std::cerr << "hpo-train: " << e.what() << "\n";
             return 1;
