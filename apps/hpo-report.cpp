@@ -13,7 +13,11 @@ int main(int argc, char** argv) {
     po::options_description desc(
         "hpo-report: turn a study directory (finished or still running) into tables, plots and an animation\n\n"
         "usage: hpo-report --dir D [--out DIR] [--format png|svg]\n\n"
-        "example:\n  hpo-report --dir demo            # writes demo/report/index.html\n\noptions");
+        "examples:\n"
+        "  hpo-report --dir demo                         # writes demo/report/index.html\n"
+        "  hpo-report --dir runs/lr-sgd --out /tmp/lr    # report somewhere else\n"
+        "  hpo-report --dir runs/lr-sgd --format svg     # vector plots\n"
+        "Safe to run while the study runs: it only reads, and says how many jobs are finished.\n\noptions");
     desc.add_options()("help,h", "show this help")
         ("dir", po::value(&opt.dir)->required(), "study directory (the one hpo-master and hpo-worker use)")
         ("out", po::value(&opt.out), "output directory (default: <dir>/report)")
@@ -30,6 +34,7 @@ int main(int argc, char** argv) {
         po::notify(vm);
         auto out = hposync::report::write_report(opt);
         for (const auto& f : out.files) std::printf("wrote %s/%s\n", out.out.c_str(), f.c_str());
+        for (const auto& w : out.warnings) std::fprintf(stderr, "hpo-report: warning: %s\n", w.c_str());
         for (const auto& s : out.skipped) std::printf("skipped %s\n", s.c_str());
         if (out.state != "finished") std::printf("%s\n", out.state.c_str());
         std::printf("%s\n", out.index.c_str());

@@ -1,9 +1,9 @@
 #include "plot_common.hpp"
 
 #include <cstdio>
-#include <map>
 
 #include "hposync/common/atomic_file.hpp"
+#include "hposync/common/keyvalue.hpp"
 #include "hposync/report/gnuplot.hpp"
 
 namespace hposync::report {
@@ -14,24 +14,6 @@ std::vector<const Run*> all_runs(const StudyData& data) {
     std::vector<const Run*> runs;
     for (const auto& r : data.runs) runs.push_back(&r);
     return runs;
-}
-
-std::vector<Series> series_per_run(const std::vector<const Run*>& runs,
-                                   const std::function<Points(const Run&)>& extract) {
-    std::map<std::string, size_t> colour_of;  // config -> colour index
-    std::vector<Series> out;
-    for (const Run* r : runs) {
-        Points pts = extract(*r);
-        if (pts.empty()) continue;
-        bool first = !colour_of.count(r->config);
-        if (first) colour_of[r->config] = colour_of.size();
-        Series s;
-        s.colour = gp_colour(colour_of[r->config]);
-        if (first) s.title = r->setting() + (r->status == "ok" ? "" : " (" + r->status + ")");
-        s.points = std::move(pts);
-        out.push_back(std::move(s));
-    }
-    return out;
 }
 
 void draw_lines(PlotSink& sink, const LinePlot& plot, const std::vector<Series>& series) {
@@ -67,7 +49,7 @@ void draw_lines(PlotSink& sink, const LinePlot& plot, const std::vector<Series>&
     for (size_t i = 0; i < series.size(); ++i) {
         if (i) script += ", \\\n     ";
         script += (i == 0 ? gp_quote(dat) : std::string("''")) + " index " + std::to_string(i) + " with " + plot.style +
-                  " lc rgb " + gp_quote(series[i].colour) +
+                  " lw " + format_double(series[i].width) + " lc rgb " + gp_quote(series[i].colour) +
                   (series[i].title.empty() ? " notitle" : " title " + gp_quote(series[i].title));
     }
     script += "\n";

@@ -1,27 +1,13 @@
-// Shared plumbing of the plot files: series of (x, y) per run, colours per configuration,
-// data-file blocks and the script that plots them.
+// Shared plumbing of the line plots: the data file (one block per series) and the
+// gnuplot script that draws it. Which series a plot has is series.hpp's business.
 #pragma once
-#include <functional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "hposync/report/plots.hpp"
+#include "hposync/report/series.hpp"
 
 namespace hposync::report {
-
-using Points = std::vector<std::pair<double, double>>;
-
-struct Series {
-    std::string title;   // empty: no legend entry (a repeat of an earlier configuration)
-    std::string colour;
-    Points points;
-};
-
-// One series per run that has points; repeats of a configuration share a colour and
-// only the first gets a legend title.
-std::vector<Series> series_per_run(const std::vector<const Run*>& runs,
-                                   const std::function<Points(const Run&)>& extract);
 
 struct LinePlot {
     std::string name, title, xlabel, ylabel, caption;

@@ -13,14 +13,12 @@
 namespace hposync::report {
 
 void plot_update_animation(const StudyData& data, PlotSink& sink) {
-    constexpr int kFrames = 40;
-    std::map<std::string, std::vector<const Run*>> groups;  // "optimizer bs=N" -> runs
+    constexpr int kFrames = 48;  // ~5 s at 10/100 s per frame
+    std::map<std::string, std::vector<const Run*>> groups;  // panel_of(run) -> runs
     double t_max = 0;
     for (const auto& r : data.runs) {
         if (r.train.updates.size() < 2) continue;
-        std::string g = r.job.count("optimizer") ? r.job.at("optimizer") : "?";
-        g += " bs=" + (r.job.count("batch_size") ? r.job.at("batch_size") : "?");
-        groups[g].push_back(&r);
+        groups[panel_of(r)].push_back(&r);
         t_max = std::max(t_max, r.train.updates.back().t);
     }
     if (groups.empty() || t_max <= 0) {
@@ -28,7 +26,7 @@ void plot_update_animation(const StudyData& data, PlotSink& sink) {
         return;
     }
     std::string gp = gnuplot_dir(sink) + "/loss_animation.gp";
-    std::string script = "set terminal gif animate delay 12 loop 0 size 1100,750 font 'Sans,9'\n";
+    std::string script = "set terminal gif animate delay 10 loop 0 size 1100,750 font 'Sans,9'\n";
     script += "set output " + gp_quote(sink.out + "/loss_animation.gif") + "\n";
     script += "set logscale y\nset grid\nset key top right font ',7' noenhanced\n";
     script += "set xrange [0:" + std::to_string(t_max * 1.02) + "]\n";

@@ -79,11 +79,10 @@ void plot_update_curves(const StudyData& data, PlotSink& sink) {
         }
         return p;
     };
-    std::vector<const Run*> runs;
-    bool any_budget = false;
-    for (const auto& r : data.runs) any_budget = any_budget || r.job_number("time_budget_s") > 0;
-    for (const auto& r : data.runs)
-        if (!any_budget || r.job_number("time_budget_s") > 0) runs.push_back(&r);
+    std::vector<const Run*> runs = runs_for_update_plot(data);
+    size_t with_updates = 0;
+    for (const auto& r : data.runs) with_updates += !r.train.updates.empty();
+    bool budgeted_only = runs.size() < with_updates;  // the selection dropped unbudgeted runs
     LinePlot plot;
     plot.name = "loss_vs_time_updates";
     plot.title = "per-update training loss vs time";
@@ -91,7 +90,7 @@ void plot_update_curves(const StudyData& data, PlotSink& sink) {
     plot.ylabel = "batch loss (cross-entropy, log scale)";
     plot.logy = true;
     plot.caption = std::string("Loss of every parameter update (batch cross-entropy) against training time, log y") +
-                   (any_budget ? ", for the time-budgeted runs." : ".");
+                   (budgeted_only ? ", for the time-budgeted runs." : ".");
     draw_lines(sink, plot, series_per_run(runs, extract));
 }
 

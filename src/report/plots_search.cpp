@@ -64,12 +64,9 @@ void plot_params_vs_runtime(const StudyData& data, PlotSink& sink) {
 }
 
 void plot_random_search(const StudyData& data, PlotSink& sink) {
-    bool random = data.study && data.study->strategy == "random";
-    int continuous = 0;
-    if (data.study)
-        for (const auto& d : data.study->space) continuous += d.kind != search::DimKind::list && d.kind != search::DimKind::choice;
-    if (!random && continuous < 2) {
-        sink.skipped.push_back("best_so_far, error_vs_<parameter>: only drawn for random searches");
+    if (!data.random_search()) {
+        sink.skipped.push_back("best_so_far, error_vs_<parameter>: only drawn for random searches "
+                               "(strategy random, or more than one continuous dimension)");
         return;
     }
     std::vector<double> errors;
@@ -85,12 +82,14 @@ void plot_random_search(const StudyData& data, PlotSink& sink) {
     for (auto& c : shown) {
         Series s;
         s.colour = "#b0b0b0";
+        s.width = 1;
         if (series.empty()) s.title = "20 simulated searches (reshuffled evaluations)";
         for (size_t i = 0; i < c.size(); ++i) s.points.push_back({double(i + 1), c[i]});
         series.push_back(std::move(s));
     }
     Series m;
     m.colour = "#d62728";
+    m.width = 3.5;
     m.title = "median of 1000 simulated searches";
     for (size_t i = 0; i < median.size(); ++i) m.points.push_back({double(i + 1), median[i]});
     series.push_back(std::move(m));
@@ -100,7 +99,7 @@ void plot_random_search(const StudyData& data, PlotSink& sink) {
     plot.xlabel = "number of evaluations";
     plot.ylabel = "best validation error so far";
     plot.logx = true;
-    plot.style = "steps lw 1.5";
+    plot.style = "steps";
     plot.caption = "Best validation error found after n evaluations, for 20 random orders of the " +
                    std::to_string(errors.size()) + " finished evaluations (grey) and the median over 1000 orders (red).";
     draw_lines(sink, plot, series);

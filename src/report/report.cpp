@@ -17,6 +17,8 @@ ReportOutput write_report(const ReportOptions& options) {
     if (data.runs.empty() && data.unfinished.empty())
         throw Error(options.dir + ": no jobs and no results: is this a study directory?");
     boost::filesystem::create_directories(result.out + "/gnuplot");
+    result.warnings = data.warnings;
+    result.warnings.insert(result.warnings.end(), data.unreadable.begin(), data.unreadable.end());
 
     size_t total = data.runs.size() + data.unfinished.size();
     result.state = data.finished ? "finished"

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <set>
 
 #include "hposync/common/error.hpp"
 #include "hposync/common/keyvalue.hpp"
@@ -52,6 +54,30 @@ bool StudyData::log_scale(const std::string& key) const {
     return hi > 0 && hi / lo > 100;
 }
 
+bool StudyData::random_search() const {
+    if (study) {
+        int continuous = 0;
+        for (const auto& d : study->space)
+            continuous += d.kind != search::DimKind::list && d.kind != search::DimKind::choice;
+        return study->strategy == "random" || continuous > 1;
+    }
+    std::map<std::string, std::string> one_run_per_config;
+    for (const auto& r : runs) one_run_per_config.emplace(r.config, r.id);
+    if (one_run_per_config.size() < 4) return false;  // too few to tell sampling from a grid
+    int sampled = 0;
+    for (const auto& key : searched_keys()) {
+        std::set<double> values;
+        bool numeric = true;
+        for (const auto& r : runs) {
+            double v = r.job_number(key, NAN);
+            numeric = numeric && !std::isnan(v);
+            values.insert(v);
+        }
+        sampled += numeric && values.size() == one_run_per_config.size();
+    }
+    return sampled > 1;
+}
+
 StudyData load_study(const std::string& dir) {
     StudyData data;
     data.dir = dir;
@@ -59,8 +85,9 @@ StudyData load_study(const std::string& dir) {
     if (protocol::path_exists(layout.study_conf())) {
         try {
             data.study = search::read_study(layout.study_conf());
-        } catch (const Error&) {
-            // A study file the report cannot parse only costs the log-axis hints.
+        } catch (const Error& e) {
+            // A study file the report cannot parse only costs the axis hints: warn, go on.
+            data.warnings.push_back(std::string(e.what()) + " (log axes and strategy are guessed from the jobs)");
         }
     }
     protocol::Snapshot snap = protocol::take_snapshot(layout);
@@ -96,6 +123,7 @@ StudyData load_study(const std::string& dir) {
             data.runs.push_back(std::move(run));
         } catch (const Error& e) {
             data.unreadable.push_back(e.what());
+            data.unfinished.push_back({id, "unreadable result"});
         }
     }
     std::sort(data.runs.begin(), data.runs.end(), [](const Run& a, const Run& b) { return a.id < b.id; });
@@ -103,6 +131,8 @@ StudyData load_study(const std::string& dir) {
         if (!snap.results.count(id)) data.unfinished.push_back({id, "pending"});
     for (const auto& [id, worker] : snap.running)
         if (!snap.results.count(id)) data.unfinished.push_back({id, "running on " + worker});
+    for (const auto& id : snap.done)
+        if (!snap.results.count(id)) data.unfinished.push_back({id, "done, result not visible"});
     for (const auto& id : snap.failed) data.unfinished.push_back({id, "failed"});
     for (const auto& id : snap.quarantine) data.unfinished.push_back({id, "quarantine"});
     bool master_running = protocol::path_exists(layout.master_lock());

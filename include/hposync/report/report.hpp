@@ -18,6 +18,7 @@ struct ReportOutput {
     std::string out;
     std::vector<std::string> files;     // every file written, relative to out
     std::vector<std::string> skipped;   // plots not drawn, with the reason
+    std::vector<std::string> warnings;  // unreadable results, an unparsable study.conf
     std::string index;                  // path of index.html
     std::string state;                  // "finished" or "still running: N of M jobs finished"
 };

@@ -29,8 +29,11 @@ struct StudyData {
     std::string dir;
     std::optional<search::Study> study;   // from D/study.conf when present
     std::vector<Run> runs;                // sorted by id
-    std::vector<std::pair<std::string, std::string>> unfinished;  // id -> state (pending, running, failed, quarantine)
-    std::vector<std::string> unreadable;  // results that could not be read, with the reason
+    // Jobs without a (readable) result: id -> state (pending, running on <worker>, failed,
+    // quarantine, done without result, unreadable result). They count as not finished.
+    std::vector<std::pair<std::string, std::string>> unfinished;
+    std::vector<std::string> unreadable;  // results that could not be read: the reader's error
+    std::vector<std::string> warnings;    // e.g. a study.conf that does not parse
     bool finished = false;                // the master declared the study done (no lock, all jobs have results)
 
     // Keys searched in any run, in first-seen order.
@@ -38,6 +41,11 @@ struct StudyData {
     // Whether a searched key should use a log axis: from the study's dimension kind, else
     // when its positive values span more than two decades.
     bool log_scale(const std::string& key) const;
+    // Whether the study samples at random, so best-so-far and error-vs-parameter plots make
+    // sense: strategy random, or more than one continuous (sampled) dimension. Without a
+    // study.conf: more than one numeric searched key whose value differs in every
+    // configuration (what sampling gives, and a grid does not).
+    bool random_search() const;
 };
 
 // Reads the study directory. Never throws for one bad result: it goes to `unreadable`.
