@@ -9,6 +9,7 @@
 
 #include "hposync/common/error.hpp"
 #include "hposync/data/dataset.hpp"
+#include "hposync/data/permutation.hpp"
 #include "raw_file.hpp"
 
 namespace hposync::data {
@@ -135,6 +136,18 @@ Splits load_splits(const DataRequest& req) {
     for (size_t i = 0; i < identity.size(); ++i) identity[i] = int64_t(i);
     s.test = take(raw->test, identity, 0, size_t(n_test));
     if (s.train.n == 0) throw Error("data set '" + req.name + "': empty training split");
+
+    if (req.label_noise < 0 || req.label_noise > 1)
+        throw Error("label_noise must be in [0, 1], got " + std::to_string(req.label_noise));
+    if (req.label_noise > 0) {
+        // A seeded choice of which labels to replace (the first label_noise * n of a
+        // permutation) and of the replacement classes: the same in every process.
+        auto victims = seeded_permutation(s.train.n, req.seed ^ 0x1ABE15ull);
+        const int64_t count = int64_t(std::llround(req.label_noise * double(s.train.n)));
+        auto draws = seeded_permutation(int64_t(count) * s.train.num_classes, req.seed ^ 0x5EED1ABEull);
+        for (int64_t i = 0; i < count; ++i)
+            s.train.labels[size_t(victims[size_t(i)])] = uint8_t(draws[size_t(i)] % s.train.num_classes);
+    }
 
     if (req.normalize) {
         // Per-channel statistics of the training split only (no peeking at val/test).

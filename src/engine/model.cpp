@@ -62,6 +62,8 @@ public:
             // Seed per layer = hash(seed, layer index): adding a layer at the end leaves
             // the others' initial weights unchanged.
             layers_.back()->init(derive_seed(seed, i));
+            observed_.push_back(l.kind == LayerKind::Dense || l.kind == LayerKind::Conv || l.kind == LayerKind::ReLU);
+            relu_.push_back(l.fused_relu || l.kind == LayerKind::ReLU);
             param_count_ += layers_.back()->param_count();
         }
     }
@@ -104,7 +106,9 @@ public:
         if (input_.size() < need) input_.resize(need);
         std::memcpy(input_.data(), x, need * sizeof(float));
         const float* a = input_.data();
-        for (auto& l : layers_) a = l->forward(a, n, training, dropout_seed);
+        outputs_.resize(layers_.size());
+        for (size_t i = 0; i < layers_.size(); ++i) outputs_[i] = a = layers_[i]->forward(a, n, training, dropout_seed);
+        last_n_ = n;
         last_training_ = training;
         return a;
     }
@@ -115,6 +119,16 @@ public:
         for (size_t i = layers_.size(); i-- > 0;) d = layers_[i]->backward(d, i > 0);
     }
 
+    std::vector<LayerActivation> activations() const override {
+        std::vector<LayerActivation> out;
+        for (size_t i = 0; i < outputs_.size(); ++i) {
+            if (!observed_[i]) continue;
+            const TensorShape s = layers_[i]->out_shape();
+            out.push_back({layers_[i]->name(), outputs_[i], last_n_, s.c, s.h * s.w, bool(relu_[i])});
+        }
+        return out;
+    }
+
 private:
     std::string spec_;
     int64_t input_size_;
@@ -123,6 +137,11 @@ private:
     std::vector<std::unique_ptr<Layer>> layers_;
     std::vector<float> input_;
     bool last_training_ = false;
+    // For activations(): which layers are reported, whether a ReLU ends them, and each
+    // layer's output pointer of the last forward.
+    std::vector<bool> observed_, relu_;
+    std::vector<const float*> outputs_;
+    int64_t last_n_ = 0;
 };
 
 }  // namespace

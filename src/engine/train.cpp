@@ -16,6 +16,7 @@
 #include "hposync/common/keyvalue.hpp"
 #include "hposync/data/dataset.hpp"
 #include "hposync/engine/checkpoint.hpp"
+#include "hposync/engine/instruments.hpp"
 #include "hposync/engine/model.hpp"
 #include "hposync/engine/optimizer.hpp"
 #include "hposync/engine/synthetic.hpp"
@@ -95,6 +96,10 @@ void validate(const TrainConfig& cfg) {
         throw Error("epochs = 0 (no epoch limit) needs time_budget_s > 0");
     if (cfg.checkpoint_every_epochs < 0 || !(cfg.checkpoint_every_s >= 0))
         throw Error("checkpoint_every_epochs and checkpoint_every_s must be >= 0");
+    parse_instrument_set(cfg.instruments);  // throws for an unknown instrument
+    if (cfg.instrument_every < 1) throw Error("instrument_every must be >= 1");
+    if (!(cfg.label_noise >= 0 && cfg.label_noise <= 1)) throw Error("label_noise must be in [0, 1]");
+    if (cfg.predictions < 0) throw Error("predictions must be >= 0");
 }
 
 std::vector<NamedBuffer> copy_out(const std::vector<StateRef>& refs) {
@@ -151,6 +156,8 @@ private:
     SplitMix64 rng_{0};
     TrainClock clock_{0};
     TrainResult result_;
+    std::unique_ptr<Instruments> instruments_;  // null unless cfg.instruments asks
+    std::vector<InstrumentRecord> readings_;
 };
 
 void Run::load() {
@@ -161,6 +168,8 @@ void Run::load() {
     req.val_fraction = cfg_.val_fraction;
     req.test_subset = cfg_.test_subset;
     req.seed = cfg_.seed;
+    req.normalize = cfg_.normalize;
+    req.label_noise = cfg_.label_noise;
     data_ = data::load_splits(req);
     const data::Dataset& tr = data_.train;
     if (tr.n <= 0) throw Error("dataset " + cfg_.dataset + ": no training examples (train_subset / val_fraction too small)");
@@ -175,6 +184,12 @@ void Run::load() {
     batch_ = std::min<int64_t>(cfg_.batch_size, tr.n);
     steps_per_epoch_ = tr.n / batch_;
     result_.param_count = model_->param_count();
+    const InstrumentSet instrument_set = parse_instrument_set(cfg_.instruments);
+    instruments_.reset();
+    if (instrument_set.any()) {
+        instruments_ = std::make_unique<Instruments>(instrument_set, cfg_.instrument_every);
+        instruments_->remember_init(model_->params());  // the seeded init, also after a resume
+    }
 
     pos_ = Checkpoint{};
     pos_.model_spec = model_->spec();
@@ -263,7 +278,9 @@ void Run::finish() {
         Evaluation test = evaluate(*model_, data_.test);
         result_.test_loss = test.loss;
         result_.test_accuracy = data_.test.n > 0 ? 1 - test.error : 0;
+        result_.predictions = predict_first(*model_, data_.test, cfg_.predictions);
     }
+    result_.instruments = std::move(readings_);
     result_.epochs = std::move(pos_.epochs);
     result_.updates = std::move(pos_.updates);
 }
@@ -316,15 +333,22 @@ TrainResult Run::execute() {
             }
             const int64_t step = pos_.step + 1;
             // Dropout masks depend only on (seed, step), so a resumed run draws the same.
-            const float* logits = model_->forward(x.data(), batch_, true, mix(cfg_.seed ^ mix(uint64_t(step))));
+            const uint64_t dropout_seed = mix(cfg_.seed ^ mix(uint64_t(step)));
+            const float* logits = model_->forward(x.data(), batch_, true, dropout_seed);
             const double loss = softmax_cross_entropy(logits, y.data(), batch_, classes, dlogits.data());
             if (!std::isfinite(loss)) {
                 diverged(std::string("loss became ") + (std::isnan(loss) ? "nan" : "inf"), step);
                 finish();
                 return result_;
             }
+            const bool instrumented = instruments_ && instruments_->due(step);
+            if (instrumented) instruments_->after_forward(*model_, x.data(), sample, logits, y.data(), batch_);
             model_->backward(dlogits.data());
+            if (instrumented) instruments_->before_update(*model_);
             const bool finite = opt_->step();
+            if (instrumented && finite)
+                instruments_->after_update(*model_, x.data(), y.data(), batch_, dropout_seed, loss, step,
+                                           clock_.elapsed(), readings_);
             pos_.step = step;
             ++pos_.batch_in_epoch;
             ++segment_updates;

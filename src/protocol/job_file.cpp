@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "hposync/common/error.hpp"
+#include "hposync/engine/instruments.hpp"
 
 namespace hposync::protocol {
 namespace {
@@ -74,7 +75,8 @@ const std::vector<std::string_view>& job_keys() {
         "dataset", "train_subset", "val_fraction", "test_subset", "model", "filters",
         "optimizer", "lr", "momentum", "beta1", "beta2", "eps", "weight_decay",
         "batch_size", "epochs", "time_budget_s", "shuffle", "seed", "record_updates",
-        "synthetic_sleep_s", "checkpoint_every_epochs", "checkpoint_every_s", "max_attempts"};
+        "synthetic_sleep_s", "checkpoint_every_epochs", "checkpoint_every_s", "max_attempts",
+        "instruments", "instrument_every", "label_noise", "normalize", "predictions"};
     return keys;
 }
 
@@ -139,6 +141,16 @@ Job parse_job(const KeyValueFile& f) {
     t.checkpoint_every_epochs = f.integer_or("checkpoint_every_epochs", t.checkpoint_every_epochs, 0, 1000000);
     t.checkpoint_every_s = f.num_or("checkpoint_every_s", t.checkpoint_every_s, 0.0, 1e9);
     job.max_attempts = f.integer_or("max_attempts", job.max_attempts, 1, 1000);
+    t.instruments = f.str_or("instruments", t.instruments);
+    try {
+        engine::parse_instrument_set(t.instruments);
+    } catch (const Error& e) {
+        f.fail("instruments", e.what());
+    }
+    t.instrument_every = f.integer_or("instrument_every", t.instrument_every, 1, 1000000000);
+    t.label_noise = f.num_or("label_noise", t.label_noise, 0.0, 1.0);
+    t.normalize = f.boolean_or("normalize", t.normalize);
+    t.predictions = f.integer_or("predictions", t.predictions, 0, 10000);
     return job;
 }
 
@@ -181,6 +193,11 @@ std::vector<std::pair<std::string, std::string>> job_entries(const Job& job) {
         {"checkpoint_every_epochs", std::to_string(t.checkpoint_every_epochs)},
         {"checkpoint_every_s", num(t.checkpoint_every_s)},
         {"max_attempts", std::to_string(job.max_attempts)},
+        {"instruments", t.instruments},
+        {"instrument_every", std::to_string(t.instrument_every)},
+        {"label_noise", num(t.label_noise)},
+        {"normalize", boolean(t.normalize)},
+        {"predictions", std::to_string(t.predictions)},
     };
 }
 

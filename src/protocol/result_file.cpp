@@ -20,7 +20,7 @@ const std::vector<std::string_view>& result_keys() {
         "worker", "host", "pid", "attempt", "segments", "started", "finished", "wall_seconds",
         "param_count", "steps", "epochs_done", "budget_exhausted", "train_seconds",
         "final_train_loss", "final_val_loss", "final_val_error", "test_loss", "test_accuracy",
-        "note", "curves", "curves_rows"};
+        "note", "curves", "curves_rows", "predictions", "predictions_rows"};
     return keys;
 }
 
@@ -95,6 +95,11 @@ std::string curves_to_csv(const engine::TrainResult& r, int64_t* rows) {
         out << "update," << u.step << "," << t << ",loss," << format_double(u.loss) << "\n";
         ++n;
     }
+    for (const auto& i : r.instruments) {  // training-health readings (engine/instruments.hpp)
+        std::snprintf(t, sizeof t, "%.4f", i.t);
+        out << "instrument," << i.step << "," << t << "," << i.metric << "," << format_double(i.value) << "\n";
+        ++n;
+    }
     if (rows) *rows = n;
     return out.str();
 }
@@ -104,6 +109,7 @@ int64_t parse_curves_csv(const std::string& text, const std::string& source, eng
         throw ParseError(source + ": truncated (does not end with a newline)");
     std::map<int64_t, engine::EpochRecord> epochs;
     std::vector<engine::UpdateRecord> updates;
+    std::vector<engine::InstrumentRecord> instruments;
     int64_t rows = 0;
     int line_no = 0;
     size_t start = 0;
@@ -136,13 +142,68 @@ int64_t parse_curves_csv(const std::string& text, const std::string& source, eng
         } else if (f[0] == "update") {
             if (f[3] != "loss") throw ParseError(where + ": unknown update metric '" + f[3] + "'");
             updates.push_back({index, t, value});
-        }  // other kinds (instrument, ...) belong to other readers
+        } else if (f[0] == "instrument") {
+            if (f[3].empty()) throw ParseError(where + ": empty instrument metric");
+            instruments.push_back({index, t, f[3], value});
+        }  // other kinds belong to other readers
     }
     if (line_no == 0) throw ParseError(source + ": empty file");
     train.epochs.clear();
     for (auto& [i, e] : epochs) train.epochs.push_back(e);
     train.updates = std::move(updates);
+    train.instruments = std::move(instruments);
     return rows;
+}
+
+std::string predictions_to_csv(const std::vector<engine::Prediction>& predictions) {
+    std::ostringstream out;
+    const size_t classes = predictions.empty() ? 0 : predictions.front().probabilities.size();
+    out << "index,label,predicted";
+    for (size_t k = 0; k < classes; ++k) out << ",p" << k;
+    out << "\n";
+    char buf[32];
+    for (const auto& p : predictions) {
+        out << p.index << "," << p.label << "," << p.predicted;
+        for (float v : p.probabilities) {
+            std::snprintf(buf, sizeof buf, ",%.5g", double(v));  // 5 digits: plenty for a picture caption
+            out << buf;
+        }
+        out << "\n";
+    }
+    return out.str();
+}
+
+std::vector<engine::Prediction> parse_predictions_csv(const std::string& text, const std::string& source) {
+    if (text.empty() || text.back() != '\n') throw ParseError(source + ": truncated (does not end with a newline)");
+    std::vector<engine::Prediction> out;
+    size_t start = 0, columns = 0;
+    int line_no = 0;
+    while (start < text.size()) {
+        size_t end = text.find('\n', start);
+        std::string line = text.substr(start, end - start);
+        start = end + 1;
+        ++line_no;
+        const std::string where = source + ":" + std::to_string(line_no);
+        auto f = split_csv_row(line);
+        if (line_no == 1) {
+            if (f.size() < 4 || f[0] != "index" || f[1] != "label" || f[2] != "predicted")
+                throw ParseError(where + ": expected header 'index,label,predicted,p0,...'");
+            columns = f.size();
+            continue;
+        }
+        if (f.size() != columns)
+            throw ParseError(where + ": expected " + std::to_string(columns) + " fields, got " + std::to_string(f.size()));
+        engine::Prediction p;
+        p.index = parse_int(f[0], where + ": index");
+        p.label = int(parse_int(f[1], where + ": label"));
+        p.predicted = int(parse_int(f[2], where + ": predicted"));
+        const int classes = int(columns - 3);
+        if (p.label < 0 || p.label >= classes || p.predicted < 0 || p.predicted >= classes)
+            throw ParseError(where + ": label or predicted class out of range 0.." + std::to_string(classes - 1));
+        for (size_t k = 3; k < columns; ++k) p.probabilities.push_back(float(parse_double(f[k], where + ": probability")));
+        out.push_back(std::move(p));
+    }
+    return out;
 }
 
 std::string result_to_text(const Result& r) {
@@ -161,6 +222,7 @@ std::string result_to_text(const Result& r) {
     w.add("test_loss", t.test_loss).add("test_accuracy", t.test_accuracy);
     if (!t.note.empty()) w.add("note", t.note);
     w.add("curves", r.curves).add("curves_rows", r.curves_rows);
+    if (!r.predictions.empty()) w.add("predictions", r.predictions).add("predictions_rows", r.predictions_rows);
     for (const auto& [k, v] : r.job) w.add("job." + k, v);
     return w.text();
 }
@@ -212,6 +274,8 @@ Result read_result(const std::string& path, bool load_curves) {
     t.note = f.str_or("note", "");
     r.curves = f.str("curves");
     r.curves_rows = f.integer("curves_rows", 0, INT64_MAX);
+    r.predictions = f.str_or("predictions", "");
+    r.predictions_rows = f.integer_or("predictions_rows", 0, 0, INT64_MAX);
     for (const auto& e : f.entries())
         if (e.key.rfind("job.", 0) == 0) r.job.emplace_back(e.key.substr(4), e.value);
 
@@ -225,6 +289,16 @@ Result read_result(const std::string& path, bool load_curves) {
         if (rows != r.curves_rows)
             throw ParseError(csv_path + ": " + std::to_string(rows) + " data rows, but " + path + " says curves_rows = " +
                              std::to_string(r.curves_rows) + " (torn or truncated file)");
+        if (!r.predictions.empty()) {
+            if (r.predictions.find('/') != std::string::npos || r.predictions[0] == '.')
+                f.fail("predictions", "not a plain file name: '" + r.predictions + "'");
+            const std::string pred_path = csv_path.substr(0, csv_path.size() - r.curves.size()) + r.predictions;
+            t.predictions = parse_predictions_csv(read_file(pred_path), pred_path);
+            if (int64_t(t.predictions.size()) != r.predictions_rows)
+                throw ParseError(pred_path + ": " + std::to_string(t.predictions.size()) + " rows, but " + path +
+                                 " says predictions_rows = " + std::to_string(r.predictions_rows) +
+                                 " (torn or truncated file)");
+        }
     }
     return r;
 }
@@ -234,8 +308,16 @@ bool write_result(const Layout& layout, Result& r, const std::string& token) {
     r.curves = Layout::curves_name(r.id, token);
     const std::string csv_path = layout.results_file(r.curves);
     write_file_atomic(csv_path, curves_to_csv(r.train, &r.curves_rows));
+    std::string pred_path;
+    if (!r.train.predictions.empty()) {  // like the curves: written before the commit point
+        r.predictions = r.id + "." + token + ".predictions.csv";
+        r.predictions_rows = int64_t(r.train.predictions.size());
+        pred_path = layout.results_file(r.predictions);
+        write_file_atomic(pred_path, predictions_to_csv(r.train.predictions));
+    }
     if (create_file_exclusive(layout.result(r.id), result_to_text(r))) return true;
     remove_if_exists(csv_path);  // another result won; ours is nobody's curves
+    if (!pred_path.empty()) remove_if_exists(pred_path);
     return false;
 }
 

@@ -29,8 +29,10 @@ struct DataRequest {
     int64_t train_subset = 0;    // 0 = the whole training file; else the first N after a seeded shuffle
     double val_fraction = 0.1;   // carved out of the (subset of the) training file
     int64_t test_subset = 0;     // 0 = the whole test file
-    uint64_t seed = 1;           // seeds the subset and train/val split
+    uint64_t seed = 1;           // seeds the subset and train/val split (std::mt19937_64, see permutation.hpp)
     bool normalize = true;       // per-channel standardisation with training statistics
+    double label_noise = 0;      // fraction of TRAINING labels replaced by seeded random classes
+                                 // (1 = labels carry no information; val/test stay clean)
 };
 
 // Loads train/val/test for a request. Raw files are cached in-process (a worker runs
@@ -42,7 +44,9 @@ Splits load_splits(const DataRequest& req);
 std::string find_data_dir();
 
 // ---- format loaders (exposed for tests and tools) ----------------------------------
-// IDX images (magic 0x00000803), plain or gzip (".gz"). Pixels scaled to [0,1].
+// IDX images (magic 0x00000803), plain or gzip (recognised by its magic bytes 1f 8b,
+// not by the name). Pixels scaled to [0,1]. Throws ParseError naming the file with
+// expected vs found (magic, byte count) and IoError if it cannot be opened.
 Dataset load_idx_images(const std::string& path);
 // IDX labels (magic 0x00000801) into ds.labels; checks the count matches ds.n.
 void load_idx_labels(const std::string& path, Dataset& ds);

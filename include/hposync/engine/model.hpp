@@ -34,6 +34,15 @@ struct StateRef {
     int64_t size = 0;
 };
 
+// The output of one layer for the last forward pass, read by the training-health
+// instruments (instruments.hpp): dead ReLU units, activation mean and std.
+struct LayerActivation {
+    std::string layer;          // "fc1", "conv2", "relu1", ...
+    const float* data = nullptr;  // n * channels * spatial floats (NCHW), valid until the next forward
+    int64_t n = 0, channels = 0, spatial = 1;  // spatial = h * w (1 for dense layers)
+    bool relu = false;          // the values went through a ReLU (dead-unit statistics apply)
+};
+
 class Model {
 public:
     // Parses `spec` (see parse_model_spec in model_spec.hpp) with "{filters}" replaced by
@@ -62,6 +71,10 @@ public:
     virtual void backward(const float* dlogits) = 0;
 
     virtual int classes() const = 0;
+
+    // Outputs of the dense, conv and stand-alone ReLU layers for the last forward, in
+    // layer order (pooling, flatten, dropout and batch-norm outputs are left out).
+    virtual std::vector<LayerActivation> activations() const = 0;
 };
 
 // Mean softmax cross-entropy over n rows of logits; writes d(mean loss)/d(logits) into

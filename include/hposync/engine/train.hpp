@@ -43,6 +43,15 @@ struct TrainConfig {
     int64_t checkpoint_every_epochs = 0; // 0 = not by epochs
     double checkpoint_every_s = 0;       // 0 = not by time (wall clock since the last one)
     bool resume = true;  // if checkpoint_path exists at start, continue from it
+    // training-health instruments (see instruments.hpp): "" = none, "all", or a comma
+    // list of families (grad_norm, param_norm, update_ratio, dist_init, dead_relu,
+    // activations, loss_spread, step_quality), recorded at update 1 and every k-th update.
+    std::string instruments;
+    int64_t instrument_every = 10;
+    // data handling; the planted faults of examples/debug use these
+    double label_noise = 0;  // fraction of training labels replaced by seeded random ones (1 = shuffled)
+    bool normalize = true;   // standardise inputs with training-split statistics
+    int64_t predictions = 0; // keep the class probabilities of the first N test images
 };
 
 // Time convention: `t` (updates, epochs), train_seconds and time_budget_s all count
@@ -70,6 +79,21 @@ struct UpdateRecord {
                         // loss ends the run as "diverged" and is not recorded)
 };
 
+// One instrument reading (instruments.hpp): e.g. step 40, metric "grad_norm.fc1".
+struct InstrumentRecord {
+    int64_t step = 0;
+    double t = 0;        // training seconds after that update
+    std::string metric;
+    double value = 0;
+};
+
+// The model's answer for one test image (TrainConfig::predictions).
+struct Prediction {
+    int64_t index = 0;   // position in the test set
+    int label = 0, predicted = 0;
+    std::vector<float> probabilities;  // softmax, one per class
+};
+
 struct TrainResult {
     std::string status = "ok";  // ok | diverged | failed | interrupted
     std::string reason;         // why, for anything but ok
@@ -83,6 +107,8 @@ struct TrainResult {
     double test_loss = 0, test_accuracy = 0;
     std::vector<EpochRecord> epochs;
     std::vector<UpdateRecord> updates;
+    std::vector<InstrumentRecord> instruments;  // only readings of the last segment after a resume
+    std::vector<Prediction> predictions;        // status ok only
     int64_t segments = 1;  // 1 + number of resumes from a checkpoint
     std::string note;      // remarks that are not errors, e.g. "ignored torn checkpoint ..."
 };

@@ -32,6 +32,8 @@ struct Result {
     double wall_seconds = 0;
     std::string curves;           // file name of the curves CSV, in results/
     int64_t curves_rows = 0;      // data rows in it (set by write_result / read_result)
+    std::string predictions;      // "" or the predictions CSV's file name, in results/
+    int64_t predictions_rows = 0; // data rows in it
     std::vector<std::pair<std::string, std::string>> job;  // job.<key> entries, file order
 };
 
@@ -39,12 +41,19 @@ struct Result {
 Result make_result(const Job& job, const engine::TrainResult& train);
 
 // The curves CSV: "kind,index,t,metric,value" header, then epoch rows (train_loss,
-// val_loss, val_error per epoch) and update rows (loss per step, t with 4 decimals).
+// val_loss, val_error per epoch), update rows (loss per step, t with 4 decimals) and
+// instrument rows (training-health readings, metric e.g. grad_norm.fc1; index = step).
 std::string curves_to_csv(const engine::TrainResult& train, int64_t* rows = nullptr);
-// Parses a curves CSV into train.epochs / train.updates; returns the number of data rows.
-// Unknown kinds (e.g. a later `instrument`) are counted and skipped. Throws ParseError
+// Parses a curves CSV into train.epochs, train.updates and train.instruments; returns the
+// number of data rows. Unknown kinds are counted and skipped. Throws ParseError
 // naming `source` and the line for a bad header, a malformed or unterminated row.
 int64_t parse_curves_csv(const std::string& text, const std::string& source, engine::TrainResult& train);
+
+// Test-set predictions (TrainConfig::predictions), results/<id>.<token>.predictions.csv:
+// header "index,label,predicted,p0,...,p<classes-1>", one row per test image (index =
+// position in the test set; p* = softmax probabilities, 5 significant digits).
+std::string predictions_to_csv(const std::vector<engine::Prediction>& predictions);
+std::vector<engine::Prediction> parse_predictions_csv(const std::string& text, const std::string& source);
 
 std::string result_to_text(const Result& result);
 
