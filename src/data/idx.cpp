@@ -1,5 +1,9 @@
 // IDX (the MNIST / Fashion-MNIST format): big-endian magic 0x00000803 (uint8 images,
 // 3 dims) or 0x00000801 (uint8 labels, 1 dim), the dimensions, then the bytes.
+//
+// The header is read first and checked (magic, plausible dimensions); then exactly the
+// promised number of bytes plus one is requested, so a short file, trailing junk and a
+// header that lies about its size are all caught before any large allocation.
 #include <cstdio>
 
 #include "hposync/common/error.hpp"
@@ -8,6 +12,9 @@
 
 namespace hposync::data {
 namespace {
+
+constexpr uint32_t kImagesMagic = 0x00000803, kLabelsMagic = 0x00000801;
+constexpr uint64_t kMaxSide = 4096;  // no real IDX image is larger; a bigger one is a broken header
 
 uint32_t be32(const uint8_t* p) {
     return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | uint32_t(p[3]);
@@ -19,31 +26,45 @@ std::string hex(uint32_t v) {
     return buf;
 }
 
-void check_magic(const std::string& path, const std::vector<uint8_t>& bytes, uint32_t expected,
-                 size_t header) {
+// Reads the header of `header` bytes into `bytes` and checks its magic.
+void read_header(DataFile& f, std::vector<uint8_t>& bytes, uint32_t expected_magic, size_t header) {
+    f.read_append(bytes, header);
     if (bytes.size() < header)
-        throw Error(path + ": truncated IDX header: expected " + std::to_string(header) +
-                    " bytes, found " + std::to_string(bytes.size()));
+        throw ParseError(f.path() + ": truncated IDX header: expected " + std::to_string(header) +
+                         " bytes, found " + std::to_string(bytes.size()) +
+                         (f.cut_short() ? " (gzip stream cut short)" : ""));
     uint32_t magic = be32(bytes.data());
-    if (magic != expected)
-        throw Error(path + ": bad IDX magic: expected " + hex(expected) + ", found " + hex(magic));
+    if (magic != expected_magic)
+        throw ParseError(f.path() + ": bad IDX magic: expected " + hex(expected_magic) + ", found " + hex(magic));
+}
+
+// Reads the `payload` bytes the header promised and fails, naming expected and found
+// sizes, if the file holds fewer or more. `what` describes the payload for the message.
+void read_payload(DataFile& f, std::vector<uint8_t>& bytes, uint64_t payload, const std::string& what) {
+    const uint64_t expected = bytes.size() + payload;
+    f.read_append(bytes, size_t(payload) + 1);  // one more than promised: detects trailing data
+    if (bytes.size() != expected) {
+        uint64_t found = bytes.size();
+        if (found > expected) found += f.count_rest(uint64_t(1) << 32);
+        throw ParseError(f.path() + ": " + (found < expected ? "truncated" : "trailing data") + ": expected " +
+                         std::to_string(expected) + " bytes for " + what + ", found " + std::to_string(found) +
+                         (f.cut_short() ? " (gzip stream cut short)" : ""));
+    }
+    f.require_complete();
 }
 
 }  // namespace
 
 Dataset load_idx_images(const std::string& path) {
-    auto bytes = read_maybe_gzipped(path);
-    check_magic(path, bytes, 0x00000803, 16);
-    uint64_t n = be32(&bytes[4]), h = be32(&bytes[8]), w = be32(&bytes[12]);
-    if (h == 0 || w == 0 || h > 4096 || w > 4096)
-        throw Error(path + ": implausible image size " + std::to_string(h) + "x" + std::to_string(w));
-    // The header is checked against the bytes actually present before anything is allocated.
-    uint64_t expected = 16 + n * h * w;
-    if (bytes.size() != expected)
-        throw Error(path + ": " + (bytes.size() < expected ? "truncated" : "trailing data") +
-                    ": expected " + std::to_string(expected) + " bytes for " + std::to_string(n) +
-                    " images of " + std::to_string(h) + "x" + std::to_string(w) + ", found " +
-                    std::to_string(bytes.size()));
+    DataFile f(path);
+    std::vector<uint8_t> bytes;
+    read_header(f, bytes, kImagesMagic, 16);
+    const uint64_t n = be32(&bytes[4]), h = be32(&bytes[8]), w = be32(&bytes[12]);
+    if (h == 0 || w == 0 || h > kMaxSide || w > kMaxSide)
+        throw ParseError(path + ": implausible image size " + std::to_string(h) + "x" + std::to_string(w) +
+                         " (expected 1.." + std::to_string(kMaxSide) + " per side)");
+    read_payload(f, bytes, n * h * w,  // at most 2^32 * 2^24: no overflow
+                 std::to_string(n) + " images of " + std::to_string(h) + "x" + std::to_string(w));
     Dataset ds;
     ds.n = int64_t(n);
     ds.c = 1;
@@ -55,21 +76,19 @@ Dataset load_idx_images(const std::string& path) {
 }
 
 void load_idx_labels(const std::string& path, Dataset& ds) {
-    auto bytes = read_maybe_gzipped(path);
-    check_magic(path, bytes, 0x00000801, 8);
-    uint64_t n = be32(&bytes[4]);
-    if (bytes.size() != 8 + n)
-        throw Error(path + ": " + (bytes.size() < 8 + n ? "truncated" : "trailing data") +
-                    ": expected " + std::to_string(8 + n) + " bytes for " + std::to_string(n) +
-                    " labels, found " + std::to_string(bytes.size()));
+    DataFile f(path);
+    std::vector<uint8_t> bytes;
+    read_header(f, bytes, kLabelsMagic, 8);
+    const uint64_t n = be32(&bytes[4]);
+    read_payload(f, bytes, n, std::to_string(n) + " labels");
     if (int64_t(n) != ds.n)
-        throw Error(path + ": label count " + std::to_string(n) + " does not match image count " +
-                    std::to_string(ds.n));
+        throw ParseError(path + ": label count " + std::to_string(n) + " does not match image count " +
+                         std::to_string(ds.n));
     ds.labels.assign(bytes.begin() + 8, bytes.end());
     for (size_t i = 0; i < ds.labels.size(); ++i)
         if (ds.labels[i] >= ds.num_classes)
-            throw Error(path + ": label " + std::to_string(ds.labels[i]) + " at index " + std::to_string(i) +
-                        " out of range 0.." + std::to_string(ds.num_classes - 1));
+            throw ParseError(path + ": label " + std::to_string(ds.labels[i]) + " at index " + std::to_string(i) +
+                             " out of range 0.." + std::to_string(ds.num_classes - 1));
 }
 
 }  // namespace hposync::data

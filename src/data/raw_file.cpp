@@ -2,48 +2,86 @@
 
 #include <zlib.h>
 
+#include <algorithm>
+
 #include "hposync/common/error.hpp"
 
 namespace hposync::data {
 
-std::vector<uint8_t> read_maybe_gzipped(const std::string& path, size_t max_bytes) {
-    // gzread reads plain files unchanged, so one code path serves .gz and raw IDX files.
-    gzFile f = gzopen(path.c_str(), "rb");
-    if (!f) throw_io_error("cannot open data file", path);
-    std::vector<uint8_t> out;
-    uint8_t buf[1 << 16];
-    for (;;) {
-        int n = gzread(f, buf, sizeof buf);
-        if (n < 0) {
-            int errnum = 0;
-            std::string msg = gzerror(f, &errnum);
-            gzclose(f);
-            throw Error(path + ": corrupt compressed data (" + msg + ")");
-        }
-        if (n == 0) break;
-        if (out.size() + size_t(n) > max_bytes) {
-            gzclose(f);
-            throw Error(path + ": larger than " + std::to_string(max_bytes) + " bytes");
-        }
-        out.insert(out.end(), buf, buf + n);
-    }
-    // A truncated .gz stream ends early without a read error; gzclose reports it.
-    int rc = gzclose(f);
-    if (rc != Z_OK && rc != Z_BUF_ERROR)
-        throw Error(path + ": corrupt or truncated compressed data (zlib error " + std::to_string(rc) + ")");
-    if (rc == Z_BUF_ERROR) throw Error(path + ": truncated compressed data (gzip stream ends early)");
-    return out;
+namespace {
+gzFile gz(void* p) { return static_cast<gzFile>(p); }
+constexpr size_t kChunk = size_t(1) << 20;
+}  // namespace
+
+DataFile::DataFile(const std::string& path) : path_(path) {
+    gz_ = gzopen(path.c_str(), "rb");
+    if (!gz_) throw_io_error("cannot open data file", path);
+    gzbuffer(gz(gz_), 1 << 17);
 }
 
-std::vector<int64_t> seeded_permutation(int64_t n, uint64_t seed) {
-    std::vector<int64_t> p(size_t(n > 0 ? n : 0));
-    for (int64_t i = 0; i < n; ++i) p[size_t(i)] = i;
-    SplitMix64 rng(seed);
-    for (int64_t i = n - 1; i > 0; --i) {
-        int64_t j = int64_t(rng.next() % uint64_t(i + 1));
-        std::swap(p[size_t(i)], p[size_t(j)]);
+DataFile::~DataFile() {
+    if (gz_) gzclose(gz(gz_));
+}
+
+// A gzip stream cut short ends the data early without gzread returning -1; zlib records
+// "unexpected end of file" in the stream state, which is checked after every short read.
+void DataFile::check_stream() {
+    int errnum = Z_OK;
+    const char* msg = gzerror(gz(gz_), &errnum);
+    if (errnum == Z_BUF_ERROR) {
+        cut_short_ = true;
+        return;
     }
-    return p;
+    if (errnum == Z_ERRNO) throw Error(path_ + ": read error (" + std::string(msg) + ")");
+    if (errnum != Z_OK) throw ParseError(path_ + ": corrupt gzip data (" + std::string(msg) + ")");
+}
+
+size_t DataFile::read_append(std::vector<uint8_t>& out, size_t n) {
+    size_t got = 0;
+    while (got < n) {
+        size_t want = std::min(kChunk, n - got);
+        size_t old = out.size();
+        out.resize(old + want);  // grows by at most one chunk beyond the bytes that exist
+        int r = gzread(gz(gz_), out.data() + old, unsigned(want));
+        if (r < 0) {
+            out.resize(old);
+            check_stream();
+            throw ParseError(path_ + ": read error");
+        }
+        out.resize(old + size_t(r));
+        got += size_t(r);
+        if (size_t(r) < want) {
+            check_stream();
+            break;
+        }
+    }
+    return got;
+}
+
+void DataFile::require_complete() const {
+    if (cut_short_) throw ParseError(path_ + ": truncated gzip data (stream ends before its end marker)");
+}
+
+uint64_t DataFile::count_rest(uint64_t limit) {
+    std::vector<uint8_t> scratch;
+    uint64_t total = 0;
+    while (total < limit) {
+        scratch.clear();
+        size_t r = read_append(scratch, kChunk);
+        total += r;
+        if (r < kChunk) break;
+    }
+    return total;
+}
+
+std::vector<uint8_t> read_maybe_gzipped(const std::string& path, size_t max_bytes) {
+    DataFile f(path);
+    std::vector<uint8_t> out;
+    f.read_append(out, max_bytes);
+    if (out.size() == max_bytes && f.count_rest(1) > 0)
+        throw ParseError(path + ": larger than " + std::to_string(max_bytes) + " bytes");
+    f.require_complete();
+    return out;
 }
 
 }  // namespace hposync::data

@@ -9,6 +9,7 @@
 
 #include "hposync/common/error.hpp"
 #include "hposync/data/dataset.hpp"
+#include "hposync/data/permutation.hpp"
 #include "raw_file.hpp"
 
 namespace hposync::data {

@@ -61,19 +61,70 @@ TEST_CASE("IDX: a hostile header cannot make us allocate its claimed size") {
     DataTempDir dir;
     // Claims 4 billion images; the loader compares with the real size first.
     std::string p = dir.write("huge", idx_images(0xFFFFFFFFu, 28, 28, 10));
-    CHECK_THROWS_WITH(load_idx_images(p), doctest::Contains("truncated: expected"));
+    CHECK_THROWS_WITH(load_idx_images(p),
+                      (p + ": truncated: expected 3367254359296 bytes for 4294967295 images of 28x28, found 26").c_str());
     std::string q = dir.write("dims", idx_images(1, 100000, 1, 10));
-    CHECK_THROWS_WITH(load_idx_images(q), doctest::Contains("implausible image size 100000x1"));
+    CHECK_THROWS_WITH(load_idx_images(q), (q + ": implausible image size 100000x1 (expected 1..4096 per side)").c_str());
 }
 
-TEST_CASE("IDX: truncated gzip stream and label mismatches are errors") {
+TEST_CASE("IDX: gzip is recognised by its magic, not by the file name") {
+    DataTempDir dir;
+    Dataset a = load_idx_images(dir.write("plain.gz", idx_images(2, 1, 3, 6)));  // .gz name, plain bytes
+    Dataset b = load_idx_images(dir.write("zipped-idx3-ubyte", gzip(idx_images(2, 1, 3, 6))));
+    CHECK(a.n == 2);
+    CHECK(b.n == 2);
+    CHECK(a.images == b.images);
+}
+
+TEST_CASE("IDX: truncated gzip stream states expected and found sizes") {
     DataTempDir dir;
     std::string z = gzip(idx_images(50, 28, 28, 50 * 784));
     std::string p = dir.write("cut.gz", z.substr(0, z.size() / 2));
-    CHECK_THROWS_WITH(load_idx_images(p), doctest::Contains((p + ": ").c_str()));
+    try {
+        load_idx_images(p);
+        FAIL("a truncated gzip file loaded");
+    } catch (const hposync::ParseError& e) {
+        std::string msg = e.what();
+        CHECK(msg.rfind(p + ": truncated: expected 39216 bytes for 50 images of 28x28, found ", 0) == 0);
+        CHECK(msg.find("(gzip stream cut short)") != std::string::npos);
+    }
+    // All bytes present but the gzip trailer (CRC, length) missing: still an error.
+    std::string no_trailer = dir.write("notrailer.gz", z.substr(0, z.size() - 8));
+    CHECK_THROWS_WITH(load_idx_images(no_trailer), doctest::Contains((no_trailer + ": truncated").c_str()));
+}
+
+TEST_CASE("IDX: trailing data after the promised bytes is an error") {
+    DataTempDir dir;
+    std::string p = dir.write("long", idx_images(2, 2, 2, 8 + 5));
+    CHECK_THROWS_WITH(load_idx_images(p),
+                      (p + ": trailing data: expected 24 bytes for 2 images of 2x2, found 29").c_str());
+}
+
+TEST_CASE("IDX: a gzip file whose header claims billions of images fails without allocating them") {
+    DataTempDir dir;
+    std::string p = dir.write("claims.gz", gzip(idx_images(0xFFFFFFFFu, 28, 28, 784)));
+    CHECK_THROWS_WITH(load_idx_images(p),
+                      (p + ": truncated: expected 3367254359296 bytes for 4294967295 images of 28x28, found 800")
+                          .c_str());
+}
+
+TEST_CASE("IDX labels: count mismatch, out-of-range label, bad magic") {
+    DataTempDir dir;
     Dataset ds = load_idx_images(dir.write("ok", idx_images(3, 1, 1, 3)));
     std::string lab = dir.write("lab", be32(0x801) + be32(2) + "\x01\x02");
     CHECK_THROWS_WITH(load_idx_labels(lab, ds), (lab + ": label count 2 does not match image count 3").c_str());
     std::string bad = dir.write("bad", be32(0x801) + be32(3) + "\x01\x0b\x02");
     CHECK_THROWS_WITH(load_idx_labels(bad, ds), (bad + ": label 11 at index 1 out of range 0..9").c_str());
+    std::string img = dir.write("img", idx_images(3, 1, 1, 3));
+    CHECK_THROWS_WITH(load_idx_labels(img, ds), (img + ": bad IDX magic: expected 0x00000801, found 0x00000803").c_str());
+    std::string cut = dir.write("cut", be32(0x801) + be32(3) + "\x01");
+    CHECK_THROWS_WITH(load_idx_labels(cut, ds), (cut + ": truncated: expected 11 bytes for 3 labels, found 9").c_str());
+    Dataset good = ds;
+    load_idx_labels(dir.write("good", be32(0x801) + be32(3) + std::string("\x09\x00\x04", 3)), good);
+    CHECK(good.labels == std::vector<uint8_t>{9, 0, 4});
+}
+
+TEST_CASE("IDX: a missing file is an IoError naming it") {
+    CHECK_THROWS_WITH_AS(load_idx_images("/nonexistent/x-idx3-ubyte"),
+                         doctest::Contains("/nonexistent/x-idx3-ubyte"), hposync::IoError);
 }
