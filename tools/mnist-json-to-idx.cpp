@@ -5,19 +5,20 @@
 //   <out>/t10k-images-idx3-ubyte,  t10k-labels-idx1-ubyte    2,000 digits
 // The split is fixed: all 10,000 digits (label 0 first, in file order) are permuted with
 // Fisher-Yates on splitmix64 seeded with kSplitSeed; the first 8,000 are training.
-// Pixels are round(v * 255).
-#include <cmath>
+// Pixels are round(v * 255). (The split uses splitmix64 inline, not load_splits' mt19937_64:
+// it is frozen into data/mnist/, whose checksum tests/unit/data_real_sets_test.cpp pins.)
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/common/error.hpp"
+#include "hposync/data/mnist_json.hpp"
 
 namespace {
 
 constexpr uint64_t kSplitSeed = 20261124;
-constexpr size_t kPixels = 784;
+constexpr size_t kPixels = hposync::data::kMnistPixels;
 constexpr size_t kTrain = 8000;
 
 uint64_t splitmix(uint64_t& s) {
@@ -27,31 +28,8 @@ uint64_t splitmix(uint64_t& s) {
     return z ^ (z >> 31);
 }
 
-// The numbers of the "data" array: a purpose-made scanner, the format has nothing else.
 std::vector<uint8_t> read_digits(const std::string& path) {
-    std::string text = hposync::read_file(path, 64u << 20);
-    size_t pos = text.find('[');
-    size_t end = text.rfind(']');
-    if (text.find("\"data\"") == std::string::npos || pos == std::string::npos || end == std::string::npos || end < pos)
-        throw hposync::Error(path + ": expected { \"data\": [ ... ] }");
-    std::vector<uint8_t> pixels;
-    const char* p = text.c_str() + pos + 1;
-    const char* stop = text.c_str() + end;
-    while (p < stop) {
-        while (p < stop && (*p == ' ' || *p == ',' || *p == '\n' || *p == '\r' || *p == '\t')) ++p;
-        if (p >= stop) break;
-        char* after = nullptr;
-        double v = std::strtod(p, &after);
-        if (after == p) throw hposync::Error(path + ": not a number at offset " + std::to_string(p - text.c_str()));
-        if (!(v >= 0.0 && v <= 1.0))
-            throw hposync::Error(path + ": pixel value " + std::to_string(v) + " outside [0,1] at index " +
-                                 std::to_string(pixels.size()));
-        pixels.push_back(uint8_t(std::lround(v * 255.0)));
-        p = after;
-    }
-    if (pixels.empty() || pixels.size() % kPixels != 0)
-        throw hposync::Error(path + ": " + std::to_string(pixels.size()) + " values is not a positive multiple of 784");
-    return pixels;
+    return hposync::data::parse_mnist_digits_json(hposync::read_file(path, 64u << 20), path);
 }
 
 void put_be32(std::string& out, uint32_t v) {
