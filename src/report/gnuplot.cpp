@@ -1,26 +1,58 @@
 #include "hposync/report/gnuplot.hpp"
 
+#include <cerrno>
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hposync/common/atomic_file.hpp"
 #include "hposync/common/error.hpp"
 
 namespace hposync::report {
 
+namespace {
+
+// The last few lines of gnuplot's messages, for an error that says what went wrong.
+std::string tail_of(const std::string& path) {
+    std::string text;
+    try {
+        text = read_file(path, 1 << 20);
+    } catch (const Error&) {
+        return "";
+    }
+    size_t from = text.size(), lines = 0;
+    while (from > 0 && lines < 6) lines += text[--from] == '\n';
+    return text.substr(from);
+}
+
+}  // namespace
+
 void run_gnuplot(const std::string& script) {
+    // gnuplot's messages (warnings such as "empty x range", "48 frames in animation") go
+    // to <script>.log, so stdout/stderr of hpo-report stay readable; on failure the tail
+    // of that log is part of the error.
+    const std::string log = script + ".log";
     pid_t pid = ::fork();
     if (pid < 0) throw Error("cannot start gnuplot for " + script);
     if (pid == 0) {
+        int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) {
+            ::dup2(fd, 1);
+            ::dup2(fd, 2);
+            ::close(fd);
+        }
         const char* argv[] = {"gnuplot", script.c_str(), nullptr};
         ::execvp("gnuplot", const_cast<char* const*>(argv));
         ::_exit(127);
     }
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {}
+    while (::waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) throw Error("lost track of gnuplot running " + script);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
         throw Error("gnuplot failed on " + script + " (exit status " + std::to_string(code) +
-                    (code == 127 ? ": gnuplot not installed? run `make deps`" : "") + ")");
+                    (code == 127 ? ": gnuplot not installed? run `make deps`" : "") + "); its messages (" + log +
+                    "):\n" + tail_of(log));
     }
 }
 

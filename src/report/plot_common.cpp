@@ -1,5 +1,6 @@
 #include "plot_common.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "hposync/common/atomic_file.hpp"
@@ -34,17 +35,35 @@ void draw_lines(PlotSink& sink, const LinePlot& plot, const std::vector<Series>&
         data += "\n\n";  // gnuplot: two blank lines separate `index` blocks
     }
     write_file_atomic(dat, data);
-    size_t titled = 0;
-    for (const auto& s : series) titled += !s.title.empty();
-    std::string script = gp_terminal(sink.format, sink.out + "/" + file, titled > 12 ? 1100 : 900, 600);
+    double x_lo = 1e300, x_hi = -1e300;
+    size_t titled = 0, longest = 0;
+    for (const auto& s : series) {
+        for (const auto& p : s.points) x_lo = std::min(x_lo, p.first), x_hi = std::max(x_hi, p.first);
+        titled += !s.title.empty();
+        longest = std::max(longest, s.title.size());
+    }
+    // A few legend entries fit inside the plot; more go to its right, and the picture
+    // grows by the legend's width so the plot area keeps its size. Past 40 a legend is
+    // noise (the CSVs name every run).
+    bool key_outside = titled > 3 && titled <= 40;
+    int width = 900 + (key_outside ? int(longest) * 6 + 60 : 0);
+    int height = std::max(600, key_outside ? int(titled) * 14 + 120 : 0);
+    std::string script = gp_terminal(sink.format, sink.out + "/" + file, width, height);
     script += "set title " + gp_quote(plot.title) + " noenhanced\n";
     script += "set xlabel " + gp_quote(plot.xlabel) + "\nset ylabel " + gp_quote(plot.ylabel) + "\n";
-    // A few legend entries fit inside the plot; many go beside it.
-    script += std::string("set grid\nset key ") + (titled <= 3 ? "inside" : "outside") + " right top noenhanced font ',8'\n";
-    if (titled > 30) script += "set key off\n";
+    script += "set grid\n";
+    if (titled > 40) script += "set key off\n";
+    else if (key_outside) script += "set key outside right top vertical Left reverse noenhanced font ',8'\n";
+    else script += "set key inside right top noenhanced font ',8'\n";
     if (plot.logx) script += "set logscale x\n";
-    if (plot.integer_x) script += "set xtics 1\nset mxtics 1\n";
     if (plot.logy) script += "set logscale y\n";
+    // One x value only (a study of 1-epoch runs): give gnuplot a range around it instead
+    // of letting it warn about an empty one.
+    if (x_lo == x_hi) {
+        double lo = plot.logx ? x_lo / 2 : x_lo - 1, hi = plot.logx ? x_hi * 2 : x_hi + 1;
+        script += "set xrange [" + format_double(lo) + ":" + format_double(hi) + "]\n";
+    }
+    if (plot.integer_x && x_hi - x_lo <= 20) script += "set xtics 1\nset mxtics 1\n";
     script += "plot ";
     for (size_t i = 0; i < series.size(); ++i) {
         if (i) script += ", \\\n     ";

@@ -14,7 +14,7 @@ namespace hposync::report {
 
 void plot_update_animation(const StudyData& data, PlotSink& sink) {
     constexpr int kFrames = 48;  // ~5 s at 10/100 s per frame
-    std::map<std::string, std::vector<const Run*>> groups;  // panel_of(run) -> runs
+    std::map<std::string, std::vector<const Run*>, NaturalLess> groups;  // panel_of(run) -> runs
     double t_max = 0;
     for (const auto& r : data.runs) {
         if (r.train.updates.size() < 2) continue;

@@ -98,7 +98,7 @@ void plot_random_search(const StudyData& data, PlotSink& sink) {
     plot.title = "random search: best validation error so far";
     plot.xlabel = "number of evaluations";
     plot.ylabel = "best validation error so far";
-    plot.logx = true;
+    plot.logx = errors.size() >= 30;  // long searches: the early steps matter most
     plot.style = "steps";
     plot.caption = "Best validation error found after n evaluations, for 20 random orders of the " +
                    std::to_string(errors.size()) + " finished evaluations (grey) and the median over 1000 orders (red).";

@@ -1,5 +1,7 @@
 #include "hposync/report/series.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <map>
 
 #include "hposync/report/gnuplot.hpp"
@@ -30,6 +32,29 @@ std::string panel_of(const Run& run) {
         return it == run.job.end() ? std::string("?") : it->second;
     };
     return "optimizer=" + value("optimizer") + " batch_size=" + value("batch_size");
+}
+
+bool NaturalLess::operator()(const std::string& a, const std::string& b) const {
+    size_t i = 0, j = 0;
+    while (i < a.size() && j < b.size()) {
+        if (std::isdigit((unsigned char)a[i]) && std::isdigit((unsigned char)b[j])) {
+            size_t i_end = i, j_end = j;
+            while (i_end < a.size() && std::isdigit((unsigned char)a[i_end])) ++i_end;
+            while (j_end < b.size() && std::isdigit((unsigned char)b[j_end])) ++j_end;
+            // Same digits without leading zeros: the shorter number is the smaller one.
+            std::string x = a.substr(i, i_end - i), y = b.substr(j, j_end - j);
+            x.erase(0, std::min(x.find_first_not_of('0'), x.size() - 1));
+            y.erase(0, std::min(y.find_first_not_of('0'), y.size() - 1));
+            if (x.size() != y.size()) return x.size() < y.size();
+            if (x != y) return x < y;
+            i = i_end, j = j_end;
+        } else {
+            if (a[i] != b[j]) return a[i] < b[j];
+            ++i, ++j;
+        }
+    }
+    if (a.size() - i != b.size() - j) return a.size() - i < b.size() - j;
+    return a < b;  // "01" vs "1": still a strict order
 }
 
 std::vector<const Run*> runs_for_update_plot(const StudyData& data, size_t few) {

@@ -51,6 +51,12 @@ TEST_CASE("animation panels group by optimizer and batch size") {
     CHECK(panel_of(a) == "optimizer=sgd batch_size=100");
     CHECK(panel_of(a) == panel_of(b));
     CHECK(panel_of(a) != panel_of(c));
+    NaturalLess less;
+    CHECK(less("optimizer=sgd batch_size=32", "optimizer=sgd batch_size=256"));
+    CHECK_FALSE(less("optimizer=sgd batch_size=256", "optimizer=sgd batch_size=32"));
+    CHECK(less("optimizer=adam batch_size=256", "optimizer=sgd batch_size=4"));
+    CHECK(less("bs=7", "bs=07x"));
+    CHECK_FALSE(less("bs=7", "bs=7"));
 }
 
 TEST_CASE("update plot: all runs when few, else only the time-budgeted ones") {

@@ -4,7 +4,6 @@
 
 #include "hposync/report/best_so_far.hpp"
 #include "hposync/report/csv.hpp"
-#include "hposync/report/gnuplot.hpp"
 
 using namespace hposync::report;
 
@@ -56,9 +55,4 @@ TEST_CASE("simulated best-so-far curves are non-increasing, reproducible, and me
     // After 1 evaluation, the median best is the median of the errors (0.3) over many draws.
     auto many = median_curve(simulate_searches(errors, 1001, 9));
     CHECK(many[0] == 0.3);
-}
-
-TEST_CASE("gnuplot strings cannot break out of their quotes") {
-    CHECK(gp_quote("it's") == "'it''s'");
-    CHECK(gp_quote("a\nb") == "'ab'");
 }

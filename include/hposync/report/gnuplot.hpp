@@ -7,7 +7,8 @@
 
 namespace hposync::report {
 
-// Runs gnuplot on a script; throws Error naming the script and gnuplot's exit status.
+// Runs gnuplot on a script (its messages go to <script>.log); throws Error naming the
+// script, gnuplot's exit status and the last lines of its messages.
 void run_gnuplot(const std::string& script);
 
 // A gnuplot single-quoted string literal: 'it''s' (single quotes doubled, newlines dropped).

@@ -29,6 +29,11 @@ std::vector<Series> series_per_run(const std::vector<const Run*>& runs,
 // The animation panel a run belongs to: "optimizer=sgd batch_size=64".
 std::string panel_of(const Run& run);
 
+// Orders labels with their numbers by value: "batch_size=32" before "batch_size=256".
+struct NaturalLess {
+    bool operator()(const std::string& a, const std::string& b) const;
+};
+
 // The runs the per-update loss plot shows: every run with update records when there are
 // at most `few` of them, else only the time-budgeted ones (their curves share a time
 // axis), or all of them if no run had a time budget.
