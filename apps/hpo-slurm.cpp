@@ -1,0 +1,153 @@
+// hpo-slurm: starts N hpo-worker processes on a Slurm cluster as one job array. Writes
+// D/slurm/workers.sbatch (text from src/protocol/slurm_script.cpp) and submits it with
+// `sbatch --parsable`. See docs/CLUSTER.md.
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/filesystem.hpp>
+#include <boost/program_options.hpp>
+
+#include "hposync/common/atomic_file.hpp"
+#include "hposync/common/error.hpp"
+#include "hposync/protocol/slurm_script.hpp"
+
+namespace fs = boost::filesystem;
+namespace po = boost::program_options;
+using namespace hposync;
+
+namespace {
+
+const char* kExamples = R"(
+Examples:
+  hpo-slurm --dir /shared/study --workers 8 --cpus-per-task 4 --time 4:00:00
+                           8 workers, 4 threads each, each warned (USR1) 120 s before 4 h
+  hpo-slurm --dir /shared/study --workers 2 --partition gpu --gres gpu:1 --dry-run
+                           only write /shared/study/slurm/workers.sbatch and print its path
+
+The study directory must be on a filesystem every compute node mounts at the same path.
+Start the master separately (hpo-master --dir D --study FILE, e.g. examples/slurm/master.sbatch).
+On the warning signal a worker checkpoints, hands its job back and exits; another worker
+resumes the job from the checkpoint. Worker logs: D/slurm/worker-<arrayjob>_<task>.out.
+)";
+
+// Default worker binary: hpo-worker beside this program (both live in build/bin).
+std::string sibling_worker_bin() {
+    char exe[4096];
+    ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return "hpo-worker";
+    return (fs::path(std::string(exe, size_t(n))).parent_path() / "hpo-worker").string();
+}
+
+// Runs `sbatch --parsable script` without a shell; returns the job id it printed.
+std::string submit(const std::string& script) {
+    int out[2];
+    if (::pipe(out) != 0) throw_io_error("pipe for", "sbatch");
+    pid_t pid = ::fork();
+    if (pid < 0) throw_io_error("fork for", "sbatch");
+    if (pid == 0) {
+        ::dup2(out[1], STDOUT_FILENO);
+        ::close(out[0]);
+        ::close(out[1]);
+        const char* argv[] = {"sbatch", "--parsable", script.c_str(), nullptr};
+        ::execvp("sbatch", const_cast<char* const*>(argv));
+        std::fprintf(stderr, "hpo-slurm: cannot run sbatch: %s (is Slurm installed and in PATH?)\n",
+                     std::strerror(errno));
+        ::_exit(127);
+    }
+    ::close(out[1]);
+    std::string text;
+    char buf[4096];
+    for (;;) {
+        ssize_t k = ::read(out[0], buf, sizeof buf);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) break;
+        text.append(buf, size_t(k));
+    }
+    ::close(out[0]);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        throw Error("sbatch " + script + " failed (exit status " +
+                    std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)) +
+                    "); its message is above");
+    // --parsable prints "<jobid>" or "<jobid>;<cluster>".
+    std::string id = text.substr(0, text.find_first_of(";\n"));
+    if (id.empty()) throw Error("sbatch " + script + " printed no job id (output: '" + text + "')");
+    return id;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    protocol::SlurmOptions opts;
+    std::string dir, worker_bin;
+    po::options_description desc(
+        "hpo-slurm: submit hpo-worker processes as a Slurm job array.\n"
+        "Usage: hpo-slurm --dir D --workers N [options]\n\nOptions");
+    // clang-format off
+    desc.add_options()
+        ("help,h", "show this help")
+        ("dir", po::value(&dir)->required(), "study directory, on a filesystem shared by all nodes")
+        ("workers", po::value(&opts.workers)->required(), "number of workers (array tasks)")
+        ("partition", po::value(&opts.partition), "Slurm partition (default: the cluster's default)")
+        ("time", po::value(&opts.time), "time limit per worker, Slurm format (30, 2:00:00, 1-12); default: the partition's")
+        ("cpus-per-task", po::value(&opts.cpus_per_task)->default_value(1), "cores per worker = its --threads")
+        ("gres", po::value(&opts.gres), "generic resources per worker, e.g. gpu:1")
+        ("signal-s", po::value(&opts.signal_s)->default_value(120),
+         "send USR1 this many seconds before the time limit: the worker checkpoints and hands its job back")
+        ("idle-exit", po::value(&opts.idle_exit_s)->default_value(600),
+         "a worker exits after this many seconds without a pending job; 0 = never (then scancel at the end)")
+        ("worker-bin", po::value(&worker_bin), "hpo-worker on the compute nodes (default: beside hpo-slurm)")
+        ("job-name", po::value(&opts.job_name)->default_value("hpo-worker"), "Slurm job name")
+        ("dry-run", "only write the script and print its path");
+    // clang-format on
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+        if (vm.count("help")) {
+            std::cout << desc << kExamples;
+            return 0;
+        }
+        po::notify(vm);
+    } catch (const po::error& e) {
+        std::cerr << "hpo-slurm: " << e.what() << "\n(see hpo-slurm --help)\n";
+        return 2;
+    }
+    try {
+        // Absolute paths: the script runs on other nodes, from another working directory.
+        opts.dir = fs::absolute(dir).lexically_normal().string();
+        while (opts.dir.size() > 1 && opts.dir.back() == '/') opts.dir.pop_back();
+        opts.worker_bin = fs::absolute(worker_bin.empty() ? sibling_worker_bin() : worker_bin).lexically_normal().string();
+        const std::string script = protocol::make_slurm_script(opts);  // validates first
+        if (!fs::is_directory(opts.dir))
+            throw Error("--dir: " + opts.dir + " is not a directory (create it, or start hpo-master there first)");
+        if (::access(opts.worker_bin.c_str(), X_OK) != 0)
+            throw Error("--worker-bin: " + opts.worker_bin + " is not an executable file here (" +
+                        std::strerror(errno) + "); compute nodes need it at the same path");
+
+        if (::mkdir(protocol::slurm_dir(opts.dir).c_str(), 0777) != 0 && errno != EEXIST)
+            throw_io_error("mkdir", protocol::slurm_dir(opts.dir));
+        const std::string path = protocol::slurm_script_path(opts.dir);
+        write_file_atomic(path, script);
+        if (vm.count("dry-run")) {
+            std::cout << path << "\n";
+            return 0;
+        }
+        const std::string job = submit(path);
+        std::cout << job << "\n";
+        std::cerr << "hpo-slurm: submitted " << opts.workers << " workers as job array " << job << " (" << path
+                  << "); logs: " << protocol::slurm_dir(opts.dir) << "/worker-" << job << "_<task>.out\n";
+        return 0;
+    } catch (const std::exception& e) {
+        std::cerr << "hpo-slurm: " << e.what() << "\n";
+        return 1;
+    }
+}
