@@ -1,0 +1,177 @@
+// engine-bench: the hposync side of `make bench` (bench/run.sh drives it).
+//
+//   engine-bench sgemm --size N --threads T
+//       oneDNN's dnnl_sgemm on N x N matrices: the machine's practical limit for the
+//       dense math a training step is made of.
+//   engine-bench train --model SPEC --input C,H,W --batch B --opt sgd|adam --threads T
+//       training throughput of Model + Optimizer: forward, softmax cross-entropy,
+//       backward, update, on random data (the same step PyTorch does in torch_bench.py).
+//
+// Every mode prints one line of `key=value` pairs (bench/make_table.py reads them).
+// Timing: warm-up first (plans/primitives are made on the first step), then --reps
+// repetitions of at least --min-time seconds each; the median repetition is reported.
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <dnnl.h>
+
+#include "hposync/engine/model.hpp"
+#include "hposync/engine/model_spec.hpp"
+#include "hposync/engine/optimizer.hpp"
+
+using namespace hposync::engine;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Args {
+    std::string mode, model = "mlp:128", opt = "sgd";
+    InputShape input;
+    int64_t batch = 64, size = 3072;
+    int threads = 1, reps = 5, warmup_steps = 3;
+    double min_time = 0.3;
+};
+
+Args parse_args(int argc, char** argv) {
+    if (argc < 2) throw std::runtime_error("usage: engine-bench sgemm|train [--key value]...");
+    Args a;
+    a.mode = argv[1];
+    for (int i = 2; i + 1 < argc; i += 2) {
+        const std::string k = argv[i], v = argv[i + 1];
+        if (k == "--model") a.model = v;
+        else if (k == "--opt") a.opt = v;
+        else if (k == "--batch") a.batch = std::stoll(v);
+        else if (k == "--size") a.size = std::stoll(v);
+        else if (k == "--threads") a.threads = std::stoi(v);
+        else if (k == "--reps") a.reps = std::stoi(v);
+        else if (k == "--warmup-steps") a.warmup_steps = std::stoi(v);
+        else if (k == "--min-time") a.min_time = std::stod(v);
+        else if (k == "--input") {
+            if (std::sscanf(v.c_str(), "%d,%d,%d", &a.input.c, &a.input.h, &a.input.w) != 3)
+                throw std::runtime_error("--input: expected C,H,W, got '" + v + "'");
+        } else
+            throw std::runtime_error("unknown option '" + k + "'");
+    }
+    return a;
+}
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+// FLOPs of one training step per example, counted from the spec: every dense and conv
+// layer does 2*MACs in forward, 2*MACs for the weight gradient, and 2*MACs for the input
+// gradient except the first layer (nobody needs dL/dx of the data; PyTorch skips it too).
+// Element-wise work (bias, ReLU, pooling, BN, the update) is not counted.
+double train_flops_per_example(const ModelSpec& spec) {
+    double flops = 0;
+    bool first = true;
+    for (const LayerSpec& l : spec.layers) {
+        double macs = 0;
+        if (l.kind == LayerKind::Dense) macs = double(l.in_c * l.in_h * l.in_w) * double(l.out_c);
+        if (l.kind == LayerKind::Conv)
+            macs = double(l.in_c) * l.kernel * l.kernel * double(l.out_c) * double(l.out_h * l.out_w);
+        if (macs == 0) continue;
+        flops += 2 * macs * (first ? 2 : 3);
+        first = false;
+    }
+    return flops;
+}
+
+void bench_sgemm(const Args& a) {
+    const int64_t n = a.size;
+    std::vector<float> A(size_t(n * n)), B(A.size()), C(A.size());
+    std::mt19937 rng(1);
+    std::uniform_real_distribution<float> u(-1.f, 1.f);
+    for (size_t i = 0; i < A.size(); ++i) A[i] = u(rng), B[i] = u(rng);
+    auto once = [&] {
+        if (dnnl_sgemm('N', 'N', n, n, n, 1.f, A.data(), n, B.data(), n, 0.f, C.data(), n) != dnnl_success)
+            throw std::runtime_error("dnnl_sgemm failed");
+    };
+    once();  // warm-up (threads start, pages are touched)
+    std::vector<double> gflops;
+    for (int r = 0; r < a.reps; ++r) {
+        const auto t0 = Clock::now();
+        once();
+        gflops.push_back(2.0 * double(n) * n * n / seconds_since(t0) / 1e9);
+    }
+    std::printf("kind=sgemm framework=hposync threads=%d size=%lld gflops=%.2f gflops_max=%.2f\n", a.threads,
+                (long long)n, median(gflops), *std::max_element(gflops.begin(), gflops.end()));
+}
+
+void bench_train(const Args& a) {
+    const ModelSpec spec = parse_model_spec(a.model, a.input);
+    auto model = Model::build(a.model, a.input, 42);
+    OptimizerConfig oc;
+    oc.name = a.opt;
+    oc.lr = a.opt == "adam" ? 0.001 : 0.01;
+    Optimizer opt(oc, model->params());
+
+    // A pool of a few batches of random data, used in turn: steps read their batch in
+    // place, like PyTorch's slices of a tensor.
+    const int64_t sample = int64_t(a.input.c) * a.input.h * a.input.w, pool = 4;
+    std::vector<float> x(size_t(pool * a.batch * sample));
+    std::vector<uint8_t> y(size_t(pool * a.batch));
+    std::mt19937 rng(7);
+    std::normal_distribution<float> nd(0.f, 1.f);
+    for (float& v : x) v = nd(rng);
+    for (uint8_t& v : y) v = uint8_t(rng() % unsigned(a.input.classes));
+    std::vector<float> dlogits(size_t(a.batch * a.input.classes));
+
+    int64_t step = 0;
+    double loss = 0;
+    auto train_step = [&] {
+        const int64_t b = step % pool;
+        const float* logits = model->forward(x.data() + b * a.batch * sample, a.batch, true, uint64_t(step));
+        loss = softmax_cross_entropy(logits, y.data() + b * a.batch, a.batch, a.input.classes, dlogits.data());
+        model->backward(dlogits.data());
+        opt.step();
+        ++step;
+    };
+
+    for (int i = 0; i < a.warmup_steps; ++i) train_step();
+    std::vector<double> rates;
+    int64_t steps_timed = 0;
+    for (int r = 0; r < a.reps; ++r) {
+        const auto t0 = Clock::now();
+        int64_t k = 0;
+        do {
+            train_step();
+            ++k;
+        } while (seconds_since(t0) < a.min_time);
+        rates.push_back(double(k * a.batch) / seconds_since(t0));
+        steps_timed += k;
+    }
+    const double flops = train_flops_per_example(spec), rate = median(rates);
+    std::printf(
+        "kind=train framework=hposync threads=%d model=%s opt=%s batch=%lld samples_per_s=%.1f gflops=%.3f "
+        "flops_per_example=%.0f steps_timed=%lld last_loss=%.4f\n",
+        a.threads, a.model.c_str(), a.opt.c_str(), (long long)a.batch, rate, rate * flops / 1e9, flops,
+        (long long)steps_timed, loss);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        const Args a = parse_args(argc, argv);
+        omp_set_num_threads(a.threads);
+        if (a.mode == "sgemm") bench_sgemm(a);
+        else if (a.mode == "train") bench_train(a);
+        else throw std::runtime_error("unknown mode '" + a.mode + "' (sgemm | train)");
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "engine-bench: %s\n", e.what());
+        return 1;
+    }
+}

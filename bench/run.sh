@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# `make bench`: hposync's training speed next to PyTorch's and against the machine's
+# sgemm limit, and the protocol's overhead. Writes bench/results.md and prints it.
+#
+#   bash bench/run.sh            (make bench builds everything first, then calls this)
+#   BUILD=build-x bash bench/run.sh     use another build directory
+#   BENCH_CONFIGS=file           other network list (format: bench/configs.txt)
+#
+# Every number in the table is measured in this run. Takes ~10 minutes on 2 cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+CONFIGS=${BENCH_CONFIGS:-bench/configs.txt}
+OUT=$BUILD/bench
+RAW=$OUT/raw.txt
+mkdir -p "$OUT"
+
+# ---- the peer: Debian's PyTorch, on OpenBLAS -------------------------------------------
+# Without libopenblas0-pthread Debian's torch runs on the reference BLAS (~5 GFLOP/s
+# instead of ~190) and every ratio would flatter hposync.
+peer_pkgs=(python3-torch python3-sklearn libopenblas0-pthread)
+missing=()
+for p in "${peer_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bench: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# The python3 first on PATH may be another interpreter that does not see Debian's packages.
+PY=/usr/bin/python3
+
+# ---- the bench programs (against the library `make all` built) -------------------------
+CXXFLAGS="-std=c++17 -O3 -march=native -Wall -Wextra -fopenmp -Iinclude"
+LIBS="-ldnnl -lboost_program_options -lboost_filesystem -ltbb -lz -lpthread"
+for prog in engine protocol; do
+  bin=$OUT/$prog-bench
+  if [ ! -x "$bin" ] || [ "bench/${prog}_bench.cpp" -nt "$bin" ] || [ "$BUILD/libhposync.a" -nt "$bin" ] || [ -n "$(find include -newer "$bin" -name "*.hpp" | head -1)" ]; then
+    echo "bench: compiling $bin"
+    g++ $CXXFLAGS "bench/${prog}_bench.cpp" "$BUILD/libhposync.a" -o "$bin" $LIBS
+  fi
+done
+
+: > "$RAW"
+record() { grep '^kind=' | tee -a "$RAW"; }
+echo "load_before=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RAW"
+
+# ---- training throughput, 1 and 2 threads ------------------------------------------------
+for T in 1 2; do
+  export OMP_NUM_THREADS=$T
+  echo "bench: $T thread(s): sgemm and networks, hposync"
+  "$OUT/engine-bench" sgemm --threads "$T" --size 3072 | record
+  grep -v '^\s*#' "$CONFIGS" | grep -v '^\s*$' | while read -r model shape batch opt min_time reps warmup; do
+    "$OUT/engine-bench" train --threads "$T" --model "$model" --input "$shape" --batch "$batch" --opt "$opt" \
+      --min-time "$min_time" --reps "$reps" --warmup-steps "$warmup" | record
+  done
+  echo "bench: $T thread(s): sgemm and networks, PyTorch"
+  $PY bench/torch_bench.py "$T" "$CONFIGS" | record
+done
+unset OMP_NUM_THREADS
+
+# ---- protocol overhead ----------------------------------------------------------------------
+echo "bench: protocol (real hpo-worker / hpo-master, no-op jobs, local directory)"
+"$OUT/protocol-bench" latency --bin "$BUILD/bin" --jobs 100 | record || echo "bench: latency run failed"
+for W in 1 4 16; do
+  "$OUT/protocol-bench" throughput --bin "$BUILD/bin" --workers "$W" --jobs 400 | record || echo "bench: throughput run with $W workers failed"
+done
+
+echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RAW"
+$PY bench/make_table.py "$RAW" > bench/results.md
+echo
+cat bench/results.md
