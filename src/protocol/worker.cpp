@@ -3,6 +3,8 @@
 // each step is safe when many workers on many hosts share the directory over NFS.
 #include "hposync/protocol/worker.hpp"
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
@@ -198,7 +200,15 @@ public:
                 break;
             }
             if (auto id = claim_next()) {
-                run_job(*id);
+                try {
+                    run_job(*id);
+                    io_failures_ = 0;
+                } catch (const IoError& e) {
+                    // Full disk, lost mount, ...: not the job's fault. Give the job back
+                    // (a rename needs no space) and wait before trying again, rather than
+                    // dying with the job stuck in running/ until its lease expires.
+                    back_off_after_io_error(*id, e);
+                }
                 idle_since = std::chrono::steady_clock::now();
                 continue;
             }
@@ -255,6 +265,17 @@ private:
         return std::nullopt;
     }
 
+    void back_off_after_io_error(const std::string& id, const IoError& e) {
+        if (g_holding) hand_back(id);
+        const double wait_s = std::min(10.0, 0.5 * static_cast<double>(1 << std::min(io_failures_, 5)));
+        ++io_failures_;
+        std::cerr << "hpo-worker " << id_ << ": " << id << ": " << e.what() << "; job handed back, retrying in "
+                  << format_double(wait_s) << " s" << std::endl;
+        auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(wait_s);
+        while (g_worker_stop_requests == 0 && std::chrono::steady_clock::now() < until)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+
     void finish_holding(bool job_finished) {
         heartbeat_.release(job_finished);
         g_holding = false;
@@ -279,7 +300,13 @@ private:
         Job job;
         try {
             // Errors name the place where the user will find the file: quarantine/.
-            job = parse_job(KeyValueFile::parse(read_file(running, KeyValueFile::kMaxFile), layout_.quarantine_job(id)));
+            const std::string text = read_file(running, KeyValueFile::kMaxFile);
+            // Every writer of job files ends them with a newline; a file that does not was
+            // cut short (a crash mid-write of a tool that does not write atomically), and
+            // its last value may be cut too ("lr = 0.0" from "lr = 0.01"): never run it.
+            if (text.empty() || text.back() != '\n')
+                throw ParseError(layout_.quarantine_job(id) + ": truncated (empty or no newline at the end)");
+            job = parse_job(KeyValueFile::parse(text, layout_.quarantine_job(id)));
             if (job.id != id)
                 throw ParseError(layout_.quarantine_job(id) + ": key 'id': '" + job.id +
                                  "' does not match the file name '" + id + ".job'");
@@ -311,6 +338,11 @@ private:
         engine::TrainResult tr;
         try {
             tr = engine::train(cfg, hooks);
+        } catch (const IoError& e) {
+            if (e.errno_value == ENOSPC || e.errno_value == EDQUOT) throw;  // ours: hand back
+            tr = engine::TrainResult{};
+            tr.status = "failed";
+            tr.reason = e.what();
         } catch (const Error& e) {
             // Bad data file, bad model spec, ...: the job's problem, not this worker's.
             tr = engine::TrainResult{};
@@ -354,6 +386,7 @@ private:
     Layout layout_;
     std::mt19937_64 rng_;
     Heartbeat heartbeat_;
+    int io_failures_ = 0;  // consecutive I/O failures: backoff 0.5 s, 1 s, ... 10 s
 };
 
 }  // namespace
