@@ -64,6 +64,10 @@ std::string Layout::done_job(const std::string& id) const { return done_dir() + 
 std::string Layout::failed_job(const std::string& id) const { return failed_dir() + "/" + id + ".job"; }
 std::string Layout::failed_reason(const std::string& id) const { return failed_dir() + "/" + id + ".reason"; }
 std::string Layout::quarantine_job(const std::string& id) const { return quarantine_dir() + "/" + id + ".job"; }
+std::string Layout::quarantine_torn(const std::string& id, const std::string& kind) const {
+    return quarantine_dir() + "/" + id + ".torn-" + kind;
+}
+std::string Layout::quarantine_file(const std::string& name) const { return quarantine_dir() + "/" + name; }
 std::string Layout::quarantine_reason(const std::string& id) const {
     return quarantine_dir() + "/" + id + ".reason";
 }

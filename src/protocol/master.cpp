@@ -1,12 +1,14 @@
 // The master's round loop and its housekeeping of the directory.
 #include "hposync/protocol/master.hpp"
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstring>
 #include <limits>
 #include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -62,7 +64,9 @@ public:
             auto trials = strategy->next_round(round, history);
             if (!trials) break;
             std::vector<Job> jobs = build_round_jobs(study, round, *trials, opts_.max_attempts);
-            publish_round(study, round, jobs);
+            while (!retry_on_io_error([&] { publish_round(study, round, jobs); })) {
+                if (g_master_stop) return 130;
+            }
             std::map<std::string, Outcome> outcomes;
             if (!wait_for_round(round, jobs, outcomes)) {
                 say("stopped by signal; lock released, workers continue");
@@ -123,7 +127,15 @@ private:
         std::string last_line;
         for (;;) {
             Snapshot snap = take_snapshot(layout_);
-            housekeeping(snap);
+            bool repaired = false;
+            if (!retry_on_io_error([&] {
+                    housekeeping(snap);
+                    repaired = repair_torn(snap, jobs);
+                })) {
+                if (g_master_stop) return false;
+                continue;
+            }
+            if (repaired) continue;  // the snapshot is out of date: look again at once
             int pending = 0, running = 0, done = 0, failed = 0;
             for (const Job& job : jobs) {
                 if (!outcomes.count(job.id)) {
@@ -157,9 +169,94 @@ private:
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
 
+    // Runs `step`; on an I/O error (a full disk above all) says so, naming the path and
+    // the system's message, waits one poll and returns false so the caller retries:
+    // the master must outlive a full disk, not crash-loop or give up the study.
+    template <class Step>
+    bool retry_on_io_error(Step step) {
+        try {
+            step();
+            io_error_reported_.clear();
+            return true;
+        } catch (const IoError& e) {
+            if (e.what() != io_error_reported_) out_ << "hpo-master: " << e.what() << "; retrying" << std::endl;
+            io_error_reported_ = e.what();
+            sleep_poll();
+            return false;
+        }
+    }
+
+    // Damage done by something that did not write atomically (or a crash of such a tool):
+    //  * a result that does not parse, or whose curves CSV is missing or has another row
+    //    count than the result says, is moved to quarantine/<id>.torn-result (+ .reason)
+    //    and the job goes back to pending: it is rerun, and the reader never acts on it;
+    //  * a job of this round that a worker quarantined although our own text of it parses
+    //    (so the file was damaged, not wrong) is moved to quarantine/<id>.torn-job and
+    //    written again.
+    // Results are immutable once valid, so each is checked once. Returns true if it moved
+    // anything.
+    bool repair_torn(const Snapshot& snap, const std::vector<Job>& jobs) {
+        bool moved = false;
+        for (const auto& id : snap.results) {
+            if (valid_results_.count(id)) continue;
+            std::string why;
+            try {
+                read_result(layout_.result(id), true);
+                valid_results_.insert(id);
+                continue;
+            } catch (const ParseError& e) {
+                why = e.what();
+            } catch (const IoError& e) {
+                if (e.errno_value != ENOENT || !path_exists(layout_.result(id))) continue;  // try again later
+                why = e.what();  // the result names a curves CSV that does not exist
+            }
+            moved |= quarantine_torn_result(id, why);
+        }
+        for (const Job& job : jobs) {
+            if (!snap.quarantine.count(job.id)) continue;
+            const std::string expected = job_to_text(job);
+            std::string text;
+            try {
+                text = read_file(layout_.quarantine_job(job.id), KeyValueFile::kMaxFile);
+            } catch (const Error&) {
+                continue;
+            }
+            if (text == expected) continue;  // quarantined as we wrote it: a real outcome
+            std::string reason;
+            try {
+                reason = read_file(layout_.quarantine_reason(job.id), 64 * 1024);
+            } catch (const Error&) {
+            }
+            write_file_atomic(layout_.quarantine_torn(job.id, "job") + ".reason", reason);
+            remove_if_exists(layout_.quarantine_reason(job.id));
+            if (!rename_if_exists(layout_.quarantine_job(job.id), layout_.quarantine_torn(job.id, "job"))) continue;
+            create_file_exclusive(layout_.pending_job(job.id), expected);
+            say(job.id + ": damaged job file moved to " + layout_.quarantine_torn(job.id, "job") + "; written again");
+            moved = true;
+        }
+        return moved;
+    }
+
+    bool quarantine_torn_result(const std::string& id, const std::string& why) {
+        std::string csv;
+        try {
+            csv = read_result(layout_.result(id), false).curves;
+        } catch (const Error&) {
+        }
+        write_file_atomic(layout_.quarantine_torn(id, "result") + ".reason", why + "\n");
+        if (!rename_if_exists(layout_.result(id), layout_.quarantine_torn(id, "result"))) return false;
+        if (!csv.empty() && csv.find('/') == std::string::npos && csv[0] != '.')
+            rename_if_exists(layout_.results_file(csv), layout_.quarantine_file(csv));
+        // The job is in done/ (or still pending/running, then nothing to do): run it again.
+        const bool requeued = rename_if_exists(layout_.done_job(id), layout_.pending_job(id));
+        say(id + ": torn result moved to " + layout_.quarantine_torn(id, "result") + " (" + why + ")" +
+            (requeued ? "; job requeued" : ""));
+        return true;
+    }
+
     // The job's outcome if it has one: an accepted result, or jobs/failed, or quarantine.
     std::optional<Outcome> outcome_of(const std::string& id, const Snapshot& snap) {
-        if (snap.results.count(id)) {
+        if (snap.results.count(id) && valid_results_.count(id)) {
             try {
                 Result r = read_result(layout_.result(id), false);
                 return Outcome{r.train.status, objective_of(r, objective_), r.train.reason};
@@ -260,6 +357,8 @@ private:
     std::string objective_ = "val_error";
     std::string best_id_;
     double best_objective_ = kInf;
+    std::set<std::string> valid_results_;  // results read in full (curves included) once
+    std::string io_error_reported_;        // last I/O error printed (not repeated every poll)
 };
 
 }  // namespace

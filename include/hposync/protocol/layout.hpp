@@ -47,6 +47,10 @@ public:
     std::string failed_reason(const std::string& id) const;
     std::string quarantine_job(const std::string& id) const;
     std::string quarantine_reason(const std::string& id) const;
+    // A damaged file the master moved aside: quarantine/<id>.torn-<kind> (kind: job |
+    // result) with quarantine/<id>.torn-<kind>.reason beside it; the job is rerun.
+    std::string quarantine_torn(const std::string& id, const std::string& kind) const;
+    std::string quarantine_file(const std::string& name) const;  // quarantine/<name>
     std::string attempts_file(const std::string& id) const;
     std::string checkpoint(const std::string& id) const;
     std::string result(const std::string& id) const;
