@@ -1,6 +1,7 @@
 #include "hposync/protocol/lease_file.hpp"
 
 #include <chrono>
+#include <cstdlib>
 #include <unistd.h>
 
 #include "hposync/common/keyvalue.hpp"
@@ -54,7 +55,14 @@ std::string host_name() {
 
 double unix_now() {
     using namespace std::chrono;
-    return duration<double>(system_clock::now().time_since_epoch()).count();
+    // Test hook (tests/stress, clock-skew scenario): HPOSYNC_TEST_WALLCLOCK_OFFSET_S shifts
+    // this process's wall clock, as on a host whose clock is off. Only what we write for
+    // people (lease wallclock, last_beat, result times) moves; no decision reads it.
+    static const double offset = [] {
+        const char* v = std::getenv("HPOSYNC_TEST_WALLCLOCK_OFFSET_S");
+        return v ? std::atof(v) : 0.0;
+    }();
+    return duration<double>(system_clock::now().time_since_epoch()).count() + offset;
 }
 
 }  // namespace hposync::protocol
