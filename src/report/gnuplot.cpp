@@ -72,10 +72,14 @@ std::string gp_terminal(const std::string& format, const std::string& output, in
     return term + "set output " + gp_quote(output) + "\n";
 }
 
-std::string gp_colour(size_t index) {
-    static const char* palette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+namespace {
+const char* const kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
                                     "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#e7ba52"};
-    return palette[index % (sizeof palette / sizeof *palette)];
-}
+constexpr size_t kColours = sizeof kPalette / sizeof *kPalette;
+}  // namespace
+
+std::string gp_colour(size_t index) { return kPalette[index % kColours]; }
+
+int gp_dash(size_t index) { return 1 + int((index / kColours) % 5); }
 
 }  // namespace hposync::report

@@ -23,7 +23,8 @@ std::string esc(const std::string& s) {
 
 }  // namespace
 
-std::string index_html(const StudyData& data, const std::vector<PlotFile>& plots, const std::string& state) {
+std::string index_html(const StudyData& data, const std::vector<PlotFile>& plots,
+                       const std::vector<std::string>& skipped, const std::string& state) {
     std::string name = data.study ? data.study->name : data.dir;
     std::string h = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>hposync report: " + esc(name) +
                     "</title>\n<style>body{font-family:sans-serif;max-width:1150px;margin:auto;padding:1em}"
@@ -60,6 +61,11 @@ std::string index_html(const StudyData& data, const std::vector<PlotFile>& plots
     for (const auto& p : plots)
         h += "<figure><img src=\"" + esc(p.file) + "\" alt=\"" + esc(p.file) + "\"><figcaption>" + esc(p.caption) +
              "</figcaption></figure>\n";
+    if (!skipped.empty()) {
+        h += "<p>Not drawn:</p><ul>\n";
+        for (const auto& s : skipped) h += "<li>" + esc(s) + "</li>\n";
+        h += "</ul>\n";
+    }
     if (!data.unreadable.empty()) {
         h += "<h2>Unreadable results</h2><ul>\n";
         for (const auto& u : data.unreadable) h += "<li>" + esc(u) + "</li>\n";

@@ -68,7 +68,8 @@ void draw_lines(PlotSink& sink, const LinePlot& plot, const std::vector<Series>&
     for (size_t i = 0; i < series.size(); ++i) {
         if (i) script += ", \\\n     ";
         script += (i == 0 ? gp_quote(dat) : std::string("''")) + " index " + std::to_string(i) + " with " + plot.style +
-                  " lw " + format_double(series[i].width) + " lc rgb " + gp_quote(series[i].colour) +
+                  " lw " + format_double(series[i].width) +
+                  " dt " + std::to_string(series[i].dash) + " lc rgb " + gp_quote(series[i].colour) +
                   (series[i].title.empty() ? " notitle" : " title " + gp_quote(series[i].title));
     }
     script += "\n";

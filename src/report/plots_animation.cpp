@@ -42,7 +42,7 @@ void plot_update_animation(const StudyData& data, PlotSink& sink) {
                 if (std::isfinite(r.train.updates[i].loss) && r.train.updates[i].loss > 0)
                     p.push_back({r.train.updates[i].t, r.train.updates[i].loss});
             return p;
-        });
+        }, {"optimizer", "batch_size"});  // the panel title says those
         std::string dat = gnuplot_dir(sink) + "/loss_animation_" + std::to_string(g_index++) + ".dat";
         std::string text;
         char buf[64];
@@ -65,7 +65,7 @@ void plot_update_animation(const StudyData& data, PlotSink& sink) {
             if (i) cmd += ", ";
             // Only the part of each curve recorded before the frame's time T is drawn.
             cmd += (i == 0 ? gp_quote(dat) : std::string("''")) + " index " + std::to_string(i) +
-                   " using ($1 <= T ? $1 : 1/0):2 with lines lc rgb " + gp_quote(series[i].colour) +
+                   " using ($1 <= T ? $1 : 1/0):2 with lines dt " + std::to_string(series[i].dash) + " lc rgb " + gp_quote(series[i].colour) +
                    (series[i].title.empty() ? " notitle" : " title " + gp_quote(series[i].title));
         }
         if (series.empty()) cmd += "NaN notitle";

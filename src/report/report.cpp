@@ -41,7 +41,7 @@ ReportOutput write_report(const ReportOptions& options) {
     result.skipped = sink.skipped;
 
     result.index = result.out + "/index.html";
-    write_file_atomic(result.index, index_html(data, sink.made, result.state));
+    write_file_atomic(result.index, index_html(data, sink.made, sink.skipped, result.state));
     result.files.push_back("index.html");
     return result;
 }

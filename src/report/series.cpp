@@ -9,7 +9,8 @@
 namespace hposync::report {
 
 std::vector<Series> series_per_run(const std::vector<const Run*>& runs,
-                                   const std::function<Points(const Run&)>& extract) {
+                                   const std::function<Points(const Run&)>& extract,
+                                   const std::vector<std::string>& leave_out) {
     std::map<std::string, size_t> colour_of;  // config -> colour index, in order of appearance
     std::vector<Series> out;
     for (const Run* r : runs) {
@@ -19,7 +20,8 @@ std::vector<Series> series_per_run(const std::vector<const Run*>& runs,
         if (first) colour_of.emplace(r->config, colour_of.size());
         Series s;
         s.colour = gp_colour(colour_of[r->config]);
-        if (first) s.title = r->setting() + (r->status == "ok" ? "" : " (" + r->status + ")");
+        s.dash = gp_dash(colour_of[r->config]);
+        if (first) s.title = r->setting(leave_out) + (r->status == "ok" ? "" : " (" + r->status + ")");
         s.points = std::move(pts);
         out.push_back(std::move(s));
     }

@@ -23,14 +23,15 @@ double Run::job_number(const std::string& key, double fallback) const {
     }
 }
 
-std::string Run::setting() const {
+std::string Run::setting(const std::vector<std::string>& leave_out) const {
     std::string s;
     for (const auto& k : searched) {
         auto it = job.find(k);
-        if (it == job.end()) continue;
+        if (it == job.end() || std::find(leave_out.begin(), leave_out.end(), k) != leave_out.end()) continue;
         if (!s.empty()) s += ' ';
         s += k + "=" + it->second;
     }
+    if (s.empty() && !leave_out.empty()) return setting();
     return s.empty() ? config : s;
 }
 

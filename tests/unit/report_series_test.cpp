@@ -34,6 +34,21 @@ TEST_CASE("legend names the searched setting; repeats share a colour and one leg
     CHECK(series[2].title.empty());                   // repeat: no second legend entry
     CHECK(series[2].colour == series[0].colour);      // ... but the same colour
     CHECK(series[1].colour != series[0].colour);
+    // In a panel titled with the batch size, the legend leaves it out, unless nothing is left.
+    CHECK(a0.setting({"batch_size"}) == "lr=0.01");
+    CHECK(a0.setting({"batch_size", "lr"}) == "lr=0.01 batch_size=100");
+}
+
+TEST_CASE("configurations beyond the palette differ by dash type") {
+    std::vector<Run> runs;
+    for (int c = 0; c < 30; ++c) runs.push_back(make_run("c" + std::to_string(1000 + c), 0, "0.01", "100"));
+    std::vector<const Run*> ptrs;
+    for (const auto& r : runs) ptrs.push_back(&r);
+    auto series = series_per_run(ptrs, one_point);
+    REQUIRE(series.size() == 30);
+    for (size_t i = 0; i < series.size(); ++i)
+        for (size_t j = 0; j < i; ++j)
+            CHECK_MESSAGE((series[i].colour != series[j].colour || series[i].dash != series[j].dash), i, " ", j);
 }
 
 TEST_CASE("runs without points get no series; a run with no searched keys is named by its config") {

@@ -19,5 +19,8 @@ std::string gp_terminal(const std::string& format, const std::string& output, in
 
 // A colour per configuration index (repeats of a setting share it).
 std::string gp_colour(size_t index);
+// A dash type per configuration index: solid for the first round of the palette, then
+// dashed patterns, so two configurations never look the same (up to 5 x 12 of them).
+int gp_dash(size_t index);
 
 }  // namespace hposync::report

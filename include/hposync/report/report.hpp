@@ -26,6 +26,8 @@ struct ReportOutput {
 ReportOutput write_report(const ReportOptions& options);
 
 // The index page: every plot with its caption, links to the CSVs, the best runs.
-std::string index_html(const StudyData& data, const std::vector<PlotFile>& plots, const std::string& state);
+// `skipped`: the plots not drawn and why, listed so a reader does not look for them.
+std::string index_html(const StudyData& data, const std::vector<PlotFile>& plots,
+                       const std::vector<std::string>& skipped, const std::string& state);
 
 }  // namespace hposync::report

@@ -19,12 +19,15 @@ struct Series {
     std::string title;    // empty: no legend entry (a repeat of an earlier configuration)
     std::string colour;   // "#rrggbb"
     double width = 1.5;   // line width
+    int dash = 1;         // gnuplot dash type: 1 solid; 2.. once the palette's colours repeat
     Points points;
 };
 
 // One series per run that has points (runs whose `extract` is empty are left out).
+// `leave_out`: searched keys not to repeat in the legend (see Run::setting).
 std::vector<Series> series_per_run(const std::vector<const Run*>& runs,
-                                   const std::function<Points(const Run&)>& extract);
+                                   const std::function<Points(const Run&)>& extract,
+                                   const std::vector<std::string>& leave_out = {});
 
 // The animation panel a run belongs to: "optimizer=sgd batch_size=64".
 std::string panel_of(const Run& run);

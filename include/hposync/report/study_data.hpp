@@ -21,8 +21,9 @@ struct Run {
     int64_t attempt = 1;
 
     double job_number(const std::string& key, double fallback = 0) const;
-    // "lr=0.01 batch_size=100": the searched settings, for legends.
-    std::string setting() const;
+    // "lr=0.01 batch_size=100": the searched settings, for legends. Keys in `leave_out`
+    // are not repeated (a panel title already says them) unless nothing else is left.
+    std::string setting(const std::vector<std::string>& leave_out = {}) const;
 };
 
 struct StudyData {
