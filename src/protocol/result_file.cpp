@@ -228,7 +228,13 @@ std::string result_to_text(const Result& r) {
 }
 
 Result read_result(const std::string& path, bool load_curves) {
-    KeyValueFile f = KeyValueFile::read(path);
+    const std::string text = read_file(path, KeyValueFile::kMaxFile);
+    // Results are always written whole and newline-terminated (KeyValueWriter, then
+    // link). A file that is not was cut short by some other writer; its last value may be
+    // cut too, so nothing in it can be trusted.
+    if (text.empty() || text.back() != '\n')
+        throw ParseError(path + ": truncated (empty or no newline at the end)");
+    KeyValueFile f = KeyValueFile::parse(text, path);
     for (const auto& e : f.entries()) {
         if (e.key.rfind("job.", 0) == 0) continue;
         bool known = false;
