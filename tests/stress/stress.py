@@ -401,6 +401,8 @@ def torn_writes(n_jobs, n_each):
         csv = "kind,index,t,metric,value\n" + "".join(f"update,{i},0.1,loss,1\n" for i in range(1, 5))
         if rid in torn_csvs:
             csv = cut_mid_line(csv, rng)
+        elif torn_results.index(rid) % 2 == 0:
+            text = text[:-5]  # cut inside the last line: every key is there, one value is short
         else:
             text = cut_mid_line(text, rng)
         open(f"{sd}/results/{rid}.x.curves.csv", "w").write(csv)
