@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# `make fuzz` / `bash tests/fuzz/run.sh [seconds]`: builds the libFuzzer target over the
+# job, study, result and curves parsers with clang (ASan + UBSan), replays every input in
+# tests/fuzz/regressions/ (each once crashed something), then fuzzes for [seconds]
+# (default 300) starting from tests/fuzz/corpus/. New interesting inputs go to a scratch
+# corpus (build-fuzz/corpus), not into git; `--merge` afterwards minimises them into
+# tests/fuzz/corpus. A crash leaves its input in build-fuzz/ and exits nonzero.
+#
+# Allocation guard: -malloc_limit_mb makes any single allocation above 256 MB a failure,
+# so "a hostile file makes us allocate gigabytes" is a finding, not a slow run.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SECONDS_TO_RUN=300
+MERGE=0
+for arg in "$@"; do
+    case "$arg" in
+        --merge) MERGE=1 ;;
+        ''|*[!0-9]*) echo "usage: tests/fuzz/run.sh [seconds] [--merge]" >&2; exit 2 ;;
+        *) SECONDS_TO_RUN=$arg ;;
+    esac
+done
+
+OUT=build-fuzz
+mkdir -p "$OUT/obj" "$OUT/corpus"
+if ! command -v clang++ >/dev/null; then
+    echo "fuzz: clang++ missing; installing clang and libclang-rt-14-dev" >&2
+    apt-get install -y clang libclang-rt-14-dev >/dev/null
+fi
+FLAGS="-std=c++17 -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -Iinclude"
+SRCS="$(ls src/common/*.cpp src/search/*.cpp) src/protocol/job_file.cpp src/protocol/result_file.cpp \
+      src/protocol/layout.cpp src/protocol/job_builder.cpp"
+OBJS=()
+for s in $SRCS; do
+    o="$OUT/obj/$(echo "$s" | tr / _).o"
+    if [ ! -f "$o" ] || [ "$s" -nt "$o" ] || [ -n "$(find include -newer "$o" -name '*.hpp' | head -1)" ]; then
+        clang++ $FLAGS -c "$s" -o "$o" &
+    fi
+    OBJS+=("$o")
+done
+wait
+clang++ $FLAGS -fsanitize=fuzzer tests/fuzz/fuzz_parsers.cpp "${OBJS[@]}" -o "$OUT/fuzz_parsers"
+
+RUN_FLAGS=(-malloc_limit_mb=256 -rss_limit_mb=2048 -max_len=65536 -timeout=10 -print_final_stats=1)
+echo "fuzz: replaying $(ls tests/fuzz/regressions | wc -l) regression inputs"
+if ls tests/fuzz/regressions/* 2>/dev/null | grep -qv README; then
+    "$OUT/fuzz_parsers" "${RUN_FLAGS[@]}" $(ls tests/fuzz/regressions/* | grep -v README)
+fi
+echo "fuzz: fuzzing for ${SECONDS_TO_RUN} s"
+"$OUT/fuzz_parsers" "${RUN_FLAGS[@]}" -max_total_time="$SECONDS_TO_RUN" -artifact_prefix="$OUT/" \
+    "$OUT/corpus" tests/fuzz/corpus
+if [ "$MERGE" = 1 ]; then
+    mkdir -p "$OUT/merged"
+    "$OUT/fuzz_parsers" -merge=1 "$OUT/merged" tests/fuzz/corpus "$OUT/corpus"
+    rm -f tests/fuzz/corpus/*
+    cp "$OUT/merged"/* tests/fuzz/corpus/
+    echo "fuzz: tests/fuzz/corpus now holds $(ls tests/fuzz/corpus | wc -l) inputs"
+fi
