@@ -34,6 +34,25 @@ TEST_CASE("CIFAR-10: records map to NCHW with R, G, B planes and labels") {
     CHECK(ds.images[2 * 3072 + 2048] == doctest::Approx(3 / 255.0));
 }
 
+TEST_CASE("CIFAR-10: pixel (channel, y, x) of a record lands at images[c*1024 + y*32 + x]") {
+    // Every pixel distinct within and across planes, so any reordering (e.g. reading the
+    // planes as interleaved RGB) moves some value to a wrong place.
+    auto value = [](int c, int i) { return uint8_t((i * 7 + c * 85) % 256); };
+    std::string rec(1, char(4));
+    for (int c = 0; c < 3; ++c)
+        for (int i = 0; i < 1024; ++i) rec += char(value(c, i));
+    DataTempDir dir;
+    Dataset ds = load_cifar10_batches({dir.write("one.bin", rec)});
+    REQUIRE(ds.images.size() == 3072);
+    int wrong = 0;
+    for (int c = 0; c < 3; ++c)
+        for (int y = 0; y < 32; ++y)
+            for (int x = 0; x < 32; ++x)
+                wrong += ds.images[size_t(c * 1024 + y * 32 + x)] != float(value(c, y * 32 + x)) / 255.0f;
+    CHECK(wrong == 0);
+    CHECK(ds.labels == std::vector<uint8_t>{4});
+}
+
 TEST_CASE("CIFAR-10: a truncated record or a bad label is a clear error") {
     DataTempDir dir;
     std::string cut = dir.write("cut.bin", record(1, 0, 0, 0) + record(2, 0, 0, 0).substr(0, 100));
