@@ -24,7 +24,8 @@ std::string esc(const std::string& s) {
 }  // namespace
 
 std::string index_html(const StudyData& data, const std::vector<PlotFile>& plots,
-                       const std::vector<std::string>& skipped, const std::string& state) {
+                       const std::vector<std::string>& skipped, const std::string& state,
+                       const std::string& sections) {
     std::string name = data.study ? data.study->name : data.dir;
     std::string h = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>hposync report: " + esc(name) +
                     "</title>\n<style>body{font-family:sans-serif;max-width:1150px;margin:auto;padding:1em}"
@@ -57,6 +58,7 @@ std::string index_html(const StudyData& data, const std::vector<PlotFile>& plots
     size_t diverged = 0;
     for (const auto& r : data.runs) diverged += r.status == "diverged";
     if (diverged) h += "<p>" + std::to_string(diverged) + " run(s) diverged (loss became NaN/inf); they are data, see summary.csv.</p>\n";
+    h += sections;
     h += "<h2>Plots</h2>\n";
     for (const auto& p : plots)
         h += "<figure><img src=\"" + esc(p.file) + "\" alt=\"" + esc(p.file) + "\"><figcaption>" + esc(p.caption) +

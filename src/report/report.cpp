@@ -5,6 +5,7 @@
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/common/error.hpp"
 #include "hposync/report/csv.hpp"
+#include "hposync/report/insight.hpp"
 
 namespace hposync::report {
 
@@ -37,11 +38,14 @@ ReportOutput write_report(const ReportOptions& options) {
     plot_random_search(data, sink);
     plot_update_curves(data, sink);
     plot_update_animation(data, sink);
+    // Inside the runs: diagnosis, cockpit pages, predictions grid, logbook (insight.hpp).
+    InsightOutput insight = write_insight(data, sink);
+    result.files.insert(result.files.end(), insight.files.begin(), insight.files.end());
     for (const auto& p : sink.made) result.files.push_back(p.file);
     result.skipped = sink.skipped;
 
     result.index = result.out + "/index.html";
-    write_file_atomic(result.index, index_html(data, sink.made, sink.skipped, result.state));
+    write_file_atomic(result.index, index_html(data, sink.made, sink.skipped, result.state, insight.html));
     result.files.push_back("index.html");
     return result;
 }

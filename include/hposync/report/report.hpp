@@ -28,6 +28,7 @@ ReportOutput write_report(const ReportOptions& options);
 // The index page: every plot with its caption, links to the CSVs, the best runs.
 // `skipped`: the plots not drawn and why, listed so a reader does not look for them.
 std::string index_html(const StudyData& data, const std::vector<PlotFile>& plots,
-                       const std::vector<std::string>& skipped, const std::string& state);
+                       const std::vector<std::string>& skipped, const std::string& state,
+                       const std::string& sections = "");  // extra HTML before the plots (insight.hpp)
 
 }  // namespace hposync::report

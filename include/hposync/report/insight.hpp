@@ -1,0 +1,22 @@
+// What hpo-report shows about the inside of the runs, in one call: diagnosis.txt,
+// cockpit pages (best, worst, diverged runs), the predictions grid, logbook.md, and
+// the HTML sections index.html shows for them.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "hposync/report/plots.hpp"
+#include "hposync/report/study_data.hpp"
+
+namespace hposync::report {
+
+struct InsightOutput {
+    std::vector<std::string> files;  // written, relative to sink.out
+    std::string html;                // sections for index.html
+};
+
+// Writes into sink.out; the predictions grid goes to sink.made / sink.skipped like a plot.
+// A failing cockpit plot is reported in sink.skipped, not thrown.
+InsightOutput write_insight(const StudyData& data, PlotSink& sink);
+
+}  // namespace hposync::report

@@ -1,0 +1,90 @@
+// write_insight: see insight.hpp.
+#include "hposync/report/insight.hpp"
+
+#include <map>
+
+#include "hposync/common/atomic_file.hpp"
+#include "hposync/common/error.hpp"
+#include "hposync/protocol/layout.hpp"
+#include "hposync/report/cockpit.hpp"
+#include "hposync/report/diagnosis.hpp"
+#include "hposync/report/logbook.hpp"
+#include "hposync/report/predictions.hpp"
+
+namespace hposync::report {
+namespace {
+
+std::string esc(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        if (c == '&') out += "&amp;";
+        else if (c == '<') out += "&lt;";
+        else if (c == '>') out += "&gt;";
+        else if (c == '"') out += "&quot;";
+        else out += c;
+    }
+    return out;
+}
+
+}  // namespace
+
+InsightOutput write_insight(const StudyData& data, PlotSink& sink) {
+    InsightOutput result;
+    const std::vector<Finding> findings = diagnose(data);
+    write_file_atomic(sink.out + "/diagnosis.txt", diagnosis_text(findings, data.runs.size()));
+    result.files.push_back("diagnosis.txt");
+
+    // The logbook keeps what the researcher wrote: read the old one first.
+    const std::string logbook = sink.out + "/logbook.md";
+    std::string previous;
+    if (protocol::path_exists(logbook)) previous = read_file(logbook);
+    write_file_atomic(logbook, logbook_md(data, findings, previous));
+    result.files.push_back("logbook.md");
+
+    std::map<std::string, std::string> cockpit_of;  // run id -> page
+    for (const Run* run : cockpit_runs(data)) {
+        if (cockpit_of.count(run->id)) continue;
+        std::vector<Finding> mine;
+        for (const auto& f : findings)
+            if (f.run == run->id) mine.push_back(f);
+        const std::string why = run->status == "diverged" ? "diverged" : cockpit_of.empty() ? "best" : "worst";
+        try {
+            CockpitPage page = write_cockpit(*run, why, mine, sink.out, sink.format);
+            cockpit_of[run->id] = page.html;
+            result.files.push_back(page.html);
+            result.files.push_back(page.image);
+        } catch (const Error& e) {
+            sink.skipped.push_back("cockpit of " + run->id + ": " + e.what());
+        }
+    }
+    plot_predictions(data, sink);
+
+    std::string& h = result.html;
+    h += "<h2>Diagnosis</h2>\n<p>Rules with stated thresholds (docs/DIAGNOSIS.md) applied to every run; also in "
+         "<a href=\"diagnosis.txt\">diagnosis.txt</a>. The study's logbook: <a href=\"logbook.md\">logbook.md</a>.</p>\n";
+    if (findings.empty()) h += "<p>No finding: no rule fired.</p>\n";
+    else {
+        h += "<table><tr><th>run</th><th>finding</th><th>evidence</th><th>suggestion</th></tr>\n";
+        for (const auto& f : findings) {
+            std::string run = f.run.empty() ? "(study)" : esc(f.run);
+            auto page = cockpit_of.find(f.run);
+            if (page != cockpit_of.end()) run = "<a href=\"" + esc(page->second) + "\">" + run + "</a>";
+            h += "<tr><td>" + run + "</td><td><b>[" + esc(f.rule) + "]</b> " + esc(f.title) + "</td><td>" +
+                 esc(f.evidence) + "</td><td>" + esc(f.suggestion) + "</td></tr>\n";
+        }
+        h += "</table>\n";
+    }
+    if (!cockpit_of.empty()) {
+        h += "<h2>Cockpits</h2>\n<p>One panel per training-health instrument over the update steps:</p><ul>\n";
+        for (const Run* run : cockpit_runs(data)) {
+            auto page = cockpit_of.find(run->id);
+            if (page == cockpit_of.end()) continue;
+            h += "<li><a href=\"" + esc(page->second) + "\">" + esc(run->id) + "</a> " + esc(run->setting()) + " (" +
+                 (run->status == "diverged" ? "diverged" : run == cockpit_runs(data).front() ? "best" : "worst") + ")</li>\n";
+        }
+        h += "</ul>\n";
+    }
+    return result;
+}
+
+}  // namespace hposync::report

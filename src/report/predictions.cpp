@@ -1,0 +1,107 @@
+// The predictions grid: see predictions.hpp.
+#include "hposync/report/predictions.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "hposync/common/atomic_file.hpp"
+#include "hposync/common/error.hpp"
+#include "hposync/data/dataset.hpp"
+#include "hposync/report/gnuplot.hpp"
+
+namespace hposync::report {
+namespace {
+
+constexpr size_t kPerRow = 8;
+
+float top_probability(const engine::Prediction& p) {
+    return p.probabilities.empty() ? 0.f : *std::max_element(p.probabilities.begin(), p.probabilities.end());
+}
+
+}  // namespace
+
+void plot_predictions(const StudyData& data, PlotSink& sink) {
+    const Run* best = nullptr;
+    for (const auto& r : data.runs)
+        if (r.status == "ok" && !r.train.predictions.empty() &&
+            (!best || r.train.final_val_error < best->train.final_val_error))
+            best = &r;
+    if (!best) {
+        sink.skipped.push_back("predictions: no finished run saved test predictions (job key predictions = N)");
+        return;
+    }
+    const auto& preds = best->train.predictions;
+    int64_t last = 0;
+    for (const auto& p : preds) last = std::max(last, p.index);
+    data::DataRequest req;
+    auto ds = best->job.find("dataset");
+    req.name = ds == best->job.end() ? "mnist" : ds->second;
+    req.train_subset = 10;  // only the test images are needed; keep the rest small
+    req.val_fraction = 0;
+    req.test_subset = last + 1;
+    req.normalize = false;  // raw pixels in [0, 1] for the picture
+    data::Splits splits;
+    try {
+        splits = data::load_splits(req);
+    } catch (const Error& e) {
+        sink.skipped.push_back(std::string("predictions: cannot reload the test images: ") + e.what());
+        return;
+    }
+    const data::Dataset& test = splits.test;
+
+    std::vector<const engine::Prediction*> right, wrong;
+    for (const auto& p : preds) (p.predicted == p.label ? right : wrong).push_back(&p);
+    auto by_confidence = [](const engine::Prediction* a, const engine::Prediction* b) {
+        return top_probability(*a) > top_probability(*b) || (top_probability(*a) == top_probability(*b) && a->index < b->index);
+    };
+    std::sort(right.begin(), right.end(), by_confidence);
+    std::sort(wrong.begin(), wrong.end(), by_confidence);  // the most confident mistakes first
+    if (right.size() > kPerRow) right.resize(kPerRow);
+    if (wrong.size() > kPerRow) wrong.resize(kPerRow);
+
+    const std::string file = "predictions." + sink.format;
+    std::string gp = gp_terminal(sink.format, sink.out + "/" + file, 1400, 420);
+    gp += "set multiplot layout 2," + std::to_string(kPerRow) + " title " +
+          gp_quote("test images of " + best->id + " (" + best->setting() + "): top row right, bottom row wrong") + "\n";
+    gp += "unset xtics\nunset ytics\nunset colorbox\nunset key\nset palette gray\nset size ratio -1\n";
+    gp += "set xrange [-0.5:" + std::to_string(test.w) + "-0.5]\nset yrange [" + std::to_string(test.h) + "-0.5:-0.5]\n";
+    char title[128];
+    auto draw_row = [&](const std::vector<const engine::Prediction*>& row, bool correct) {
+        for (size_t k = 0; k < kPerRow; ++k) {
+            if (k >= row.size()) {
+                gp += "set title ''\nset multiplot next\n";
+                continue;
+            }
+            const engine::Prediction& p = *row[k];
+            const std::string dat = sink.out + "/gnuplot/prediction-" + std::to_string(p.index) + ".dat";
+            std::string pixels;
+            const float* img = test.images.data() + p.index * test.sample_size();  // first channel
+            for (int y = 0; y < test.h; ++y) {
+                for (int x = 0; x < test.w; ++x) {
+                    std::snprintf(title, sizeof title, "%s%.3f", x ? " " : "", double(img[y * test.w + x]));
+                    pixels += title;
+                }
+                pixels += "\n";
+            }
+            write_file_atomic(dat, pixels);
+            if (correct) std::snprintf(title, sizeof title, "%d (p %.2f)", p.predicted, double(top_probability(p)));
+            else std::snprintf(title, sizeof title, "true %d, said %d (p %.2f)", p.label, p.predicted, double(top_probability(p)));
+            gp += "set title " + gp_quote(title) + " font ',9'\nplot " + gp_quote(dat) + " matrix with image\n";
+        }
+    };
+    draw_row(right, true);
+    draw_row(wrong, false);
+    gp += "unset multiplot\n";
+    const std::string script = sink.out + "/gnuplot/predictions.gp";
+    write_file_atomic(script, gp);
+    run_gnuplot(script);
+    char caption[256];
+    std::snprintf(caption, sizeof caption,
+                  "Test images of the best run %s: %zu of the first %zu classified correctly; the most confident "
+                  "right (top) and wrong (bottom) answers with the predicted class probability.",
+                  best->id.c_str(), preds.size() - std::count_if(preds.begin(), preds.end(), [](auto& p) { return p.predicted != p.label; }),
+                  preds.size());
+    sink.made.push_back({file, caption});
+}
+
+}  // namespace hposync::report
