@@ -1,5 +1,6 @@
-// 2-D convolution (oneDNN convolution_direct, NCHW / OIHW), optionally with a fused ReLU
-// post-op when no batch-norm sits between the convolution and its ReLU.
+// 2-D convolution (oneDNN convolution_direct), optionally with a fused ReLU post-op when
+// no batch-norm sits between the convolution and its ReLU. Plain NCHW / OIHW at the
+// interface; inside, the layouts oneDNN prefers (see Staged in conv2d.cpp).
 #pragma once
 #include "layer.hpp"
 
@@ -25,6 +26,7 @@ public:
 private:
     struct Plan;
     std::unique_ptr<Plan> make_plan(int64_t n);
+    void make_backward(Plan& p);
     static TensorShape output_shape(TensorShape in, ConvGeometry g);
 
     ConvGeometry g_;
