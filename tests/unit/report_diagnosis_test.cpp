@@ -1,0 +1,204 @@
+// Each diagnosis rule on a hand-made run: it fires on the pattern it names, with its
+// evidence, and stays silent on a healthy run and on runs without the data it needs.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "hposync/report/diagnosis.hpp"
+
+using namespace hposync;
+using namespace hposync::report;
+
+namespace {
+
+// A healthy run: the loss falls smoothly and levels off, validation follows training,
+// instruments in the normal range.
+Run healthy(const std::string& id = "r000-c0000-s0") {
+    Run r;
+    r.id = id;
+    r.config = "c0000";
+    r.status = "ok";
+    r.job = {{"lr", "0.05"}, {"dataset", "mnist"}};
+    auto& t = r.train;
+    const int steps = 400, per_epoch = 50;
+    t.steps = steps;
+    t.epochs_done = steps / per_epoch;
+    uint64_t s = 1;
+    for (int i = 1; i <= steps; ++i) {
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        const double noise = double(s >> 40) / double(1 << 24) - 0.5;  // shuffled batches: independent noise
+        t.updates.push_back({i, i * 0.01, 0.2 + 2.1 * std::exp(-i / 40.0) + 0.05 * noise});
+    }
+    for (int e = 1; e <= 8; ++e)
+        t.epochs.push_back({e, e * 0.5, 0.2 + 2.1 * std::exp(-e * 50 / 40.0), 0.3 + 2.0 * std::exp(-e * 50 / 40.0), 0.08});
+    t.final_train_loss = t.epochs.back().train_loss;
+    t.final_val_loss = t.epochs.back().val_loss;
+    t.final_val_error = 0.08;
+    for (int step = 10; step <= steps; step += 10) {
+        t.instruments.push_back({step, 0, "grad_norm", 1.0});
+        t.instruments.push_back({step, 0, "update_ratio.fc1", 1e-3});
+        t.instruments.push_back({step, 0, "dead_relu.fc1", 0.05});
+        t.instruments.push_back({step, 0, "act_mean.input", 0.01});
+        t.instruments.push_back({step, 0, "act_std.input", 1.0});
+        t.instruments.push_back({step, 0, "step_quality", -0.1});
+    }
+    return r;
+}
+
+std::vector<std::string> rules(const Run& r) {
+    std::vector<std::string> out;
+    for (const auto& f : diagnose_run(r)) out.push_back(f.rule);
+    return out;
+}
+
+bool has(const std::vector<Finding>& fs, const std::string& rule, const std::string& evidence_part = "") {
+    for (const auto& f : fs)
+        if (f.rule == rule && f.evidence.find(evidence_part) != std::string::npos && !f.suggestion.empty()) return true;
+    return false;
+}
+
+void set_reading(Run& r, const std::string& metric, double value) {
+    for (auto& i : r.train.instruments)
+        if (i.metric == metric) i.value = value;
+}
+
+}  // namespace
+
+TEST_CASE("diagnosis: a healthy run, and a run without curves, get no finding") {
+    CHECK(rules(healthy()).empty());
+    Run bare;
+    bare.id = "r000-c0001-s0";
+    bare.status = "ok";
+    bare.train.final_val_error = 0.1;
+    CHECK(rules(bare).empty());
+}
+
+TEST_CASE("diagnosis: diverged names the step, the lr and the gradient norm before it") {
+    Run r = healthy();
+    r.status = "diverged";
+    r.reason = "loss became nan at step 123 (lr=0.05)";
+    r.train.diverged_step = 123;
+    auto fs = diagnose_run(r);
+    REQUIRE(has(fs, "diverged", "gradient norm 1 at step 10"));
+    CHECK(fs.front().title.find("step 123 with lr 0.05") != std::string::npos);
+}
+
+TEST_CASE("diagnosis: exploding loss, oscillation and dead units") {
+    Run r = healthy();
+    r.train.updates[100].loss = 500;
+    CHECK(has(diagnose_run(r), "exploding", "step 101"));
+    Run o = healthy();
+    int k = 0;
+    for (auto& i : o.train.instruments)
+        if (i.metric == "step_quality" && k++ % 2 == 0) i.value = 0.3;
+    CHECK(has(diagnose_run(o), "oscillation", "20 of 40"));
+    Run d = healthy();
+    d.train.instruments.push_back({400, 0, "dead_relu.fc2", 0.8});
+    CHECK(has(diagnose_run(d), "dead-units", "80% of the units of fc2"));
+}
+
+TEST_CASE("diagnosis: a flat loss with tiny updates is a too small learning rate; without instruments it stays silent") {
+    Run r = healthy();
+    for (auto& u : r.train.updates) u.loss = 2.3 - 1e-4 * double(u.step);
+    set_reading(r, "update_ratio.fc1", 2e-6);
+    r.train.final_val_error = 0.89;
+    auto fs = diagnose_run(r);
+    CHECK(has(fs, "lr-too-small", "2e-06"));
+    CHECK_FALSE(has(fs, "no-signal"));  // the cause is known: no second guess
+    r.train.instruments.clear();
+    CHECK_FALSE(has(diagnose_run(r), "lr-too-small"));
+}
+
+TEST_CASE("diagnosis: chance-level validation error with normal updates points at the labels") {
+    Run r = healthy();
+    r.train.final_val_error = 0.87;
+    CHECK(has(diagnose_run(r), "no-signal", "chance level 0.9"));
+    r.train.final_val_error = 0.75;
+    CHECK_FALSE(has(diagnose_run(r), "no-signal"));
+}
+
+TEST_CASE("diagnosis: unnormalised inputs") {
+    Run r = healthy();
+    set_reading(r, "act_mean.input", 0.13);
+    set_reading(r, "act_std.input", 0.31);
+    CHECK(has(diagnose_run(r), "raw-inputs", "std 0.31"));
+}
+
+TEST_CASE("diagnosis: overfitting from the epoch after the validation minimum, and the train/val gap") {
+    Run r = healthy();
+    auto& e = r.train.epochs;
+    const double vals[8] = {1.5, 0.9, 0.7, 0.72, 0.8, 0.9, 1.0, 1.1};
+    for (int i = 0; i < 8; ++i) e[size_t(i)].val_loss = vals[i], e[size_t(i)].train_loss = 1.0 / (i + 1);
+    r.train.final_val_loss = 1.1;
+    r.train.final_train_loss = e.back().train_loss;
+    auto fs = diagnose_run(r);
+    CHECK(has(fs, "overfitting", "rose from 0.7 (epoch 3) to 1.1 (epoch 8"));
+    CHECK(has(fs, "train-val-gap", "gap 0.975"));
+    // a rise in the last epoch only is noise, not overfitting
+    for (int i = 0; i < 7; ++i) e[size_t(i)].val_loss = 1.0 - 0.05 * i;
+    e[7].val_loss = 0.75;
+    CHECK_FALSE(has(diagnose_run(r), "overfitting"));
+}
+
+TEST_CASE("diagnosis: the same batch order every epoch shows as a loss pattern repeating at a lag of one epoch") {
+    Run r = healthy();
+    uint64_t s = 7;
+    std::vector<double> pattern(50);
+    for (auto& p : pattern) {
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        p = 0.2 * (double(s >> 40) / double(1 << 24) - 0.5);
+    }
+    for (auto& u : r.train.updates) u.loss = 0.2 + 2.1 * std::exp(-u.step / 40.0) + pattern[size_t((u.step - 1) % 50)];
+    CHECK(has(diagnose_run(r), "same-order", "lag of 50 updates"));
+    CHECK(rules(healthy()).empty());  // independent noise: no repeat
+}
+
+TEST_CASE("diagnosis: still falling at the end only when nothing else is wrong") {
+    Run r = healthy();
+    for (auto& u : r.train.updates) u.loss = 2.3 - 0.005 * double(u.step);
+    for (size_t i = 0; i < 8; ++i) r.train.epochs[i].val_loss = 2.0 - 0.125 * double(i);  // 1.25 -> 1.125 at the end
+    CHECK(has(diagnose_run(r), "still-falling", "fell 10% in the last epoch"));
+    set_reading(r, "act_std.input", 0.3);  // another finding: no advice to train longer
+    CHECK_FALSE(has(diagnose_run(r), "still-falling"));
+}
+
+TEST_CASE("diagnosis: one hyperparameter dominating the outcome") {
+    StudyData data;
+    const double lrs[3] = {0.001, 0.01, 0.1};
+    const double errs[3] = {0.5, 0.1, 0.12};
+    int n = 0;
+    for (int i = 0; i < 3; ++i)
+        for (int bs : {32, 64}) {
+            Run r = healthy("r000-c000" + std::to_string(n) + "-s0");
+            ++n;
+            r.searched = {"lr", "batch_size"};
+            char lr[16];
+            std::snprintf(lr, sizeof lr, "%g", lrs[i]);
+            r.job["lr"] = lr;
+            r.job["batch_size"] = std::to_string(bs);
+            r.train.final_val_error = errs[i] + (bs == 64 ? 0.01 : 0);
+            data.runs.push_back(r);
+        }
+    auto fs = diagnose_study(data);
+    REQUIRE(fs.size() == 1);
+    CHECK(fs[0].rule == "dominant-parameter");
+    CHECK(fs[0].run.empty());
+    CHECK(fs[0].title == "lr dominates the outcome");
+    CHECK(fs[0].evidence.find("batch_size, spreads only 0.01") != std::string::npos);
+    // two parameters that matter equally: no single one dominates
+    for (auto& r : data.runs)
+        if (r.job["batch_size"] == "64") r.train.final_val_error += 0.35;
+    CHECK(diagnose_study(data).empty());
+}
+
+TEST_CASE("diagnosis: the text names rule, run, evidence and suggestion") {
+    Run r = healthy();
+    r.train.final_val_error = 0.9;
+    StudyData data;
+    data.runs.push_back(r);
+    const std::string text = diagnosis_text(diagnose(data), 1);
+    CHECK(text.find("1 finding(s) over 1 run(s)") != std::string::npos);
+    CHECK(text.find("[no-signal] r000-c0000-s0:") != std::string::npos);
+    CHECK(text.find("  evidence:   validation error 0.9") != std::string::npos);
+    CHECK(text.find("  suggestion: ") != std::string::npos);
+}
