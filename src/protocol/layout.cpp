@@ -52,6 +52,7 @@ std::string Layout::attempts_dir() const { return root_ + "/jobs/attempts"; }
 std::string Layout::checkpoints_dir() const { return root_ + "/checkpoints"; }
 std::string Layout::results_dir() const { return root_ + "/results"; }
 std::string Layout::workers_dir() const { return root_ + "/workers"; }
+std::string Layout::slurm_dir() const { return root_ + "/slurm"; }
 
 std::string Layout::pending_job(const std::string& id) const { return pending_dir() + "/" + id + ".job"; }
 std::string Layout::running_job(const std::string& id, const std::string& worker) const {

@@ -6,6 +6,7 @@
 
 #include "hposync/common/error.hpp"
 #include "hposync/common/keyvalue.hpp"
+#include "hposync/protocol/layout.hpp"
 
 namespace hposync::protocol {
 
@@ -106,7 +107,7 @@ std::string shell_quote(std::string_view text) {
 std::string slurm_dir(const std::string& study_dir) {
     std::string d = study_dir;
     while (d.size() > 1 && d.back() == '/') d.pop_back();
-    return d + "/slurm";
+    return Layout(d).slurm_dir();
 }
 
 std::string slurm_script_path(const std::string& study_dir) { return slurm_dir(study_dir) + "/workers.sbatch"; }

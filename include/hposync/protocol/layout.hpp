@@ -38,6 +38,7 @@ public:
     std::string checkpoints_dir() const;
     std::string results_dir() const;
     std::string workers_dir() const;
+    std::string slurm_dir() const;      // slurm/: hpo-slurm's workers.sbatch and task logs
 
     std::string pending_job(const std::string& id) const;
     std::string running_job(const std::string& id, const std::string& worker) const;
