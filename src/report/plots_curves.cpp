@@ -24,47 +24,49 @@ Points epoch_points(const Run& r, Metric metric, bool by_time) {
 
 }  // namespace
 
-void plot_epoch_curves(const StudyData& data, PlotSink& sink) {
-    struct { const char* name; const char* label; Metric metric; const char* caption; } plots[] = {
-        {"train_loss_vs_epoch", "training loss (cross-entropy)", train_loss,
-         "Training loss (mean batch cross-entropy of the epoch) against epoch, one line per run; repeats of a setting share a colour."},
-        {"val_loss_vs_epoch", "validation loss (cross-entropy)", val_loss,
-         "Validation loss at the end of each epoch, one line per run."},
-        {"val_error_vs_epoch", "validation error (fraction misclassified)", val_error,
-         "Validation error at the end of each epoch, one line per run."},
-    };
+// One plot of an epoch metric against epoch number or against training time.
+struct EpochPlot {
+    const char* name;
+    const char* label;
+    Metric metric;
+    bool by_time;
+    const char* caption;
+};
+
+void draw_epoch_plots(const StudyData& data, PlotSink& sink, const std::vector<EpochPlot>& plots) {
     for (const auto& p : plots) {
         LinePlot plot;
         plot.name = p.name;
-        plot.title = std::string(p.label) + " vs epoch";
-        plot.xlabel = "epoch";
+        plot.title = std::string(p.label) + (p.by_time ? " vs wall time" : " vs epoch");
+        plot.xlabel = p.by_time ? "training time (s)" : "epoch";
         plot.ylabel = p.label;
         plot.caption = p.caption;
         plot.style = "linespoints pt 7 ps 0.5";
         plot.logy = p.metric != val_error;
-        plot.integer_x = true;
-        draw_lines(sink, plot, series_per_run(all_runs(data), [&](const Run& r) { return epoch_points(r, p.metric, false); }));
+        plot.integer_x = !p.by_time;
+        draw_lines(sink, plot,
+                   series_per_run(all_runs(data), [&](const Run& r) { return epoch_points(r, p.metric, p.by_time); }));
     }
 }
 
+void plot_epoch_curves(const StudyData& data, PlotSink& sink) {
+    draw_epoch_plots(data, sink, {
+        {"train_loss_vs_epoch", "training loss (cross-entropy)", train_loss, false,
+         "Training loss (mean batch cross-entropy of the epoch) against epoch, one line per run; repeats of a setting share a colour."},
+        {"val_loss_vs_epoch", "validation loss (cross-entropy)", val_loss, false,
+         "Validation loss at the end of each epoch, one line per run."},
+        {"val_error_vs_epoch", "validation error (fraction misclassified)", val_error, false,
+         "Validation error at the end of each epoch, one line per run."},
+    });
+}
+
 void plot_time_curves(const StudyData& data, PlotSink& sink) {
-    struct { const char* name; const char* label; Metric metric; const char* caption; } plots[] = {
-        {"train_loss_vs_time", "training loss (cross-entropy)", train_loss,
+    draw_epoch_plots(data, sink, {
+        {"train_loss_vs_time", "training loss (cross-entropy)", train_loss, true,
          "Training loss of each epoch against wall-clock training time: which setting learns fastest per second, not per epoch."},
-        {"val_error_vs_time", "validation error (fraction misclassified)", val_error,
+        {"val_error_vs_time", "validation error (fraction misclassified)", val_error, true,
          "Validation error against wall-clock training time, one line per run."},
-    };
-    for (const auto& p : plots) {
-        LinePlot plot;
-        plot.name = p.name;
-        plot.title = std::string(p.label) + " vs wall time";
-        plot.xlabel = "training time (s)";
-        plot.ylabel = p.label;
-        plot.caption = p.caption;
-        plot.style = "linespoints pt 7 ps 0.5";
-        plot.logy = p.metric != val_error;
-        draw_lines(sink, plot, series_per_run(all_runs(data), [&](const Run& r) { return epoch_points(r, p.metric, true); }));
-    }
+    });
 }
 
 void plot_update_curves(const StudyData& data, PlotSink& sink) {
