@@ -10,20 +10,41 @@
 namespace hposync::engine {
 namespace {
 
-// Sums in double: a float sum over millions of squares loses the small layers.
+// Sums in double: a float sum over millions of squares loses the small layers. The
+// `omp simd` reductions let the compiler vectorise them (it may not reorder a floating
+// sum by itself): the instruments must stay cheap next to a training step.
 double sum_squares(const float* v, int64_t n) {
     double s = 0;
+#pragma omp simd reduction(+ : s)
     for (int64_t i = 0; i < n; ++i) s += double(v[i]) * v[i];
     return s;
 }
 
-double sum_squared_diff(const float* a, const float* b, int64_t n) {
-    double s = 0;
-    for (int64_t i = 0; i < n; ++i) {
-        const double d = double(a[i]) - b[i];
-        s += d * d;
+// One pass over a tensor after the update: |w - w_before|^2, |w_before|^2, |w|^2 and
+// |w - w_init|^2 (init may be null).
+struct TensorSums {
+    double moved = 0, before = 0, now = 0, from_init = 0;
+};
+TensorSums after_update_sums(const float* w, const float* before, const float* init, int64_t n) {
+    double moved = 0, size = 0, now = 0, from_init = 0;
+    if (before) {
+#pragma omp simd reduction(+ : moved, size)
+        for (int64_t i = 0; i < n; ++i) {
+            const double d = double(w[i]) - before[i];
+            moved += d * d;
+            size += double(before[i]) * before[i];
+        }
     }
-    return s;
+    if (init) {
+#pragma omp simd reduction(+ : from_init)
+        for (int64_t i = 0; i < n; ++i) {
+            const double d = double(w[i]) - init[i];
+            from_init += d * d;
+        }
+    }
+#pragma omp simd reduction(+ : now)
+    for (int64_t i = 0; i < n; ++i) now += double(w[i]) * w[i];
+    return {moved, size, now, from_init};
 }
 
 // Parameters grouped by layer ("fc1.weight", "fc1.bias" -> "fc1"), in model order, with
@@ -47,6 +68,7 @@ std::vector<LayerParams> group_by_layer(const std::vector<ParamRef>& params) {
 
 void mean_std(const float* v, int64_t n, double& mean, double& std) {
     double s = 0, sq = 0;
+#pragma omp simd reduction(+ : s, sq)
     for (int64_t i = 0; i < n; ++i) s += v[i], sq += double(v[i]) * v[i];
     mean = n > 0 ? s / double(n) : 0;
     std = n > 0 ? std::sqrt(std::max(0.0, sq / double(n) - mean * mean)) : 0;
@@ -186,8 +208,14 @@ void Instruments::before_update(Model& model) {
         for (auto& e : per_layer) pending_.push_back(std::move(e));
     }
     if (set_.update_ratio) {
-        before_.clear();
-        for (const auto& p : params) before_.insert(before_.end(), p.value, p.value + p.size);
+        int64_t total = 0;
+        for (const auto& p : params) total += p.size;
+        before_.resize(size_t(total));
+        int64_t offset = 0;
+        for (const auto& p : params) {
+            std::memcpy(before_.data() + offset, p.value, size_t(p.size) * sizeof(float));
+            offset += p.size;
+        }
     }
 }
 
@@ -195,29 +223,20 @@ void Instruments::after_update(Model& model, const float* x, const uint8_t* labe
                                uint64_t dropout_seed, double loss_before, int64_t step, double t,
                                std::vector<InstrumentRecord>& out) {
     const std::vector<ParamRef> params = model.params();
-    if (set_.update_ratio && !before_.empty()) {
+    const bool ratios = set_.update_ratio && !before_.empty(), from_init = set_.dist_init && !init_.empty();
+    if (ratios || set_.param_norm || from_init) {
+        double norm = 0, dist = 0;
         for (const LayerParams& l : group_by_layer(params)) {
             double moved = 0, size = 0;
             for (const auto& [p, offset] : l.tensors) {
-                moved += sum_squared_diff(p->value, before_.data() + offset, p->size);
-                size += sum_squares(before_.data() + offset, p->size);
+                const TensorSums s = after_update_sums(p->value, ratios ? before_.data() + offset : nullptr,
+                                                       from_init ? init_.data() + offset : nullptr, p->size);
+                moved += s.moved, size += s.before, norm += s.now, dist += s.from_init;
             }
-            add("update_ratio." + l.layer, size > 0 ? std::sqrt(moved / size) : 0);
+            if (ratios) add("update_ratio." + l.layer, size > 0 ? std::sqrt(moved / size) : 0);
         }
-    }
-    if (set_.param_norm) {
-        double s = 0;
-        for (const auto& p : params) s += sum_squares(p.value, p.size);
-        add("param_norm", std::sqrt(s));
-    }
-    if (set_.dist_init && !init_.empty()) {
-        double s = 0;
-        int64_t offset = 0;
-        for (const auto& p : params) {
-            s += sum_squared_diff(p.value, init_.data() + offset, p.size);
-            offset += p.size;
-        }
-        add("dist_init", std::sqrt(s));
+        if (set_.param_norm) add("param_norm", std::sqrt(norm));
+        if (from_init) add("dist_init", std::sqrt(dist));
     }
     if (set_.step_quality) {
         // The same batch, the same dropout masks, training mode (batch statistics), so
