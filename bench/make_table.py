@@ -67,7 +67,8 @@ def main():
     w(f"Measured by `make bench` on {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')}, "
       f"{cpu_model()}. Load average (1/5/15 min) before: {extra.get('load_before', '?')}, "
       f"after: {extra.get('load_after', '?')} — other processes running at the same time make every number "
-      "noisier and lower.\n")
+      "noisier and lower. "
+      f"OMP_WAIT_POLICY={extra.get('omp_wait_policy', 'default')} for both hposync and PyTorch.\n")
     w("## The machine's limit and the peer's BLAS\n")
     for t in ("1", "2"):
         d, p = sgemm.get(("hposync", t)), sgemm.get(("pytorch", t))

@@ -5,6 +5,7 @@
 #   bash bench/run.sh            (make bench builds everything first, then calls this)
 #   BUILD=build-x bash bench/run.sh     use another build directory
 #   BENCH_CONFIGS=file           other network list (format: bench/configs.txt)
+#   BENCH_OMP_WAIT_POLICY=active spinning OpenMP threads (default passive, for both sides)
 #
 # Every number in the table is measured in this run. Takes ~10 minutes on 2 cores.
 set -euo pipefail
@@ -47,6 +48,11 @@ done
 : > "$RAW"
 record() { grep '^kind=' | tee -a "$RAW"; }
 echo "load_before=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RAW"
+# The same OpenMP wait policy for both sides. Passive is what hpo-worker sets for itself
+# (co-located workers must not spin on each other's cores); spinning threads also make
+# 2-thread timings collapse whenever anything else runs on a 2-core machine.
+export OMP_WAIT_POLICY=${BENCH_OMP_WAIT_POLICY:-passive}
+echo "omp_wait_policy=$OMP_WAIT_POLICY" >> "$RAW"
 
 # ---- training throughput, 1 and 2 threads ------------------------------------------------
 for T in 1 2; do

@@ -65,6 +65,7 @@ public:
             observed_.push_back(l.kind == LayerKind::Dense || l.kind == LayerKind::Conv || l.kind == LayerKind::ReLU);
             relu_.push_back(l.fused_relu || l.kind == LayerKind::ReLU);
             param_count_ += layers_.back()->param_count();
+            if (first_trainable_ < 0 && layers_.back()->param_count() > 0) first_trainable_ = int64_t(i);
         }
     }
 
@@ -116,7 +117,10 @@ public:
     void backward(const float* dlogits) override {
         if (!last_training_) throw Error("Model::backward: the last forward was not a training forward");
         const float* d = dlogits;
-        for (size_t i = layers_.size(); i-- > 0;) d = layers_[i]->backward(d, i > 0);
+        // A layer computes dL/dx only if a layer before it has parameters: the input
+        // gradient of the first trainable layer (after an implicit flatten, say) is
+        // nobody's business, and it costs as much as its weight gradient.
+        for (size_t i = layers_.size(); i-- > 0;) d = layers_[i]->backward(d, int64_t(i) > first_trainable_);
     }
 
     std::vector<LayerActivation> activations() const override {
@@ -134,6 +138,7 @@ private:
     int64_t input_size_;
     int classes_;
     int64_t param_count_ = 0;
+    int64_t first_trainable_ = -1;  // index of the first layer with parameters
     std::vector<std::unique_ptr<Layer>> layers_;
     std::vector<float> input_;
     bool last_training_ = false;
