@@ -182,8 +182,9 @@ struct Rules {
         if (v.run.status == "failed") return;
         for (auto& [layer, series] : v.per_layer("dead_relu")) {
             if (series.empty() || series.back().second < kDeadFraction) continue;
-            add("dead-units", "dead ReLU units in " + layer,
-                percent(series.back().second) + " of the units of " + layer + " output 0 for every example at step " +
+            const std::string what = layer.rfind("conv", 0) == 0 ? "channels" : "units";  // a conv unit is a channel
+            add("dead-units", "dead ReLU " + what + " in " + layer,
+                percent(series.back().second) + " of the " + what + " of " + layer + " output 0 for every example at step " +
                     std::to_string(series.back().first) + " (" + percent(series.front().second) + " at step " +
                     std::to_string(series.front().first) + "; threshold " + percent(kDeadFraction) + "); lr = " + v.lr(),
                 "dead units get no gradient: lower the learning rate; check the initialisation");
