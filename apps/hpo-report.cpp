@@ -28,7 +28,10 @@ int main(int argc, char** argv) {
         if (vm.count("help")) {
             std::cout << desc << "\noutputs: summary.csv, curves.csv, *_vs_epoch, *_vs_time, params_vs_runtime,\n"
                                  "best_so_far and error_vs_<parameter> (random search), loss_vs_time_updates,\n"
-                                 "loss_animation.gif, index.html (open it in a browser; no server needed)\n";
+                                 "loss_animation.gif; diagnosis.txt (findings with evidence and a suggestion, rules in\n"
+                                 "docs/DIAGNOSIS.md), cockpit pages of the best, worst and diverged runs (runs that set\n"
+                                 "`instruments`), predictions.png, logbook.md (your own lines are kept on regeneration);\n"
+                                 "index.html shows it all (open it in a browser; no server needed)\n";
             return 0;
         }
         po::notify(vm);
