@@ -80,7 +80,7 @@ CockpitPage write_cockpit(const Run& run, const std::string& why, const std::vec
 
     std::string gp = gp_terminal(format, out + "/" + page.image, 1500, 1100);
     gp += "set termoption noenhanced\n";  // metric names contain underscores
-    gp += "set multiplot layout 3,3 title " + gp_quote("cockpit of " + run.id + " (" + why + "): " + run.setting()) + "\n";
+    gp += "set multiplot layout 3,3 title " + gp_quote("cockpit of " + run.id + " (" + why + "): " + run.setting()) + " noenhanced\n";
     gp += "set key top right font ',8'\nset xlabel 'update step'\nset grid\n";
     for (const Panel& p : panels()) {
         std::string plots;

@@ -62,7 +62,7 @@ void plot_predictions(const StudyData& data, PlotSink& sink) {
     const std::string file = "predictions." + sink.format;
     std::string gp = gp_terminal(sink.format, sink.out + "/" + file, 1400, 420);
     gp += "set multiplot layout 2," + std::to_string(kPerRow) + " title " +
-          gp_quote("test images of " + best->id + " (" + best->setting() + "): top row right, bottom row wrong") + "\n";
+          gp_quote("test images of " + best->id + " (" + best->setting() + "): top row right, bottom row wrong") + " noenhanced\n";
     gp += "unset xtics\nunset ytics\nunset colorbox\nunset key\nset palette gray\nset size ratio -1\n";
     gp += "set xrange [-0.5:" + std::to_string(test.w) + "-0.5]\nset yrange [" + std::to_string(test.h) + "-0.5:-0.5]\n";
     char title[128];
