@@ -7,7 +7,7 @@
 CXX      ?= g++
 BUILD    ?= build
 OPTFLAGS ?= -O3 -march=native
-CXXFLAGS += -std=c++17 $(OPTFLAGS) -g -Wall -Wextra -fopenmp -Iinclude -isystem /usr/include/eigen3 -MMD -MP
+CXXFLAGS += -std=c++17 $(OPTFLAGS) -fno-math-errno -g -Wall -Wextra -fopenmp -Iinclude -isystem /usr/include/eigen3 -MMD -MP
 LDLIBS   += -ldnnl -lboost_program_options -lboost_filesystem -ltbb -lz -lpthread -fopenmp
 
 LIB_SRC   := $(shell find src -name '*.cpp' | sort)
@@ -105,7 +105,7 @@ debug:
 bench: deps
 	@$(MAKE) --no-print-directory data
 	@$(MAKE) --no-print-directory -j2 all
-	bash bench/run.sh
+	BUILD=$(BUILD) bash bench/run.sh
 
 stress: all $(BUILD)/unit-tests
 	bash tests/stress/run.sh

@@ -41,6 +41,7 @@ namespace {
 struct Args {
     std::string mode, bin = "build/bin";
     int jobs = 50, workers = 1;
+    int poll_ms = 0;  // latency: 0 = inotify (default worker); > 0 = --no-inotify --poll-ms N
 };
 
 Args parse_args(int argc, char** argv) {
@@ -52,6 +53,7 @@ Args parse_args(int argc, char** argv) {
         if (k == "--bin") a.bin = v;
         else if (k == "--jobs") a.jobs = std::stoi(v);
         else if (k == "--workers") a.workers = std::stoi(v);
+        else if (k == "--poll-ms") a.poll_ms = std::stoi(v);
         else throw std::runtime_error("unknown option '" + k + "'");
     }
     return a;
@@ -98,9 +100,12 @@ struct Children {
 };
 
 void start_workers(Children& into, const Args& a, const std::string& dir, int count) {
-    for (int i = 0; i < count; ++i)
-        into.pids.push_back(spawn({a.bin + "/hpo-worker", "--dir", dir, "--id", "bw" + std::to_string(i), "--threads",
-                                   "1", "-q"}));
+    for (int i = 0; i < count; ++i) {
+        std::vector<std::string> args = {a.bin + "/hpo-worker", "--dir", dir, "--id", "bw" + std::to_string(i),
+                                         "--threads", "1", "-q"};
+        if (a.poll_ms > 0) args.insert(args.end(), {"--no-inotify", "--poll-ms", std::to_string(a.poll_ms)});
+        into.pids.push_back(spawn(args));
+    }
 }
 
 // Names that appear in one directory, with the time we saw them (inotify).
@@ -177,8 +182,8 @@ void bench_latency(const Args& a) {
     std::sort(lat.begin(), lat.end());
     const size_t p99 = std::min(lat.size() - 1, size_t(0.99 * double(lat.size())));
     boost::filesystem::remove_all(dir);
-    std::printf("kind=latency jobs=%d median_ms=%.2f p99_ms=%.2f max_ms=%.2f\n", a.jobs, lat[lat.size() / 2], lat[p99],
-                lat.back());
+    std::printf("kind=latency jobs=%d poll_ms=%d median_ms=%.2f p99_ms=%.2f max_ms=%.2f\n", a.jobs, a.poll_ms,
+                lat[lat.size() / 2], lat[p99], lat.back());
 }
 
 void bench_throughput(const Args& a) {

@@ -71,11 +71,16 @@ unset OMP_NUM_THREADS
 # ---- protocol overhead ----------------------------------------------------------------------
 echo "bench: protocol (real hpo-worker / hpo-master, no-op jobs, local directory)"
 "$OUT/protocol-bench" latency --bin "$BUILD/bin" --jobs 100 | record || echo "bench: latency run failed"
+"$OUT/protocol-bench" latency --bin "$BUILD/bin" --jobs 30 --poll-ms 100 | record || echo "bench: polling latency run failed"
 for W in 1 4 16; do
   "$OUT/protocol-bench" throughput --bin "$BUILD/bin" --workers "$W" --jobs 400 | record || echo "bench: throughput run with $W workers failed"
 done
 
 echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RAW"
 $PY bench/make_table.py "$RAW" > bench/results.md
+
+echo "bench: training-health instruments (instruments = all every 10 updates vs none)"
+overhead=$(BUILD="$BUILD" REPEATS=3 bash bench/instrument_overhead.sh | tail -n 1)
+printf '\n## Training-health instruments\n\n- MLP 512-256 on MNIST, hpo-worker, 3 alternating runs each: %s\n' "$overhead" >> bench/results.md
 echo
 cat bench/results.md

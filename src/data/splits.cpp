@@ -106,11 +106,15 @@ std::string find_data_dir() {
     char exe[4096];
     ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n > 0) {
-        std::string p(exe, size_t(n));
-        // binaries live in <repo>/build/bin: data is <repo>/data
-        auto cut = p.rfind('/');
-        for (int up = 0; up < 2 && cut != std::string::npos; ++up) cut = p.rfind('/', cut - 1);
-        if (cut != std::string::npos && exists(p.substr(0, cut) + "/data")) return p.substr(0, cut) + "/data";
+        // Binaries live in <repo>/build/bin, test runners in <repo>/build: look for
+        // <repo>/data a few directories above the executable.
+        std::string dir(exe, size_t(n));
+        for (int up = 0; up < 3; ++up) {
+            auto cut = dir.rfind('/');
+            if (cut == std::string::npos || cut == 0) break;
+            dir.resize(cut);
+            if (exists(dir + "/data/mnist") || exists(dir + "/data/fashion-mnist")) return dir + "/data";
+        }
     }
     return "data";
 }

@@ -150,7 +150,9 @@ private:
 // jittered poll covers writers on other hosts (NFS has no cross-host inotify).
 class PendingWatcher {
 public:
-    PendingWatcher(const std::string& dir, double poll_ms) : poll_ms_(poll_ms), rng_(std::random_device{}()) {
+    PendingWatcher(const std::string& dir, double poll_ms, bool use_inotify)
+        : poll_ms_(poll_ms), rng_(std::random_device{}()) {
+        if (!use_inotify) return;
         fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
         if (fd_ >= 0 && inotify_add_watch(fd_, dir.c_str(), IN_MOVED_TO | IN_CREATE | IN_CLOSE_WRITE) < 0) {
             ::close(fd_);
@@ -191,7 +193,7 @@ public:
         layout_.create_dirs();
         heartbeat_.start();
         say("started in " + layout_.root() + " (lease " + format_double(opts_.lease_s) + " s)");
-        PendingWatcher watcher(layout_.pending_dir(), opts_.poll_ms);
+        PendingWatcher watcher(layout_.pending_dir(), opts_.poll_ms, opts_.inotify);
         auto idle_since = std::chrono::steady_clock::now();
         std::string why = "stop signal";
         while (g_worker_stop_requests == 0) {
