@@ -8,21 +8,10 @@
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/common/keyvalue.hpp"
 #include "hposync/report/gnuplot.hpp"
+#include "hposync/report/html.hpp"
 
 namespace hposync::report {
 namespace {
-
-std::string esc(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-        if (c == '&') out += "&amp;";
-        else if (c == '<') out += "&lt;";
-        else if (c == '>') out += "&gt;";
-        else if (c == '"') out += "&quot;";
-        else out += c;
-    }
-    return out;
-}
 
 struct Panel {
     std::string title;
@@ -103,21 +92,21 @@ CockpitPage write_cockpit(const Run& run, const std::string& why, const std::vec
     write_file_atomic(script, gp);
     run_gnuplot(script);
 
-    std::string h = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>cockpit " + esc(run.id) +
+    std::string h = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>cockpit " + html_escape(run.id) +
                     "</title><style>body{font-family:sans-serif;max-width:1550px;margin:auto;padding:1em}"
                     "img{max-width:100%}</style></head><body>\n";
-    h += "<p><a href=\"index.html\">back to the report</a></p>\n<h1>Cockpit: " + esc(run.id) + " (" + esc(why) + ")</h1>\n";
-    h += "<p>Setting: " + esc(run.setting()) + ". Status " + esc(run.status) +
-         (run.reason.empty() ? "" : " (" + esc(run.reason) + ")") + ", final validation error " +
+    h += "<p><a href=\"index.html\">back to the report</a></p>\n<h1>Cockpit: " + html_escape(run.id) + " (" + html_escape(why) + ")</h1>\n";
+    h += "<p>Setting: " + html_escape(run.setting()) + ". Status " + html_escape(run.status) +
+         (run.reason.empty() ? "" : " (" + html_escape(run.reason) + ")") + ", final validation error " +
          format_double(run.train.final_val_error) + ", " + std::to_string(run.train.steps) + " updates.</p>\n";
     if (run.train.instruments.empty())
         h += "<p>This run recorded no instruments (job key <code>instruments</code>); only the loss is shown.</p>\n";
     h += "<h2>Findings</h2>\n";
     if (findings.empty()) h += "<p>None: no diagnosis rule fired for this run (docs/DIAGNOSIS.md).</p>\n";
     for (const auto& f : findings)
-        h += "<p><b>[" + esc(f.rule) + "] " + esc(f.title) + "</b><br>evidence: " + esc(f.evidence) +
-             "<br>suggestion: " + esc(f.suggestion) + "</p>\n";
-    h += "<img src=\"" + esc(page.image) + "\" alt=\"instrument panels\">\n</body></html>\n";
+        h += "<p><b>[" + html_escape(f.rule) + "] " + html_escape(f.title) + "</b><br>evidence: " + html_escape(f.evidence) +
+             "<br>suggestion: " + html_escape(f.suggestion) + "</p>\n";
+    h += "<img src=\"" + html_escape(page.image) + "\" alt=\"instrument panels\">\n</body></html>\n";
     write_file_atomic(out + "/" + page.html, h);
     return page;
 }

@@ -11,23 +11,9 @@
 #include "hposync/report/logbook.hpp"
 #include "hposync/report/predictions.hpp"
 
+#include "hposync/report/html.hpp"
+
 namespace hposync::report {
-namespace {
-
-std::string esc(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-        if (c == '&') out += "&amp;";
-        else if (c == '<') out += "&lt;";
-        else if (c == '>') out += "&gt;";
-        else if (c == '"') out += "&quot;";
-        else out += c;
-    }
-    return out;
-}
-
-}  // namespace
-
 InsightOutput write_insight(const StudyData& data, PlotSink& sink) {
     InsightOutput result;
     const std::vector<Finding> findings = diagnose(data);
@@ -66,11 +52,11 @@ InsightOutput write_insight(const StudyData& data, PlotSink& sink) {
     else {
         h += "<table><tr><th>run</th><th>finding</th><th>evidence</th><th>suggestion</th></tr>\n";
         for (const auto& f : findings) {
-            std::string run = f.run.empty() ? "(study)" : esc(f.run);
+            std::string run = f.run.empty() ? "(study)" : html_escape(f.run);
             auto page = cockpit_of.find(f.run);
-            if (page != cockpit_of.end()) run = "<a href=\"" + esc(page->second) + "\">" + run + "</a>";
-            h += "<tr><td>" + run + "</td><td><b>[" + esc(f.rule) + "]</b> " + esc(f.title) + "</td><td>" +
-                 esc(f.evidence) + "</td><td>" + esc(f.suggestion) + "</td></tr>\n";
+            if (page != cockpit_of.end()) run = "<a href=\"" + html_escape(page->second) + "\">" + run + "</a>";
+            h += "<tr><td>" + run + "</td><td><b>[" + html_escape(f.rule) + "]</b> " + html_escape(f.title) + "</td><td>" +
+                 html_escape(f.evidence) + "</td><td>" + html_escape(f.suggestion) + "</td></tr>\n";
         }
         h += "</table>\n";
     }
@@ -79,7 +65,7 @@ InsightOutput write_insight(const StudyData& data, PlotSink& sink) {
         for (const Run* run : cockpit_runs(data)) {
             auto page = cockpit_of.find(run->id);
             if (page == cockpit_of.end()) continue;
-            h += "<li><a href=\"" + esc(page->second) + "\">" + esc(run->id) + "</a> " + esc(run->setting()) + " (" +
+            h += "<li><a href=\"" + html_escape(page->second) + "\">" + html_escape(run->id) + "</a> " + html_escape(run->setting()) + " (" +
                  (run->status == "diverged" ? "diverged" : run == cockpit_runs(data).front() ? "best" : "worst") + ")</li>\n";
         }
         h += "</ul>\n";
