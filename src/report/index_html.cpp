@@ -2,11 +2,11 @@
 #include <cstdio>
 
 #include "hposync/common/keyvalue.hpp"
+#include "hposync/report/html.hpp"
 #include "hposync/report/report.hpp"
 
-#include "hposync/report/html.hpp"
-
 namespace hposync::report {
+
 std::string index_html(const StudyData& data, const std::vector<PlotFile>& plots,
                        const std::vector<std::string>& skipped, const std::string& state,
                        const std::string& sections) {

@@ -8,10 +8,9 @@
 #include "hposync/protocol/layout.hpp"
 #include "hposync/report/cockpit.hpp"
 #include "hposync/report/diagnosis.hpp"
+#include "hposync/report/html.hpp"
 #include "hposync/report/logbook.hpp"
 #include "hposync/report/predictions.hpp"
-
-#include "hposync/report/html.hpp"
 
 namespace hposync::report {
 InsightOutput write_insight(const StudyData& data, PlotSink& sink) {
