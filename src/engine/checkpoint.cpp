@@ -71,7 +71,7 @@ public:
     std::vector<T> vec() {
         uint64_t n = count(sizeof(T));
         std::vector<T> v(n);
-        std::memcpy(v.data(), in_.data() + pos_, n * sizeof(T));
+        if (n > 0) std::memcpy(v.data(), in_.data() + pos_, n * sizeof(T));  // memcpy(nullptr, ..., 0) is UB
         pos_ += n * sizeof(T);
         return v;
     }
