@@ -4,6 +4,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "cli.hpp"
 #include "hposync/common/error.hpp"
 #include "hposync/protocol/master.hpp"
 
@@ -46,16 +47,10 @@ int main(int argc, char** argv) {
         ("quiet,q", "no progress lines");
     // clang-format on
     po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(argc - status, argv + status).options(desc).run(), vm);
-        if (vm.count("help")) {
-            std::cout << desc << kExamples;
-            return 0;
-        }
-        po::notify(vm);
-        if (!status && opts.study_path.empty()) throw po::error("the option '--study' is required");
-    } catch (const po::error& e) {
-        std::cerr << "hpo-master: " << e.what() << "\n(see hpo-master --help)\n";
+    if (auto exit_status = cli::parse(argc - status, argv + status, desc, "hpo-master", kExamples, vm))
+        return *exit_status;
+    if (!status && opts.study_path.empty()) {
+        std::cerr << "hpo-master: the option '--study' is required\n(see hpo-master --help)\n";
         return 2;
     }
     opts.force = vm.count("force") > 0;

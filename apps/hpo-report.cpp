@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli.hpp"
 #include "hposync/common/error.hpp"
 #include "hposync/report/report.hpp"
 
@@ -22,28 +23,21 @@ int main(int argc, char** argv) {
         ("dir", po::value(&opt.dir)->required(), "study directory (the one hpo-master and hpo-worker use)")
         ("out", po::value(&opt.out), "output directory (default: <dir>/report)")
         ("format", po::value(&opt.format)->default_value("png"), "plot format: png or svg (the animation is always GIF)");
+    const char* kOutputs = "\noutputs: summary.csv, curves.csv, *_vs_epoch, *_vs_time, params_vs_runtime,\n"
+        "best_so_far and error_vs_<parameter> (random search), loss_vs_time_updates,\n"
+        "loss_animation.gif; diagnosis.txt (findings with evidence and a suggestion, rules in\n"
+        "docs/DIAGNOSIS.md), cockpit pages of the best, worst and diverged runs (runs that set\n"
+        "`instruments`), predictions.png, logbook.md (your own lines are kept on regeneration);\n"
+        "index.html shows it all (open it in a browser; no server needed)\n";
+    po::variables_map vm;
+    if (auto status = hposync::cli::parse(argc, argv, desc, "hpo-report", kOutputs, vm)) return *status;
     try {
-        po::variables_map vm;
-        po::store(po::parse_command_line(argc, argv, desc), vm);
-        if (vm.count("help")) {
-            std::cout << desc << "\noutputs: summary.csv, curves.csv, *_vs_epoch, *_vs_time, params_vs_runtime,\n"
-                                 "best_so_far and error_vs_<parameter> (random search), loss_vs_time_updates,\n"
-                                 "loss_animation.gif; diagnosis.txt (findings with evidence and a suggestion, rules in\n"
-                                 "docs/DIAGNOSIS.md), cockpit pages of the best, worst and diverged runs (runs that set\n"
-                                 "`instruments`), predictions.png, logbook.md (your own lines are kept on regeneration);\n"
-                                 "index.html shows it all (open it in a browser; no server needed)\n";
-            return 0;
-        }
-        po::notify(vm);
         auto out = hposync::report::write_report(opt);
         for (const auto& f : out.files) std::printf("wrote %s/%s\n", out.out.c_str(), f.c_str());
         for (const auto& w : out.warnings) std::fprintf(stderr, "hpo-report: warning: %s\n", w.c_str());
         for (const auto& s : out.skipped) std::printf("skipped %s\n", s.c_str());
         if (out.state != "finished") std::printf("%s\n", out.state.c_str());
         std::printf("%s\n", out.index.c_str());
-    } catch (const po::error& e) {
-        std::fprintf(stderr, "hpo-report: %s (see --help)\n", e.what());
-        return 2;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "hpo-report: %s\n", e.what());
         return 1;

@@ -14,6 +14,7 @@
 #include <boost/filesystem.hpp>
 #include <boost/program_options.hpp>
 
+#include "cli.hpp"
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/common/error.hpp"
 #include "hposync/protocol/slurm_script.hpp"
@@ -110,17 +111,7 @@ int main(int argc, char** argv) {
         ("dry-run", "only write the script and print its path");
     // clang-format on
     po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
-        if (vm.count("help")) {
-            std::cout << desc << kExamples;
-            return 0;
-        }
-        po::notify(vm);
-    } catch (const po::error& e) {
-        std::cerr << "hpo-slurm: " << e.what() << "\n(see hpo-slurm --help)\n";
-        return 2;
-    }
+    if (auto status = cli::parse(argc, argv, desc, "hpo-slurm", kExamples, vm)) return *status;
     try {
         // Absolute paths: the script runs on other nodes, from another working directory.
         opts.dir = fs::absolute(dir).lexically_normal().string();

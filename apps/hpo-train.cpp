@@ -8,6 +8,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "cli.hpp"
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/common/error.hpp"
 #include "hposync/common/keyvalue.hpp"
@@ -73,17 +74,7 @@ int main(int argc, char** argv) {
         ("curves", po::value(&curves_path), "write the curves (kind,index,t,metric,value) to this CSV file");
     // clang-format on
     po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        std::cerr << "hpo-train: " << e.what() << "\n(see hpo-train --help)\n";
-        return 2;
-    }
-    if (vm.count("help")) {
-        std::cout << opts << kExamples;
-        return 0;
-    }
+    if (auto status = cli::parse(argc, argv, opts, "hpo-train", kExamples, vm)) return *status;
     cfg.shuffle = vm.count("no-shuffle") == 0;
 
     std::signal(SIGINT, on_signal);

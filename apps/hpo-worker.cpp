@@ -6,6 +6,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "cli.hpp"
 #include "hposync/common/error.hpp"
 #include "hposync/protocol/worker.hpp"
 
@@ -53,17 +54,7 @@ int main(int argc, char** argv) {
         ("quiet,q", "no progress lines");
     // clang-format on
     po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
-        if (vm.count("help")) {
-            std::cout << desc << kExamples;
-            return 0;
-        }
-        po::notify(vm);
-    } catch (const po::error& e) {
-        std::cerr << "hpo-worker: " << e.what() << "\n(see hpo-worker --help)\n";
-        return 2;
-    }
+    if (auto status = cli::parse(argc, argv, desc, "hpo-worker", kExamples, vm)) return *status;
     opts.verbose = vm.count("quiet") == 0;
     opts.inotify = vm.count("no-inotify") == 0;
     protocol::install_worker_signal_handlers();
