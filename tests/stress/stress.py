@@ -323,7 +323,9 @@ def master_kill(n_kills, samples):
     # Reference: uninterrupted.
     ref = f"{d}/ref"
     ws = [worker(ref, f"w{i}", f"{d}/logs") for i in range(2)]
+    t_start = time.time()
     rc = master(ref, study, f"{d}/logs/ref-master.log").wait(timeout=600)
+    t_ref = time.time() - t_start
     stop_all(ws)
     if rc != 0:
         problems.append(f"reference master exit {rc}")
@@ -333,8 +335,16 @@ def master_kill(n_kills, samples):
     ws = [worker(run, f"k{i}", f"{d}/logs") for i in range(2)]
     kills, rounds_at_kill = 0, []
     m = master(run, study, f"{d}/logs/run-master.log")
+    # Kills spread over every round, not all in round 0 (which takes most of the time):
+    # kill i waits until round ~i*rounds/n is published, then a random moment more.
+    n_rounds = len(glob.glob(f"{ref}/rounds/*.round"))
     while kills < n_kills:
-        time.sleep(rng.uniform(0.05, 0.5))
+        target = min(n_rounds, 1 + kills * n_rounds // n_kills)
+        deadline = time.time() + t_ref + 30
+        while (m.alive() and time.time() < deadline and
+               len(glob.glob(f"{run}/rounds/*.round")) < target):
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.0, 0.4))
         if not m.alive():
             break
         m.kill()
