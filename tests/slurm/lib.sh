@@ -3,25 +3,8 @@
 # /work/shared/notes/cluster-on-this-machine.md (slurm-wlm 22.05, munge, Debian 12).
 # Sourced, not run. Uses: T (temp dir), S (study dir), MASTER_PID, ARRAY.
 
-say() { echo "[slurm-test ${SECONDS}s] $*"; }
-die() { echo "[slurm-test] FAIL: $*" >&2; exit 1; }
-
-# wait_for SECONDS WHAT COMMAND...: polls COMMAND every 0.2 s; 1 if it never succeeded.
-wait_for() {
-    local limit=$1 what=$2 deadline
-    shift 2
-    deadline=$((SECONDS + limit))
-    while ! "$@"; do
-        if [ "$SECONDS" -ge "$deadline" ]; then
-            echo "[slurm-test] gave up waiting for $what after $limit s" >&2
-            return 1
-        fi
-        sleep 0.2
-    done
-}
-
-# kv_get FILE KEY: the value of `KEY = value` in a hposync key = value file.
-kv_get() { sed -n "s/^$2 = //p" "$1" | head -n 1; }
+TEST_TAG=slurm-test
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/shell.sh"
 
 install_slurm_if_missing() {
     if command -v slurmctld >/dev/null && command -v slurmd >/dev/null && command -v sbatch >/dev/null &&

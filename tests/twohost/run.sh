@@ -21,24 +21,10 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BIN=$(cd "${HPOSYNC_BIN:-$REPO/build/bin}" && pwd)
 
-say() { echo "[twohost ${SECONDS}s] $*"; }
-die() { echo "[twohost] FAIL: $*" >&2; exit 1; }
-kv_get() { sed -n "s/^$2 = //p" "$1" | head -n 1; }
+TEST_TAG=twohost
+source "$REPO/tests/lib/shell.sh"
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
-# wait_for SECONDS WHAT COMMAND...: polls every 0.1 s; returns 1 if it never succeeded.
-wait_for() {
-    local limit=$1 what=$2 deadline
-    shift 2
-    deadline=$((SECONDS + limit))
-    while ! "$@"; do
-        if [ "$SECONDS" -ge "$deadline" ]; then
-            echo "[twohost] gave up waiting for $what after $limit s" >&2
-            return 1
-        fi
-        sleep 0.1
-    done
-}
 
 [ "$(id -u)" = 0 ] || die "must run as root (network namespace, sshd, FUSE mount)"
 for b in hpo-master hpo-worker; do
