@@ -21,7 +21,7 @@ E2E_OBJ   := $(E2E_SRC:%.cpp=$(BUILD)/%.o)
 TOOL_SRC  := $(wildcard tools/*.cpp)
 TOOLS     := $(TOOL_SRC:tools/%.cpp=$(BUILD)/bin/%)
 
-.PHONY: all deps data test unit e2e demo debug clean bench stress fuzz test-slurm
+.PHONY: all deps data test unit e2e demo debug clean bench stress fuzz test-slurm check-modules
 all: $(APPS) $(TOOLS)
 
 # ---- dependencies ---------------------------------------------------------------
@@ -55,6 +55,9 @@ $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libhposync.a
 $(BUILD)/e2e-tests: $(E2E_OBJ) $(BUILD)/libhposync.a
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
 
+check-modules:
+	@bash tools/check-module-graph.sh
+
 # ---- tests --------------------------------------------------------------------------
 # `make test` is what CI runs and what the README gives: deps, data, build, every test.
 # The end-to-end tests find the binaries and data through HPOSYNC_BIN / HPOSYNC_DATA.
@@ -62,6 +65,7 @@ export HPOSYNC_BIN  = $(abspath $(BUILD)/bin)
 export HPOSYNC_DATA = $(abspath data)
 
 test: deps
+	@bash tools/check-module-graph.sh
 	@$(MAKE) --no-print-directory data
 	@$(MAKE) --no-print-directory -j2 all $(BUILD)/unit-tests $(BUILD)/e2e-tests
 	@$(MAKE) --no-print-directory test-slurm-if-present

@@ -6,7 +6,7 @@
 
 #include "cli.hpp"
 #include "hposync/common/error.hpp"
-#include "hposync/protocol/master.hpp"
+#include "hposync/orchestration/master.hpp"
 
 namespace po = boost::program_options;
 using namespace hposync;
@@ -29,7 +29,7 @@ See docs/PROTOCOL.md for the directory layout and file formats.
 
 int main(int argc, char** argv) {
     const bool status = argc > 1 && std::string(argv[1]) == "status";
-    protocol::MasterOptions opts;
+    orchestration::MasterOptions opts;
     po::options_description desc(
         "hpo-master: run a hyperparameter study over a shared directory.\n"
         "Usage: hpo-master --dir D --study FILE [options] | hpo-master status --dir D\n\nOptions");
@@ -56,9 +56,9 @@ int main(int argc, char** argv) {
     opts.force = vm.count("force") > 0;
     opts.verbose = vm.count("quiet") == 0;
     try {
-        if (status) return protocol::print_status(opts.dir, std::cout);
-        protocol::install_master_signal_handlers();
-        return protocol::run_master(opts, std::cout);
+        if (status) return orchestration::print_status(opts.dir, std::cout);
+        orchestration::install_master_signal_handlers();
+        return orchestration::run_master(opts, std::cout);
     } catch (const ParseError& e) {
         std::cerr << "hpo-master: " << e.what() << "\n";
         return 2;

@@ -8,7 +8,7 @@
 
 #include "cli.hpp"
 #include "hposync/common/error.hpp"
-#include "hposync/protocol/worker.hpp"
+#include "hposync/orchestration/worker.hpp"
 
 namespace po = boost::program_options;
 using namespace hposync;
@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
         ::setenv("OMP_WAIT_POLICY", "passive", 1);
         ::execv("/proc/self/exe", argv);  // on failure, carry on with the default policy
     }
-    protocol::WorkerOptions opts;
+    orchestration::WorkerOptions opts;
     po::options_description desc("hpo-worker: claim jobs from a study directory and train them.\n\nOptions");
     // clang-format off
     desc.add_options()
@@ -57,9 +57,9 @@ int main(int argc, char** argv) {
     if (auto status = cli::parse(argc, argv, desc, "hpo-worker", kExamples, vm)) return *status;
     opts.verbose = vm.count("quiet") == 0;
     opts.inotify = vm.count("no-inotify") == 0;
-    protocol::install_worker_signal_handlers();
+    orchestration::install_worker_signal_handlers();
     try {
-        return protocol::run_worker(opts);
+        return orchestration::run_worker(opts);
     } catch (const ParseError& e) {
         std::cerr << "hpo-worker: " << e.what() << "\n";
         return 2;

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "hposync/common/error.hpp"
-#include "hposync/protocol/job_file.hpp"
+#include "hposync/common/ids.hpp"
 #include "hposync/search/strategy.hpp"
 #include "strategies.hpp"
 
@@ -130,7 +130,7 @@ Study parse_study(const KeyValueFile& file) {
     if (f.str("format") != kStudyFormat)
         f.fail("format", "expected '" + std::string(kStudyFormat) + "', got '" + f.str("format") + "'");
     s.name = f.str("name");
-    if (!protocol::is_valid_id(s.name))
+    if (!is_valid_id(s.name))
         f.fail("name", "invalid study name '" + s.name +
                            "' (letters, digits, '_', '.', '-', starting with a letter or digit, at most 100)");
     s.strategy = f.str("strategy");

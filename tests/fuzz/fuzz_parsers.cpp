@@ -20,7 +20,7 @@
 #include "hposync/common/error.hpp"
 #include "hposync/common/keyvalue.hpp"
 #include "hposync/engine/train.hpp"
-#include "hposync/protocol/job_builder.hpp"
+#include "hposync/orchestration/job_builder.hpp"
 #include "hposync/protocol/job_file.hpp"
 #include "hposync/protocol/result_file.hpp"
 #include "hposync/search/strategy.hpp"
@@ -47,7 +47,7 @@ void fuzz_study(std::string_view text) {
     search::Study study = search::parse_study(KeyValueFile::parse(text, "fuzz.study"));
     auto strategy = search::make_strategy(study);
     auto trials = strategy->next_round(0, {});
-    if (trials && trials->size() <= 4096) protocol::build_round_jobs(study, 0, *trials, 3);
+    if (trials && trials->size() <= 4096) orchestration::build_round_jobs(study, 0, *trials, 3);
 }
 
 void fuzz_result(std::string_view text) {

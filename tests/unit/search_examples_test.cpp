@@ -6,7 +6,7 @@
 #include <map>
 #include <set>
 
-#include "hposync/protocol/job_builder.hpp"
+#include "hposync/orchestration/job_builder.hpp"
 #include "search_test_util.hpp"
 
 using namespace search_test;
@@ -38,7 +38,7 @@ TEST_CASE("examples: every study parses and proposes the expected round 0 of val
         REQUIRE(expected.count(rel));  // a new example needs its expected count here
         CHECK(round0->size() == expected.at(rel));
         // The master's own job builder accepts every job (fixed keys and values valid).
-        CHECK(hposync::protocol::build_round_jobs(s, 0, *round0, 3).size() == round0->size());
+        CHECK(hposync::orchestration::build_round_jobs(s, 0, *round0, 3).size() == round0->size());
     }
     for (const auto& [rel, n] : expected) {
         CAPTURE(rel);

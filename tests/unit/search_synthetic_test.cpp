@@ -7,7 +7,7 @@
 #include <limits>
 
 #include "hposync/engine/synthetic.hpp"
-#include "hposync/protocol/job_builder.hpp"
+#include "hposync/orchestration/job_builder.hpp"
 #include "search_test_util.hpp"
 
 using namespace search_test;
@@ -27,7 +27,7 @@ std::vector<std::vector<Observation>> run_synthetic(const Study& study) {
     for (int64_t r = 0;; ++r) {
         auto trials = strategy->next_round(r, history);
         if (!trials) break;
-        auto jobs = hposync::protocol::build_round_jobs(study, r, *trials, 3);
+        auto jobs = hposync::orchestration::build_round_jobs(study, r, *trials, 3);
         std::vector<Observation> obs;
         for (size_t i = 0; i < jobs.size(); ++i) {
             CHECK(jobs[i].train.seed == (*trials)[i].seed);

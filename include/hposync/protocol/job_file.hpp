@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "hposync/common/ids.hpp"
 #include "hposync/common/keyvalue.hpp"
 #include "hposync/engine/train.hpp"
 
@@ -28,12 +29,6 @@ struct Job {
                                         // and never in the file
     int64_t max_attempts = 3;           // lease expiries before the master gives up
 };
-
-// Ids of jobs and workers: [A-Za-z0-9][A-Za-z0-9_.-]{0,99} without "..", so an id is
-// always one harmless path component.
-bool is_valid_id(std::string_view id);
-// Throws ParseError "<what>: invalid id '<id>' (...)" (NUL and binary shown as '?').
-void validate_id(std::string_view id, const std::string& what);
 
 // "r000-c0003-s0".
 std::string make_job_id(int64_t round, const std::string& config, int64_t repeat);

@@ -7,7 +7,7 @@
 #include <ostream>
 #include <string>
 
-namespace hposync::protocol {
+namespace hposync::orchestration {
 
 struct MasterOptions {
     std::string dir;              // study directory D
@@ -30,4 +30,4 @@ int run_master(const MasterOptions& opts, std::ostream& out);
 // `hpo-master status`: jobs by state, workers, best results. Returns 0.
 int print_status(const std::string& dir, std::ostream& out);
 
-}  // namespace hposync::protocol
+}  // namespace hposync::orchestration

@@ -1,5 +1,5 @@
 // The master's round loop and its housekeeping of the directory.
-#include "hposync/protocol/master.hpp"
+#include "hposync/orchestration/master.hpp"
 
 #include <cerrno>
 #include <chrono>
@@ -16,7 +16,7 @@
 #include "hposync/common/error.hpp"
 #include "hposync/common/keyvalue.hpp"
 #include "hposync/protocol/attempts_file.hpp"
-#include "hposync/protocol/job_builder.hpp"
+#include "hposync/orchestration/job_builder.hpp"
 #include "hposync/protocol/layout.hpp"
 #include "hposync/protocol/lease.hpp"
 #include "hposync/protocol/lease_file.hpp"
@@ -27,7 +27,8 @@
 #include "hposync/search/strategy.hpp"
 #include "hposync/search/study.hpp"
 
-namespace hposync::protocol {
+namespace hposync::orchestration {
+using namespace hposync::protocol;
 
 std::atomic<bool> g_master_stop{false};
 
@@ -378,4 +379,4 @@ int run_master(const MasterOptions& opts, std::ostream& out) {
     return m.run();
 }
 
-}  // namespace hposync::protocol
+}  // namespace hposync::orchestration

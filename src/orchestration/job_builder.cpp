@@ -1,11 +1,12 @@
-#include "hposync/protocol/job_builder.hpp"
+#include "hposync/orchestration/job_builder.hpp"
 
 #include <set>
 
 #include "hposync/common/error.hpp"
 #include "hposync/common/keyvalue.hpp"
 
-namespace hposync::protocol {
+namespace hposync::orchestration {
+using namespace hposync::protocol;
 namespace {
 
 // Keys the master sets itself; a study may not fix them.
@@ -51,4 +52,4 @@ std::vector<Job> build_round_jobs(const search::Study& study, int64_t round,
     return jobs;
 }
 
-}  // namespace hposync::protocol
+}  // namespace hposync::orchestration

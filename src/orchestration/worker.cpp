@@ -1,7 +1,7 @@
 // The worker loop. Every state change of a job is one rename(2) in the shared directory;
 // the result's creation (link(2)) is the commit point. docs/PROTOCOL.md explains why
 // each step is safe when many workers on many hosts share the directory over NFS.
-#include "hposync/protocol/worker.hpp"
+#include "hposync/orchestration/worker.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -29,7 +29,8 @@
 #include "hposync/protocol/lease_file.hpp"
 #include "hposync/protocol/result_file.hpp"
 
-namespace hposync::protocol {
+namespace hposync::orchestration {
+using namespace hposync::protocol;
 
 std::atomic<int> g_worker_stop_requests{0};
 
@@ -422,4 +423,4 @@ int run_worker(const WorkerOptions& opts) {
     return w.run();
 }
 
-}  // namespace hposync::protocol
+}  // namespace hposync::orchestration

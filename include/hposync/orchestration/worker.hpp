@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-namespace hposync::protocol {
+namespace hposync::orchestration {
 
 struct WorkerOptions {
     std::string dir;           // study directory D
@@ -32,4 +32,4 @@ std::string default_worker_id();
 // idle exit, stop signal). Throws hposync::Error for a bad directory or id.
 int run_worker(const WorkerOptions& opts);
 
-}  // namespace hposync::protocol
+}  // namespace hposync::orchestration

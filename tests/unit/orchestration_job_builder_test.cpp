@@ -4,10 +4,11 @@
 #include <set>
 
 #include "hposync/common/error.hpp"
-#include "hposync/protocol/job_builder.hpp"
+#include "hposync/orchestration/job_builder.hpp"
 
 using namespace hposync;
 using namespace hposync::protocol;
+using namespace hposync::orchestration;
 
 namespace {
 

@@ -8,12 +8,13 @@
 #include "hposync/common/keyvalue.hpp"
 #include "hposync/protocol/layout.hpp"
 #include "hposync/protocol/lease_file.hpp"
-#include "hposync/protocol/master.hpp"
+#include "hposync/orchestration/master.hpp"
 #include "hposync/protocol/master_lock.hpp"
 #include "hposync/protocol/result_file.hpp"
 #include "hposync/protocol/snapshot.hpp"
 
-namespace hposync::protocol {
+namespace hposync::orchestration {
+using namespace hposync::protocol;
 namespace {
 
 std::string fmt(const char* f, double v) {
@@ -97,4 +98,4 @@ int print_status(const std::string& dir, std::ostream& out) {
     return 0;
 }
 
-}  // namespace hposync::protocol
+}  // namespace hposync::orchestration
