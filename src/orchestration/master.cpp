@@ -62,6 +62,7 @@ public:
         rec_.ensure_dirs();
         std::string takeover;
         MasterLock lock(layout_, &takeover);
+        lock_ = &lock;
         if (!takeover.empty()) say(takeover);
         install_study();
         const search::Study study = search::read_study(layout_.study_conf());
@@ -196,6 +197,9 @@ private:
                 if (g_master_stop) return false;
                 continue;
             }
+            if (!lock_->still_held())
+                throw Error(layout_.master_lock() + " now belongs to another master (" + describe_master_lock(layout_) +
+                            "); this one stops so that only one runs");
             if (moved && ++quick_passes < 3) continue;  // the snapshot is out of date: look again at once
             quick_passes = 0;
             int pending = 0, running = 0, done = 0, failed = 0;
@@ -298,6 +302,7 @@ private:
     Layout layout_;
     Transitions t_;
     Reconciler rec_;
+    MasterLock* lock_ = nullptr;
     std::string objective_ = "val_error";
     std::string io_error_reported_;  // last I/O error printed (not repeated every poll)
 };

@@ -238,3 +238,67 @@ TEST_CASE("curves read limit follows from the rows: a legitimately long CSV is n
     REQUIRE(write_result(f.layout, r, "a1-big"));
     CHECK(f.t.check_result(job.id, &job).verdict == ResultVerdict::valid);
 }
+
+#include <sys/wait.h>
+#include "hposync/protocol/master_lock.hpp"
+
+TEST_CASE("master lock: a zombie holder is dead; a lock removed by hand is taken again") {
+    Fixture f;
+    pid_t child = ::fork();
+    if (child == 0) ::_exit(0);
+    REQUIRE(child > 0);
+    ::usleep(200 * 1000);  // the child is now a zombie: not reaped yet
+    f.put(f.layout.master_lock(), "format = hposync-master-lock 1\npid = " + std::to_string(child) +
+                                      "\nhost = " + host_name() + "\nstarted = x\n");
+    std::string log;
+    {
+        MasterLock lock(f.layout, &log);
+        CHECK(contains(log, "taking over stale lock"));
+        CHECK(lock.still_held());
+        ::unlink(f.layout.master_lock().c_str());
+        CHECK(lock.still_held());  // re-created
+        f.put(f.layout.master_lock(), "format = hposync-master-lock 1\npid = 1\nhost = other\nstarted = x\n");
+        CHECK_FALSE(lock.still_held());
+    }
+    ::waitpid(child, nullptr, 0);
+}
+
+TEST_CASE("master lock: many takers of one stale lock at once -> exactly one wins") {
+    for (int round = 0; round < 5; ++round) {
+        Fixture f;
+        pid_t dead = ::fork();
+        if (dead == 0) ::_exit(0);
+        ::waitpid(dead, nullptr, 0);  // reaped: no such process
+        f.put(f.layout.master_lock(), "format = hposync-master-lock 1\npid = " + std::to_string(dead) +
+                                          "\nhost = " + host_name() + "\nstarted = x\n");
+        const std::string go = f.tmp.path + "/go";
+        std::vector<pid_t> kids;
+        for (int i = 0; i < 6; ++i) {
+            pid_t k = ::fork();
+            if (k == 0) {
+                while (!path_exists(go)) ::usleep(1000);
+                int rc = 1;
+                try {
+                    MasterLock lock(f.layout);
+                    ::usleep(300 * 1000);  // hold it while the others try
+                    rc = lock.still_held() ? 0 : 3;
+                    lock.release();
+                } catch (...) {
+                    rc = 1;
+                }
+                ::_exit(rc);
+            }
+            kids.push_back(k);
+        }
+        f.put(go, "");
+        int winners = 0, lost = 0;
+        for (pid_t k : kids) {
+            int st = 0;
+            ::waitpid(k, &st, 0);
+            winners += WIFEXITED(st) && WEXITSTATUS(st) == 0;
+            lost += WIFEXITED(st) && WEXITSTATUS(st) == 3;
+        }
+        CHECK(winners == 1);
+        CHECK(lost == 0);
+    }
+}
