@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <new>
 #include <optional>
 #include <random>
 #include <thread>
@@ -290,6 +291,7 @@ private:
         };
         say(id + ": training (attempt " + std::to_string(attempt) + ", model " + cfg.model + ")");
         try {
+            inject_test_fault(id);
             tr = engine::train(cfg, hooks);
         } catch (const IoError& e) {
             if (e.errno_value == ENOSPC || e.errno_value == EDQUOT) throw;  // ours: hand back
@@ -308,6 +310,24 @@ private:
             return false;
         }
         return true;
+    }
+
+    // Test hook (tests/stress, poison-job scenario): HPOSYNC_TEST_FAULT=<job id>:<kind>
+    // makes training of that job hang without progress (kind "hang": the heartbeat stops
+    // renewing its lease), throw std::bad_alloc ("throw") or abort the process ("abort").
+    // Like HPOSYNC_TEST_WALLCLOCK_OFFSET_S, it only simulates a fault no real job of the
+    // test suite produces on demand.
+    static void inject_test_fault(const std::string& id) {
+        const char* v = std::getenv("HPOSYNC_TEST_FAULT");
+        if (!v) return;
+        const std::string spec = v;
+        const auto colon = spec.rfind(':');
+        if (colon == std::string::npos || spec.substr(0, colon) != id) return;
+        const std::string kind = spec.substr(colon + 1);
+        if (kind == "throw") throw std::bad_alloc();
+        if (kind == "abort") std::abort();
+        if (kind == "hang")
+            while (g_worker_stop_requests == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
 
     void publish(const Job& job, const engine::TrainResult& tr, int64_t attempt, double started) {
