@@ -788,10 +788,12 @@ def poison(n_jobs):
     wait_for(lambda: os.path.exists(f"{sd}/rounds/r000.round"), 60, "the manifest")
     ids = sorted(round_jobs(sd))
     thrower, hanger = ids[0], ids[1]
-    ws = [worker(sd, f"w{i}", f"{d}/logs", lease_s=0.3, env={"HPOSYNC_TEST_FAULT": f"{thrower}:throw"},
-                 extra=("--stall-s", "1")) for i in range(2)]
-    ws.append(worker(sd, "w-hang", f"{d}/logs", lease_s=0.3, env={"HPOSYNC_TEST_FAULT": f"{hanger}:hang"},
-                     extra=("--stall-s", "1")))
+    # w-hang alone first, until its trainer hangs on `hanger`; then the others.
+    ws = [worker(sd, "w-hang", f"{d}/logs", lease_s=0.3, env={"HPOSYNC_TEST_FAULT": f"{hanger}:hang"},
+                 extra=("--stall-s", "1"))]
+    wait_for(lambda: "training made no progress" in open(f"{d}/logs/w-hang.log").read(), 60, "the hang")
+    ws += [worker(sd, f"w{i}", f"{d}/logs", lease_s=0.3, env={"HPOSYNC_TEST_FAULT": f"{thrower}:throw"},
+                  extra=("--stall-s", "1")) for i in range(2)]
     try:
         rc = m.wait(timeout=120)
     except subprocess.TimeoutExpired:
