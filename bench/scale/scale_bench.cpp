@@ -15,6 +15,11 @@
 //       job moved into done/) to its next rename into jobs/running, over K claims. A second
 //       part: the worker idle on an empty pending/ beside N files elsewhere in the study
 //       (done/), K jobs published one at a time: publication -> claim.
+//   scale-bench writes --count K [--dir D]
+//       What durability costs: K job-sized files written as the protocol writes them
+//       (write_file_atomic: temp + fsync + rename + fsync of the directory;
+//       create_file_exclusive: temp + fsync + link + unlink + fsync of the directory),
+//       and K written with the same calls minus both fsyncs. Microseconds per file.
 //
 // One line of `key=value` pairs per run (bench/scale/run.sh collects them).
 #include <poll.h>
@@ -51,12 +56,12 @@ struct Args {
 };
 
 Args parse_args(int argc, char** argv) {
-    if (argc < 2) throw std::runtime_error("usage: scale-bench throughput|latency [--key value]...");
+    if (argc < 2) throw std::runtime_error("usage: scale-bench throughput|latency|writes [--key value]...");
     Args a;
     a.mode = argv[1];
     for (int i = 2; i + 1 < argc; i += 2) {
         const std::string k = argv[i], v = argv[i + 1];
-        if (k == "--jobs") a.jobs = std::stol(v);
+        if (k == "--jobs" || k == "--count") a.jobs = std::stol(v);
         else if (k == "--workers") a.workers = std::stoi(v);
         else if (k == "--sleep-s") a.sleep_s = std::stod(v);
         else if (k == "--max-seconds") a.max_seconds = std::stod(v);
@@ -306,6 +311,42 @@ void bench_latency(const Args& a) {
                 a.pending, a.poll_ms, busy.size(), b.median, b.p99, b.max, idle.size(), i.median, i.p99, i.max);
 }
 
+// The protocol's writes minus the fsyncs: temp, rename (or link + unlink).
+void write_unsynced(const std::string& path, const std::string& text, bool exclusive) {
+    const std::string tmp = path + ".unsynced-tmp";
+    FILE* f = std::fopen(tmp.c_str(), "w");
+    if (!f) throw std::runtime_error("cannot write " + tmp);
+    std::fwrite(text.data(), 1, text.size(), f);
+    std::fclose(f);
+    if (exclusive) {
+        if (::link(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("link failed: " + path);
+        ::unlink(tmp.c_str());
+    } else if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+        throw std::runtime_error("rename failed: " + path);
+    }
+}
+
+void bench_writes(const Args& a) {
+    const std::string tmp = make_temp_dir(a.dir);
+    const std::string text = protocol::job_to_text(noop_job(0));
+    auto timed = [&](const char* what, auto write_one) {
+        const std::string d = tmp + "/" + what;
+        boost::filesystem::create_directory(d);
+        const auto t0 = Clock::now();
+        for (long i = 0; i < a.jobs; ++i) write_one(d + "/f" + std::to_string(i));
+        return seconds_between(t0, Clock::now()) / double(a.jobs) * 1e6;
+    };
+    const double atomic = timed("atomic", [&](const std::string& p) { write_file_atomic(p, text); });
+    const double excl = timed("exclusive", [&](const std::string& p) { create_file_exclusive(p, text); });
+    const double atomic_ns = timed("atomic-nosync", [&](const std::string& p) { write_unsynced(p, text, false); });
+    const double excl_ns = timed("exclusive-nosync", [&](const std::string& p) { write_unsynced(p, text, true); });
+    boost::system::error_code ec;
+    boost::filesystem::remove_all(tmp, ec);
+    std::printf("kind=scale_writes count=%ld bytes=%zu atomic_us=%.1f exclusive_us=%.1f atomic_nosync_us=%.1f "
+                "exclusive_nosync_us=%.1f\n",
+                a.jobs, text.size(), atomic, excl, atomic_ns, excl_ns);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -313,7 +354,8 @@ int main(int argc, char** argv) {
         const Args a = parse_args(argc, argv);
         if (a.mode == "throughput") bench_throughput(a);
         else if (a.mode == "latency") bench_latency(a);
-        else throw std::runtime_error("unknown mode '" + a.mode + "' (throughput | latency)");
+        else if (a.mode == "writes") bench_writes(a);
+        else throw std::runtime_error("unknown mode '" + a.mode + "' (throughput | latency | writes)");
     } catch (const std::exception& e) {
         std::fprintf(stderr, "scale-bench: %s\n", e.what());
         return 1;
