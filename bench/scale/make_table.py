@@ -1,0 +1,108 @@
+#!/usr/bin/python3
+"""Turns bench/scale/run.sh's raw `key=value` lines into the scale section of
+bench/results.md (between <!-- scale:begin --> and <!-- scale:end -->, replaced in place;
+the rest of the file is left as it is). Bars are issue 19's."""
+import datetime
+import sys
+
+
+def parse(path):
+    rows, meta = [], {}
+    for line in open(path):
+        kv = dict(p.split("=", 1) for p in line.split() if "=" in p)
+        if "kind" in kv:
+            rows.append(kv)
+        elif line.startswith("load_"):  # load_before=1.0 2.0 3.0: three numbers
+            k, v = line.strip().split("=", 1)
+            meta[k] = v
+        else:
+            meta.update(kv)
+    return rows, meta
+
+
+def met(ok):
+    return "met" if ok else "MISSED"
+
+
+def section(rows, meta):
+    out = ["<!-- scale:begin -->", "## Scale: 1,000 to 100,000 jobs, 128 workers, beside Optuna's journal file", ""]
+    out.append(f"Measured by `make bench-scale` on {datetime.datetime.now():%Y-%m-%d %H:%M}; study directories in "
+               f"`{meta.get('dir', '?')}` ({meta.get('disk', '?')}). Load average before: {meta.get('load_before', '?')}, "
+               f"after: {meta.get('load_after', '?')}. No-op jobs (`synthetic:noop`, one random study, hposync's "
+               "master + N workers) against Optuna 3.1 `JournalFileStorage` (N processes on one journal, "
+               "RandomSampler, no-op objective). Runs marked *partial* were stopped after "
+               f"{meta.get('max_seconds', '?')} s and give the rate so far.")
+    out += ["", "| workers | jobs / trials | hposync jobs/s | Optuna trials/s | ratio | bar (ratio >= 2) |",
+            "|---|---|---|---|---|---|"]
+    hp = {(int(r["workers"]), int(r["jobs"])): r for r in rows if r["kind"] == "scale_throughput" and r["sleep_s"] == "0"}
+    op = {(int(r["workers"]), int(r["trials"])): r for r in rows if r["kind"] == "optuna_throughput"}
+
+    def rate(r, key):
+        return float(r[key]) if r else None
+
+    def fmt(r, key):
+        if not r:
+            return "-"
+        s = f"{float(r[key]):.0f}"
+        if r.get("partial") == "1":
+            n = r.get("results", r.get("completed"))
+            s += f" (partial: {n} in {float(r['seconds']):.0f} s)"
+        return s
+
+    for key in sorted(set(hp) | set(op)):
+        h, o = hp.get(key), op.get(key)
+        ratio = rate(h, "jobs_per_s") / rate(o, "trials_per_s") if h and o and float(o["trials_per_s"]) > 0 else None
+        bar = met(ratio >= 2) if ratio is not None and key[1] >= 20000 else ""
+        out.append(f"| {key[0]} | {key[1]:,} | {fmt(h, 'jobs_per_s')} | {fmt(o, 'trials_per_s')} | "
+                   f"{'' if ratio is None else f'{ratio:.2f}'} | {bar} |")
+    out.append("")
+    for w in sorted({k[0] for k in hp}):
+        sizes = sorted(n for (ww, n) in hp if ww == w)
+        if len(sizes) >= 2:
+            lo, hi = hp[(w, sizes[0])], hp[(w, sizes[-1])]
+            q = float(hi["jobs_per_s"]) / float(lo["jobs_per_s"])
+            out.append(f"- Per-job cost, {w} workers: jobs/s at {sizes[-1]:,} jobs / at {sizes[0]:,} jobs = **{q:.2f}** "
+                       f"(bar >= 0.5, i.e. within 2x: {met(q >= 0.5)})")
+    bad = [r for r in rows if r["kind"] == "scale_throughput" and (r["lost"] != "0" or r["claimed_twice"] != "0")]
+    out.append(f"- Jobs lost / claimed twice over all hposync runs: "
+               f"{sum(int(r['lost']) for r in rows if r['kind'] == 'scale_throughput')} / "
+               f"{sum(int(r['claimed_twice']) for r in rows if r['kind'] == 'scale_throughput')}"
+               + (" (see raw lines)" if bad else ""))
+    for r in rows:
+        if r["kind"] == "scale_throughput" and r["sleep_s"] != "0":
+            w, jps = int(r["workers"]), float(r["jobs_per_s"])
+            u = jps / (w / float(r["sleep_s"]))
+            out.append(f"- {w} worker processes, {int(r['jobs']):,} jobs of {float(r['sleep_s']):g} s: {jps:.1f} jobs/s, "
+                       f"utilisation **{100 * u:.1f} %** (jobs/s over {w / float(r['sleep_s']):.0f}/s), "
+                       f"{r['lost']} lost, {r['claimed_twice']} run twice (bar >= 90 %, 0, 0: "
+                       f"{met(u >= 0.9 and r['lost'] == '0' and r['claimed_twice'] == '0')})")
+    for r in rows:
+        if r["kind"] == "scale_latency":
+            p = int(r["poll_ms"])
+            mode = "inotify" if p == 0 else f"polling only (--no-inotify --poll-ms {p})"
+            limit = 20.0 if p == 0 else 1.2 * p
+            b, i = float(r["busy_median_ms"]), float(r["idle_median_ms"])
+            out.append(f"- Claim latency, {mode}, {int(r['pending']):,} pending: free worker -> next claim median "
+                       f"**{b:.2f} ms** (p99 {float(r['busy_p99_ms']):.2f}, {r['samples']} claims); idle worker, "
+                       f"publication -> claim, {int(r['pending']):,} jobs in the study: median **{i:.2f} ms** "
+                       f"(p99 {float(r['idle_p99_ms']):.2f}, {r['idle_samples']} jobs) (bar median < {limit:g} ms: "
+                       f"{met(max(b, i) < limit)})")
+    out += ["", "<!-- scale:end -->"]
+    return "\n".join(out) + "\n"
+
+
+def main():
+    rows, meta = parse(sys.argv[1])
+    path = sys.argv[2]
+    text = open(path).read()
+    new = section(rows, meta)
+    b, e = text.find("<!-- scale:begin -->"), text.find("<!-- scale:end -->")
+    if b >= 0 and e > b:
+        text = text[:b] + new + text[e + len("<!-- scale:end -->\n"):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + new
+    open(path, "w").write(text)
+
+
+if __name__ == "__main__":
+    main()

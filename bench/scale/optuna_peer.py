@@ -1,0 +1,86 @@
+#!/usr/bin/python3
+"""The peer of scale-bench throughput: Optuna 3.1's JournalFileStorage (the file-based
+store Optuna's users put on NFS) doing the same no-op work with the same number of
+processes on the same disk.
+
+    /usr/bin/python3 bench/scale/optuna_peer.py --trials N --workers W --dir DIR
+
+W processes (fork) share one journal file; each runs N/W trials of a no-op objective
+with RandomSampler over the same one-dimensional space as hposync's study
+(lr log-uniform in [0.001, 0.1]). The clock starts when every process has imported
+Optuna, opened the storage and is waiting at a barrier (interpreter start-up is not
+counted: that favours the peer), and stops when the last one finishes. With
+--max-seconds each process stops after that long (Optuna's own `timeout`) and the rate
+over that time is reported (partial=1): Optuna slows down as its journal grows (every
+process replays it), so a partial rate from the start of a big study favours the peer. Prints one
+`kind=optuna_throughput ...` line; the trial count is read back from the journal.
+"""
+import argparse
+import multiprocessing as mp
+import os
+import shutil
+import sys
+import tempfile
+import time
+import warnings
+
+warnings.filterwarnings("ignore")
+import optuna  # noqa: E402
+
+optuna.logging.set_verbosity(optuna.logging.ERROR)
+
+
+def storage(path):
+    return optuna.storages.JournalStorage(optuna.storages.JournalFileStorage(path))
+
+
+def objective(trial):
+    trial.suggest_float("lr", 0.001, 0.1, log=True)
+    return 0.5
+
+
+def run(path, n, seed, max_seconds, barrier, out):
+    study = optuna.load_study(study_name="scale", storage=storage(path),
+                              sampler=optuna.samplers.RandomSampler(seed=seed))
+    barrier.wait()
+    study.optimize(objective, n_trials=n, timeout=max_seconds or None)
+    out.put(time.monotonic())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--trials", type=int, required=True)
+    ap.add_argument("--workers", type=int, required=True)
+    ap.add_argument("--dir", default="/tmp")
+    ap.add_argument("--max-seconds", type=float, default=0,
+                    help="stop every process after this long and report the rate so far (partial=1)")
+    a = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="optuna-scale-", dir=a.dir)
+    try:
+        path = os.path.join(tmp, "journal.log")
+        optuna.create_study(study_name="scale", storage=storage(path))
+        ctx = mp.get_context("fork")
+        barrier, out = ctx.Barrier(a.workers + 1), ctx.Queue()
+        share = [a.trials // a.workers + (i < a.trials % a.workers) for i in range(a.workers)]
+        procs = [ctx.Process(target=run, args=(path, share[i], 1000 + i, a.max_seconds, barrier, out)) for i in range(a.workers)]
+        for p in procs:
+            p.start()
+        barrier.wait()
+        t0 = time.monotonic()
+        ends = [out.get() for _ in procs]
+        for p in procs:
+            p.join()
+        if any(p.exitcode != 0 for p in procs):
+            sys.exit("optuna_peer: a worker process failed")
+        seconds = max(ends) - t0
+        trials = optuna.load_study(study_name="scale", storage=storage(path)).get_trials(deepcopy=False)
+        done = sum(t.state == optuna.trial.TrialState.COMPLETE for t in trials)
+        print(f"kind=optuna_throughput trials={a.trials} workers={a.workers} completed={done} "
+              f"seconds={seconds:.3f} trials_per_s={done / seconds:.1f} partial={int(done < a.trials)} "
+              f"optuna={optuna.__version__}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# `make bench-scale` (also part of `make bench`): hposync's cost from 1,000 to 100,000 jobs
+# and up to 128 workers, beside Optuna 3.1's JournalFileStorage doing the same no-op work
+# with the same number of processes, on the same disk, in the same run. Writes its own
+# section of bench/results.md (between the scale markers) and prints it.
+#
+#   bash bench/scale/run.sh                 (make bench-scale builds the binaries first)
+#   SCALE_DIR=/path      study directories there (default /tmp: the local disk)
+#   SCALE_MAX_SECONDS=T  stop a big run (100,000 jobs or trials) after T s and report the
+#                        rate so far, marked "partial" (default 150; 0 = run to the end)
+#   SCALE_QUICK=1        small sizes only (a smoke test of the harness, ~1 minute)
+#
+# ~15 minutes on the 2-core machine. Every figure in the section is measured in this run.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+DIR=${SCALE_DIR:-/tmp}
+MAXS=${SCALE_MAX_SECONDS:-150}
+OUT=$BUILD/bench
+RAW=$OUT/scale-raw.txt
+mkdir -p "$OUT"
+export HPOSYNC_BIN=$(cd "$BUILD/bin" && pwd)
+
+# ---- the peer: Debian's Optuna 3.1 ---------------------------------------------------------
+if ! dpkg-query -W -f='${Status}' python3-optuna 2>/dev/null | grep -q "install ok installed"; then
+  echo "bench-scale: installing python3-optuna"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends python3-optuna >/dev/null
+fi
+PY=/usr/bin/python3  # the python3 first on PATH may not see Debian's packages
+
+# ---- the bench program (against the library `make all` built) -------------------------------
+BIN=$OUT/scale-bench
+if [ ! -x "$BIN" ] || [ bench/scale/scale_bench.cpp -nt "$BIN" ] || [ "$BUILD/libhposync.a" -nt "$BIN" ]; then
+  echo "bench-scale: compiling $BIN"
+  g++ -std=c++17 -O2 -Wall -Wextra -Iinclude bench/scale/scale_bench.cpp "$BUILD/libhposync.a" -o "$BIN" \
+    -ldnnl -lboost_program_options -lboost_filesystem -ltbb -lz -lpthread -fopenmp
+fi
+
+: > "$RAW"
+record() { grep '^kind=' | tee -a "$RAW" || true; }
+echo "load_before=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RAW"
+echo "disk=$(df -T "$DIR" | awk 'NR==2 {print $2}') dir=$DIR max_seconds=$MAXS" >> "$RAW"
+
+if [ "${SCALE_QUICK:-0}" = 1 ]; then SIZES="1000 5000"; PEER_SIZES="2000"; U_JOBS=256; PEND=20000; else
+  SIZES="1000 20000 100000"; PEER_SIZES="20000 100000"; U_JOBS=2560; PEND=100000; fi
+limit() { if [ "$1" -ge 100000 ] && [ "$MAXS" != 0 ]; then echo "$MAXS"; else echo 0; fi; }
+
+for W in 4 16; do
+  for N in $SIZES; do
+    echo "bench-scale: hposync, $W workers, $N no-op jobs"
+    timeout 1800 "$BIN" throughput --jobs "$N" --workers "$W" --dir "$DIR" --max-seconds "$(limit "$N")" | record
+  done
+  for N in $PEER_SIZES; do
+    echo "bench-scale: Optuna JournalFileStorage, $W processes, $N no-op trials"
+    timeout 1800 $PY bench/scale/optuna_peer.py --trials "$N" --workers "$W" --dir "$DIR" \
+      --max-seconds "$(limit "$N")" | record
+  done
+done
+
+echo "bench-scale: 128 workers, $U_JOBS jobs of 1 s"
+timeout 900 "$BIN" throughput --jobs "$U_JOBS" --workers 128 --sleep-s 1 --dir "$DIR" | record
+for P in 0 100; do
+  echo "bench-scale: claim latency at $PEND pending (poll_ms=$P; 0 = inotify)"
+  timeout 900 "$BIN" latency --pending "$PEND" --samples 200 --poll-ms "$P" --dir "$DIR" | record
+done
+echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RAW"
+
+$PY bench/scale/make_table.py "$RAW" bench/results.md
+sed -n '/<!-- scale:begin -->/,/<!-- scale:end -->/p' bench/results.md
