@@ -5,9 +5,24 @@
 # binary per apps/*.cpp, one doctest binary per test directory.
 
 CXX      ?= g++
+# Portable by default: x86-64-v2 (SSE4.2, POPCNT; every x86-64 CPU since Intel Nehalem
+# 2008 / AMD Bulldozer 2011, and the baseline RHEL 9 requires), so a build made on a login
+# node runs on every compute node. x86-64-v3 (AVX2, FMA) would exclude the Atom-class
+# Pentium/Celeron cores sold until ~2021 and VMs that mask AVX. hposync's hot loops pick
+# AVX2 / AVX-512 variants at run time (src/engine/cpu_dispatch.hpp) and oneDNN picks its
+# own kernels, so little is lost: bench/portability.sh measures it.
+# `make NATIVE=1 ...` builds for this machine's CPU only, in its own directory.
+ifeq ($(NATIVE),1)
+BUILD    ?= build-native
+ARCHFLAGS ?= -march=native
+else
 BUILD    ?= build
-OPTFLAGS ?= -O3 -march=native
-CXXFLAGS += -std=c++17 $(OPTFLAGS) -fno-math-errno -g -Wall -Wextra -fopenmp -Iinclude -isystem /usr/include/eigen3 -MMD -MP
+ARCHFLAGS ?= -march=x86-64-v2 -mtune=generic
+endif
+OPTFLAGS ?= -O3 $(ARCHFLAGS)
+# -ffp-contract=off: no fused multiply-add contraction, so the optimizer's element-wise
+# updates give the same bits in every variant and in both builds.
+CXXFLAGS += -std=c++17 $(OPTFLAGS) -fno-math-errno -ffp-contract=off -g -Wall -Wextra -fopenmp -Iinclude -isystem /usr/include/eigen3 -MMD -MP
 LDLIBS   += -ldnnl -lboost_program_options -lboost_filesystem -ltbb -lz -lpthread -fopenmp
 
 LIB_SRC   := $(shell find src -name '*.cpp' | sort)
@@ -22,6 +37,7 @@ TOOL_SRC  := $(wildcard tools/*.cpp)
 TOOLS     := $(TOOL_SRC:tools/%.cpp=$(BUILD)/bin/%)
 
 .PHONY: all deps data test unit e2e demo debug clean bench stress fuzz test-slurm check-modules
+.PHONY: test-cluster test-cluster-if-possible test-portability
 all: $(APPS) $(TOOLS)
 
 # ---- dependencies ---------------------------------------------------------------
@@ -33,7 +49,14 @@ data: $(BUILD)/bin/mnist-json-to-idx
 	@bash tools/fetch-data.sh $(BUILD)/bin/mnist-json-to-idx
 
 # ---- build --------------------------------------------------------------------------
-$(BUILD)/%.o: %.cpp
+# The compiler command line is part of every object's inputs: objects made with other
+# flags (e.g. an old -march=native build) are rebuilt, not mixed in.
+FLAGS_STAMP := $(BUILD)/flags.txt
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+$(shell mkdir -p $(BUILD) && (echo '$(CXX) $(CXXFLAGS)' | cmp -s - $(FLAGS_STAMP) || echo '$(CXX) $(CXXFLAGS)' >$(FLAGS_STAMP)))
+endif
+
+$(BUILD)/%.o: %.cpp $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) -c $< -o $@
 
@@ -68,7 +91,8 @@ test: deps
 	@bash tools/check-module-graph.sh
 	@$(MAKE) --no-print-directory data
 	@$(MAKE) --no-print-directory -j2 all $(BUILD)/unit-tests $(BUILD)/e2e-tests
-	@$(MAKE) --no-print-directory test-slurm-if-present
+	@$(MAKE) --no-print-directory test-portability
+	@$(MAKE) --no-print-directory test-cluster-if-possible
 	@$(MAKE) --no-print-directory stress-quick
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory e2e
@@ -95,6 +119,25 @@ test-slurm-if-present:
 test-slurm: all
 	bash tests/slurm/run.sh
 
+# Three Slurm nodes in network namespaces, sshfs, four scenarios (tests/cluster/run.sh).
+# make test runs it where the machine can (root, network namespaces, FUSE); elsewhere it
+# says why and runs the one-node test-slurm instead, if it can.
+test-cluster: all
+	bash tests/cluster/run.sh
+
+test-cluster-if-possible:
+	@if why=$$(bash tests/cluster/run.sh --check 2>&1); then \
+	    $(MAKE) --no-print-directory test-cluster; \
+	else \
+	    echo "make test: test-cluster skipped: $$why"; \
+	    $(MAKE) --no-print-directory test-slurm-if-present; \
+	fi
+
+# The default build on an emulated pre-AVX CPU (qemu-user), the dispatch variants'
+# bits, and the native build's SIGILL there if build-native/ exists.
+test-portability: all
+	bash tests/cluster/portability.sh
+
 # ---- the main job -------------------------------------------------------------------
 demo: deps
 	@$(MAKE) --no-print-directory data
@@ -115,6 +158,6 @@ stress: all $(BUILD)/unit-tests
 	bash tests/stress/run.sh
 
 clean:
-	rm -rf $(BUILD) build-debug
+	rm -rf $(BUILD) build-debug build-native
 
 -include $(LIB_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(E2E_OBJ:.o=.d) $(APP_SRC:apps/%.cpp=$(BUILD)/apps/%.d)

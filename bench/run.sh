@@ -82,5 +82,7 @@ $PY bench/make_table.py "$RAW" > bench/results.md
 echo "bench: training-health instruments (instruments = all every 10 updates vs none)"
 overhead=$(BUILD="$BUILD" REPEATS=3 bash bench/instrument_overhead.sh | tail -n 1)
 printf '\n## Training-health instruments\n\n- MLP 512-256 on MNIST, hpo-worker, 3 alternating runs each: %s\n' "$overhead" >> bench/results.md
+echo "bench: portable default build vs make NATIVE=1 (bench/portability.sh)"
+bash bench/portability.sh || echo "bench: portability run failed"
 echo
 cat bench/results.md

@@ -5,6 +5,7 @@ set -euo pipefail
 pkgs=(g++ make libboost-filesystem-dev libboost-program-options-dev libeigen3-dev
       libdnnl-dev libtbb-dev doctest-dev zlib1g-dev gnuplot-nox dataset-fashion-mnist
       procps python3)
+pkgs+=(qemu-user binutils)  # tests/cluster/portability.sh: an emulated pre-AVX CPU, objdump
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "cpu_dispatch.hpp"
 #include "hposync/common/error.hpp"
 
 namespace hposync::engine {
@@ -13,7 +14,7 @@ namespace {
 // Sums in double: a float sum over millions of squares loses the small layers. The
 // `omp simd` reductions let the compiler vectorise them (it may not reorder a floating
 // sum by itself): the instruments must stay cheap next to a training step.
-double sum_squares(const float* v, int64_t n) {
+[[gnu::always_inline]] inline double sum_squares_body(const float* v, int64_t n) {
     double s = 0;
 #pragma omp simd reduction(+ : s)
     for (int64_t i = 0; i < n; ++i) s += double(v[i]) * v[i];
@@ -25,7 +26,8 @@ double sum_squares(const float* v, int64_t n) {
 struct TensorSums {
     double moved = 0, before = 0, now = 0, from_init = 0;
 };
-TensorSums after_update_sums(const float* w, const float* before, const float* init, int64_t n) {
+[[gnu::always_inline]] inline TensorSums after_update_sums_body(const float* w, const float* before,
+                                                                const float* init, int64_t n) {
     double moved = 0, size = 0, now = 0, from_init = 0;
     if (before) {
 #pragma omp simd reduction(+ : moved, size)
@@ -66,10 +68,55 @@ std::vector<LayerParams> group_by_layer(const std::vector<ParamRef>& params) {
     return out;
 }
 
-void mean_std(const float* v, int64_t n, double& mean, double& std) {
+// The two sums of mean_std.
+struct MomentSums {
+    double s = 0, sq = 0;
+};
+[[gnu::always_inline]] inline MomentSums moment_sums_body(const float* v, int64_t n) {
     double s = 0, sq = 0;
 #pragma omp simd reduction(+ : s, sq)
     for (int64_t i = 0; i < n; ++i) s += v[i], sq += double(v[i]) * v[i];
+    return {s, sq};
+}
+
+// The three sums above compiled for the build's baseline, AVX2 and AVX-512, one set
+// picked at run time (cpu_dispatch.hpp). The formulas are the same in every variant; the
+// vector width decides how the `omp simd` reductions split the sums, so readings can
+// differ in the last bits between CPUs (they are diagnostics, never fed back into training).
+struct Kernels {
+    double (*sum_squares)(const float*, int64_t);
+    TensorSums (*after_update_sums)(const float*, const float*, const float*, int64_t);
+    MomentSums (*moment_sums)(const float*, int64_t);
+};
+#define HPOSYNC_INSTRUMENT_KERNELS(SUFFIX, TARGET)                                                       \
+    TARGET double sum_squares_##SUFFIX(const float* v, int64_t n) { return sum_squares_body(v, n); }     \
+    TARGET TensorSums after_update_sums_##SUFFIX(const float* w, const float* b, const float* i, int64_t n) { \
+        return after_update_sums_body(w, b, i, n);                                                       \
+    }                                                                                                    \
+    TARGET MomentSums moment_sums_##SUFFIX(const float* v, int64_t n) { return moment_sums_body(v, n); } \
+    constexpr Kernels kernels_##SUFFIX{sum_squares_##SUFFIX, after_update_sums_##SUFFIX, moment_sums_##SUFFIX};
+HPOSYNC_INSTRUMENT_KERNELS(baseline, )
+HPOSYNC_INSTRUMENT_KERNELS(avx2, HPOSYNC_SIMD_TARGET_AVX2)
+HPOSYNC_INSTRUMENT_KERNELS(avx512, HPOSYNC_SIMD_TARGET_AVX512)
+#undef HPOSYNC_INSTRUMENT_KERNELS
+
+const Kernels& kernels() {
+    switch (simd_level()) {  // decided (or refused) in the Instruments constructor
+    case SimdLevel::Avx2: return kernels_avx2;
+    case SimdLevel::Avx512: return kernels_avx512;
+    case SimdLevel::Baseline: break;
+    }
+    return kernels_baseline;
+}
+
+double sum_squares(const float* v, int64_t n) { return kernels().sum_squares(v, n); }
+TensorSums after_update_sums(const float* w, const float* before, const float* init, int64_t n) {
+    return kernels().after_update_sums(w, before, init, n);
+}
+
+void mean_std(const float* v, int64_t n, double& mean, double& std) {
+    const MomentSums m = kernels().moment_sums(v, n);
+    const double s = m.s, sq = m.sq;
     mean = n > 0 ? s / double(n) : 0;
     std = n > 0 ? std::sqrt(std::max(0.0, sq / double(n) - mean * mean)) : 0;
 }
@@ -136,6 +183,7 @@ InstrumentSet parse_instrument_set(const std::string& text) {
 }
 
 Instruments::Instruments(InstrumentSet set, int64_t every) : set_(set), every_(every) {
+    simd_level();  // a bad HPOSYNC_SIMD is reported here, not in the middle of training
     if (every_ < 1) throw Error("instrument_every must be >= 1, got " + std::to_string(every_));
 }
 

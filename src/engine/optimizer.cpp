@@ -1,8 +1,10 @@
 #include "hposync/engine/optimizer.hpp"
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 
+#include "cpu_dispatch.hpp"
 #include "hposync/common/error.hpp"
 
 namespace hposync::engine {
@@ -10,14 +12,108 @@ namespace {
 
 // Tensors smaller than this are updated by one thread: forking costs more than it saves.
 constexpr int64_t kParallelThreshold = 1 << 15;
+// Larger tensors are cut into blocks of this many elements, one kernel call each.
+constexpr int64_t kBlock = 1 << 13;
 
 // |x| <= FLT_MAX is false for NaN and inf; as an integer OR reduction it vectorises.
 inline int not_finite(float x) { return !(std::fabs(x) <= FLT_MAX); }
+
+enum class Kind { Sgd, Momentum, Nesterov, Adam };
+
+// Everything one update of one tensor needs; slot1/slot2 are null where the rule has none.
+struct Update {
+    float* w;
+    const float* g;
+    float* slot1;
+    float* slot2;
+    float lr, m, b1, b2, eps, c1, c2, wd;
+};
+
+// The update rules over [begin, end); returns 1 if a weight became non-finite. Inlined
+// into the three target variants below, so the same source is compiled for SSE4.2 (the
+// build's baseline), AVX2 and AVX-512, and picked at run time (cpu_dispatch.hpp). The
+// operations are element-wise and the build uses -ffp-contract=off (no FMA contraction),
+// so every variant computes the same bits.
+template <Kind K>
+[[gnu::always_inline]] inline int update_range(const Update& u, int64_t begin, int64_t end) {
+    float* __restrict w = u.w;
+    const float* __restrict g = u.g;
+    const float lr = u.lr, wd = u.wd;
+    int bad = 0;
+    if constexpr (K == Kind::Sgd) {
+#pragma omp simd reduction(| : bad)
+        for (int64_t i = begin; i < end; ++i) {
+            w[i] -= lr * (g[i] + wd * w[i]);
+            bad |= not_finite(w[i]);
+        }
+    } else if constexpr (K == Kind::Momentum) {
+        float* __restrict v = u.slot1;
+        const float m = u.m;
+#pragma omp simd reduction(| : bad)
+        for (int64_t i = begin; i < end; ++i) {
+            v[i] = m * v[i] + (g[i] + wd * w[i]);
+            w[i] -= lr * v[i];
+            bad |= not_finite(w[i]);
+        }
+    } else if constexpr (K == Kind::Nesterov) {
+        float* __restrict v = u.slot1;
+        const float m = u.m;
+#pragma omp simd reduction(| : bad)
+        for (int64_t i = begin; i < end; ++i) {
+            const float gi = g[i] + wd * w[i];
+            v[i] = m * v[i] + gi;
+            w[i] -= lr * (gi + m * v[i]);
+            bad |= not_finite(w[i]);
+        }
+    } else {
+        float* __restrict m1 = u.slot1;
+        float* __restrict m2 = u.slot2;
+        const float b1 = u.b1, b2 = u.b2, eps = u.eps, c1 = u.c1, c2 = u.c2;
+#pragma omp simd reduction(| : bad)
+        for (int64_t i = begin; i < end; ++i) {
+            const float gi = g[i] + wd * w[i];
+            m1[i] = b1 * m1[i] + (1.0f - b1) * gi;
+            m2[i] = b2 * m2[i] + (1.0f - b2) * gi * gi;
+            w[i] -= lr * (m1[i] * c1) / (std::sqrt(m2[i] * c2) + eps);
+            bad |= not_finite(w[i]);
+        }
+    }
+    return bad;
+}
+
+[[gnu::always_inline]] inline int update_any(Kind k, const Update& u, int64_t begin, int64_t end) {
+    switch (k) {
+    case Kind::Sgd: return update_range<Kind::Sgd>(u, begin, end);
+    case Kind::Momentum: return update_range<Kind::Momentum>(u, begin, end);
+    case Kind::Nesterov: return update_range<Kind::Nesterov>(u, begin, end);
+    case Kind::Adam: return update_range<Kind::Adam>(u, begin, end);
+    }
+    return 0;
+}
+
+int update_baseline(Kind k, const Update& u, int64_t begin, int64_t end) { return update_any(k, u, begin, end); }
+HPOSYNC_SIMD_TARGET_AVX2 int update_avx2(Kind k, const Update& u, int64_t begin, int64_t end) {
+    return update_any(k, u, begin, end);
+}
+HPOSYNC_SIMD_TARGET_AVX512 int update_avx512(Kind k, const Update& u, int64_t begin, int64_t end) {
+    return update_any(k, u, begin, end);
+}
+
+using UpdateFn = int (*)(Kind, const Update&, int64_t, int64_t);
+UpdateFn update_fn(SimdLevel level) {
+    switch (level) {
+    case SimdLevel::Avx2: return update_avx2;
+    case SimdLevel::Avx512: return update_avx512;
+    case SimdLevel::Baseline: break;
+    }
+    return update_baseline;
+}
 
 }  // namespace
 
 Optimizer::Optimizer(const OptimizerConfig& cfg, std::vector<ParamRef> params)
     : cfg_(cfg), params_(std::move(params)) {
+    simd_level();  // a bad HPOSYNC_SIMD is reported here, not in the middle of training
     if (cfg.name == "sgd") rule_ = Rule::Sgd;
     else if (cfg.name == "momentum") rule_ = Rule::Momentum;
     else if (cfg.name == "nesterov") rule_ = Rule::Nesterov;
@@ -51,61 +147,33 @@ std::vector<StateRef> Optimizer::state() {
 
 bool Optimizer::step() {
     ++steps_;
-    const float lr = float(cfg_.lr), m = float(cfg_.momentum);
-    const float b1 = float(cfg_.beta1), b2 = float(cfg_.beta2), eps = float(cfg_.eps);
+    // simd_level() was decided (or refused) in the constructor; this is a cached read.
+    const UpdateFn update = update_fn(simd_level());
+    const Kind kind = rule_ == Rule::Sgd        ? Kind::Sgd
+                      : rule_ == Rule::Momentum ? Kind::Momentum
+                      : rule_ == Rule::Nesterov ? Kind::Nesterov
+                                                : Kind::Adam;
+    Update u{};
+    u.lr = float(cfg_.lr), u.m = float(cfg_.momentum);
+    u.b1 = float(cfg_.beta1), u.b2 = float(cfg_.beta2), u.eps = float(cfg_.eps);
     // Bias corrections in double: 1 - b2^t is tiny for small t and large for late t.
-    const float c1 = float(1.0 / (1.0 - std::pow(cfg_.beta1, double(steps_))));
-    const float c2 = float(1.0 / (1.0 - std::pow(cfg_.beta2, double(steps_))));
+    u.c1 = float(1.0 / (1.0 - std::pow(cfg_.beta1, double(steps_))));
+    u.c2 = float(1.0 / (1.0 - std::pow(cfg_.beta2, double(steps_))));
     int bad = 0;
     for (size_t k = 0; k < params_.size(); ++k) {
-        float* __restrict w = params_[k].value;
-        const float* __restrict g = params_[k].grad;
+        u.w = params_[k].value;
+        u.g = params_[k].grad;
+        u.slot1 = slot1_.empty() ? nullptr : slot1_[k].data();
+        u.slot2 = slot2_.empty() ? nullptr : slot2_[k].data();
+        u.wd = params_[k].decay ? float(cfg_.weight_decay) : 0.0f;
         const int64_t n = params_[k].size;
-        const float wd = params_[k].decay ? float(cfg_.weight_decay) : 0.0f;
-        const bool par = n >= kParallelThreshold;
-        switch (rule_) {
-        case Rule::Sgd:
-#pragma omp parallel for simd if (par) reduction(| : bad)
-            for (int64_t i = 0; i < n; ++i) {
-                w[i] -= lr * (g[i] + wd * w[i]);
-                bad |= not_finite(w[i]);
-            }
-            break;
-        case Rule::Momentum: {
-            float* __restrict v = slot1_[k].data();
-#pragma omp parallel for simd if (par) reduction(| : bad)
-            for (int64_t i = 0; i < n; ++i) {
-                v[i] = m * v[i] + (g[i] + wd * w[i]);
-                w[i] -= lr * v[i];
-                bad |= not_finite(w[i]);
-            }
-            break;
+        if (n < kParallelThreshold) {
+            bad |= update(kind, u, 0, n);
+            continue;
         }
-        case Rule::Nesterov: {
-            float* __restrict v = slot1_[k].data();
-#pragma omp parallel for simd if (par) reduction(| : bad)
-            for (int64_t i = 0; i < n; ++i) {
-                const float gi = g[i] + wd * w[i];
-                v[i] = m * v[i] + gi;
-                w[i] -= lr * (gi + m * v[i]);
-                bad |= not_finite(w[i]);
-            }
-            break;
-        }
-        case Rule::Adam: {
-            float* __restrict m1 = slot1_[k].data();
-            float* __restrict m2 = slot2_[k].data();
-#pragma omp parallel for simd if (par) reduction(| : bad)
-            for (int64_t i = 0; i < n; ++i) {
-                const float gi = g[i] + wd * w[i];
-                m1[i] = b1 * m1[i] + (1.0f - b1) * gi;
-                m2[i] = b2 * m2[i] + (1.0f - b2) * gi * gi;
-                w[i] -= lr * (m1[i] * c1) / (std::sqrt(m2[i] * c2) + eps);
-                bad |= not_finite(w[i]);
-            }
-            break;
-        }
-        }
+        const int64_t blocks = (n + kBlock - 1) / kBlock;
+#pragma omp parallel for schedule(static) reduction(| : bad)
+        for (int64_t b = 0; b < blocks; ++b) bad |= update(kind, u, b * kBlock, std::min(n, (b + 1) * kBlock));
     }
     return bad == 0;
 }

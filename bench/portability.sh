@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# What the portable default build (x86-64-v2 + run-time dispatch) costs against a
+# `make NATIVE=1` build, measured side by side in one run: the optimizer's update
+# throughput (Adam, one thread, a cache-resident and a memory-bound tensor) and MLP
+# training samples/s (engine-bench train, 1 thread). The default build is also timed with
+# HPOSYNC_SIMD=baseline: that is what x86-64-v2 alone would give, without the AVX2 /
+# AVX-512 variants. Appends a section to bench/results.md (bench/run.sh calls this last).
+#
+#   bash bench/portability.sh          builds build/ and build-native/ (make -j2) first
+#   REPS=5 bash bench/portability.sh   more repetitions (median reported)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPS=${REPS:-5}
+OUT=build/bench
+mkdir -p "$OUT"
+export OMP_WAIT_POLICY=passive OMP_NUM_THREADS=1
+
+echo "portability: building the default and the native build"
+# Only what is measured here (the library; hpo-train for test-portability's SIGILL check).
+make --no-print-directory -j2 build/libhposync.a build/bin/hpo-train >/dev/null
+make --no-print-directory -j2 NATIVE=1 build-native/libhposync.a build-native/bin/hpo-train >/dev/null
+
+# The bench programs of each build, compiled with that build's own flags (flags.txt).
+LIBS="-ldnnl -lboost_program_options -lboost_filesystem -ltbb -lz -lpthread"
+for b in build build-native; do
+    flags=$(sed 's/^[^ ]* //; s/ -MMD -MP//' "$b/flags.txt")
+    for prog in portability engine; do
+        bin=$OUT/$prog-bench-$b
+        if [ ! -x "$bin" ] || [ "bench/${prog}_bench.cpp" -nt "$bin" ] || [ "$b/libhposync.a" -nt "$bin" ]; then
+            echo "portability: compiling $bin"
+            # shellcheck disable=SC2086
+            g++ $flags -Isrc/engine "bench/${prog}_bench.cpp" "$b/libhposync.a" -o "$bin" $LIBS
+        fi
+    done
+done
+
+value() { sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }
+cpu=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)
+rows=()
+# label, build dir, HPOSYNC_SIMD value ("" = what the CPU has)
+runs=("default build, x86-64-v2 only (HPOSYNC_SIMD=baseline)|build|baseline"
+      "default build, run-time dispatch|build|"
+      "native build (-march=native)|build-native|")
+declare -A hash
+for run in "${runs[@]}"; do
+    IFS='|' read -r label b simd <<<"$run"
+    line="| $label"
+    for size in 65536 1572864; do
+        r=$(HPOSYNC_SIMD=$simd "$OUT/portability-bench-$b" optimizer --opt adam --size "$size" --reps "$REPS")
+        echo "portability: $label: $r"
+        line="$line | $(value mparams_per_s <<<"$r")"
+        hash[$size]="${hash[$size]:-} $(value weights_fnv <<<"$r")"
+        level=$(value simd <<<"$r")
+    done
+    r=$(HPOSYNC_SIMD=$simd "$OUT/engine-bench-$b" train --threads 1 --model mlp:1024-512-256-128 --input 1,28,28 \
+        --batch 64 --opt adam --min-time 0.3 --reps "$REPS" --warmup-steps 5)
+    echo "portability: $label: $r"
+    line="$line | $(value samples_per_s <<<"$r") | $level |"
+    rows+=("$line")
+done
+same="yes"
+for size in 65536 1572864; do
+    [ "$(tr ' ' '\n' <<<"${hash[$size]}" | grep -v '^$' | sort -u | wc -l)" = 1 ] || same="NO (${hash[$size]})"
+done
+
+{
+    echo
+    echo "## Portable build vs native build (bench/portability.sh)"
+    echo
+    echo "Measured $(date -u '+%Y-%m-%d %H:%M') UTC on $cpu, load $(cut -d' ' -f1-3 /proc/loadavg), 1 thread, median of $REPS repetitions."
+    echo "Adam update throughput in million parameters per second on one tensor (64 Ki floats: in cache; 1.5 Mi floats: the size of mlp:1024-512-256-128, memory-bound); MLP training = engine-bench train, mlp:1024-512-256-128, batch 64, adam."
+    echo
+    echo "| build | Adam Mparam/s, 64 Ki | Adam Mparam/s, 1.5 Mi | MLP training samples/s | hposync variant |"
+    echo "|---|---|---|---|---|"
+    printf '%s\n' "${rows[@]}"
+    echo
+    echo "- Weights after 20 Adam steps bit-identical in all three rows: $same."
+} | tee -a bench/results.md
