@@ -20,6 +20,9 @@
 // Pure: a bracket's configurations depend only on the study and the rounds before it.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <functional>
+#include <map>
 #include <set>
 
 #include "halving.hpp"
@@ -49,8 +52,30 @@ public:
 
     std::optional<std::vector<Trial>> next_round(
         int64_t round, const std::vector<std::vector<Observation>>& history) const override {
-        auto sampler = [this](const Bracket& br, int64_t r, const std::vector<std::vector<Observation>>& before) {
-            return bracket_configs(br, r, before);
+        // Fingerprints of the history prefixes: a bracket started in round r is fitted on
+        // rounds 0..r-1 only, so its configurations can be reused from earlier calls while
+        // that prefix is unchanged (run_brackets replays every bracket start each round;
+        // refitting them all made a long study quadratic in its rounds).
+        std::vector<uint64_t> prefix(history.size() + 1, 0x6a09e667f3bcc909ULL);
+        for (size_t r = 0; r < history.size(); ++r) {
+            uint64_t h = prefix[r];
+            for (const Observation& o : history[r]) {
+                uint64_t bits = 0;
+                static_assert(sizeof(double) == sizeof(uint64_t), "double is 64 bits");
+                std::memcpy(&bits, &o.objective, sizeof bits);
+                h = mix64(h ^ std::hash<std::string>{}(o.trial.config_id + params_key(o.trial.params) + o.status));
+                h = mix64(h ^ bits ^ static_cast<uint64_t>(o.trial.repeat) * 0x9e3779b97f4a7c15ULL);
+                h = mix64(h ^ static_cast<uint64_t>(o.trial.budget * 4096));
+            }
+            prefix[r + 1] = h;
+        }
+        auto sampler = [&](const Bracket& br, int64_t r, const std::vector<std::vector<Observation>>& before) {
+            const auto key = std::make_pair(r, br.first_config);
+            auto it = cache_.find(key);
+            if (it != cache_.end() && it->second.first == prefix[static_cast<size_t>(r)]) return it->second.second;
+            std::vector<Params> params = bracket_configs(br, r, before);
+            cache_[key] = {prefix[static_cast<size_t>(r)], params};
+            return params;
         };
         return run_brackets(study_, budget_, brackets_, round, history, sampler);
     }
@@ -103,6 +128,9 @@ private:
     double random_fraction_ = 1.0 / 3.0;
     int64_t min_points_ = 2;
     TpeOptions opts_;
+    // (round, first config) -> (fingerprint of rounds 0..round-1, the bracket's configs).
+    // A memo only: a call with another history misses it and recomputes.
+    mutable std::map<std::pair<int64_t, int64_t>, std::pair<uint64_t, std::vector<Params>>> cache_;
 };
 
 }  // namespace

@@ -10,7 +10,7 @@ const std::vector<std::string_view>& all_option_names() {
     static const std::vector<std::string_view> names = {"samples",    "rounds",     "eta",        "min_budget",
                                                         "max_budget", "budget_kind", "brackets",   "n_startup",
                                                         "gamma",      "candidates", "prior_weight", "multivariate",
-                                                        "random_fraction", "min_points", "bandwidth_factor"};
+                                                        "random_fraction", "min_points", "bandwidth_factor", "constant_liar"};
     return names;
 }
 
@@ -19,12 +19,13 @@ std::vector<std::string_view> option_names(const std::string& strategy) {
     if (strategy == "successive-halving") return {"samples", "eta", "min_budget", "max_budget", "budget_kind"};
     if (strategy == "hyperband") return {"eta", "min_budget", "max_budget", "budget_kind", "brackets",   "n_startup",
                                                         "gamma",      "candidates", "prior_weight", "multivariate",
-                                                        "random_fraction", "min_points", "bandwidth_factor"};
+                                                        "random_fraction", "min_points", "bandwidth_factor", "constant_liar"};
     if (strategy == "tpe")
-        return {"samples", "rounds", "n_startup", "gamma", "candidates", "prior_weight", "multivariate"};
+        return {"samples",      "rounds",       "n_startup",    "gamma",
+                "candidates",   "prior_weight", "multivariate", "constant_liar"};
     if (strategy == "bohb")
         return {"eta",        "min_budget", "max_budget",   "budget_kind",     "brackets",   "gamma",
-                "candidates", "prior_weight", "multivariate", "random_fraction", "min_points", "bandwidth_factor"};
+                "candidates", "prior_weight", "multivariate", "random_fraction", "min_points", "bandwidth_factor", "constant_liar"};
     return {};  // grid: the space says it all
 }
 

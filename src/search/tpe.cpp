@@ -32,6 +32,7 @@ TpeOptions read_tpe_options(const Study& study, double default_gamma, int64_t de
     o.candidates = f.integer_or("candidates", default_candidates, 1, 100000);
     o.parzen.prior_weight = f.num_or("prior_weight", default_prior_weight, 0.0, 1e6);
     o.parzen.multivariate = f.boolean_or("multivariate", false);
+    o.constant_liar = f.boolean_or("constant_liar", true);
     return o;
 }
 

@@ -161,7 +161,7 @@ std::vector<Params> tpe_propose(const Study& study, const std::vector<ScoredPoin
             fresh = !seen.count(params_key(chosen));
         }
         seen.insert(params_key(chosen));
-        above.push_back(to_point(study, chosen));  // the constant liar: as if it came out worst
+        if (opts.constant_liar) above.push_back(to_point(study, chosen));  // as if it came out worst
         out.push_back(std::move(chosen));
     }
     return out;

@@ -38,7 +38,8 @@ struct TpeOptions {
     // overlap when there are fewer than 2 * min_group points), as Falkner et al.'s KDEs.
     int64_t min_group = 0;
     ParzenOptions parzen;
-    double sample_bandwidth_factor = 1;  // candidates drawn from l with sigmas this much wider
+    double sample_bandwidth_factor = 1;
+    bool constant_liar = true;  // false: the q proposals of a round are independent draws  // candidates drawn from l with sigmas this much wider
 };
 
 // The configurations of `rounds` as points: one per config id (repeats averaged, any
