@@ -154,10 +154,22 @@ bench: deps
 	@$(MAKE) --no-print-directory -j2 all
 	BUILD=$(BUILD) bash bench/run.sh
 
+# `make bench-search`: every search strategy and Optuna's samplers on the same objectives
+# (bench/search_run.sh); writes bench/search-results.md and bench/search-results.png.
+.PHONY: bench-search
+$(BUILD)/bin/search-bench: $(BUILD)/bench/search_bench.o $(BUILD)/libhposync.a
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
+
+bench-search: deps
+	@$(MAKE) --no-print-directory -j2 $(BUILD)/bin/search-bench
+	BUILD=$(BUILD) bash bench/search_run.sh
+
 stress: all $(BUILD)/unit-tests
 	bash tests/stress/run.sh
 
 clean:
 	rm -rf $(BUILD) build-debug build-native
 
+-include $(BUILD)/bench/search_bench.d
 -include $(LIB_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(E2E_OBJ:.o=.d) $(APP_SRC:apps/%.cpp=$(BUILD)/apps/%.d)

@@ -17,19 +17,27 @@ double rung_budget(const BudgetOptions& b, const Bracket& br, int64_t rung) {
     return v;
 }
 
-std::vector<Trial> first_rung(const Study& study, const BudgetOptions& b, const Bracket& br) {
-    std::vector<Trial> out;
-    for (int64_t i = 0; i < br.n; ++i) {
-        int64_t index = br.first_config + i;
-        for (Trial& t : trials_of_config(study, index, sample_config(study, index), rung_budget(b, br, 0)))
-            out.push_back(std::move(t));
+std::vector<Trial> first_rung(const Study& study, const BudgetOptions& b, const Bracket& br, int64_t round,
+                              const std::vector<std::vector<Observation>>& history, const RungSampler& sampler) {
+    std::vector<Params> params;
+    if (sampler) {
+        const std::vector<std::vector<Observation>> before(history.begin(), history.begin() + round);
+        params = sampler(br, round, before);
+        if (static_cast<int64_t>(params.size()) != br.n) throw Error("search: rung sampler gave a wrong count");
+    } else {
+        for (int64_t i = 0; i < br.n; ++i) params.push_back(sample_config(study, br.first_config + i));
     }
+    std::vector<Trial> out;
+    for (int64_t i = 0; i < br.n; ++i)
+        for (Trial& t : trials_of_config(study, br.first_config + i, params[static_cast<size_t>(i)],
+                                         rung_budget(b, br, 0)))
+            out.push_back(std::move(t));
     return out;
 }
 
 // The configurations of `rung` that go on, as the trials of the next rung at `budget`.
 std::vector<Trial> promote(const std::vector<Trial>& rung, const std::vector<Observation>& observed,
-                           int64_t eta, double budget) {
+                           int64_t eta, double budget, int64_t rung_round) {
     const double inf = std::numeric_limits<double>::infinity();
     std::map<std::pair<std::string, int64_t>, const Observation*> by_trial;
     for (const Observation& o : observed) by_trial[{o.trial.config_id, o.trial.repeat}] = &o;
@@ -62,6 +70,7 @@ std::vector<Trial> promote(const std::vector<Trial>& rung, const std::vector<Obs
         if (std::find(promoted.begin(), promoted.end(), t.config_id) != promoted.end()) {
             Trial p = t;
             p.budget = budget;
+            p.resume_round = rung_round;
             next.push_back(std::move(p));
         }
     return next;
@@ -99,7 +108,8 @@ int64_t rung_exponent(const BudgetOptions& b) {
 
 std::optional<std::vector<Trial>> run_brackets(const Study& study, const BudgetOptions& b,
                                                const std::vector<Bracket>& brackets, int64_t round,
-                                               const std::vector<std::vector<Observation>>& history) {
+                                               const std::vector<std::vector<Observation>>& history,
+                                               const RungSampler& sampler) {
     if (round < 0 || static_cast<int64_t>(history.size()) < round)
         throw Error("search: round " + std::to_string(round) + " asked with only " +
                     std::to_string(history.size()) + " finished rounds");
@@ -107,19 +117,19 @@ std::optional<std::vector<Trial>> run_brackets(const Study& study, const BudgetO
     // Replays the study from round 0: the proposals are a pure function of the history.
     size_t bracket = 0;
     int64_t rung = 0;
-    std::vector<Trial> current = first_rung(study, b, brackets[0]);
+    std::vector<Trial> current = first_rung(study, b, brackets[0], 0, history, sampler);
     for (int64_t r = 0; r < round; ++r) {
         std::vector<Trial> next;
         if (rung + 1 < brackets[bracket].rungs)
             next = promote(current, history[static_cast<size_t>(r)], b.eta,
-                           rung_budget(b, brackets[bracket], rung + 1));
+                           rung_budget(b, brackets[bracket], rung + 1), r);
         if (!next.empty()) {
             current = std::move(next);
             ++rung;
         } else {
             if (++bracket == brackets.size()) return std::nullopt;
             rung = 0;
-            current = first_rung(study, b, brackets[bracket]);
+            current = first_rung(study, b, brackets[bracket], r + 1, history, sampler);
         }
     }
     return current;

@@ -10,10 +10,12 @@
 // starts in the next round. One rung is one round.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
 #include "hposync/search/strategy.hpp"
+#include "space.hpp"
 
 namespace hposync::search {
 
@@ -35,9 +37,19 @@ BudgetOptions read_budget_options(const Study& study);
 // floor(log_eta(max / min)), robust against rounding (9/1 with eta 3 is 2, not 1).
 int64_t rung_exponent(const BudgetOptions& b);
 
+// The params of the n configurations of a bracket's rung 0, started in round `round`;
+// `before` holds rounds 0..round-1. Empty function: sample_config (random).
+using RungSampler = std::function<std::vector<Params>(const Bracket& bracket, int64_t round,
+                                                      const std::vector<std::vector<Observation>>& before)>;
+
 // The trials of round `round` given the history, or nullopt when every bracket is done.
+// Promoted trials carry resume_round = the round of their previous rung.
 std::optional<std::vector<Trial>> run_brackets(const Study& study, const BudgetOptions& b,
                                                const std::vector<Bracket>& brackets, int64_t round,
-                                               const std::vector<std::vector<Observation>>& history);
+                                               const std::vector<std::vector<Observation>>& history,
+                                               const RungSampler& sampler = {});
+
+// The bracket list of Hyperband (hyperband.cpp; bohb uses the same shapes).
+std::vector<Bracket> hyperband_brackets(const Study& study, const BudgetOptions& b);
 
 }  // namespace hposync::search

@@ -41,6 +41,70 @@ std::string sample_dimension(const Dimension& d, SplitMix64& rng) {
 
 }  // namespace
 
+bool is_categorical(const Dimension& d) { return d.kind == DimKind::list || d.kind == DimKind::choice; }
+bool is_discrete(const Dimension& d) { return d.kind == DimKind::integer || d.kind == DimKind::log2int; }
+
+std::pair<double, double> internal_bounds(const Dimension& d) {
+    switch (d.kind) {
+        case DimKind::list:
+        case DimKind::choice: return {0, static_cast<double>(d.values.size()) - 1};
+        case DimKind::uniform: return {d.lo, d.hi};
+        case DimKind::loguniform: return {std::log(d.lo), std::log(d.hi)};
+        case DimKind::integer:
+        case DimKind::log2int: return {d.lo - 0.5, d.hi + 0.5};
+    }
+    return {0, 0};
+}
+
+std::optional<double> internal_value(const Dimension& d, const std::string& text) {
+    if (is_categorical(d)) {
+        for (size_t i = 0; i < d.values.size(); ++i)
+            if (d.values[i] == text) return static_cast<double>(i);
+        return std::nullopt;
+    }
+    double v = 0;
+    try {
+        v = parse_double(text, d.key);
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+    switch (d.kind) {
+        case DimKind::uniform:
+            if (v < d.lo || v > d.hi) return std::nullopt;
+            return v;
+        case DimKind::loguniform:
+            if (v < d.lo || v > d.hi) return std::nullopt;
+            return std::log(v);
+        case DimKind::integer:
+            if (v < d.lo || v > d.hi || v != std::floor(v)) return std::nullopt;
+            return v;
+        case DimKind::log2int: {
+            if (!(v >= 1)) return std::nullopt;
+            double e = std::round(std::log2(v));
+            if (std::ldexp(1.0, static_cast<int>(e)) != v || e < d.lo || e > d.hi) return std::nullopt;
+            return e;
+        }
+        default: return std::nullopt;
+    }
+}
+
+std::string value_text(const Dimension& d, double x) {
+    switch (d.kind) {
+        case DimKind::list:
+        case DimKind::choice: {
+            double i = std::clamp(std::round(x), 0.0, static_cast<double>(d.values.size()) - 1);
+            return d.values[static_cast<size_t>(i)];
+        }
+        case DimKind::uniform: return continuous_value(std::clamp(x, d.lo, d.hi), d.lo, d.hi);
+        case DimKind::loguniform: return continuous_value(std::exp(x), d.lo, d.hi);
+        case DimKind::integer:
+            return std::to_string(static_cast<int64_t>(std::clamp(std::round(x), d.lo, d.hi)));
+        case DimKind::log2int:
+            return std::to_string(int64_t(1) << static_cast<int64_t>(std::clamp(std::round(x), d.lo, d.hi)));
+    }
+    return "";
+}
+
 std::string config_id(int64_t index) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "c%04lld", static_cast<long long>(index));
@@ -51,6 +115,21 @@ Params sample_config(const Study& study, int64_t index) {
     SplitMix64 rng(derive_seed(study.seed, kTagSample, static_cast<uint64_t>(index), 0));
     Params p;
     for (const Dimension& d : study.space) p[d.key] = sample_dimension(d, rng);
+    return p;
+}
+
+std::string params_key(const Params& p) {
+    std::string out;
+    for (const auto& [k, v] : p) out += k + "=" + v + "\n";
+    return out;
+}
+
+Params unseen_sample(const Study& study, int64_t index, std::set<std::string>& seen) {
+    Params p = sample_config(study, index);
+    SplitMix64 rng(derive_seed(study.seed, kTagSample, static_cast<uint64_t>(index), 1));
+    for (int attempt = 0; attempt < 200 && seen.count(params_key(p)); ++attempt)
+        for (const Dimension& d : study.space) p[d.key] = sample_dimension(d, rng);
+    seen.insert(params_key(p));
     return p;
 }
 

@@ -10,6 +10,8 @@
 
 namespace hposync::search {
 
+inline constexpr const char* kStrategyNames = "grid, random, successive-halving, hyperband, tpe, bohb";
+
 // Every strategy option name any strategy knows; a study key among these is an option,
 // never a fixed job setting.
 const std::vector<std::string_view>& all_option_names();
@@ -20,5 +22,13 @@ std::unique_ptr<Strategy> make_grid(const Study& study);
 std::unique_ptr<Strategy> make_random(const Study& study);
 std::unique_ptr<Strategy> make_successive_halving(const Study& study);
 std::unique_ptr<Strategy> make_hyperband(const Study& study);
+std::unique_ptr<Strategy> make_tpe(const Study& study);
+std::unique_ptr<Strategy> make_bohb(const Study& study);
+
+// The TPE model options of a study (gamma, candidates, prior_weight, multivariate), with
+// the strategy's defaults for gamma and candidates.
+struct TpeOptions;
+TpeOptions read_tpe_options(const Study& study, double default_gamma, int64_t default_candidates,
+                            double default_prior_weight);
 
 }  // namespace hposync::search

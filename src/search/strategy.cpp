@@ -8,14 +8,24 @@ namespace hposync::search {
 
 const std::vector<std::string_view>& all_option_names() {
     static const std::vector<std::string_view> names = {"samples",    "rounds",     "eta",        "min_budget",
-                                                        "max_budget", "budget_kind", "brackets"};
+                                                        "max_budget", "budget_kind", "brackets",   "n_startup",
+                                                        "gamma",      "candidates", "prior_weight", "multivariate",
+                                                        "random_fraction", "min_points", "bandwidth_factor", "constant_liar"};
     return names;
 }
 
 std::vector<std::string_view> option_names(const std::string& strategy) {
     if (strategy == "random") return {"samples", "rounds"};
     if (strategy == "successive-halving") return {"samples", "eta", "min_budget", "max_budget", "budget_kind"};
-    if (strategy == "hyperband") return {"eta", "min_budget", "max_budget", "budget_kind", "brackets"};
+    if (strategy == "hyperband") return {"eta", "min_budget", "max_budget", "budget_kind", "brackets",   "n_startup",
+                                                        "gamma",      "candidates", "prior_weight", "multivariate",
+                                                        "random_fraction", "min_points", "bandwidth_factor", "constant_liar"};
+    if (strategy == "tpe")
+        return {"samples",      "rounds",       "n_startup",    "gamma",
+                "candidates",   "prior_weight", "multivariate", "constant_liar"};
+    if (strategy == "bohb")
+        return {"eta",        "min_budget", "max_budget",   "budget_kind",     "brackets",   "gamma",
+                "candidates", "prior_weight", "multivariate", "random_fraction", "min_points", "bandwidth_factor", "constant_liar"};
     return {};  // grid: the space says it all
 }
 
@@ -24,8 +34,9 @@ std::unique_ptr<Strategy> make_strategy(const Study& study) {
     if (study.strategy == "random") return make_random(study);
     if (study.strategy == "successive-halving") return make_successive_halving(study);
     if (study.strategy == "hyperband") return make_hyperband(study);
-    study.file.fail("strategy", "unknown strategy '" + study.strategy +
-                                    "' (grid, random, successive-halving, hyperband)");
+    if (study.strategy == "tpe") return make_tpe(study);
+    if (study.strategy == "bohb") return make_bohb(study);
+    study.file.fail("strategy", "unknown strategy '" + study.strategy + "' (" + kStrategyNames + ")");
 }
 
 std::vector<std::string> searched_keys(const Study& study) {

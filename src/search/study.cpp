@@ -135,8 +135,8 @@ Study parse_study(const KeyValueFile& file) {
                            "' (letters, digits, '_', '.', '-', starting with a letter or digit, at most 100)");
     s.strategy = f.str("strategy");
     if (s.strategy != "grid" && s.strategy != "random" && s.strategy != "successive-halving" &&
-        s.strategy != "hyperband")
-        f.fail("strategy", "unknown strategy '" + s.strategy + "' (grid, random, successive-halving, hyperband)");
+        s.strategy != "hyperband" && s.strategy != "tpe" && s.strategy != "bohb")
+        f.fail("strategy", "unknown strategy '" + s.strategy + "' (" + kStrategyNames + ")");
     s.seed = static_cast<uint64_t>(f.integer_or("seed", 1, 0, INT64_MAX));
     s.repeats = f.integer_or("repeats", 1, 1, 1000);
     s.objective = f.str_or("objective", "val_error");

@@ -15,6 +15,15 @@
 //              real SGD with a too-large step.
 //   noisy      quadratic plus seed-dependent noise of +-0.02 per epoch (repeats differ,
 //              the same seed gives the same numbers).
+//   branin     Branin on the unit square, x1 = -5 + 15 * momentum, x2 = 15 * beta1
+//              (minimum 0.397887 at three points, e.g. momentum 0.5428, beta1 0.1517).
+//   hartmann6  Hartmann-6 on the unit cube, x = (momentum, beta1, beta2, eps,
+//              label_noise, weight_decay) (minimum -3.32237 at (0.20169, 0.150011,
+//              0.476874, 0.275332, 0.311652, 0.6573)).
+//              For both: val_loss after epoch e = regret + exp(-e / 2), regret = f - f*
+//              >= 0 (so objective = val_loss is the regret plus a budget term that
+//              vanishes with epochs), val_error = val_loss / (1 + val_loss); train loss
+//              per update the same curve; they never diverge.
 //   diverge    always status "diverged" at step 3.
 //   fail       throws hposync::Error (tests the "failed" path of a worker).
 //

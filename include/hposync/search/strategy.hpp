@@ -24,6 +24,10 @@ struct Trial {
     // Budget override for multi-fidelity strategies: sets `epochs` (budget_kind epochs) or
     // `time_budget_s` (budget_kind seconds); 0 = the study's fixed budget.
     double budget = 0;
+    // Multi-fidelity promotions (successive-halving, hyperband, bohb): the round whose job
+    // of this config and repeat ran the previous rung, so the job can continue from that
+    // job's checkpoint instead of starting over (job key resume_from); -1 = fresh start.
+    int64_t resume_round = -1;
 };
 
 // The outcome of a trial as the master read it from its result file.

@@ -1,0 +1,354 @@
+// search-bench: hposync's search strategies driven in-process, round by round, on
+// objectives with a known optimum (bench/search_run.sh drives it; `make bench-search`).
+//
+//   search-bench run --seeds N [--tabular CSV] [--objectives a,b] [--methods a,b]
+//       Every method on every objective with N study seeds. One CSV line per evaluation
+//       on stdout: objective,method,seed,evals,epochs,epochs_resumed,best
+//       (best = lowest regret among the evaluations at the maximum budget so far, "inf"
+//       before the first; epochs = compute if every job trains from scratch,
+//       epochs_resumed = compute if promotions continue their previous rung's checkpoint).
+//   search-bench space OBJECTIVE [--tabular CSV]
+//       The objective's search space (study lines), budget and optimum, for the Optuna
+//       driver (bench/search_optuna.py), so both sides search the same space.
+//   search-bench eval OBJECTIVE [--tabular CSV]
+//       Reads lines "budget seed key=value ...", prints the objective of each: the
+//       Optuna driver evaluates with exactly the code the hposync strategies see.
+//
+// Objectives: the engine's synthetic:quadratic and synthetic:noisy, synthetic:branin
+// and synthetic:hartmann6 (real jobs through the master's job builder and the engine's
+// synthetic trainer), and mnist-cnn: real CNN runs on MNIST (bench/tabular/mnist-cnn.csv)
+// replayed by nearest grid point.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "hposync/common/error.hpp"
+#include "hposync/common/keyvalue.hpp"
+#include "hposync/engine/synthetic.hpp"
+#include "hposync/orchestration/job_builder.hpp"
+#include "hposync/protocol/result_file.hpp"
+#include "hposync/search/strategy.hpp"
+#include "hposync/search/study.hpp"
+
+using namespace hposync;
+using search::Observation;
+using search::Trial;
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr int kBatch = 10;    // configurations per round, every method (and Optuna)
+constexpr int kEvals = 100;   // evaluation budget of the full-budget methods
+
+// The real tabular benchmark: validation error after each epoch of every grid point.
+struct Table {
+    std::vector<std::string> keys;                 // filters, lr, momentum, batch_size
+    std::vector<std::vector<double>> axis;         // sorted grid values per key
+    std::map<std::vector<int>, std::vector<double>> curve;  // grid index -> val_error per epoch
+    double best = kInf;                            // lowest val_error at the last epoch
+    int epochs = 0;
+
+    static Table read(const std::string& path) {
+        std::ifstream in(path);
+        if (!in) throw Error(path + ": cannot read the tabular benchmark");
+        Table t;
+        std::string line;
+        std::vector<std::vector<double>> rows;
+        bool header = false;
+        while (std::getline(in, line)) {
+            if (line.empty() || line[0] == '#') continue;
+            std::vector<std::string> f;
+            std::stringstream ss(line);
+            for (std::string x; std::getline(ss, x, ',');) f.push_back(x);
+            if (!header) {
+                header = true;
+                t.keys.assign(f.begin(), f.begin() + 4);
+                t.epochs = static_cast<int>(f.size()) - 6;
+                if (t.epochs < 1 || f[4] != "status") throw Error(path + ": unexpected header '" + line + "'");
+                continue;
+            }
+            std::vector<double> r;
+            for (size_t i = 0; i < f.size(); ++i)
+                if (i != 4) r.push_back(f[i] == "inf" ? kInf : parse_double(f[i], path));
+            rows.push_back(r);
+        }
+        t.axis.resize(4);
+        for (const auto& r : rows)
+            for (int k = 0; k < 4; ++k)
+                if (std::find(t.axis[k].begin(), t.axis[k].end(), r[k]) == t.axis[k].end()) t.axis[k].push_back(r[k]);
+        for (auto& a : t.axis) std::sort(a.begin(), a.end());
+        for (const auto& r : rows) {
+            std::vector<int> idx;
+            for (int k = 0; k < 4; ++k)
+                idx.push_back(static_cast<int>(std::find(t.axis[k].begin(), t.axis[k].end(), r[k]) - t.axis[k].begin()));
+            t.curve[idx] = std::vector<double>(r.begin() + 4, r.begin() + 4 + t.epochs);
+            t.best = std::min(t.best, r[4 + t.epochs - 1]);
+        }
+        return t;
+    }
+
+    // Nearest grid point per dimension (lr and batch size on a log scale).
+    double lookup(const std::map<std::string, std::string>& params, int epoch) const {
+        std::vector<int> idx;
+        for (int k = 0; k < 4; ++k) {
+            const bool log_scale = keys[k] == "lr" || keys[k] == "batch_size";
+            auto tr = [&](double v) { return log_scale ? std::log(v) : v; };
+            const double v = tr(parse_double(params.at(keys[k]), keys[k]));
+            int best = 0;
+            for (int i = 1; i < static_cast<int>(axis[k].size()); ++i)
+                if (std::fabs(tr(axis[k][i]) - v) < std::fabs(tr(axis[k][best]) - v)) best = i;
+            idx.push_back(best);
+        }
+        auto it = curve.find(idx);
+        if (it == curve.end()) return kInf;
+        return it->second[static_cast<size_t>(std::clamp(epoch, 1, epochs) - 1)];
+    }
+};
+
+struct Objective {
+    std::string name;
+    std::string fixed;       // study lines: model, objective, ...
+    std::string space;       // search.* lines for every method but grid
+    std::string grid;        // search.* lists for the grid method
+    double optimum = 0;      // regret = objective - optimum
+    int min_budget = 1, max_budget = 27, eta = 3, sh_samples = 81;
+    const Table* table = nullptr;
+};
+
+// Cell midpoints: k values of a uniform / log-uniform range, as a comma list.
+std::string cells(double lo, double hi, int k, bool log_scale) {
+    std::string out;
+    for (int i = 0; i < k; ++i) {
+        double u = (i + 0.5) / k;
+        double v = log_scale ? std::exp(std::log(lo) + u * (std::log(hi) - std::log(lo))) : lo + u * (hi - lo);
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.4g", v);
+        out += (i ? ", " : "") + std::string(buf);
+    }
+    return out;
+}
+
+std::vector<Objective> objectives(const Table* table) {
+    std::vector<Objective> out;
+    const std::string quad_space =
+        "search.lr = loguniform(0.0001, 0.5)\nsearch.momentum = uniform(0, 1)\nsearch.batch_size = log2int(3, 9)\n"
+        "search.weight_decay = uniform(0, 0.01)\n";
+    const std::string quad_grid = "search.lr = " + cells(1e-4, 0.5, 4, true) + "\nsearch.momentum = " +
+                                  cells(0, 1, 3, false) + "\nsearch.batch_size = 8, 32, 128, 512\n" +
+                                  "search.weight_decay = 0, 0.005\n";
+    for (const char* fn : {"quadratic", "noisy"}) {
+        Objective o;
+        o.name = fn;
+        o.fixed = std::string("model = synthetic:") + fn + "\nobjective = val_error\nrecord_updates = false\n";
+        o.space = quad_space;
+        o.grid = quad_grid;
+        o.optimum = 0.02;  // the floor at the optimum (noisy: +-0.02 around it)
+        out.push_back(o);
+    }
+    {
+        Objective o;
+        o.name = "branin";
+        o.fixed = "model = synthetic:branin\nobjective = val_loss\nrecord_updates = false\n";
+        o.space = "search.momentum = uniform(0, 1)\nsearch.beta1 = uniform(0, 1)\n";
+        o.grid = "search.momentum = " + cells(0, 1, 10, false) + "\nsearch.beta1 = " + cells(0, 1, 10, false) + "\n";
+        o.optimum = 0;  // val_loss is the regret (plus exp(-epochs/2))
+        out.push_back(o);
+    }
+    {
+        Objective o;
+        o.name = "hartmann6";
+        o.fixed = "model = synthetic:hartmann6\nobjective = val_loss\nrecord_updates = false\n";
+        const char* keys[6] = {"momentum", "beta1", "beta2", "eps", "label_noise", "weight_decay"};
+        for (const char* k : keys) {
+            o.space += std::string("search.") + k + " = uniform(0, 1)\n";
+            o.grid += std::string("search.") + k + " = 0.25, 0.75\n";
+        }
+        o.optimum = 0;
+        out.push_back(o);
+    }
+    if (table) {
+        Objective o;
+        o.name = "mnist-cnn";
+        o.fixed = "model = tabular\nobjective = val_error\n";
+        o.space = "search.filters = int(10, 30)\nsearch.lr = loguniform(0.01, 0.316)\nsearch.momentum = uniform(0, 1)\n"
+                  "search.batch_size = log2int(4, 8)\n";
+        auto list = [](const std::vector<double>& a) {
+            std::string s;
+            for (double v : a) s += (s.empty() ? "" : ", ") + format_double(v);
+            return s;
+        };
+        for (size_t k = 0; k < 4; ++k) o.grid += "search." + table->keys[k] + " = " + list(table->axis[k]) + "\n";
+        o.optimum = table->best;
+        o.min_budget = 1;
+        o.max_budget = table->epochs;
+        o.eta = 2;
+        o.sh_samples = 64;
+        o.table = table;
+        out.push_back(o);
+    }
+    return out;
+}
+
+const std::vector<std::string> kMethods = {"random", "grid", "successive-halving", "hyperband", "tpe", "tpe-multivariate",
+                                           "tpe-no-liar", "bohb"};
+
+search::Study study_for(const Objective& o, const std::string& method, uint64_t seed) {
+    std::string t = "format = hposync-study 1\nname = bench\nseed = " + std::to_string(seed) + "\n";
+    std::string fixed = o.fixed;
+    if (o.table) fixed = "";  // tabular: no jobs are built
+    const std::string budgets = "min_budget = " + std::to_string(o.min_budget) + "\nmax_budget = " +
+                                std::to_string(o.max_budget) + "\neta = " + std::to_string(o.eta) + "\n";
+    const std::string epochs = "epochs = " + std::to_string(o.max_budget) + "\n";
+    const std::string rounds = "samples = " + std::to_string(kBatch) + "\nrounds = " + std::to_string(kEvals / kBatch) + "\n";
+    const std::string obj = o.table ? "objective = val_error\n" : "";
+    if (method == "random") t += "strategy = random\n" + rounds + epochs + o.space;
+    else if (method == "grid") t += "strategy = grid\n" + epochs + o.grid;
+    else if (method == "tpe") t += "strategy = tpe\nn_startup = 10\n" + rounds + epochs + o.space;
+    else if (method == "tpe-no-liar") t += "strategy = tpe\nconstant_liar = false\nn_startup = 10\n" + rounds + epochs + o.space;
+    else if (method == "tpe-multivariate") t += "strategy = tpe\nmultivariate = true\nn_startup = 10\n" + rounds + epochs + o.space;
+    else if (method == "successive-halving")
+        t += "strategy = successive-halving\nsamples = " + std::to_string(o.sh_samples) + "\n" + budgets + o.space;
+    else if (method == "hyperband") t += "strategy = hyperband\nbrackets = 1000\n" + budgets + o.space;
+    else if (method == "bohb") t += "strategy = bohb\nbrackets = 1000\n" + budgets + o.space;
+    else throw Error("unknown method " + method);
+    return search::parse_study(KeyValueFile::parse(t + fixed + obj, "bench:" + o.name + ":" + method));
+}
+
+// The objective of one trial (lower is better; +inf for diverged), at its budget.
+double evaluate(const Objective& o, const search::Study& study, const Trial& trial) {
+    const int epochs = trial.budget > 0 ? static_cast<int>(trial.budget) : o.max_budget;
+    if (o.table) return o.table->lookup(trial.params, epochs);
+    Trial t = trial;
+    if (t.budget <= 0) t.budget = 0;
+    const auto jobs = orchestration::build_round_jobs(study, 0, {t}, 3);
+    protocol::Result r;
+    r.train = engine::train_synthetic(jobs[0].train);
+    return protocol::objective_of(r, study.objective);
+}
+
+// One study of one method run to its end, or until it has spent the compute of the full-
+// budget methods (kEvals x max_budget epochs); one CSV line per evaluation.
+void run_one(const Objective& o, const std::string& method, uint64_t seed, std::ostream& out) {
+    const search::Study study = study_for(o, method, seed);
+    const auto strategy = search::make_strategy(study);
+    const double cap = static_cast<double>(kEvals) * o.max_budget;
+    std::vector<std::vector<Observation>> history;
+    std::map<std::pair<std::string, int64_t>, double> last_budget;  // (config, repeat) -> budget run
+    double epochs = 0, resumed = 0, best = kInf;
+    int64_t evals = 0;
+    for (int64_t round = 0; epochs < cap; ++round) {
+        auto trials = strategy->next_round(round, history);
+        if (!trials) break;
+        std::vector<Observation> obs;
+        for (const Trial& t : *trials) {
+            const double budget = t.budget > 0 ? t.budget : o.max_budget;
+            const double v = evaluate(o, study, t);
+            obs.push_back({t, std::isfinite(v) ? "ok" : "diverged", v});
+            auto key = std::make_pair(t.config_id, t.repeat);
+            epochs += budget;
+            resumed += t.resume_round >= 0 && last_budget.count(key) ? budget - last_budget[key] : budget;
+            last_budget[key] = budget;
+            ++evals;
+            if (budget >= o.max_budget) best = std::min(best, v - o.optimum);
+            out << o.name << "," << method << "," << seed << "," << evals << "," << epochs << "," << resumed << ","
+                << (std::isfinite(best) ? format_double(best) : "inf") << "\n";
+        }
+        history.push_back(std::move(obs));
+    }
+}
+
+std::vector<std::string> split(const std::string& s) {
+    std::vector<std::string> out;
+    std::stringstream ss(s);
+    for (std::string x; std::getline(ss, x, ',');)
+        if (!x.empty()) out.push_back(x);
+    return out;
+}
+
+const Objective& find_objective(const std::vector<Objective>& all, const std::string& name) {
+    for (const auto& o : all)
+        if (o.name == name) return o;
+    throw Error("unknown objective '" + name + "' (quadratic, noisy, branin, hartmann6, mnist-cnn with --tabular)");
+}
+
+int usage() {
+    std::cerr << "usage: search-bench run --seeds N [--tabular CSV] [--objectives a,b] [--methods a,b]\n"
+                 "       search-bench space|eval OBJECTIVE [--tabular CSV]\n";
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        if (argc < 2) return usage();
+        const std::string cmd = argv[1];
+        std::string tabular, only_objectives, only_methods, name;
+        int seeds = 20;
+        for (int i = 2; i < argc; ++i) {
+            std::string a = argv[i];
+            auto value = [&]() -> std::string {
+                if (i + 1 >= argc) throw Error(a + " needs a value");
+                return argv[++i];
+            };
+            if (a == "--tabular") tabular = value();
+            else if (a == "--seeds") seeds = static_cast<int>(parse_int(value(), "--seeds"));
+            else if (a == "--objectives") only_objectives = value();
+            else if (a == "--methods") only_methods = value();
+            else if (name.empty() && a[0] != '-') name = a;
+            else return usage();
+        }
+        Table table;
+        if (!tabular.empty()) table = Table::read(tabular);
+        const std::vector<Objective> all = objectives(tabular.empty() ? nullptr : &table);
+        if (cmd == "run") {
+            std::ios::sync_with_stdio(false);
+            std::cout << "objective,method,seed,evals,epochs,epochs_resumed,best\n";
+            std::vector<std::string> objs = split(only_objectives), methods = split(only_methods);
+            if (methods.empty()) methods = kMethods;
+            for (const auto& o : all) {
+                if (!objs.empty() && std::find(objs.begin(), objs.end(), o.name) == objs.end()) continue;
+                for (const auto& m : methods)
+                    for (int s = 0; s < seeds; ++s) run_one(o, m, 1000 + static_cast<uint64_t>(s), std::cout);
+            }
+            return 0;
+        }
+        if (cmd == "space") {
+            const Objective& o = find_objective(all, name);
+            std::cout << o.space << "max_budget = " << o.max_budget << "\noptimum = " << format_double(o.optimum)
+                      << "\nbatch = " << kBatch << "\nevals = " << kEvals << "\n";
+            return 0;
+        }
+        if (cmd == "eval") {
+            const Objective& o = find_objective(all, name);
+            const search::Study study = study_for(o, "random", 1);
+            std::string line;
+            while (std::getline(std::cin, line)) {
+                std::stringstream ss(line);
+                Trial t;
+                t.config_id = "c0000";
+                std::string tok;
+                ss >> t.budget >> t.seed;
+                while (ss >> tok) {
+                    size_t eq = tok.find('=');
+                    if (eq == std::string::npos) throw Error("eval: expected key=value, got '" + tok + "'");
+                    t.params[tok.substr(0, eq)] = tok.substr(eq + 1);
+                }
+                const double v = evaluate(o, study, t);
+                std::cout << (std::isfinite(v) ? format_double(v - o.optimum) : "inf") << std::endl;
+            }
+            return 0;
+        }
+        return usage();
+    } catch (const std::exception& e) {
+        std::cerr << "search-bench: " << e.what() << "\n";
+        return 1;
+    }
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `make bench-search`: hposync's search strategies (search-bench, in-process) and
+# Optuna 3.1's TPESampler / RandomSampler (bench/search_optuna.py) on the same
+# objectives, seeds, batch size and evaluation budget, in the same run; then one table
+# (bench/search-results.md) and one plot (bench/search-results.png) by
+# bench/search_table.py. Intermediate traces go to $BUILD/bench-search/.
+#   BUILD=build SEARCH_SEEDS=20 bash bench/search_run.sh
+set -euo pipefail
+BUILD=${BUILD:-build}
+SEEDS=${SEARCH_SEEDS:-20}
+OUT=$BUILD/bench-search
+BENCH=$BUILD/bin/search-bench
+TAB=bench/tabular/mnist-cnn.csv
+mkdir -p "$OUT"
+if ! dpkg-query -W -f='${Status}' python3-optuna 2>/dev/null | grep -q "install ok installed"; then
+  echo "bench-search: installing python3-optuna"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-optuna >/dev/null
+fi
+start=$(date +%s)
+objectives=(quadratic noisy branin hartmann6 mnist-cnn)
+echo "bench-search: ${#objectives[@]} objectives x 8 hposync methods + 2 Optuna samplers x $SEEDS seeds"
+# One process per objective and side, two at a time (a 2-core machine).
+jobs=()
+for o in "${objectives[@]}"; do
+  jobs+=("timeout 900 $BENCH run --seeds $SEEDS --tabular $TAB --objectives $o > $OUT/hposync-$o.csv")
+  jobs+=("timeout 900 /usr/bin/python3 bench/search_optuna.py $BENCH $SEEDS --tabular $TAB --objectives $o > $OUT/optuna-$o.csv")
+done
+printf '%s\n' "${jobs[@]}" | xargs -P 2 -I{} bash -c {}
+took=$(( $(date +%s) - start ))
+echo "bench-search: measured in ${took} s (load $(cut -d' ' -f1 /proc/loadavg))"
+/usr/bin/python3 bench/search_table.py "$OUT" "$took" bench/search-results.md bench/search-results.png
+echo "bench-search: wrote bench/search-results.md and bench/search-results.png"

@@ -1,0 +1,100 @@
+// tpe: the Tree-structured Parzen Estimator (Bergstra et al., NIPS 2011) in synchronous
+// rounds of `samples` configurations, `rounds` rounds (tpe_model.hpp for the model and
+// the constant liar that keeps a round's proposals apart).
+//
+// Configuration number i = round * samples + k. The first n_startup configurations
+// (default 10) are random: exactly the configurations strategy random would draw
+// (sample_config), so the start-up of TPE and random search coincide. Every later one is
+// proposed from the results of all earlier rounds; with repeats > 1 a configuration's
+// objective is the mean over its repeats (any repeat not ok: worst). Options: gamma
+// (0.1: the best 10 % form l, at most 25), candidates (24 draws from l per proposal),
+// prior_weight (1), multivariate (false: one kernel per dimension, like Optuna's
+// default; true: joint kernels).
+//
+// Pure: the proposals of round r depend only on the study and rounds 0..r-1, and the
+// random draws are seeded by (study seed, round), so a restarted master proposes the
+// same rounds.
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "seeds.hpp"
+#include "strategies.hpp"
+#include "tpe_model.hpp"
+
+namespace hposync::search {
+
+TpeOptions read_tpe_options(const Study& study, double default_gamma, int64_t default_candidates,
+                            double default_prior_weight) {
+    const KeyValueFile& f = study.file;
+    TpeOptions o;
+    o.gamma = f.num_or("gamma", default_gamma, 1e-6, 1.0);
+    o.candidates = f.integer_or("candidates", default_candidates, 1, 100000);
+    o.parzen.prior_weight = f.num_or("prior_weight", default_prior_weight, 0.0, 1e6);
+    o.parzen.multivariate = f.boolean_or("multivariate", false);
+    o.constant_liar = f.boolean_or("constant_liar", true);
+    return o;
+}
+
+namespace {
+
+constexpr uint64_t kTagTpe = 3;
+
+class Tpe : public Strategy {
+public:
+    explicit Tpe(const Study& study) : study_(study) {
+        samples_ = study_.file.integer("samples", 1, 100000);
+        rounds_ = study_.file.integer("rounds", 1, 10000);
+        n_startup_ = study_.file.integer_or("n_startup", 10, 0, 1000000);
+        opts_ = read_tpe_options(study_, 0.1, 24, 1.0);
+        if (opts_.parzen.prior_weight <= 0) study_.file.fail("prior_weight", "tpe needs prior_weight > 0");
+        if (study_.space.empty()) study_.file.fail("strategy", "tpe needs at least one search.<key> dimension");
+    }
+
+    std::optional<std::vector<Trial>> next_round(
+        int64_t round, const std::vector<std::vector<Observation>>& history) const override {
+        if (round >= rounds_) return std::nullopt;
+        const std::vector<std::vector<Observation>> before(
+            history.begin(), history.begin() + std::min<int64_t>(round, static_cast<int64_t>(history.size())));
+        const std::vector<ScoredPoint> observed = observed_points(study_, before);
+        std::set<std::string> seen;
+        for (const auto& r : before)
+            for (const Observation& o : r) seen.insert(params_key(o.trial.params));
+
+        std::vector<Params> params;
+        std::vector<int64_t> model_slots;
+        for (int64_t k = 0; k < samples_; ++k) {
+            const int64_t index = round * samples_ + k;
+            bool finite = false;
+            for (const auto& p : observed) finite = finite || std::isfinite(p.objective);
+            if (index < n_startup_ || !finite) {
+                params.push_back(unseen_sample(study_, index, seen));
+            } else {
+                params.emplace_back();
+                model_slots.push_back(k);
+            }
+        }
+        if (!model_slots.empty()) {
+            const uint64_t seed = derive_seed(study_.seed, kTagTpe, static_cast<uint64_t>(round), 0);
+            std::vector<Params> proposed =
+                tpe_propose(study_, observed, static_cast<int64_t>(model_slots.size()), opts_, seed, seen);
+            for (size_t j = 0; j < model_slots.size(); ++j) params[static_cast<size_t>(model_slots[j])] = proposed[j];
+        }
+        std::vector<Trial> out;
+        for (int64_t k = 0; k < samples_; ++k)
+            for (Trial& t : trials_of_config(study_, round * samples_ + k, params[static_cast<size_t>(k)], 0))
+                out.push_back(std::move(t));
+        return out;
+    }
+
+private:
+    Study study_;
+    int64_t samples_ = 1, rounds_ = 1, n_startup_ = 10;
+    TpeOptions opts_;
+};
+
+}  // namespace
+
+std::unique_ptr<Strategy> make_tpe(const Study& study) { return std::make_unique<Tpe>(study); }
+
+}  // namespace hposync::search
