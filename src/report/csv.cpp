@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <set>
 
 #include "hposync/common/keyvalue.hpp"
@@ -26,7 +27,22 @@ void add_row(std::string& out, const std::vector<std::string>& fields) {
 
 }  // namespace
 
-std::string csv_field(std::string_view text) {
+bool looks_like_number(std::string_view text) {
+    if (text.empty()) return false;
+    std::string s(text);
+    char* end = nullptr;
+    std::strtod(s.c_str(), &end);
+    return end && *end == '\0' && s.find_first_of(" \t\r\n") == std::string::npos;
+}
+
+std::string csv_field(std::string_view raw) {
+    // Formula injection (OWASP "CSV Injection"): a cell starting with = + - @ tab or CR
+    // is a formula to a spreadsheet. Such text gets a leading ' so it is shown as text;
+    // plain numbers ("-0.5", "+1e-3") stay numbers, since pandas must read them as such.
+    std::string neutral;
+    if (!raw.empty() && std::string_view("=+-@\t\r").find(raw[0]) != std::string_view::npos && !looks_like_number(raw))
+        neutral = "'" + std::string(raw);
+    std::string_view text = neutral.empty() ? raw : std::string_view(neutral);
     bool quote = text.find_first_of(",\"\r\n") != std::string_view::npos;
     if (!quote) return std::string(text);
     std::string out = "\"";

@@ -18,6 +18,11 @@ constexpr double kNoProgressFall = 0.10;    // lr-too-small: loss fell < 10 % ..
 constexpr double kTinyUpdateRatio = 1e-4;   // ... and median update ratio < 1e-4
 constexpr double kDeadFraction = 0.5;       // dead-units: >= 50 % of a layer's units dead
 constexpr double kChanceMargin = 2.0;       // no-signal: val error >= 1 - 2 / classes
+constexpr int64_t kNoSignalEpochs = 2;      // ... after at least 2 epochs
+constexpr int64_t kNoSignalSteps = 50;      // ... and 50 updates
+constexpr double kChanceLossBand = 0.05;    // at-chance: train loss within 5 % of ln(classes)
+constexpr size_t kDominantBins = 4;         // dominant-parameter: continuous values in 4 quantile bins
+constexpr size_t kDominantMaxValues = 5;    // ... when a key has more than 5 distinct values
 constexpr double kInputMeanMax = 0.5;       // raw-inputs: |mean| > 0.5 or std outside [0.5, 2]
 constexpr double kInputStdLo = 0.5, kInputStdHi = 2.0;
 constexpr double kOverfitRise = 1.10;       // overfitting: val loss >= 1.1 x its minimum ...
@@ -165,7 +170,9 @@ struct Rules {
 
     void lr_too_small() {
         double fall;
-        if (!v.ok() || !loss_fall(fall) || fall >= kNoProgressFall) return;
+        // Dead units explain a flat loss too, and their cure is the opposite (a lower lr):
+        // one cause per run, the one with direct evidence.
+        if (!v.ok() || fired("dead-units") || !loss_fall(fall) || fall >= kNoProgressFall) return;
         std::vector<double> ratios;
         for (auto& [layer, series] : v.per_layer("update_ratio"))
             for (auto& [s, r] : series) ratios.push_back(r);
@@ -192,11 +199,34 @@ struct Rules {
         }
     }
 
+    // Stuck at chance: the training loss stays at ln(classes) (uniform outputs) and the
+    // validation error at chance. Said plainly, whatever the cause, with the cure of the
+    // cause found (dead units, tiny updates) when there is one.
+    void at_chance() {
+        const auto& t = v.run.train;
+        if (!v.ok() || t.epochs.empty()) return;
+        const double chance = 1 - kChanceMargin / double(v.classes), uniform = std::log(double(v.classes));
+        if (t.final_val_error < chance || std::fabs(t.final_train_loss - uniform) > kChanceLossBand * uniform) return;
+        std::string suggestion =
+            fired("dead-units")      ? "the dead units are the cause: lower the learning rate; check the initialisation"
+            : fired("lr-too-small")  ? "the updates are too small: raise the learning rate"
+            : fired("exploding")     ? "the loss exploded first: lower the learning rate"
+                                     : "the network outputs the class prior: check labels and inputs, then the learning rate";
+        add("at-chance", "stuck at chance: loss flat at ln(" + std::to_string(v.classes) + ")",
+            "final training loss " + num(t.final_train_loss) + " (ln " + std::to_string(v.classes) + " = " + num(uniform) +
+                ", band " + percent(kChanceLossBand) + "), validation error " + num(t.final_val_error) + " (chance " +
+                num(1 - 1.0 / double(v.classes)) + "); lr = " + v.lr(),
+            suggestion);
+    }
+
     void no_signal() {
         if (!v.ok() || fired("exploding") || fired("lr-too-small") || fired("dead-units")) return;
         const double chance = 1 - kChanceMargin / double(v.classes);
         const auto& t = v.run.train;
         if (t.final_val_error < chance) return;
+        // "Labels may be shuffled" needs a run long enough to have learned something:
+        // at least two epochs and enough updates, not one epoch compared with itself.
+        if (t.epochs.size() < size_t(kNoSignalEpochs) || t.steps < kNoSignalSteps) return;
         std::string evidence = "validation error " + num(t.final_val_error) + " at the end (chance level " +
                                num(1 - 1.0 / double(v.classes)) + ", threshold " + num(chance) + ") although the updates have a normal size";
         if (!t.epochs.empty())
@@ -311,8 +341,9 @@ std::vector<Finding> diagnose_run(const Run& run) {
     Rules r{view, {}};
     r.diverged();
     r.exploding();
-    r.lr_too_small();
     r.dead_units();
+    r.lr_too_small();
+    r.at_chance();
     r.no_signal();
     r.raw_inputs();
     r.overfitting();
@@ -323,27 +354,75 @@ std::vector<Finding> diagnose_run(const Run& run) {
     return r.out;
 }
 
+namespace {
+
+// The group a run's value of `key` falls in: the value itself, or for a continuous key
+// (numeric, more than kDominantMaxValues distinct values) one of kDominantBins quantile
+// bins named by its range ("lr in [0.01, 0.03]"), so runs with nearby values compare.
+std::map<const Run*, std::string> groups_of(const StudyData& data, const std::string& key,
+                                            const std::vector<const Run*>& runs) {
+    std::map<const Run*, std::string> out;
+    std::vector<double> numbers;
+    bool numeric = true;
+    for (const Run* r : runs) {
+        const double x = r->job_number(key, NAN);
+        numeric = numeric && std::isfinite(x);
+        numbers.push_back(x);
+    }
+    std::set<double> distinct(numbers.begin(), numbers.end());
+    if (!numeric || distinct.size() <= kDominantMaxValues) {
+        for (const Run* r : runs) out[r] = r->job.at(key);
+        return out;
+    }
+    std::vector<double> sorted(numbers);
+    std::sort(sorted.begin(), sorted.end());
+    std::vector<double> edges;  // upper edge of bins 0..k-2
+    for (size_t b = 1; b < kDominantBins; ++b) edges.push_back(sorted[b * sorted.size() / kDominantBins]);
+    std::vector<std::pair<double, double>> range(kDominantBins, {INFINITY, -INFINITY});
+    std::vector<size_t> bin(runs.size());
+    for (size_t i = 0; i < runs.size(); ++i) {
+        bin[i] = size_t(std::upper_bound(edges.begin(), edges.end(), numbers[i]) - edges.begin());
+        range[bin[i]].first = std::min(range[bin[i]].first, numbers[i]);
+        range[bin[i]].second = std::max(range[bin[i]].second, numbers[i]);
+    }
+    (void)data;
+    for (size_t i = 0; i < runs.size(); ++i)
+        out[runs[i]] = "[" + num(range[bin[i]].first) + ", " + num(range[bin[i]].second) + "]";
+    return out;
+}
+
+}  // namespace
+
 std::vector<Finding> diagnose_study(const StudyData& data) {
-    // Outcome per searched key: the mean final validation error of each value (diverged
-    // runs count as error 1), and its spread across the values.
+    // Outcome per searched key: the mean objective of each value (or bin of values), and
+    // its spread across the values. Diverged runs count as the worst value seen.
     struct Spread {
         std::string key;
         double lo = 0, hi = 0;
         std::string best, worst;
+        bool binned = false;
     };
+    double worst_seen = -INFINITY;
+    for (const auto& r : data.runs)
+        if (std::isfinite(data.objective_value(r))) worst_seen = std::max(worst_seen, data.objective_value(r));
+    if (!std::isfinite(worst_seen)) return {};
     std::vector<Spread> spreads;
     for (const auto& key : data.searched_keys()) {
+        std::vector<const Run*> runs;
+        for (const auto& r : data.runs)
+            if ((r.status == "ok" || r.status == "diverged") && r.job.count(key)) runs.push_back(&r);
+        const auto group = groups_of(data, key, runs);
         std::map<std::string, std::pair<double, int>> by_value;
-        for (const auto& r : data.runs) {
-            if (r.status != "ok" && r.status != "diverged") continue;
-            auto it = r.job.find(key);
-            if (it == r.job.end()) continue;
-            auto& acc = by_value[it->second];
-            acc.first += r.status == "ok" && std::isfinite(r.train.final_val_error) ? r.train.final_val_error : 1.0;
+        bool binned = false;
+        for (const Run* r : runs) {
+            const double v = data.objective_value(*r);
+            auto& acc = by_value[group.at(r)];
+            acc.first += std::isfinite(v) ? v : worst_seen;
             acc.second += 1;
+            binned = binned || group.at(r) != r->job.at(key);
         }
         if (by_value.size() < 2) continue;
-        Spread s{key, INFINITY, -INFINITY, "", ""};
+        Spread s{key, INFINITY, -INFINITY, "", "", binned};
         for (auto& [value, acc] : by_value) {
             const double m = acc.first / acc.second;
             if (m < s.lo) s.lo = m, s.best = value;
@@ -357,9 +436,11 @@ std::vector<Finding> diagnose_study(const StudyData& data) {
     const Spread& top = spreads.front();
     const double spread = top.hi - top.lo, next = spreads.size() > 1 ? spreads[1].hi - spreads[1].lo : 0;
     if (spread < kDominantSpread || (spreads.size() > 1 && spread < kDominantRatio * next)) return out;
-    std::string evidence = "mean validation error " + num(top.lo) + " at " + top.key + "=" + top.best + ", " + num(top.hi) +
-                           " at " + top.key + "=" + top.worst + " (spread " + num(spread) + ", threshold " +
-                           num(kDominantSpread) + ")";
+    const std::string at = top.binned ? " in " : "=";
+    std::string evidence = "mean " + data.objective_label() + " " + num(top.lo) + " at " + top.key + at + top.best + ", " +
+                           num(top.hi) + " at " + top.key + at + top.worst + " (spread " + num(spread) + ", threshold " +
+                           num(kDominantSpread) + (top.binned ? "; values grouped in " + std::to_string(kDominantBins) +
+                                                                     " quantile bins" : "") + ")";
     if (spreads.size() > 1)
         evidence += "; the next parameter, " + spreads[1].key + ", spreads only " + num(next) + " (needed <= 1/" +
                     num(kDominantRatio) + ")";

@@ -27,15 +27,21 @@ std::string tail_of(const std::string& path) {
 
 }  // namespace
 
-void run_gnuplot(const std::string& script) {
+void run_gnuplot(const std::string& script, const std::string& workdir, const std::string& output) {
     // gnuplot's messages (warnings such as "empty x range", "48 frames in animation") go
     // to <script>.log, so stdout/stderr of hpo-report stay readable; on failure the tail
-    // of that log is part of the error.
+    // of that log is part of the error. With a workdir, gnuplot runs inside it and every
+    // path (script, data, output) is relative: messages and scripts carry no absolute
+    // paths, and the folder can be renamed into place afterwards.
+    const std::string base = workdir.empty() ? "" : workdir + "/";
     const std::string log = script + ".log";
     pid_t pid = ::fork();
     if (pid < 0) throw Error("cannot start gnuplot for " + script);
     if (pid == 0) {
-        int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (!workdir.empty() && ::chdir(workdir.c_str()) != 0) ::_exit(126);
+        // O_EXCL | O_NOFOLLOW: never write through a planted symlink, never reuse a file.
+        ::unlink(log.c_str());
+        int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd >= 0) {
             ::dup2(fd, 1);
             ::dup2(fd, 2);
@@ -49,10 +55,12 @@ void run_gnuplot(const std::string& script) {
     while (::waitpid(pid, &status, 0) < 0)
         if (errno != EINTR) throw Error("lost track of gnuplot running " + script);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        // No half-drawn picture stays behind.
+        if (!output.empty()) ::unlink((base + output).c_str());
         int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
         throw Error("gnuplot failed on " + script + " (exit status " + std::to_string(code) +
                     (code == 127 ? ": gnuplot not installed? run `make deps`" : "") + "); its messages (" + log +
-                    "):\n" + tail_of(log));
+                    "):\n" + tail_of(base + log));
     }
 }
 

@@ -13,35 +13,33 @@
 #include "hposync/report/predictions.hpp"
 
 namespace hposync::report {
-InsightOutput write_insight(const StudyData& data, PlotSink& sink) {
+InsightOutput write_insight(const StudyData& data, PlotSink& sink, const std::string& previous_logbook) {
     InsightOutput result;
     const std::vector<Finding> findings = diagnose(data);
     write_file_atomic(sink.out + "/diagnosis.txt", diagnosis_text(findings, data.runs.size()));
     result.files.push_back("diagnosis.txt");
 
-    // The logbook keeps what the researcher wrote: read the old one first.
-    const std::string logbook = sink.out + "/logbook.md";
-    std::string previous;
-    if (protocol::path_exists(logbook)) previous = read_file(logbook);
-    write_file_atomic(logbook, logbook_md(data, findings, previous));
+    // The logbook keeps what the researcher wrote: the previous report's text, read by
+    // write_report (a regular file only, never through a symlink).
+    write_file_atomic(sink.out + "/logbook.md", logbook_md(data, findings, previous_logbook));
     result.files.push_back("logbook.md");
 
-    std::map<std::string, std::string> cockpit_of;  // run id -> page
-    for (const Run* run : cockpit_runs(data)) {
-        if (cockpit_of.count(run->id)) continue;
+    const std::vector<CockpitChoice> chosen = cockpit_runs(data, findings);
+    for (const auto& [run, why] : chosen) {
         std::vector<Finding> mine;
         for (const auto& f : findings)
             if (f.run == run->id) mine.push_back(f);
-        const std::string why = run->status == "diverged" ? "diverged" : cockpit_of.empty() ? "best" : "worst";
         try {
             CockpitPage page = write_cockpit(*run, why, mine, sink.out, sink.format);
-            cockpit_of[run->id] = page.html;
+            result.cockpit_of[run->id] = page.html;
             result.files.push_back(page.html);
             result.files.push_back(page.image);
         } catch (const Error& e) {
             sink.skipped.push_back("cockpit of " + run->id + ": " + e.what());
         }
     }
+    const auto& cockpit_of = result.cockpit_of;
+    result.findings = findings;
     plot_predictions(data, sink);
 
     std::string& h = result.html;
@@ -61,11 +59,11 @@ InsightOutput write_insight(const StudyData& data, PlotSink& sink) {
     }
     if (!cockpit_of.empty()) {
         h += "<h2>Cockpits</h2>\n<p>One panel per training-health instrument over the update steps:</p><ul>\n";
-        for (const Run* run : cockpit_runs(data)) {
+        for (const auto& [run, why] : chosen) {
             auto page = cockpit_of.find(run->id);
             if (page == cockpit_of.end()) continue;
-            h += "<li><a href=\"" + html_escape(page->second) + "\">" + html_escape(run->id) + "</a> " + html_escape(run->setting()) + " (" +
-                 (run->status == "diverged" ? "diverged" : run == cockpit_runs(data).front() ? "best" : "worst") + ")</li>\n";
+            h += "<li><a href=\"" + html_escape(page->second) + "\">" + html_escape(run->id) + "</a> " +
+                 html_escape(run->setting()) + " (" + html_escape(why) + ")</li>\n";
         }
         h += "</ul>\n";
     }

@@ -2,9 +2,12 @@
 #include "hposync/report/logbook.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <set>
+
+#include "hposync/report/html.hpp"
 
 namespace hposync::report {
 namespace {
@@ -21,54 +24,60 @@ std::string block(const std::string& key, const std::string& body) {
     return kBegin + key + kClose + "\n" + body + kEnd + key + kClose + "\n";
 }
 
-// Best and worst ok runs of a round by final validation error.
-std::pair<const Run*, const Run*> best_worst(const std::vector<const Run*>& runs) {
+// Best and worst ok runs of a round by the study's objective.
+std::pair<const Run*, const Run*> best_worst(const StudyData& d, const std::vector<const Run*>& runs) {
     const Run *best = nullptr, *worst = nullptr;
     for (const Run* r : runs) {
-        if (r->status != "ok") continue;
-        if (!best || r->train.final_val_error < best->train.final_val_error) best = r;
-        if (!worst || r->train.final_val_error > worst->train.final_val_error) worst = r;
+        const double v = d.objective_value(*r);
+        if (!std::isfinite(v)) continue;
+        if (!best || v < d.objective_value(*best)) best = r;
+        if (!worst || v > d.objective_value(*worst)) worst = r;
     }
     return {best, worst};
 }
 
-std::string describe(const Run* r) {
-    return "`" + r->id + "` (" + r->setting() + "): validation error " + num(r->train.final_val_error);
+// Values from result files are data: markup in them is escaped, so a viewer that renders
+// HTML inside Markdown shows it as text.
+std::string md(const std::string& text) { return html_escape(text); }
+
+std::string describe(const StudyData& d, const Run* r) {
+    return "`" + r->id + "` (" + md(r->setting()) + "): " + d.objective_label() + " " +
+           num(d.objective_value(*r));
 }
 
-std::string observation(int64_t round, const std::vector<const Run*>& runs, const std::vector<Finding>& findings) {
+std::string observation(const StudyData& d, int64_t round, const std::vector<const Run*>& runs, const std::vector<Finding>& findings) {
     std::map<std::string, int> status;
     for (const Run* r : runs) ++status[r->status];
     std::string s = "**Observation** (from the data, rewritten by hpo-report): " + std::to_string(runs.size()) + " run(s)";
     for (auto& [st, n] : status) s += ", " + std::to_string(n) + " " + st;
     s += ".\n";
-    auto [best, worst] = best_worst(runs);
-    if (best) s += "- best: " + describe(best) + "\n";
-    if (worst && worst != best) s += "- worst: " + describe(worst) + "\n";
+    auto [best, worst] = best_worst(d, runs);
+    if (best) s += "- best: " + describe(d, best) + "\n";
+    if (worst && worst != best) s += "- worst: " + describe(d, worst) + "\n";
     std::set<std::string> ids;
     for (const Run* r : runs) ids.insert(r->id);
     int shown = 0, total = 0;
     for (const auto& f : findings) {
         if (!ids.count(f.run)) continue;
         ++total;
-        if (shown < 8) s += "- finding [" + f.rule + "] `" + f.run + "`: " + f.title + "\n", ++shown;
+        if (shown < 8) s += "- finding [" + f.rule + "] `" + f.run + "`: " + md(f.title) + "\n", ++shown;
     }
     if (total > shown) s += "- ... " + std::to_string(total - shown) + " more finding(s) in diagnosis.txt\n";
     if (total == 0) s += "- no diagnosis rule fired in round " + std::to_string(round) + "\n";
     return s;
 }
 
-std::string result(int64_t round, const std::vector<const Run*>& here, const std::vector<const Run*>* next) {
+std::string result(const StudyData& d, int64_t round, const std::vector<const Run*>& here, const std::vector<const Run*>* next) {
     if (!next) return "**Result**: (waiting for round " + std::to_string(round + 1) + ")\n";
-    auto [best_here, w1] = best_worst(here);
-    auto [best_next, w2] = best_worst(*next);
+    auto [best_here, w1] = best_worst(d, here);
+    auto [best_next, w2] = best_worst(d, *next);
     std::string s = "**Result** (round " + std::to_string(round + 1) + ", rewritten by hpo-report): " +
                     std::to_string(next->size()) + " run(s)";
-    if (best_next) s += "; best " + describe(best_next);
+    if (best_next) s += "; best " + describe(d, best_next);
     if (best_here && best_next) {
-        const double d = best_next->train.final_val_error - best_here->train.final_val_error;
-        s += d < 0 ? "; better than round " + std::to_string(round) + " by " + num(-d)
-                   : "; not better than round " + std::to_string(round) + " (" + num(d) + " worse)";
+        const double diff = d.objective_value(*best_next) - d.objective_value(*best_here);
+        s += diff < 0 ? "; better than round " + std::to_string(round) + " by " + num(-diff)
+                      : "; not better than round " + std::to_string(round) + " (" + num(diff) + " worse)";
     }
     return s + "\n";
 }
@@ -89,15 +98,15 @@ std::string logbook_md(const StudyData& data, const std::vector<Finding>& findin
     for (auto it = rounds.begin(); it != rounds.end(); ++it) {
         const std::string r = "r" + std::to_string(it->first);
         auto next = std::next(it);
-        blocks["observation " + r] = observation(it->first, it->second, findings);
-        blocks["result " + r] = result(it->first, it->second, next == rounds.end() ? nullptr : &next->second);
+        blocks["observation " + r] = observation(data, it->first, it->second, findings);
+        blocks["result " + r] = result(data, it->first, it->second, next == rounds.end() ? nullptr : &next->second);
     }
 
     std::string out;
     std::set<std::string> seen;
     if (previous.empty()) {
         const std::string name = data.study ? data.study->name : data.dir;
-        out = "# Logbook: study " + name + "\n\nOne entry per round. hpo-report rewrites only the text between the "
+        out = "# Logbook: study " + md(name) + "\n\nOne entry per round. hpo-report rewrites only the text between the "
               "`hposync:begin` / `hposync:end` markers; write your hypotheses (and anything else) outside them: "
               "it is kept when the report is regenerated.\n";
     } else {

@@ -1,5 +1,7 @@
-// Shared plumbing of the line plots: the data file (one block per series) and the
-// gnuplot script that draws it. Which series a plot has is series.hpp's business.
+// Shared plumbing of the plots: the data file (one block per series) and the gnuplot
+// script that draws it. Which series a plot has is series.hpp's business. Every script
+// runs inside the output folder with relative paths (data in gnuplot/, pictures beside
+// index.html), so neither scripts nor error messages carry absolute paths.
 #pragma once
 #include <string>
 #include <vector>
@@ -12,15 +14,27 @@ namespace hposync::report {
 struct LinePlot {
     std::string name, title, xlabel, ylabel, caption;
     bool logx = false, logy = false;
+    bool auto_logy = false;       // log y when the positive values spread over > 1.5 decades
     bool integer_x = false;       // x is a count (epochs): integer tics only
     std::string style = "lines";  // gnuplot "with" style
+    std::string extra;            // more gnuplot commands before `plot` (labels, arrows)
 };
 
-// Writes the data + script and runs gnuplot; records the file in the sink.
+// Writes the data + script and runs gnuplot; records the file in the sink. A failure is
+// recorded in sink.skipped (relative paths only), never thrown.
 void draw_lines(PlotSink& sink, const LinePlot& plot, const std::vector<Series>& series);
 
-// Paths inside the output directory.
-std::string gnuplot_dir(const PlotSink& sink);
+// Writes <out>/gnuplot/<name>.gp and runs it inside <out>; `picture` is the file (relative
+// to <out>) it draws: recorded in sink.made with `caption` on success, removed and
+// reported in sink.skipped on failure. Returns whether it was drawn.
+bool run_plot_script(PlotSink& sink, const std::string& name, const std::string& script, const std::string& picture,
+                     const std::string& caption);
+
+// <out>/gnuplot/<file> for writing; "gnuplot/<file>" for use inside a script.
+std::string gnuplot_file(const PlotSink& sink, const std::string& file);
+std::string gnuplot_ref(const std::string& file);
 std::vector<const Run*> all_runs(const StudyData& data);
+// `set format` lines for readable tick labels (1e-06, 0.001, 10, not 0.0000010).
+std::string gp_tick_format();
 
 }  // namespace hposync::report

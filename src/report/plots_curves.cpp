@@ -34,7 +34,15 @@ struct EpochPlot {
 };
 
 void draw_epoch_plots(const StudyData& data, PlotSink& sink, const std::vector<EpochPlot>& plots) {
+    size_t most_epochs = 0;
+    for (const auto& r : data.runs) most_epochs = std::max(most_epochs, r.train.epochs.size());
+    const auto colours = config_colours(data);
     for (const auto& p : plots) {
+        // Single-epoch runs against epoch are dots on one vertical line: not a curve.
+        if (most_epochs < 2 && !p.by_time) {
+            sink.skipped.push_back(std::string(p.name) + ": every run has at most one epoch (see the trials table)");
+            continue;
+        }
         LinePlot plot;
         plot.name = p.name;
         plot.title = std::string(p.label) + (p.by_time ? " vs wall time" : " vs epoch");
@@ -43,9 +51,11 @@ void draw_epoch_plots(const StudyData& data, PlotSink& sink, const std::vector<E
         plot.caption = p.caption;
         plot.style = "linespoints pt 7 ps 0.5";
         plot.logy = p.metric != val_error;
+        plot.auto_logy = p.metric == val_error;  // runs at 0.9 and at 0.01: log, so good runs stay apart
         plot.integer_x = !p.by_time;
         draw_lines(sink, plot,
-                   series_per_run(all_runs(data), [&](const Run& r) { return epoch_points(r, p.metric, p.by_time); }));
+                   series_per_run(all_runs(data), [&](const Run& r) { return epoch_points(r, p.metric, p.by_time); }, {},
+                                  &colours));
     }
 }
 
@@ -93,7 +103,8 @@ void plot_update_curves(const StudyData& data, PlotSink& sink) {
     plot.logy = true;
     plot.caption = std::string("Loss of every parameter update (batch cross-entropy) against training time, log y") +
                    (budgeted_only ? ", for the time-budgeted runs." : ".");
-    draw_lines(sink, plot, series_per_run(runs, extract));
+    const auto colours = config_colours(data);
+    draw_lines(sink, plot, series_per_run(runs, extract, {}, &colours));
 }
 
 }  // namespace hposync::report

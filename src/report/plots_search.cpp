@@ -1,11 +1,18 @@
-// Plots about the search itself: parameter count vs runtime, best-so-far of random
-// search (simulated by reshuffling the finished evaluations), error vs each parameter.
+// Plots about the search itself: parameter count vs runtime, the optimization history
+// (objective per trial in completion order and the best so far; against cumulative
+// budget with rungs marked for successive halving / hyperband), best-so-far of random
+// search simulated by reshuffling the finished evaluations, and the objective against
+// each parameter. Every value is the study's objective; diverged or failed runs have no
+// value: they are marked as such at the top of the plot, never drawn as a number.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <set>
 
 #include "hposync/common/atomic_file.hpp"
+#include "hposync/common/ids.hpp"
+#include "hposync/common/keyvalue.hpp"
 #include "hposync/report/best_so_far.hpp"
 #include "hposync/report/gnuplot.hpp"
 #include "hposync/report/plots.hpp"
@@ -20,98 +27,231 @@ bool is_number(const std::string& s) {
     return !s.empty() && end && *end == '\0';
 }
 
-// The error a finished evaluation counts with: its final validation error; a diverged or
-// failed run is an evaluation too, and it found nothing (error 1).
-double evaluation_error(const Run& r) { return r.status == "ok" ? r.train.final_val_error : 1.0; }
+// The y position for runs without a value: a little above the highest value.
+double no_value_y(const std::vector<double>& values, bool logy) {
+    double hi = -1e300, lo = 1e300;
+    for (double v : values)
+        if (std::isfinite(v)) hi = std::max(hi, v), lo = std::min(lo, v);
+    if (hi < -1e299) return 1;
+    return logy ? hi * 1.5 : hi + 0.08 * std::max(hi - lo, std::fabs(hi) * 0.1 + 1e-9);
+}
 
 }  // namespace
 
+std::vector<const Run*> completion_order(const StudyData& data) {
+    std::vector<const Run*> runs = all_runs(data);
+    std::stable_sort(runs.begin(), runs.end(), [](const Run* a, const Run* b) {
+        if (a->finished != b->finished) return a->finished < b->finished;  // UTC text sorts in time order
+        return a->id < b->id;
+    });
+    return runs;
+}
+
+double run_budget(const Run& r) {
+    double b = r.job_number("epochs", 0);
+    return b > 0 ? b : std::max<double>(1, double(r.train.epochs_done));
+}
+
 void plot_params_vs_runtime(const StudyData& data, PlotSink& sink) {
     std::vector<const Run*> runs;
+    std::set<int64_t> counts;
     for (const auto& r : data.runs)
-        if (r.status == "ok" && r.train.param_count > 0) runs.push_back(&r);
+        if (r.status == "ok" && r.train.param_count > 0) runs.push_back(&r), counts.insert(r.train.param_count);
     if (runs.empty()) {
         sink.skipped.push_back("params_vs_runtime: no finished training runs");
         return;
     }
+    if (counts.size() < 2) {
+        sink.skipped.push_back("params_vs_runtime: every run has the same parameter count (" +
+                               std::to_string(*counts.begin()) + ")");
+        return;
+    }
     bool by_filters = false;
     for (const auto& k : data.searched_keys()) by_filters = by_filters || k == "filters";
-    std::string dat = gnuplot_dir(sink) + "/params_vs_runtime.dat", gp = gnuplot_dir(sink) + "/params_vs_runtime.gp";
     std::string text;
     char buf[160];
     double lo = 1e300, hi = 0;
     for (const Run* r : runs) lo = std::min(lo, double(r->train.param_count)), hi = std::max(hi, double(r->train.param_count));
     for (const Run* r : runs) {
-        std::string label = by_filters ? "NF=" + r->job.at("filters") : r->config;
+        std::string label = by_filters && r->job.count("filters") ? "NF=" + r->job.at("filters") : r->config;
+        label.erase(std::remove(label.begin(), label.end(), '"'), label.end());
         std::snprintf(buf, sizeof buf, "%lld %.6g \"%s\"\n", (long long)r->train.param_count, r->train.train_seconds,
                       label.c_str());
         text += buf;
     }
-    write_file_atomic(dat, text);
+    write_file_atomic(gnuplot_file(sink, "params_vs_runtime.dat"), text);
     std::string file = "params_vs_runtime." + sink.format;
-    std::string script = gp_terminal(sink.format, sink.out + "/" + file);
+    std::string script = gp_terminal(sink.format, file);
     script += "set title 'parameter count vs training time'\nset xlabel 'parameters (log scale)'\n"
-              "set ylabel 'training time (s)'\nset logscale x\nset grid\nset key off\n";
-    // Pad the range so equal parameter counts (a study that does not vary the width)
-    // still get a valid axis.
-    script += "set xrange [" + std::to_string(lo / 2) + ":" + std::to_string(hi * 2) + "]\nset yrange [0:*]\n";
-    script += "plot " + gp_quote(dat) + " using 1:2 with points pt 7 ps 1.2 lc rgb '#1f77b4', '' using 1:2:3 with labels "
+              "set ylabel 'training time (s)'\nset logscale x\nset grid\nset key off\n" + gp_tick_format();
+    script += "set xrange [" + format_double(lo / 2) + ":" + format_double(hi * 2) + "]\nset yrange [0:*]\n";
+    script += "plot " + gp_quote(gnuplot_ref("params_vs_runtime.dat")) +
+              " using 1:2 with points pt 7 ps 1.2 lc rgb '#1f77b4', '' using 1:2:3 with labels "
               "offset 1,0.7 font ',8' noenhanced\n";
-    write_file_atomic(gp, script);
-    run_gnuplot(gp);
-    sink.made.push_back({file, std::string("Parameter count against training time, one point per run") +
-                                   (by_filters ? ", labelled with the number of filters." : ".")});
+    run_plot_script(sink, "params_vs_runtime", script, file,
+                    std::string("Parameter count against training time, one point per run") +
+                        (by_filters ? ", labelled with the number of filters." : "."));
+}
+
+void plot_history(const StudyData& data, PlotSink& sink) {
+    const std::vector<const Run*> runs = completion_order(data);
+    if (runs.size() < 2) {
+        sink.skipped.push_back("history: fewer than 2 finished evaluations");
+        return;
+    }
+    const bool budget = data.multi_fidelity();
+    const std::string label = data.objective_label();
+    // Blocks: 0 = trials with a value (x, y, rung index), 1 = best so far (steps),
+    // 2 = trials without a value (diverged / failed) at the top.
+    std::vector<double> values;
+    for (const Run* r : runs) values.push_back(data.objective_value(*r));
+    double lo = 1e300, hi = 0;
+    for (double v : values)
+        if (std::isfinite(v) && v > 0) lo = std::min(lo, v), hi = std::max(hi, v);
+    const bool logy = hi > 0 && hi / lo > std::pow(10, 1.5);
+    const double top = no_value_y(values, logy);
+    std::map<double, int> rung_of;  // budget -> rung index (ascending budgets)
+    for (const Run* r : runs) rung_of.emplace(run_budget(*r), 0);
+    int k = 0;
+    for (auto& [b, i] : rung_of) i = k++;
+    std::string pts, best, none;
+    char buf[128];
+    double x = 0, best_v = INFINITY;
+    size_t failed = 0;
+    for (size_t i = 0; i < runs.size(); ++i) {
+        const Run& r = *runs[i];
+        x = budget ? x + run_budget(r) : double(i + 1);
+        const double v = values[i];
+        if (std::isfinite(v)) {
+            // Best so far over every result (as optuna-dashboard does); with halving the
+            // x axis is the budget spent, so a cheap low-rung result shows its real cost.
+            best_v = std::min(best_v, v);
+            std::snprintf(buf, sizeof buf, "%.6g %.6g %d\n", x, v, rung_of[run_budget(r)]);
+            pts += buf;
+        } else {
+            ++failed;
+            std::snprintf(buf, sizeof buf, "%.6g %.6g\n", x, top);
+            none += buf;
+        }
+        if (std::isfinite(best_v)) {
+            std::snprintf(buf, sizeof buf, "%.6g %.6g\n", x, best_v);
+            best += buf;
+        }
+    }
+    if (pts.empty()) {
+        sink.skipped.push_back("history: no run has a value of the objective " + data.objective);
+        return;
+    }
+    write_file_atomic(gnuplot_file(sink, "history.dat"), pts + "\n\n" + best + "\n\n" + (none.empty() ? "nan nan\n" : none));
+    const std::string file = "history." + sink.format;
+    std::string script = gp_terminal(sink.format, file, 1000, 600);
+    script += "set title " + gp_quote("optimization history: " + label + (budget ? " against cumulative budget" : "")) +
+              " noenhanced\n";
+    script += "set xlabel " + gp_quote(budget ? "cumulative budget (epochs trained so far)" : "trial (completion order)") + "\n";
+    script += "set ylabel " + gp_quote(label + (logy ? " (log scale)" : "")) + "\nset grid\n" + gp_tick_format();
+    script += "set key outside right top noenhanced font ',8'\n";
+    if (logy) script += "set logscale y\n";
+    const std::string dat = gp_quote(gnuplot_ref("history.dat"));
+    script += "plot ";
+    if (budget) {
+        // One point type and colour per rung (budget), so promotions are visible.
+        bool first = true;
+        for (auto& [b, i] : rung_of) {
+            script += std::string(first ? "" : ", ") + dat + " index 0 using 1:($3 == " + std::to_string(i) +
+                      " ? $2 : 1/0) with points pt " + std::to_string(5 + 2 * (i % 4)) + " ps 1.1 lc rgb " +
+                      gp_quote(gp_colour(size_t(i))) + " title " + gp_quote("rung " + std::to_string(i) + ": " + format_double(b) + " epochs");
+            first = false;
+        }
+    } else {
+        script += dat + " index 0 using 1:2 with points pt 7 ps 1 lc rgb '#1f77b4' title 'trial'";
+    }
+    script += ", " + dat + " index 1 using 1:2 with steps lw 2.5 lc rgb '#d62728' title 'best so far'";
+    if (failed)
+        script += ", " + dat + " index 2 using 1:2 with points pt 2 ps 1.5 lc rgb '#000000' title " +
+                  gp_quote(std::to_string(failed) + " diverged / failed (no value)");
+    script += "\n";
+    run_plot_script(sink, "history", script, file,
+                    "Optimization history: the " + label + " of each trial in completion order and the best so far" +
+                        (budget ? ", against the cumulative training budget; rungs (budgets) marked by point type." : "."));
 }
 
 void plot_random_search(const StudyData& data, PlotSink& sink) {
-    if (!data.random_search()) {
-        sink.skipped.push_back("best_so_far, error_vs_<parameter>: only drawn for random searches "
-                               "(strategy random, or more than one continuous dimension)");
-        return;
+    if (!data.random_search() || data.multi_fidelity()) {
+        sink.skipped.push_back(std::string("best_so_far: ") +
+                               (data.multi_fidelity() ? "results of one configuration at several budgets are not "
+                                                        "independent trials; see the optimization history"
+                                                      : "only drawn for random searches (strategy random, or more "
+                                                        "than one continuous dimension)"));
+    } else {
+        // A diverged or failed run is an evaluation that found nothing: +inf, so the best
+        // so far stays where it was.
+        std::vector<double> errors;
+        for (const auto& r : data.runs) errors.push_back(data.objective_value(r));
+        if (errors.size() < 3) {
+            sink.skipped.push_back("best_so_far: fewer than 3 finished evaluations");
+        } else {
+            auto shown = simulate_searches(errors, 20, 1);
+            auto median = median_curve(simulate_searches(errors, 1000, 2));
+            std::vector<Series> series;
+            auto finite_points = [](const std::vector<double>& c) {
+                Points p;
+                for (size_t i = 0; i < c.size(); ++i)
+                    if (std::isfinite(c[i])) p.push_back({double(i + 1), c[i]});
+                return p;
+            };
+            for (auto& c : shown) {
+                Series s;
+                s.colour = "#b0b0b0";
+                s.width = 1;
+                if (series.empty()) s.title = "20 simulated searches (reshuffled evaluations)";
+                s.points = finite_points(c);
+                series.push_back(std::move(s));
+            }
+            Series m;
+            m.colour = "#d62728";
+            m.width = 3.5;
+            m.title = "median of 1000 simulated searches";
+            m.points = finite_points(median);
+            series.push_back(std::move(m));
+            LinePlot plot;
+            plot.name = "best_so_far";
+            plot.title = "random search: best " + data.objective_label() + " so far";
+            plot.xlabel = "number of evaluations";
+            plot.ylabel = "best " + data.objective_label() + " so far";
+            plot.logx = errors.size() >= 30;  // long searches: the early steps matter most
+            plot.auto_logy = true;
+            plot.style = "steps";
+            plot.caption = "Best " + data.objective_label() + " found after n evaluations, for 20 random orders of the " +
+                           std::to_string(errors.size()) +
+                           " finished evaluations (grey) and the median over 1000 orders (red); diverged runs count "
+                           "as evaluations that found nothing.";
+            draw_lines(sink, plot, series);
+        }
     }
-    std::vector<double> errors;
-    for (const auto& r : data.runs) errors.push_back(evaluation_error(r));
-    if (errors.size() < 3) {
-        sink.skipped.push_back("best_so_far: fewer than 3 finished evaluations");
-        return;
-    }
-    // 20 simulated searches drawn thin, and the median of 1000 drawn thick.
-    auto shown = simulate_searches(errors, 20, 1);
-    auto median = median_curve(simulate_searches(errors, 1000, 2));
-    std::vector<Series> series;
-    for (auto& c : shown) {
-        Series s;
-        s.colour = "#b0b0b0";
-        s.width = 1;
-        if (series.empty()) s.title = "20 simulated searches (reshuffled evaluations)";
-        for (size_t i = 0; i < c.size(); ++i) s.points.push_back({double(i + 1), c[i]});
-        series.push_back(std::move(s));
-    }
-    Series m;
-    m.colour = "#d62728";
-    m.width = 3.5;
-    m.title = "median of 1000 simulated searches";
-    for (size_t i = 0; i < median.size(); ++i) m.points.push_back({double(i + 1), median[i]});
-    series.push_back(std::move(m));
-    LinePlot plot;
-    plot.name = "best_so_far";
-    plot.title = "random search: best validation error so far";
-    plot.xlabel = "number of evaluations";
-    plot.ylabel = "best validation error so far";
-    plot.logx = errors.size() >= 30;  // long searches: the early steps matter most
-    plot.style = "steps";
-    plot.caption = "Best validation error found after n evaluations, for 20 random orders of the " +
-                   std::to_string(errors.size()) + " finished evaluations (grey) and the median over 1000 orders (red).";
-    draw_lines(sink, plot, series);
+}
 
+void plot_objective_vs_parameters(const StudyData& data, PlotSink& sink) {
+    const std::string label = data.objective_label();
     for (const auto& key : data.searched_keys()) {
+        if (!is_valid_id(key)) {  // becomes part of a file name: only harmless names
+            sink.skipped.push_back("error_vs_<parameter>: searched key is not a valid name: " + key);
+            continue;
+        }
         std::vector<std::string> categories;
         bool numeric = true;
         for (const auto& r : data.runs) numeric = numeric && r.job.count(key) && is_number(r.job.at(key));
-        std::string dat = gnuplot_dir(sink) + "/error_vs_" + key + ".dat", gp = gnuplot_dir(sink) + "/error_vs_" + key + ".gp";
-        std::string text;
+        std::vector<double> values;
+        for (const auto& r : data.runs) values.push_back(data.objective_value(r));
+        double lo = 1e300, hi = 0;
+        for (double v : values)
+            if (std::isfinite(v) && v > 0) lo = std::min(lo, v), hi = std::max(hi, v);
+        const bool logy = hi > 0 && hi / lo > std::pow(10, 1.5);
+        const double top = no_value_y(values, logy);
+        std::string good, bad;
+        std::map<double, std::vector<double>> per_value;  // x -> values (for mean and spread)
         char buf[128];
-        for (const auto& r : data.runs) {
+        for (size_t i = 0; i < data.runs.size(); ++i) {
+            const Run& r = data.runs[i];
             if (!r.job.count(key)) continue;
             const std::string& v = r.job.at(key);
             double x;
@@ -122,28 +262,53 @@ void plot_random_search(const StudyData& data, PlotSink& sink) {
                 if (it == categories.end()) categories.push_back(v), it = categories.end() - 1;
                 x = double(it - categories.begin());
             }
-            std::snprintf(buf, sizeof buf, "%.6g %.6g\n", x, evaluation_error(r));
-            text += buf;
+            std::snprintf(buf, sizeof buf, "%.6g %.6g\n", x, std::isfinite(values[i]) ? values[i] : top);
+            (std::isfinite(values[i]) ? good : bad) += buf;
+            if (std::isfinite(values[i])) per_value[x].push_back(values[i]);
         }
-        write_file_atomic(dat, text);
+        if (good.empty()) continue;
+        // A grid (values that repeat): the mean per value with its spread (min..max) as a
+        // line with error bars over the single runs.
+        std::string means;
+        size_t repeated = 0;
+        for (const auto& [x, vs] : per_value) {
+            repeated += vs.size() > 1;
+            double m = 0;
+            for (double v : vs) m += v;
+            m /= double(vs.size());
+            std::snprintf(buf, sizeof buf, "%.6g %.6g %.6g %.6g\n", x, m, *std::min_element(vs.begin(), vs.end()),
+                          *std::max_element(vs.begin(), vs.end()));
+            means += buf;
+        }
+        const bool show_means = repeated > 0;
+        write_file_atomic(gnuplot_file(sink, "error_vs_" + key + ".dat"),
+                          good + "\n\n" + (bad.empty() ? "nan nan\n" : bad) + "\n\n" + means);
         std::string file = "error_vs_" + key + "." + sink.format;
         bool logx = numeric && data.log_scale(key);
-        std::string script = gp_terminal(sink.format, sink.out + "/" + file, 700, 500);
-        script += "set title " + gp_quote("validation error vs " + key) + " noenhanced\n";
+        std::string script = gp_terminal(sink.format, file, 800, 500);
+        script += "set title " + gp_quote("slice: " + label + " vs " + key) + " noenhanced\n";
         script += "set xlabel " + gp_quote(key + (logx ? " (log scale)" : "")) + " noenhanced\n";
-        script += "set ylabel 'final validation error'\nset grid\nset key off\n";
+        script += "set ylabel " + gp_quote("final " + label + (logy ? " (log scale)" : "")) + "\nset grid\n" + gp_tick_format();
+        script += "set key outside right top font ',8'\n";
         if (logx) script += "set logscale x\n";
+        if (logy) script += "set logscale y\n";
         if (!numeric) {
             script += "set xrange [-0.5:" + std::to_string(categories.size()) + "-0.5]\nset xtics (";
             for (size_t i = 0; i < categories.size(); ++i)
                 script += (i ? ", " : "") + gp_quote(categories[i]) + " " + std::to_string(i);
             script += ")\n";
         }
-        script += "plot " + gp_quote(dat) + " using 1:2 with points pt 7 ps 1 lc rgb '#1f77b4'\n";
-        write_file_atomic(gp, script);
-        run_gnuplot(gp);
-        sink.made.push_back({file, "Final validation error of every evaluation against " + key +
-                                       (logx ? " (log axis: the dimension is log-scaled)." : ".")});
+        const std::string dat = gp_quote(gnuplot_ref("error_vs_" + key + ".dat"));
+        script += "plot " + dat + " index 0 using 1:2 with points pt 7 ps 1 lc rgb '#1f77b4' title 'run'";
+        if (!bad.empty()) script += ", " + dat + " index 1 using 1:2 with points pt 2 ps 1.5 lc rgb '#000000' title 'diverged / failed (no value)'";
+        if (show_means)
+            script += ", " + dat + " index 2 using 1:2:3:4 with yerrorlines lw 2 pt 5 lc rgb '#d62728' title 'mean per value (bars: min..max)'";
+        script += "\n";
+        run_plot_script(sink, "error_vs_" + key, script, file,
+                        "Slice: final " + label + " of every run against " + key +
+                            (logx ? " (log axis: the dimension is log-scaled)" : "") +
+                            (show_means ? "; the mean per value with its min..max spread in red" : "") +
+                            "; diverged or failed runs are crosses at the top.");
     }
 }
 

@@ -8,6 +8,7 @@
 #include "hposync/common/error.hpp"
 #include "hposync/data/dataset.hpp"
 #include "hposync/report/gnuplot.hpp"
+#include "plot_common.hpp"
 
 namespace hposync::report {
 namespace {
@@ -22,10 +23,11 @@ float top_probability(const engine::Prediction& p) {
 
 void plot_predictions(const StudyData& data, PlotSink& sink) {
     const Run* best = nullptr;
-    for (const auto& r : data.runs)
-        if (r.status == "ok" && !r.train.predictions.empty() &&
-            (!best || r.train.final_val_error < best->train.final_val_error))
-            best = &r;
+    for (const Run* r : data.ranked())  // best first by the study's objective
+        if (!r->train.predictions.empty()) {
+            best = r;
+            break;
+        }
     if (!best) {
         sink.skipped.push_back("predictions: no finished run saved test predictions (job key predictions = N)");
         return;
@@ -48,6 +50,14 @@ void plot_predictions(const StudyData& data, PlotSink& sink) {
         return;
     }
     const data::Dataset& test = splits.test;
+    // The indices come from a file: each must name an image of the reloaded test set.
+    for (const auto& p : preds)
+        if (p.index < 0 || p.index >= test.n || int64_t(test.images.size()) < test.n * test.sample_size() || p.predicted < 0 || p.label < 0) {
+            sink.skipped.push_back("predictions: " + best->id + "'s predictions name test image " +
+                                   std::to_string(p.index) + ", but the test set has " + std::to_string(test.n) +
+                                   " images: predictions file ignored");
+            return;
+        }
 
     std::vector<const engine::Prediction*> right, wrong;
     for (const auto& p : preds) (p.predicted == p.label ? right : wrong).push_back(&p);
@@ -60,7 +70,7 @@ void plot_predictions(const StudyData& data, PlotSink& sink) {
     if (wrong.size() > kPerRow) wrong.resize(kPerRow);
 
     const std::string file = "predictions." + sink.format;
-    std::string gp = gp_terminal(sink.format, sink.out + "/" + file, 1400, 420);
+    std::string gp = gp_terminal(sink.format, file, 1400, 420);
     gp += "set multiplot layout 2," + std::to_string(kPerRow) + " title " +
           gp_quote("test images of " + best->id + " (" + best->setting() + "): top row right, bottom row wrong") + " noenhanced\n";
     gp += "unset xtics\nunset ytics\nunset colorbox\nunset key\nset palette gray\nset size ratio -1\n";
@@ -73,7 +83,7 @@ void plot_predictions(const StudyData& data, PlotSink& sink) {
                 continue;
             }
             const engine::Prediction& p = *row[k];
-            const std::string dat = sink.out + "/gnuplot/prediction-" + std::to_string(p.index) + ".dat";
+            const std::string dat = "gnuplot/prediction-" + std::to_string(p.index) + ".dat";
             std::string pixels;
             const float* img = test.images.data() + p.index * test.sample_size();  // first channel
             for (int y = 0; y < test.h; ++y) {
@@ -83,7 +93,7 @@ void plot_predictions(const StudyData& data, PlotSink& sink) {
                 }
                 pixels += "\n";
             }
-            write_file_atomic(dat, pixels);
+            write_file_atomic(sink.out + "/" + dat, pixels);
             if (correct) std::snprintf(title, sizeof title, "%d (p %.2f)", p.predicted, double(top_probability(p)));
             else std::snprintf(title, sizeof title, "true %d, said %d (p %.2f)", p.label, p.predicted, double(top_probability(p)));
             gp += "set title " + gp_quote(title) + " font ',9'\nplot " + gp_quote(dat) + " matrix with image\n";
@@ -92,16 +102,13 @@ void plot_predictions(const StudyData& data, PlotSink& sink) {
     draw_row(right, true);
     draw_row(wrong, false);
     gp += "unset multiplot\n";
-    const std::string script = sink.out + "/gnuplot/predictions.gp";
-    write_file_atomic(script, gp);
-    run_gnuplot(script);
     char caption[256];
     std::snprintf(caption, sizeof caption,
                   "Test images of the best run %s: %zu of the first %zu classified correctly; the most confident "
                   "right (top) and wrong (bottom) answers with the predicted class probability.",
                   best->id.c_str(), preds.size() - std::count_if(preds.begin(), preds.end(), [](auto& p) { return p.predicted != p.label; }),
                   preds.size());
-    sink.made.push_back({file, caption});
+    run_plot_script(sink, "predictions", gp, file, caption);
 }
 
 }  // namespace hposync::report

@@ -6,6 +6,8 @@
 #include "hposync/common/error.hpp"
 #include "hposync/report/csv.hpp"
 #include "hposync/report/insight.hpp"
+#include "hposync/report/output_dir.hpp"
+#include "hposync/report/views.hpp"
 
 namespace hposync::report {
 
@@ -17,7 +19,10 @@ ReportOutput write_report(const ReportOptions& options) {
     StudyData data = load_study(options.dir);
     if (data.runs.empty() && data.unfinished.empty())
         throw Error(options.dir + ": no jobs and no results: is this a study directory?");
-    boost::filesystem::create_directories(result.out + "/gnuplot");
+    // Everything is written into a fresh folder that replaces the old report at the end.
+    FreshOutput fresh(result.out);
+    const std::string out = fresh.path();
+    boost::filesystem::create_directories(out + "/gnuplot");
     result.warnings = data.warnings;
     result.warnings.insert(result.warnings.end(), data.unreadable.begin(), data.unreadable.end());
 
@@ -25,28 +30,38 @@ ReportOutput write_report(const ReportOptions& options) {
     result.state = data.finished ? "finished"
                                  : "study still running: " + std::to_string(data.runs.size()) + " of " +
                                        std::to_string(total) + " jobs finished";
-    write_file_atomic(result.out + "/summary.csv", summary_csv(data));
-    write_file_atomic(result.out + "/curves.csv", curves_csv(data));
+    write_file_atomic(out + "/summary.csv", summary_csv(data));
+    write_file_atomic(out + "/curves.csv", curves_csv(data));
     result.files = {"summary.csv", "curves.csv"};
 
     PlotSink sink;
-    sink.out = result.out;
+    sink.out = out;
     sink.format = options.format;
     plot_epoch_curves(data, sink);
     plot_time_curves(data, sink);
     plot_params_vs_runtime(data, sink);
+    plot_history(data, sink);
     plot_random_search(data, sink);
+    plot_objective_vs_parameters(data, sink);
+    plot_pair_heatmap(data, sink);
     plot_update_curves(data, sink);
     plot_update_animation(data, sink);
     // Inside the runs: diagnosis, cockpit pages, predictions grid, logbook (insight.hpp).
-    InsightOutput insight = write_insight(data, sink);
+    InsightOutput insight = write_insight(data, sink, fresh.read_previous("logbook.md"));
     result.files.insert(result.files.end(), insight.files.begin(), insight.files.end());
+    // The standard HPO views: trials table, run pages, importance, slices, parallel
+    // coordinates, timeline (views.hpp).
+    ViewsOutput views = write_views(data, sink, insight, options.live);
+    result.files.insert(result.files.end(), views.files.begin(), views.files.end());
     for (const auto& p : sink.made) result.files.push_back(p.file);
     result.skipped = sink.skipped;
 
-    result.index = result.out + "/index.html";
-    write_file_atomic(result.index, index_html(data, sink.made, sink.skipped, result.state, insight.html));
+    write_file_atomic(out + "/index.html",
+                      index_html(data, sink.made, sink.skipped, result.state, views.html_top + insight.html,
+                                 views.head, options.live && !data.finished));
     result.files.push_back("index.html");
+    fresh.commit();
+    result.index = result.out + "/index.html";
     return result;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <set>
 
 #include "hposync/report/gnuplot.hpp"
 
@@ -10,14 +11,18 @@ namespace hposync::report {
 
 std::vector<Series> series_per_run(const std::vector<const Run*>& runs,
                                    const std::function<Points(const Run&)>& extract,
-                                   const std::vector<std::string>& leave_out) {
+                                   const std::vector<std::string>& leave_out,
+                                   const std::map<std::string, size_t>* colours) {
     std::map<std::string, size_t> colour_of;  // config -> colour index, in order of appearance
+    std::set<std::string> titled;
     std::vector<Series> out;
     for (const Run* r : runs) {
         Points pts = extract(*r);
         if (pts.empty()) continue;
-        bool first = !colour_of.count(r->config);
-        if (first) colour_of.emplace(r->config, colour_of.size());
+        bool first = titled.insert(r->config).second;
+        size_t index = colour_of.size();
+        if (colours && colours->count(r->config)) index = colours->at(r->config);
+        colour_of.emplace(r->config, index);
         Series s;
         s.colour = gp_colour(colour_of[r->config]);
         s.dash = gp_dash(colour_of[r->config]);
@@ -25,6 +30,12 @@ std::vector<Series> series_per_run(const std::vector<const Run*>& runs,
         s.points = std::move(pts);
         out.push_back(std::move(s));
     }
+    return out;
+}
+
+std::map<std::string, size_t> config_colours(const StudyData& data) {
+    std::map<std::string, size_t> out;
+    for (const auto& r : data.runs) out.emplace(r.config, out.size());
     return out;
 }
 

@@ -4,10 +4,15 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <sys/stat.h>
+#include <ctime>
 
 #include "hposync/common/error.hpp"
+#include "hposync/common/ids.hpp"
 #include "hposync/common/keyvalue.hpp"
+#include "hposync/protocol/attempts_file.hpp"
 #include "hposync/protocol/layout.hpp"
+#include "hposync/protocol/progress_file.hpp"
 #include "hposync/protocol/result_file.hpp"
 #include "hposync/protocol/snapshot.hpp"
 
@@ -79,6 +84,50 @@ bool StudyData::random_search() const {
     return sampled > 1;
 }
 
+bool StudyData::multi_fidelity() const {
+    if (study) return study->strategy == "successive-halving" || study->strategy == "hyperband";
+    std::map<std::string, std::set<int64_t>> budgets;  // config -> epochs seen
+    for (const auto& r : runs) budgets[r.config].insert(int64_t(r.job_number("epochs", 0)));
+    for (const auto& [config, b] : budgets)
+        if (b.size() > 1) return true;
+    return false;
+}
+
+double StudyData::objective_value(const Run& run) const {
+    // protocol::objective_of is the one definition; it reads only the scalar metrics.
+    protocol::Result r;
+    r.train.status = run.status;
+    r.train.final_val_error = run.train.final_val_error;
+    r.train.final_val_loss = run.train.final_val_loss;
+    r.train.final_train_loss = run.train.final_train_loss;
+    r.train.test_accuracy = run.train.test_accuracy;
+    try {
+        return protocol::objective_of(r, objective);
+    } catch (const Error&) {
+        r.train.status = run.status;
+        return protocol::objective_of(r, "val_error");
+    }
+}
+
+std::string StudyData::objective_label() const {
+    if (objective == "val_loss") return "validation loss";
+    if (objective == "train_loss") return "training loss";
+    if (objective == "test_error") return "test error";
+    return "validation error";
+}
+
+std::vector<const Run*> StudyData::ranked() const {
+    std::vector<std::pair<double, const Run*>> v;
+    for (const auto& r : runs)
+        if (r.status == "ok" && std::isfinite(objective_value(r))) v.push_back({objective_value(r), &r});
+    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
+        return a.first < b.first || (a.first == b.first && a.second->id < b.second->id);
+    });
+    std::vector<const Run*> out;
+    for (auto& [value, r] : v) out.push_back(r);
+    return out;
+}
+
 StudyData load_study(const std::string& dir) {
     StudyData data;
     data.dir = dir;
@@ -86,6 +135,7 @@ StudyData load_study(const std::string& dir) {
     if (protocol::path_exists(layout.study_conf())) {
         try {
             data.study = search::read_study(layout.study_conf());
+            data.objective = data.study->objective;
         } catch (const Error& e) {
             // A study file the report cannot parse only costs the axis hints: warn, go on.
             data.warnings.push_back(std::string(e.what()) + " (log axes and strategy are guessed from the jobs)");
@@ -95,6 +145,8 @@ StudyData load_study(const std::string& dir) {
     for (const auto& id : snap.results) {
         try {
             protocol::Result res = protocol::read_result(layout.result(id), true);
+            // The id names files of the report (run pages, cockpits): only a valid one.
+            validate_id(res.id, layout.result(id) + ": key 'id'");
             Run run;
             run.id = res.id;
             run.config = res.config;
@@ -103,6 +155,9 @@ StudyData load_study(const std::string& dir) {
             run.status = res.train.status;
             run.reason = res.train.reason;
             run.worker = res.worker;
+            run.host = res.host;
+            run.started = res.started;
+            run.finished = res.finished;
             run.wall_seconds = res.wall_seconds;
             run.attempt = res.attempt;
             run.train = std::move(res.train);
@@ -130,8 +185,38 @@ StudyData load_study(const std::string& dir) {
     std::sort(data.runs.begin(), data.runs.end(), [](const Run& a, const Run& b) { return a.id < b.id; });
     for (const auto& id : snap.pending)
         if (!snap.results.count(id)) data.unfinished.push_back({id, "pending"});
-    for (const auto& [id, worker] : snap.running)
-        if (!snap.results.count(id)) data.unfinished.push_back({id, "running on " + worker});
+    const double now = double(::time(nullptr));
+    for (const auto& id : snap.pending)
+        if (!snap.results.count(id)) data.open_jobs.push_back({id, "pending", "", -1, {}});
+    for (const auto& [id, worker] : snap.running) {
+        if (snap.results.count(id)) continue;
+        data.unfinished.push_back({id, "running on " + worker});
+        OpenJob job{id, "running", worker, -1, {}};
+        // rename(2) (the claim) sets the file's ctime: the time since the claim.
+        struct stat st;
+        if (::lstat(layout.running_job(id, worker).c_str(), &st) == 0) job.elapsed_s = now - double(st.st_ctime);
+        try {
+            const std::string progress = protocol::progress_path(layout, id);
+            if (protocol::path_exists(progress)) {
+                protocol::Progress p = protocol::read_progress(progress);
+                job.progress = std::move(p.epochs);
+                if (p.started > 0) job.elapsed_s = now - p.started;
+            }
+        } catch (const Error& e) {
+            data.warnings.push_back(e.what());  // a bad progress file costs only its curve
+        }
+        data.open_jobs.push_back(std::move(job));
+    }
+    for (const auto& name : protocol::list_dir(layout.attempts_dir())) {
+        auto id = protocol::id_from_name(name, ".attempts");
+        if (!id) continue;
+        try {
+            protocol::Attempts a = protocol::read_attempts(layout.attempts_file(*id));
+            if (a.count > 0) data.requeues[*id] = a.reasons;
+        } catch (const Error& e) {
+            data.warnings.push_back(e.what());
+        }
+    }
     for (const auto& id : snap.done)
         if (!snap.results.count(id)) data.unfinished.push_back({id, "done, result not visible"});
     for (const auto& id : snap.failed) data.unfinished.push_back({id, "failed"});

@@ -10,17 +10,26 @@
 
 namespace hposync::report {
 
-// The runs that get a cockpit page: best and worst by final validation error (status
-// ok), then every diverged run; each only once, and only runs with instrument readings
-// or update curves.
-std::vector<const Run*> cockpit_runs(const StudyData& data);
+struct CockpitChoice {
+    const Run* run;
+    std::string why;  // "best", "worst", "diverged", "finding"
+};
+
+// The runs that get a cockpit page: best and worst by the study's objective (status
+// ok), every diverged run, then every run with a finding; each only once, and only runs
+// with instrument readings or update curves.
+std::vector<CockpitChoice> cockpit_runs(const StudyData& data, const std::vector<Finding>& findings);
+
+// One line on how a run ended that never says plain "ok" for a run with findings: a run
+// stuck at chance "finished but learned nothing".
+std::string run_verdict(const Run& run, const std::vector<Finding>& findings);
 
 struct CockpitPage {
     std::string run, html, image;  // job id, page and image file names inside <out>
-    std::string why;               // "best", "worst", "diverged"
+    std::string why;               // "best", "worst", "diverged", "finding"
 };
 
-// Draws the page of one run; throws Error if gnuplot fails.
+// Draws the page of one run; throws Error if gnuplot fails (no picture left behind).
 CockpitPage write_cockpit(const Run& run, const std::string& why, const std::vector<Finding>& findings,
                           const std::string& out, const std::string& format);
 

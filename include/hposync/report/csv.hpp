@@ -1,5 +1,6 @@
 // The report's CSV tables, RFC 4180: a header line, fields quoted when they contain a
-// comma, a quote or a line break, quotes doubled. Readable by pandas and spreadsheets.
+// comma, a quote or a line break, quotes doubled. Readable by pandas and spreadsheets;
+// formula-like text is neutralised (see csv_field).
 #pragma once
 #include <string>
 #include <string_view>
@@ -8,6 +9,8 @@
 
 namespace hposync::report {
 
+// Text that starts like a formula (= + - @ tab CR, and is not a plain number) gets a
+// leading ' (OWASP CSV injection), so a spreadsheet shows it as text.
 std::string csv_field(std::string_view text);
 
 // One row per job: id, round, config, repeat, every job setting, status, final metrics,

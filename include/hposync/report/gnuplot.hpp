@@ -8,8 +8,10 @@
 namespace hposync::report {
 
 // Runs gnuplot on a script (its messages go to <script>.log); throws Error naming the
-// script, gnuplot's exit status and the last lines of its messages.
-void run_gnuplot(const std::string& script);
+// script, gnuplot's exit status and the last lines of its messages. With `workdir`,
+// gnuplot runs there and `script` / `output` are relative to it; on failure `output`
+// (the picture the script draws) is removed, so no half-drawn file stays behind.
+void run_gnuplot(const std::string& script, const std::string& workdir = "", const std::string& output = "");
 
 // A gnuplot single-quoted string literal: 'it''s' (single quotes doubled, newlines dropped).
 std::string gp_quote(std::string_view text);

@@ -24,7 +24,19 @@ struct PlotSink {
 void plot_epoch_curves(const StudyData& data, PlotSink& sink);     // train/val loss, val error vs epoch
 void plot_time_curves(const StudyData& data, PlotSink& sink);      // train loss, val error vs wall time
 void plot_params_vs_runtime(const StudyData& data, PlotSink& sink);
-void plot_random_search(const StudyData& data, PlotSink& sink);    // best so far, error vs each parameter
+void plot_random_search(const StudyData& data, PlotSink& sink);    // simulated best so far (random search)
+// Slice plots error_vs_<key>: the objective of every run against each parameter, with
+// mean and spread per value where values repeat (grids); every strategy.
+void plot_objective_vs_parameters(const StudyData& data, PlotSink& sink);
+// Heatmap / contour of a pair of parameters (lr x batch_size when both are searched,
+// else the first two varied keys): mean objective per cell, or points coloured by it.
+void plot_pair_heatmap(const StudyData& data, PlotSink& sink);
+void plot_history(const StudyData& data, PlotSink& sink);          // optimization history (budget axis for halving)
+
+// Runs by the time their result was written (then by id): the order trials completed.
+std::vector<const Run*> completion_order(const StudyData& data);
+// A run's training budget in epochs (job key epochs, else the epochs it did).
+double run_budget(const Run& r);
 void plot_update_curves(const StudyData& data, PlotSink& sink);    // per-update loss vs time (log y)
 void plot_update_animation(const StudyData& data, PlotSink& sink); // GIF: curves growing over time
 

@@ -12,6 +12,7 @@ struct ReportOptions {
     std::string dir;              // study directory
     std::string out;              // "" = <dir>/report
     std::string format = "png";   // png | svg
+    bool live = false;            // --watch: the page reloads itself while the study runs
 };
 
 struct ReportOutput {
@@ -23,12 +24,15 @@ struct ReportOutput {
     std::string state;                  // "finished" or "still running: N of M jobs finished"
 };
 
+// Writes the whole report into a fresh folder that then replaces `out` (output_dir.hpp).
 ReportOutput write_report(const ReportOptions& options);
 
 // The index page: every plot with its caption, links to the CSVs, the best runs.
 // `skipped`: the plots not drawn and why, listed so a reader does not look for them.
 std::string index_html(const StudyData& data, const std::vector<PlotFile>& plots,
                        const std::vector<std::string>& skipped, const std::string& state,
-                       const std::string& sections = "");  // extra HTML before the plots (insight.hpp)
+                       const std::string& sections = "",  // extra HTML before the plots (views, insight)
+                       const std::string& head = "",      // extra <head> elements (the views' script)
+                       bool reload = false);              // live: reload the page every few seconds
 
 }  // namespace hposync::report

@@ -5,6 +5,7 @@
 //  - the animation draws one panel per optimizer / batch-size group.
 #pragma once
 #include <functional>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,14 +21,22 @@ struct Series {
     std::string colour;   // "#rrggbb"
     double width = 1.5;   // line width
     int dash = 1;         // gnuplot dash type: 1 solid; 2.. once the palette's colours repeat
+    std::string style;    // gnuplot "with" style; "" = the plot's
     Points points;
 };
 
 // One series per run that has points (runs whose `extract` is empty are left out).
 // `leave_out`: searched keys not to repeat in the legend (see Run::setting).
+// `colours`: config -> colour index shared by every plot of the report (config_colours),
+// so a setting has the same colour in the PNGs and the GIF; without it, colours follow
+// the order of appearance in `runs`.
 std::vector<Series> series_per_run(const std::vector<const Run*>& runs,
                                    const std::function<Points(const Run&)>& extract,
-                                   const std::vector<std::string>& leave_out = {});
+                                   const std::vector<std::string>& leave_out = {},
+                                   const std::map<std::string, size_t>* colours = nullptr);
+
+// One colour index per configuration of the study, in id order.
+std::map<std::string, size_t> config_colours(const StudyData& data);
 
 // The animation panel a run belongs to: "optimizer=sgd batch_size=64".
 std::string panel_of(const Run& run);

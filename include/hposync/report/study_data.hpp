@@ -12,7 +12,8 @@
 namespace hposync::report {
 
 struct Run {
-    std::string id, config, status, reason, worker;
+    std::string id, config, status, reason, worker, host;
+    std::string started, finished;           // UTC timestamps from the result (may be empty)
     int64_t round = 0, repeat = 0;
     std::map<std::string, std::string> job;  // every job key -> value text
     std::vector<std::string> searched;       // keys the search varied
@@ -26,6 +27,13 @@ struct Run {
     std::string setting(const std::vector<std::string>& leave_out = {}) const;
 };
 
+// A job without a result that is pending or running, for the live table.
+struct OpenJob {
+    std::string id, state, worker;  // state: pending | running
+    double elapsed_s = -1;          // running: seconds since the claim (-1 unknown)
+    std::vector<engine::EpochRecord> progress;  // running: epochs so far (progress file)
+};
+
 struct StudyData {
     std::string dir;
     std::optional<search::Study> study;   // from D/study.conf when present
@@ -34,7 +42,11 @@ struct StudyData {
     // quarantine, done without result, unreadable result). They count as not finished.
     std::vector<std::pair<std::string, std::string>> unfinished;
     std::vector<std::string> unreadable;  // results that could not be read: the reader's error
+    std::vector<OpenJob> open_jobs;       // pending and running jobs (live view)
+    // jobs/attempts/<id>.attempts: the master's requeues of a job, "UTC time + why" each.
+    std::map<std::string, std::vector<std::string>> requeues;
     std::vector<std::string> warnings;    // e.g. a study.conf that does not parse
+    std::string objective = "val_error";  // the study's objective (lower is better)
     bool finished = false;                // the master declared the study done (no lock, all jobs have results)
 
     // Keys searched in any run, in first-seen order.
@@ -47,6 +59,15 @@ struct StudyData {
     // study.conf: more than one numeric searched key whose value differs in every
     // configuration (what sampling gives, and a grid does not).
     bool random_search() const;
+    // Successive halving or hyperband: runs of one configuration at growing budgets.
+    bool multi_fidelity() const;
+    // The run's objective value (lower is better); +inf unless the run is ok with a
+    // finite value (protocol::objective_of), so diverged runs never rank as good.
+    double objective_value(const Run& run) const;
+    // "validation error", "training loss", ...: for axis labels and table headers.
+    std::string objective_label() const;
+    // Runs with status ok, best first by the objective (ties by id).
+    std::vector<const Run*> ranked() const;
 };
 
 // Reads the study directory. Never throws for one bad result: it goes to `unreadable`.

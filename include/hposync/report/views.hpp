@@ -1,0 +1,54 @@
+// The standard HPO views of the report, for every strategy (grid included):
+//   trials table    every run: searched parameters, objective, status, epochs, steps,
+//                   time, worker; sortable and filterable in the page (inline script)
+//   run pages       run-<id>.html: curves, the job file text, the cockpit link
+//   importance      fANOVA on a random forest (importance.hpp)
+//   parallel coordinates  parallel_coordinates.svg, lines coloured by the objective
+//   timeline        timeline.svg: jobs per worker and host over time, requeues and
+//                   failures marked (timeline.hpp)
+//   live            pending / running jobs with worker and elapsed time, in-flight
+//                   curves from the progress files (protocol/progress_file.hpp)
+// The slice and pair (heatmap) plots are gnuplot plots (plots.hpp) so they export.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "hposync/report/insight.hpp"
+#include "hposync/report/plots.hpp"
+#include "hposync/report/study_data.hpp"
+
+namespace hposync::report {
+
+struct ViewsOutput {
+    std::vector<std::string> files;  // written, relative to sink.out
+    std::string html_top;            // sections for index.html (before the diagnosis)
+    std::string head;                // the inline script and its hooks, for <head>
+};
+
+ViewsOutput write_views(const StudyData& data, PlotSink& sink, const InsightOutput& insight, bool live);
+
+// One axis per searched parameter: how a run's value maps into [0, 1] (log for log
+// dimensions, categories evenly spaced), shared by importance and parallel coordinates.
+struct ParamAxis {
+    std::string key;
+    bool numeric = true, log = false;
+    double lo = 0, hi = 1;
+    std::vector<std::string> categories;
+    double unit(const Run& run) const;  // NaN if the run lacks the key
+    std::string label_at(double u) const;
+};
+std::vector<ParamAxis> param_axes(const StudyData& data);
+
+// The importance section (method stated) and the parallel-coordinates SVG.
+std::string importance_html(const StudyData& data);
+std::string parallel_coordinates_svg(const StudyData& data);
+
+// The trials table with its filter box (ids link to run pages).
+std::string trials_table_html(const StudyData& data);
+
+// The inline script: table sorting (click a header; #sort=<column> in the URL sorts on
+// load), filtering, and an error log (#page-errors) for script errors and resources
+// that fail to load, so a headless browser test can read them from the DOM.
+std::string views_script();
+
+}  // namespace hposync::report

@@ -1,0 +1,258 @@
+// write_views: the trials table, run pages, live section and the page script.
+#include "hposync/report/views.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "hposync/common/atomic_file.hpp"
+#include "hposync/common/error.hpp"
+#include "hposync/common/ids.hpp"
+#include "hposync/common/keyvalue.hpp"
+#include "hposync/protocol/layout.hpp"
+#include "hposync/report/cockpit.hpp"
+#include "hposync/report/gnuplot.hpp"
+#include "hposync/report/html.hpp"
+#include "hposync/report/svg.hpp"
+#include "hposync/report/timeline.hpp"
+
+namespace hposync::report {
+namespace {
+
+std::string cell(const std::string& text, const std::string& sort_value = "") {
+    return "<td" + (sort_value.empty() ? "" : " data-v=\"" + html_escape(sort_value) + "\"") + ">" + html_escape(text) + "</td>";
+}
+
+std::string number_cell(double v, const char* fmt = "%.4g") {
+    if (!std::isfinite(v)) return "<td data-v=\"\">-</td>";
+    char buf[48];
+    std::snprintf(buf, sizeof buf, fmt, v);
+    return "<td data-v=\"" + format_double(v) + "\">" + buf + "</td>";
+}
+
+// The job file as the worker read it: jobs/done/<id>.job when it is a regular file,
+// else the job keys the result repeats.
+std::string job_text(const StudyData& data, const Run& run) {
+    protocol::Layout layout(data.dir);
+    try {
+        return read_file(layout.done_job(run.id), 256 * 1024);
+    } catch (const Error&) {
+    }
+    std::string t = "# from the result (jobs/done/" + run.id + ".job is not readable)\n";
+    for (const auto& [k, v] : run.job) t += k + " = " + v + "\n";
+    return t;
+}
+
+std::vector<SvgSeries> epoch_series(const Run& run, int which) {
+    SvgSeries a, b;
+    for (const auto& e : run.train.epochs) {
+        if (which == 0) a.points.push_back({double(e.epoch), e.train_loss}), b.points.push_back({double(e.epoch), e.val_loss});
+        else a.points.push_back({double(e.epoch), e.val_error});
+    }
+    a.colour = "#1f77b4", b.colour = "#d62728";
+    if (which == 0) {
+        a.name = "training loss", b.name = "validation loss";
+        return {a, b};
+    }
+    a.name = "validation error";
+    return {a};
+}
+
+void write_run_page(const StudyData& data, const Run& run, PlotSink& sink, const InsightOutput& insight) {
+    std::string h = "<p><a href=\"index.html\">back to the report</a></p>\n<h1>Run " + html_escape(run.id) + "</h1>\n";
+    std::vector<Finding> mine;
+    for (const auto& f : insight.findings)
+        if (f.run == run.id) mine.push_back(f);
+    h += "<p>" + html_escape(run.setting()) + ". " + html_escape(run_verdict(run, mine)) + ".</p>\n<table>";
+    auto row = [&](const std::string& k, const std::string& v) { h += "<tr><th>" + html_escape(k) + "</th><td>" + html_escape(v) + "</td></tr>"; };
+    const double obj = data.objective_value(run);
+    row("objective (" + data.objective + ")", std::isfinite(obj) ? format_double(obj) : "no value (" + run.status + ")");
+    row("final validation error", format_double(run.train.final_val_error));
+    row("final validation loss", format_double(run.train.final_val_loss));
+    row("final training loss", format_double(run.train.final_train_loss));
+    row("test accuracy", format_double(run.train.test_accuracy));
+    row("epochs / updates", std::to_string(run.train.epochs_done) + " / " + std::to_string(run.train.steps));
+    row("training time (s)", format_double(run.train.train_seconds));
+    row("worker / host / attempt", run.worker + " / " + run.host + " / " + std::to_string(run.attempt));
+    row("started / finished", run.started + " / " + run.finished);
+    h += "</table>\n";
+    auto page = insight.cockpit_of.find(run.id);
+    if (page != insight.cockpit_of.end())
+        h += "<p>Cockpit (instrument panels and findings): <a href=\"" + html_escape(page->second) + "\">" +
+             html_escape(page->second) + "</a></p>\n";
+    if (!mine.empty()) {
+        h += "<h2>Findings</h2>\n";
+        for (const auto& f : mine)
+            h += "<p><b>[" + html_escape(f.rule) + "] " + html_escape(f.title) + "</b><br>evidence: " +
+                 html_escape(f.evidence) + "<br>suggestion: " + html_escape(f.suggestion) + "</p>\n";
+    }
+    h += "<h2>Curves</h2>\n";
+    h += svg_line_chart("loss per epoch", "epoch", "cross-entropy", epoch_series(run, 0), true);
+    h += svg_line_chart("validation error per epoch", "epoch", "validation error", epoch_series(run, 1));
+    if (!run.train.updates.empty()) {
+        SvgSeries u;
+        u.colour = "#555";
+        const size_t stride = std::max<size_t>(1, run.train.updates.size() / 600);
+        for (size_t i = 0; i < run.train.updates.size(); i += stride)
+            u.points.push_back({double(run.train.updates[i].step), run.train.updates[i].loss});
+        h += svg_line_chart("batch loss per update", "update step", "batch loss", {u}, true);
+    }
+    h += "<h2>Job file</h2>\n<pre>" + html_escape(job_text(data, run)) + "</pre>\n";
+    write_file_atomic(sink.out + "/run-" + run.id + ".html", html_page("run " + run.id, h, views_script()));
+}
+
+std::string live_html(const StudyData& data) {
+    if (data.open_jobs.empty()) return "";
+    std::string h = "<h2 id=\"live\">Pending and running jobs</h2>\n<table id=\"open-jobs\"><tr><th>job</th><th>state</th>"
+                    "<th>worker</th><th>elapsed (s)</th><th>epochs so far</th><th>last val error</th></tr>\n";
+    std::vector<SvgSeries> curves;
+    size_t k = 0;
+    for (const auto& j : data.open_jobs) {
+        h += "<tr>" + cell(j.id) + cell(j.state) + cell(j.worker) + number_cell(j.elapsed_s, "%.0f") +
+             number_cell(j.progress.empty() ? NAN : double(j.progress.size()), "%.0f") +
+             number_cell(j.progress.empty() ? NAN : j.progress.back().val_error) + "</tr>\n";
+        if (j.progress.empty()) continue;
+        SvgSeries s;
+        s.name = j.id + " (" + j.worker + ")";
+        s.colour = gp_colour(k++);
+        for (const auto& e : j.progress) s.points.push_back({double(e.epoch), e.val_error});
+        curves.push_back(s);
+    }
+    h += "</table>\n";
+    if (!curves.empty()) {
+        h += "<div id=\"inflight\">" +
+             svg_line_chart("in-flight runs: validation error per epoch so far (from results/<id>.progress)", "epoch",
+                            "validation error", curves) +
+             "</div>\n";
+    }
+    return h;
+}
+
+}  // namespace
+
+std::string trials_table_html(const StudyData& data) {
+    const std::vector<std::string> keys = data.searched_keys();
+    std::string h = "<h2 id=\"trials\">Trials</h2>\n<p>Every run; click a column header to sort, type to filter. "
+                    "Objective: " + html_escape(data.objective_label()) + " (lower is better; - = no value).</p>\n"
+                    "<input id=\"trials-filter\" placeholder=\"filter rows\" size=\"40\">\n"
+                    "<table id=\"trials\"><thead><tr><th class=\"sort\" data-col=\"id\">job</th>";
+    for (const auto& k : keys) h += "<th class=\"sort\" data-col=\"" + html_escape(k) + "\">" + html_escape(k) + "</th>";
+    h += "<th class=\"sort\" data-col=\"objective\">" + html_escape(data.objective) + "</th>";
+    for (const char* c : {"status", "epochs", "steps", "time_s", "worker", "round"})
+        h += std::string("<th class=\"sort\" data-col=\"") + c + "\">" + c + "</th>";
+    h += "</tr></thead><tbody>\n";
+    for (const auto& r : data.runs) {
+        h += "<tr><td data-v=\"" + html_escape(r.id) + "\"><a href=\"run-" + html_escape(r.id) + ".html\">" + html_escape(r.id) + "</a></td>";
+        for (const auto& k : keys) {
+            auto it = r.job.find(k);
+            const std::string v = it == r.job.end() ? "" : it->second;
+            const double x = r.job_number(k, NAN);
+            h += cell(v, std::isfinite(x) ? format_double(x) : v);
+        }
+        h += number_cell(data.objective_value(r)) + cell(r.status) + number_cell(double(r.train.epochs_done), "%.0f") +
+             number_cell(double(r.train.steps), "%.0f") + number_cell(r.train.train_seconds, "%.1f") + cell(r.worker) +
+             number_cell(double(r.round), "%.0f") + "</tr>\n";
+    }
+    for (const auto& [id, state] : data.unfinished) {
+        h += "<tr>" + cell(id, id);
+        for (size_t i = 0; i < keys.size(); ++i) h += "<td data-v=\"\"></td>";
+        h += "<td data-v=\"\">-</td>" + cell(state) + "<td data-v=\"\"></td><td data-v=\"\"></td><td data-v=\"\"></td><td></td><td data-v=\"\"></td></tr>\n";
+    }
+    return h + "</tbody></table>\n";
+}
+
+std::string views_script() {
+    // Hand-written, inline: works from file:// with no network and no library. Errors of
+    // the page (script errors, images that fail to load) are written into #page-errors.
+    return R"JS(<script>
+(function () {
+  var errors = [];
+  function record(text) {
+    errors.push(text);
+    var box = document.getElementById('page-errors');
+    if (box) { box.textContent = errors.join('\n'); box.style.display = 'block'; }
+  }
+  window.addEventListener('error', function (e) {
+    var t = e.target;
+    if (t && t !== window && (t.src || t.href)) record('missing resource: ' + (t.src || t.href));
+    else record('script error: ' + e.message);
+  }, true);
+  function value(row, col) {
+    var c = row.cells[col];
+    return c ? (c.hasAttribute('data-v') ? c.getAttribute('data-v') : c.textContent) : '';
+  }
+  function sortTable(table, col, descending) {
+    var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = value(a, col), y = value(b, col), nx = parseFloat(x), ny = parseFloat(y);
+      var ex = x === '', ey = y === '';
+      if (ex || ey) return ex === ey ? 0 : ex ? 1 : -1;  // no value: always last
+      var d = (!isNaN(nx) && !isNaN(ny) && String(nx) !== 'NaN') ? nx - ny : (x < y ? -1 : x > y ? 1 : 0);
+      return descending ? -d : d;
+    });
+    rows.forEach(function (r) { body.appendChild(r); });
+    table.setAttribute('data-sorted', table.tHead.rows[0].cells[col].getAttribute('data-col') + (descending ? ' desc' : ' asc'));
+  }
+  document.addEventListener('DOMContentLoaded', function () {
+    var box = document.createElement('pre');
+    box.id = 'page-errors';
+    box.style.display = errors.length ? 'block' : 'none';
+    box.className = 'warn';
+    box.textContent = errors.join('\n');
+    document.body.insertBefore(box, document.body.firstChild);
+    var table = document.getElementById('trials');
+    if (!table) return;
+    var heads = table.tHead.rows[0].cells;
+    Array.prototype.forEach.call(heads, function (th, i) {
+      th.addEventListener('click', function () {
+        var desc = table.getAttribute('data-sorted') === th.getAttribute('data-col') + ' asc';
+        sortTable(table, i, desc);
+      });
+    });
+    var filter = document.getElementById('trials-filter');
+    filter.addEventListener('input', function () {
+      var q = filter.value.toLowerCase();
+      Array.prototype.forEach.call(table.tBodies[0].rows, function (r) {
+        r.style.display = r.textContent.toLowerCase().indexOf(q) >= 0 ? '' : 'none';
+      });
+    });
+    var m = /[#&]sort=([^&]+)/.exec(location.hash);  // e.g. index.html#sort=objective
+    if (m) Array.prototype.forEach.call(heads, function (th, i) {
+      if (th.getAttribute('data-col') === decodeURIComponent(m[1])) sortTable(table, i, false);
+    });
+  });
+})();
+</script>
+)JS";
+}
+
+ViewsOutput write_views(const StudyData& data, PlotSink& sink, const InsightOutput& insight, bool live) {
+    ViewsOutput out;
+    out.head = views_script();
+    for (const auto& r : data.runs) {
+        if (!is_valid_id(r.id)) continue;  // load_study admits only valid ids; never a path part otherwise
+        write_run_page(data, r, sink, insight);
+        out.files.push_back("run-" + r.id + ".html");
+    }
+    std::string& h = out.html_top;
+    if (live || !data.finished) h += live_html(data);
+    h += trials_table_html(data);
+    h += importance_html(data);
+    const std::string pc = parallel_coordinates_svg(data);
+    if (!pc.empty()) {
+        write_file_atomic(sink.out + "/parallel_coordinates.svg", pc);
+        out.files.push_back("parallel_coordinates.svg");
+        h += "<h2 id=\"parallel\">Parallel coordinates</h2>\n<p>Which regions of the space give good results? One line "
+             "per run through its parameter values to its objective. <a href=\"parallel_coordinates.svg\">SVG</a></p>\n"
+             "<img src=\"parallel_coordinates.svg\" alt=\"parallel coordinates\">\n";
+    }
+    const std::string tl = timeline_svg(data);
+    if (!tl.empty()) {
+        write_file_atomic(sink.out + "/timeline.svg", tl);
+        out.files.push_back("timeline.svg");
+    }
+    h += timeline_html(data);
+    return out;
+}
+
+}  // namespace hposync::report
