@@ -80,7 +80,7 @@ engine::TrainResult run_external(const ExternalRun& run) {
     const std::string metrics_path = out_dir + "/metrics.txt";
     // Written at a hand-back, read by the next attempt: lets its result say whether the
     // job resumed from the trainer's checkpoint or restarted from scratch.
-    const std::string handback_marker = run.checkpoint_path + ".handback";
+    const std::string& handback_marker = run.handback_note;
     {
         boost::system::error_code ec;
         fs::remove_all(run.work_dir, ec);  // left by a worker that died mid-run
@@ -191,7 +191,7 @@ engine::TrainResult run_external(const ExternalRun& run) {
         r.reason = "stopped by request (" + prefix + " " + status.describe() + ")";
         r.note = checkpoint ? "checkpoint kept: the next attempt resumes"
                             : "the trainer wrote no checkpoint: the next attempt restarts";
-        write_file_atomic(handback_marker, r.note + "\n");
+        if (!handback_marker.empty()) write_file_atomic(handback_marker, r.note + "\n");
         return r;
     }
     engine::TrainResult r;

@@ -70,6 +70,7 @@ struct Fixture {
         run.data_dir = dir.path;
         run.threads = 3;
         run.checkpoint_path = dir.path + "/job.ckpt";
+        run.handback_note = dir.path + "/job.handback";
         run.limits.grace_s = 2;
         run.limits.stall_s = 30;
     }

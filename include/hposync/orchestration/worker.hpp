@@ -5,6 +5,9 @@
 #include <cstdint>
 #include <string>
 
+#include "hposync/trainer/external.hpp"
+#include "hposync/trainer/trainer_command.hpp"
+
 namespace hposync::orchestration {
 
 struct WorkerOptions {
@@ -17,6 +20,10 @@ struct WorkerOptions {
     double lease_s = 30;       // lease period: the lease is refreshed every lease_s / 3
     bool inotify = true;       // wake on local writes; false = jittered polling only
     bool verbose = true;       // progress lines on stdout
+    // External trainers this worker has (--trainer NAME=COMMAND, --trainers-file); it
+    // claims only jobs whose `trainer` is one of them or the built-in (trainer/claim_filter.hpp).
+    trainer::TrainerSet trainers;
+    trainer::Limits trainer_limits;  // grace after SIGTERM, stall limit, output bounds
 };
 
 // Counts SIGINT/SIGTERM/SIGUSR1 received (install_worker_signal_handlers). The first one

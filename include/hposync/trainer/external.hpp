@@ -68,6 +68,7 @@ struct ExternalRun {
     std::string data_dir;         // resolved data folder
     int threads = 0;
     std::string checkpoint_path;  // D/checkpoints/<id>.ckpt
+    std::string handback_note;    // D/checkpoints/<id>.handback (Layout::handback_note)
     Limits limits;
     std::function<bool()> should_stop;  // the worker's stop signal: hand the job back
     Progress* progress = nullptr;       // optional
