@@ -103,7 +103,12 @@ unit: $(BUILD)/unit-tests
 e2e: $(BUILD)/e2e-tests all
 	cd tests && ../$(BUILD)/e2e-tests
 
-.PHONY: test-slurm-if-present stress-quick test-twohost
+.PHONY: test-slurm-if-present stress-quick test-twohost trainers-deps
+# The shipped Python trainers (trainers/): Debian's python3-torch and python3-sklearn.
+trainers-deps:
+	@bash trainers/install-deps.sh
+
+
 stress-quick:
 	@if [ -f tests/stress/run.sh ]; then bash tests/stress/run.sh --quick; fi
 

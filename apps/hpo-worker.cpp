@@ -3,12 +3,14 @@
 #include <cstdlib>
 #include <iostream>
 #include <unistd.h>
+#include <vector>
 
 #include <boost/program_options.hpp>
 
 #include "cli.hpp"
 #include "hposync/common/error.hpp"
 #include "hposync/orchestration/worker.hpp"
+#include "hposync/trainer/trainer_command.hpp"
 
 namespace po = boost::program_options;
 using namespace hposync;
@@ -21,6 +23,15 @@ Examples:
   hpo-worker --dir /shared/study --threads 2 --idle-exit 300
                                              on a cluster node: quit after 5 idle minutes
   hpo-worker --dir demo --id worker-1 --max-jobs 1
+
+  hpo-worker --dir D --trainer torch=trainers/torch_trainer.py --trainer sklearn=trainers/sklearn_trainer.py
+                                             also serve jobs with trainer = torch / sklearn
+  hpo-worker --dir D --trainer 'keras=/opt/venv/bin/python my_keras_trainer.py'
+                                             a command with arguments: quote it for your shell
+
+External trainers (docs/PROTOCOL.md, "Trainer contract") come only from this command
+line or --trainers-file, never from a job: a job names a trainer, the worker decides what
+that name runs. The worker claims only jobs whose trainer it has (always: hposync).
 
 Stopping: SIGINT, SIGTERM or SIGUSR1 stops the current training at its next update
 (writing a checkpoint), hands the job back to jobs/pending and exits 0. A second SIGINT
@@ -52,12 +63,27 @@ int main(int argc, char** argv) {
         ("lease-s", po::value(&opts.lease_s)->default_value(30), "lease period: refreshed every lease-s/3 (keep below the master's --lease-timeout)")
         ("stall-s", po::value(&opts.stall_s)->default_value(600), "stop renewing the lease when training made no progress for this long (a hung trainer loses its job)")
         ("no-inotify", "poll only (as on a network filesystem, where inotify sees no other host's writes)")
+        ("trainer", po::value<std::vector<std::string>>()->composing(), "NAME=COMMAND: an external trainer (repeatable; COMMAND split at spaces, no shell)")
+        ("trainers-file", po::value<std::string>(), "file of 'NAME = COMMAND' lines (format = hposync-trainers 1)")
+        ("trainer-grace", po::value(&opts.trainer_limits.grace_s)->default_value(opts.trainer_limits.grace_s), "seconds from SIGTERM (time budget, stop) to SIGKILL of a trainer")
+        ("trainer-stall", po::value(&opts.trainer_limits.stall_s)->default_value(opts.trainer_limits.stall_s), "a trainer whose curves.csv does not grow for this long is killed (failed); its lease is not renewed; 0 = never")
         ("quiet,q", "no progress lines");
     // clang-format on
     po::variables_map vm;
     if (auto status = cli::parse(argc, argv, desc, "hpo-worker", kExamples, vm)) return *status;
     opts.verbose = vm.count("quiet") == 0;
     opts.inotify = vm.count("no-inotify") == 0;
+    try {
+        if (vm.count("trainers-file"))
+            for (auto& t : trainer::read_trainers_file(vm["trainers-file"].as<std::string>()))
+                opts.trainers.add(t, vm["trainers-file"].as<std::string>());
+        if (vm.count("trainer"))
+            for (const auto& text : vm["trainer"].as<std::vector<std::string>>())
+                opts.trainers.add(trainer::parse_trainer_option(text), "--trainer");
+    } catch (const Error& e) {
+        std::cerr << "hpo-worker: " << e.what() << "\n";
+        return 2;
+    }
     orchestration::install_worker_signal_handlers();
     try {
         return orchestration::run_worker(opts);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <map>
 #include <thread>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "hposync/protocol/master_lock.hpp"
 #include "hposync/protocol/result_file.hpp"
 #include "hposync/protocol/snapshot.hpp"
+#include "hposync/trainer/claim_filter.hpp"
 
 namespace hposync::orchestration {
 using namespace hposync::protocol;
@@ -54,6 +56,25 @@ int print_status(const std::string& dir, std::ostream& out) {
     for (const auto& id : snap.failed) out << "  failed: " << id << " (see " << layout.failed_reason(id) << ")\n";
     for (const auto& id : snap.quarantine)
         out << "  quarantined: " << id << " (see " << layout.quarantine_reason(id) << ")\n";
+
+    // Jobs no live worker can run (their trainer is nobody's): they wait in pending/.
+    std::map<std::string, int> pending_by_trainer;
+    for (const auto& id : snap.pending)
+        if (auto t = trainer::peek_trainer(layout.pending_job(id))) ++pending_by_trainer[*t];
+    std::string offered;  // ", a, b, c," of every live worker's `trainers`
+    for (const auto& name : list_dir(layout.workers_dir())) {
+        if (!id_from_name(name, ".worker")) continue;
+        try {
+            WorkerInfo w = read_worker_info(layout.workers_dir() + "/" + name);
+            if (w.state == "stopped") continue;
+            offered += ", " + w.trainers + ",";
+        } catch (const Error&) {
+        }
+    }
+    for (const auto& [t, n] : pending_by_trainer)
+        if (offered.find(", " + t + ",") == std::string::npos)
+            out << "  waiting for trainer '" << t << "': " << n << " pending job" << (n == 1 ? "" : "s")
+                << ", no running worker has it (hpo-worker --trainer " << t << "=COMMAND)\n";
 
     const double now = unix_now();
     auto workers = list_dir(layout.workers_dir());

@@ -21,6 +21,7 @@ std::string worker_info_to_text(const WorkerInfo& i) {
     w.add("format", "hposync-worker 1");
     w.add("id", i.id).add("host", i.host).add("pid", i.pid).add("state", i.state).add("job", i.job);
     w.add("jobs_done", i.jobs_done).add("started", i.started).add("last_beat", i.last_beat);
+    w.add("trainers", i.trainers);
     if (!i.slurm_job_id.empty()) w.add("slurm_job_id", i.slurm_job_id);
     if (!i.slurm_array_job_id.empty()) w.add("slurm_array_job_id", i.slurm_array_job_id);
     if (!i.slurm_array_task_id.empty()) w.add("slurm_array_task_id", i.slurm_array_task_id);
@@ -30,7 +31,7 @@ std::string worker_info_to_text(const WorkerInfo& i) {
 WorkerInfo read_worker_info(const std::string& path) {
     KeyValueFile f = KeyValueFile::read(path);
     f.reject_unknown({"format", "id", "host", "pid", "state", "job", "jobs_done", "started", "last_beat",
-                      "slurm_job_id", "slurm_array_job_id", "slurm_array_task_id"});
+                      "slurm_job_id", "slurm_array_job_id", "slurm_array_task_id", "trainers"});
     if (f.str("format") != "hposync-worker 1") f.fail("format", "expected 'hposync-worker 1'");
     WorkerInfo i;
     i.id = f.str("id");
@@ -44,6 +45,7 @@ WorkerInfo read_worker_info(const std::string& path) {
     i.slurm_job_id = f.str_or("slurm_job_id", "");
     i.slurm_array_job_id = f.str_or("slurm_array_job_id", "");
     i.slurm_array_task_id = f.str_or("slurm_array_task_id", "");
+    i.trainers = f.str_or("trainers", "hposync");
     return i;
 }
 

@@ -5,6 +5,9 @@
 #include <cstdint>
 #include <string>
 
+#include "hposync/trainer/external.hpp"
+#include "hposync/trainer/trainer_command.hpp"
+
 namespace hposync::orchestration {
 
 struct WorkerOptions {
@@ -19,6 +22,10 @@ struct WorkerOptions {
                                // seconds (updates, epochs): a hung trainer loses its job
     bool inotify = true;       // wake on local writes; false = jittered polling only
     bool verbose = true;       // progress lines on stdout
+    // External trainers this worker has (--trainer NAME=COMMAND, --trainers-file); it
+    // claims only jobs whose `trainer` is one of them or the built-in (trainer/claim_filter.hpp).
+    trainer::TrainerSet trainers;
+    trainer::Limits trainer_limits;  // grace after SIGTERM, stall limit, output bounds
 };
 
 // Counts SIGINT/SIGTERM/SIGUSR1 received (install_worker_signal_handlers). The first one

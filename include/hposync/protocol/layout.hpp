@@ -57,6 +57,12 @@ public:
     std::string quarantine_file(const std::string& name) const;  // quarantine/<name>
     std::string attempts_file(const std::string& id) const;
     std::string checkpoint(const std::string& id) const;
+    // checkpoints/<id>.handback: written when an external trainer's job is handed back,
+    // so the next attempt's result can say "resumed" or "restarted" (trainer/external.hpp).
+    std::string handback_note(const std::string& id) const;
+    // work/<id>@<worker>/: an external trainer's folder for one attempt (job copy, out/),
+    // removed when the attempt ends; anything left there belongs to a dead worker.
+    std::string trainer_work(const std::string& id, const std::string& worker) const;
     std::string result(const std::string& id) const;
     // Curves CSV: only the file name lives in the result (`curves = ...`), the file is in results/.
     static std::string curves_name(const std::string& id, const std::string& token);

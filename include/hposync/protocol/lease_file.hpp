@@ -24,6 +24,7 @@ struct WorkerInfo {
     int64_t jobs_done = 0;
     double started = 0, last_beat = 0;  // Unix seconds (display only)
     std::string slurm_job_id, slurm_array_job_id, slurm_array_task_id;  // "" when unset
+    std::string trainers = "hposync";  // trainers it serves, ", "-separated (hpo-master status)
 };
 std::string worker_info_to_text(const WorkerInfo& info);
 // Throws ParseError naming the file and key.

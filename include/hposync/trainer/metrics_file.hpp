@@ -1,0 +1,29 @@
+// The trainer's final report, <out>/metrics.txt (key = value, common/keyvalue):
+//
+//   format = hposync-metrics 1      required
+//   status = ok                     required: ok | diverged | failed
+//   reason = ...                    why, for diverged / failed
+//   steps, epochs_done, param_count, diverged_step, segments      integers
+//   train_seconds, final_train_loss, final_val_loss, final_val_error, test_loss,
+//   test_accuracy                   numbers (inf / nan allowed for the losses)
+//   budget_exhausted = false        true if it stopped at the time budget itself
+//   resumed = false                 true if it continued from HPOSYNC_CHECKPOINT
+//   note = ...                      a remark for the result
+//
+// Optional keys default from the curves: steps = last update index, epochs_done = last
+// epoch index, final_* = the last epoch's rows (val_error 1 without one), test_* = 0.
+// Unknown keys are errors (a typo must not silently drop a metric).
+#pragma once
+#include <string>
+
+#include "hposync/engine/train.hpp"
+
+namespace hposync::trainer {
+
+inline constexpr const char* kMetricsFormat = "hposync-metrics 1";
+
+// Fills `r` (whose epochs/updates hold the parsed curves) from the metrics text.
+// Throws ParseError naming `source`, the line and the key.
+void apply_metrics(const std::string& text, const std::string& source, engine::TrainResult& r, bool& resumed);
+
+}  // namespace hposync::trainer

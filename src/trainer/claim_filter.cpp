@@ -1,0 +1,35 @@
+#include "hposync/trainer/claim_filter.hpp"
+
+#include <sys/stat.h>
+
+#include "hposync/common/atomic_file.hpp"
+#include "hposync/common/error.hpp"
+#include "hposync/common/keyvalue.hpp"
+
+namespace hposync::trainer {
+
+std::optional<std::string> peek_trainer(const std::string& job_path) {
+    struct stat st;
+    if (::lstat(job_path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;  // never open a FIFO
+    try {
+        const KeyValueFile f = KeyValueFile::parse(read_file(job_path, KeyValueFile::kMaxFile), job_path);
+        return f.str_or("trainer", kBuiltinTrainer);
+    } catch (const Error&) {  // gone (another worker won), torn or malformed: let the claim decide
+        return std::nullopt;
+    }
+}
+
+bool ClaimFilter::wants(const std::string& id, const std::string& path) {
+    auto it = cache_.find(id);
+    if (it == cache_.end()) {
+        auto t = peek_trainer(path);
+        if (!t) return true;  // not cached: a vanished file may come back (requeue), a torn one gets quarantined
+        if (cache_.size() > 100000) cache_.clear();  // bounded, whatever the study size
+        it = cache_.emplace(id, *t).first;
+    }
+    if (trainers_.has(it->second)) return true;
+    ++skipped_[it->second];
+    return false;
+}
+
+}  // namespace hposync::trainer

@@ -1,0 +1,239 @@
+// One external training run: spawn, watch (budget, stop, stall, floods), then turn what
+// the trainer left into an engine::TrainResult. The trainer is untrusted code as far as
+// the worker is concerned: everything it writes is parsed strictly and bounded, and no
+// way it ends (exit code, signal, hang, garbage) escapes as an exception.
+#include "hposync/trainer/external.hpp"
+
+#include <boost/filesystem.hpp>
+#include <csignal>
+#include <memory>
+#include <cstdio>
+#include <sys/stat.h>
+
+#include "hposync/common/atomic_file.hpp"
+#include "hposync/common/error.hpp"
+#include "hposync/common/keyvalue.hpp"
+#include "hposync/common/subprocess.hpp"
+#include "hposync/protocol/result_file.hpp"
+#include "hposync/trainer/metrics_file.hpp"
+
+namespace hposync::trainer {
+namespace {
+
+namespace fs = boost::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// Size of a regular file; -1 if absent; -2 if present but not a regular file (a FIFO or
+// a link could block or leak a read: never followed).
+int64_t regular_size(const std::string& path) {
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0) return -1;
+    if (!S_ISREG(st.st_mode)) return -2;
+    return int64_t(st.st_size);
+}
+
+uint64_t folder_bytes(const std::string& dir) {
+    uint64_t total = 0;
+    boost::system::error_code ec;
+    for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        struct stat st;
+        if (::lstat(it->path().c_str(), &st) == 0 && S_ISREG(st.st_mode)) total += uint64_t(st.st_size);
+    }
+    return total;
+}
+
+engine::TrainResult failed(const std::string& reason) {
+    engine::TrainResult r;
+    r.status = "failed";
+    r.reason = reason;
+    return r;
+}
+
+void append_note(engine::TrainResult& r, const std::string& text) {
+    r.note += (r.note.empty() ? "" : "; ") + text;
+}
+
+std::string fixed(double v, int digits) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+    return buf;
+}
+
+// Removes the work folder however the run ended.
+struct FolderGuard {
+    std::string dir;
+    ~FolderGuard() {
+        boost::system::error_code ec;
+        fs::remove_all(dir, ec);
+    }
+};
+
+}  // namespace
+
+engine::TrainResult run_external(const ExternalRun& run) {
+    const std::string& name = run.command->name;
+    const std::string out_dir = run.work_dir + "/out";
+    const std::string job_path = run.work_dir + "/job.job";
+    const std::string curves_path = out_dir + "/curves.csv";
+    const std::string metrics_path = out_dir + "/metrics.txt";
+    // Written at a hand-back, read by the next attempt: lets its result say whether the
+    // job resumed from the trainer's checkpoint or restarted from scratch.
+    const std::string& handback_marker = run.handback_note;
+    {
+        boost::system::error_code ec;
+        fs::remove_all(run.work_dir, ec);  // left by a worker that died mid-run
+        fs::create_directories(out_dir, ec);
+        if (ec) throw IoError("cannot create trainer folder " + out_dir + ": " + ec.message(), ec.value());
+    }
+    FolderGuard guard{run.work_dir};
+    // The job reaches the trainer as a file (the validated job, rewritten by our writer)
+    // and as validated values in fixed variables: nothing of it is ever a command.
+    write_file_atomic(job_path, protocol::job_to_text(run.job));
+    const engine::TrainConfig& cfg = run.job.train;
+
+    SpawnOptions so;
+    so.argv = run.command->argv;
+    for (const std::string& a : {std::string("--job"), job_path, std::string("--out"), out_dir}) so.argv.push_back(a);
+    so.cwd = run.work_dir;
+    so.env = {{"HPOSYNC_JOB", job_path},
+              {"HPOSYNC_OUT", out_dir},
+              {"HPOSYNC_DATA", run.data_dir},
+              {"HPOSYNC_THREADS", std::to_string(run.threads)},
+              {"HPOSYNC_CHECKPOINT", run.checkpoint_path},
+              {"HPOSYNC_TIME_BUDGET", format_double(cfg.time_budget_s)},
+              {"HPOSYNC_SEED", std::to_string(cfg.seed)},
+              {"HPOSYNC_TRAINER", name}};
+    if (run.threads > 0) so.env.push_back({"OMP_NUM_THREADS", std::to_string(run.threads)});
+    so.capture_bytes = std::max<size_t>(run.limits.reason_bytes * 4, 4096);
+
+    const bool had_checkpoint = regular_size(run.checkpoint_path) >= 0;
+    const bool was_handed_back = regular_size(handback_marker) >= 0;
+    const std::string prefix = "trainer '" + name + "'";
+    std::unique_ptr<Subprocess> proc;
+    try {
+        proc = std::make_unique<Subprocess>(so);
+    } catch (const Error& e) {
+        return failed(prefix + ": " + e.what());
+    }
+    Progress local;
+    Progress& progress = run.progress ? *run.progress : local;
+    progress.mark();
+
+    const auto start = Clock::now();
+    const bool has_budget = cfg.time_budget_s > 0;
+    const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(cfg.time_budget_s));
+    enum class Why { none, budget, stop, stall, flood } why = Why::none;
+    Clock::time_point term_at{};
+    bool killed = false;
+    std::string flood;
+    int64_t last_curves = -1;
+    auto last_scan = start;
+    ExitStatus status;
+
+    for (;;) {
+        if (auto st = proc->wait_for(run.limits.poll_s)) {
+            status = *st;
+            break;
+        }
+        const auto now = Clock::now();
+        auto ask_to_stop = [&](Why w) {
+            if (why != Why::none) return;
+            why = w;
+            term_at = now;
+            proc->signal_group(SIGTERM);
+        };
+        if (run.should_stop && run.should_stop()) ask_to_stop(Why::stop);
+        if (has_budget && now >= deadline) ask_to_stop(Why::budget);
+
+        const int64_t size = regular_size(curves_path);
+        if (size > last_curves) {
+            last_curves = size;
+            progress.mark();
+        }
+        if (size > int64_t(run.limits.max_output_bytes))
+            flood = "curves.csv grew past " + std::to_string(run.limits.max_output_bytes) + " bytes";
+        const uint64_t printed = proc->stdout_total() + proc->stderr_total();
+        if (printed > run.limits.max_output_bytes)
+            flood = "printed more than " + std::to_string(run.limits.max_output_bytes) + " bytes on stdout/stderr";
+        if (seconds(now - last_scan) >= 0.5) {
+            last_scan = now;
+            if (folder_bytes(out_dir) > run.limits.max_output_bytes)
+                flood = "its output folder grew past " + std::to_string(run.limits.max_output_bytes) + " bytes";
+        }
+        if (!flood.empty() && why != Why::flood) {  // no grace for a flood: it fills a disk
+            why = Why::flood;
+            proc->signal_group(SIGKILL);
+            killed = true;
+        }
+        if (run.limits.stall_s > 0 && progress.idle_s() > run.limits.stall_s && why == Why::none) {
+            why = Why::stall;
+            term_at = now;
+            proc->signal_group(SIGTERM);
+        }
+        if (why != Why::none && !killed && seconds(now - term_at) >= run.limits.grace_s) {
+            proc->signal_group(SIGKILL);
+            killed = true;
+        }
+    }
+    const auto ended = Clock::now();
+    // Its children, if it left any running, go with it.
+    ::kill(-proc->pid(), SIGKILL);
+    const std::string tail = sanitize_tail(proc->stderr_tail().empty() ? proc->stdout_tail() : proc->stderr_tail(),
+                                           run.limits.reason_bytes);
+    const std::string with_tail = tail.empty() ? "" : ": " + tail;
+
+    if (why == Why::stop) {
+        engine::TrainResult r;
+        r.status = "interrupted";
+        const bool checkpoint = regular_size(run.checkpoint_path) >= 0;
+        r.reason = "stopped by request (" + prefix + " " + status.describe() + ")";
+        r.note = checkpoint ? "checkpoint kept: the next attempt resumes"
+                            : "the trainer wrote no checkpoint: the next attempt restarts";
+        if (!handback_marker.empty()) write_file_atomic(handback_marker, r.note + "\n");
+        return r;
+    }
+    engine::TrainResult r;
+    if (why == Why::flood) {
+        r = failed(prefix + " killed: " + flood + with_tail);
+    } else if (why == Why::stall) {
+        r = failed(prefix + " made no progress (curves.csv did not grow) for " + format_double(run.limits.stall_s) +
+                   " s; " + (killed ? "killed" : "stopped") + with_tail);
+    } else if (why == Why::budget && killed) {
+        r = failed(prefix + " did not stop within " + format_double(run.limits.grace_s) +
+                   " s of SIGTERM at the time budget" + with_tail);
+    } else if (!status.ok()) {
+        r = failed(prefix + " " + status.describe() + with_tail);
+    } else {
+        // Exit 0: its files must follow the contract.
+        try {
+            const int64_t csize = regular_size(curves_path);
+            if (csize == -2) throw ParseError(curves_path + ": not a regular file");
+            if (csize >= 0)
+                protocol::parse_curves_csv(read_file(curves_path, run.limits.max_output_bytes), "curves.csv", r);
+            const int64_t msize = regular_size(metrics_path);
+            if (msize < 0) throw ParseError("metrics.txt: missing (a finished trainer writes it last)");
+            bool resumed = false;
+            apply_metrics(read_file(metrics_path, 1 << 20), "metrics.txt", r, resumed);
+            if (resumed && r.segments == 1) r.segments = 2;
+            if (was_handed_back)
+                append_note(r, resumed ? "resumed from the trainer's checkpoint after a hand-back"
+                                       : std::string("restarted from scratch after a hand-back") +
+                                             (had_checkpoint ? " (the trainer ignored its checkpoint)"
+                                                             : " (no checkpoint)"));
+        } catch (const Error& e) {
+            r = failed(prefix + " broke the output contract: " + e.what());
+        }
+    }
+    if (why == Why::budget) {
+        r.budget_exhausted = true;
+        append_note(r, std::string(kOverrunNote) + fixed(seconds(ended - deadline), 3) + " s after the deadline (" +
+                           format_double(cfg.time_budget_s) + " s)");
+    }
+    boost::system::error_code ec;
+    fs::remove(handback_marker, ec);  // this attempt ended the job
+    return r;
+}
+
+}  // namespace hposync::trainer

@@ -1,0 +1,128 @@
+#!/usr/bin/python3
+"""hposync trainer: scikit-learn MLPClassifier (Debian python3-sklearn). Runs `mlp:` specs
+with sgd / momentum / nesterov / adam; one partial_fit per batch, so every parameter
+update gives one (t, loss) row. Contract: docs/PROTOCOL.md, "Trainer contract".
+
+    hpo-worker --dir D --trainer sklearn=/usr/bin/python3 trainers/sklearn_trainer.py
+
+Same seed -> same initial weights (random_state = seed; scikit-learn's Glorot-uniform
+init). Weight decay: scikit-learn's `alpha` is an L2 penalty divided by the batch size,
+so alpha = weight_decay * batch_size gives the engine's g += weight_decay * w.
+The loss per update is `loss_` after that partial_fit (the batch's cross-entropy plus the
+L2 term). Checkpoint: a pickle of the classifier and the position, written when asked
+to stop; an existing HPOSYNC_CHECKPOINT is resumed.
+"""
+
+import math
+import os
+import pickle
+import sys
+import warnings
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hposync_trainer as ht  # noqa: E402  (first: it starts the budget clock)
+
+import numpy as np  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+from sklearn.neural_network import MLPClassifier  # noqa: E402
+
+
+def make_classifier(job, seed):
+    kw = dict(hidden_layer_sizes=tuple(job.hidden_layers()), activation="relu", batch_size=job.batch_size,
+              learning_rate_init=job.lr, alpha=job.weight_decay * job.batch_size, random_state=seed % (2 ** 32),
+              shuffle=False, max_iter=1, tol=0.0)
+    if job.optimizer == "adam":
+        return MLPClassifier(solver="adam", beta_1=job.beta1, beta_2=job.beta2, epsilon=job.eps, **kw)
+    return MLPClassifier(solver="sgd", learning_rate="constant", momentum=0.0 if job.optimizer == "sgd" else job.momentum,
+                         nesterovs_momentum=job.optimizer == "nesterov", **kw)
+
+
+def evaluate(clf, x, y, classes):
+    if len(y) == 0:
+        return 0.0, 1.0
+    p = np.clip(clf.predict_proba(x), 1e-12, 1.0)
+    loss = float(-np.mean(np.log(p[np.arange(len(y)), np.searchsorted(classes, y)])))
+    err = float(np.mean(classes[p.argmax(1)] != y))
+    return loss, err
+
+
+def main():
+    run = ht.Run()
+    job = run.job
+    limiter = None
+    if run.threads > 0:
+        try:
+            from threadpoolctl import threadpool_limits
+            limiter = threadpool_limits(run.threads)  # BLAS threads (OMP_NUM_THREADS is set too)
+        except ImportError:
+            pass
+    try:
+        xtr, ytr, xva, yva, xte, yte = ht.load_splits(run)
+        clf = make_classifier(job, run.seed)
+    except (ValueError, OSError) as e:
+        return ht.fail(run, e)
+    flat = lambda a: a.reshape(len(a), -1)  # noqa: E731
+    xtr, xva, xte = flat(xtr), flat(xva), flat(xte)
+    classes = np.unique(np.concatenate([ytr, yte]))
+    rng = np.random.RandomState((run.seed + 1) % (2 ** 32))
+
+    start_epoch, start_batch, order, elapsed, resumed = 1, 0, None, 0.0, False
+    if run.checkpoint and os.path.isfile(run.checkpoint):
+        with open(run.checkpoint, "rb") as f:
+            state = pickle.load(f)
+        clf, rng = state["clf"], state["rng"]
+        start_epoch, start_batch, order, elapsed = state["epoch"], state["batch"], state["order"], state["t"]
+        run.step, run.epochs_done = state["step"], state["epoch"] - 1
+        resumed = True
+
+    n, bs = len(ytr), job.batch_size
+    batches = math.ceil(n / bs)
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    warnings.filterwarnings("ignore", message="Got `batch_size`")  # the last, shorter batch of an epoch
+    run.start_clock(elapsed)
+    epoch, status, reason = start_epoch, "ok", ""
+    while job.epochs <= 0 or epoch <= job.epochs:
+        if order is None:
+            order = rng.permutation(n) if job.shuffle else np.arange(n)
+        total, count = 0.0, 0
+        b = start_batch
+        while b < batches:
+            idx = order[b * bs:(b + 1) * bs]
+            try:
+                clf.partial_fit(xtr[idx], ytr[idx], classes=classes)
+                value = float(clf.loss_)
+            except ValueError as e:  # scikit-learn refuses NaN weights
+                value, reason = float("nan"), str(e)
+            if not run.update(value):
+                status, reason = "diverged", f"loss became {value} at step {run.step} (lr={job.lr:g}) {reason}".strip()
+                break
+            total += value
+            count += 1
+            b += 1
+            if run.should_stop():
+                break
+        if status != "ok":
+            break
+        stopping = run.should_stop() and b < batches
+        with run.paused():
+            vl, ve = evaluate(clf, xva, yva, classes)
+        run.epoch(total / max(count, 1), vl, ve, complete=not stopping)
+        if stopping or run.should_stop():
+            if run.checkpoint and run.stopped_by_signal():
+                state = {"clf": clf, "rng": rng, "epoch": epoch if stopping else epoch + 1, "batch": b if stopping else 0,
+                         "order": order if stopping else None, "t": run.t(), "step": run.step}
+                ht.write_atomic(run.checkpoint, pickle.dumps(state), "wb")
+            break
+        epoch, start_batch, order = epoch + 1, 0, None
+    tl, te = (0.0, 1.0)
+    if status == "ok":
+        with run.paused():
+            tl, te = evaluate(clf, xte, yte, classes)
+    params = sum(w.size for w in clf.coefs_) + sum(b.size for b in clf.intercepts_) if hasattr(clf, "coefs_") else 0
+    run.finish(status=status, reason=reason, param_count=params, test_loss=tl, test_accuracy=1 - te,
+               resumed=resumed, segments=2 if resumed else 1)
+    del limiter
+
+
+if __name__ == "__main__":
+    main()

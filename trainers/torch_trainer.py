@@ -1,0 +1,184 @@
+#!/usr/bin/python3
+"""hposync trainer: PyTorch (Debian python3-torch). Runs the job's `mlp:` and `cnn:` model
+specs (engine/model_spec.hpp) with sgd / momentum / nesterov / adam and weight decay, on
+HPOSYNC_THREADS threads. Contract: docs/PROTOCOL.md, "Trainer contract".
+
+    hpo-worker --dir D --trainer torch=/usr/bin/python3 trainers/torch_trainer.py
+
+Same seed -> same initial weights (torch.manual_seed before the model is built; He
+normal for layers followed by ReLU, Glorot uniform for the last, zero biases: the
+engine's scheme). Checkpoint: torch.save of model, optimizer, position and clock, written
+when asked to stop; an existing HPOSYNC_CHECKPOINT is resumed.
+"""
+
+import math
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hposync_trainer as ht  # noqa: E402  (first: it starts the budget clock)
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+
+def build_model(spec, in_shape, classes):
+    """A torch.nn.Sequential for an engine model spec; layers followed by ReLU are marked
+    for He init."""
+    c, h, w = in_shape
+    layers, he = [], []
+    if spec.startswith("mlp:"):
+        tokens = ["fc" + t for t in spec[4:].split("-") if t]
+    elif spec.startswith("cnn:"):
+        tokens = [t for t in spec[4:].split("-") if t]
+    else:
+        raise ValueError(f"model {spec!r}: the torch trainer runs mlp: and cnn: specs")
+    flat = None
+    for tok in tokens:
+        if m := re.fullmatch(r"conv(\d+)x(\d+)(?:s(\d+))?(?:p(\d+))?", tok):
+            n, k = int(m[1]), int(m[2])
+            s = int(m[3] or 1)
+            p = int(m[4]) if m[4] is not None else k // 2
+            layers += [nn.Conv2d(c, n, k, stride=s, padding=p), nn.ReLU()]
+            he.append(layers[-2])
+            c, h, w = n, (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
+        elif m := re.fullmatch(r"pool(\d+)", tok):
+            k = int(m[1])
+            layers.append(nn.MaxPool2d(k))
+            h, w = h // k, w // k
+        elif m := re.fullmatch(r"fc(\d+)", tok):
+            if flat is None:
+                layers.append(nn.Flatten())
+                flat = c * h * w
+            layers += [nn.Linear(flat, int(m[1])), nn.ReLU()]
+            he.append(layers[-2])
+            flat = int(m[1])
+        elif tok == "bn":
+            prev = layers[-2]  # the conv/fc before its ReLU
+            bn = nn.BatchNorm2d(prev.out_channels) if isinstance(prev, nn.Conv2d) else nn.BatchNorm1d(prev.out_features)
+            layers.insert(len(layers) - 1, bn)
+        elif m := re.fullmatch(r"drop(0?\.\d+|0|1)", tok):
+            layers.append(nn.Dropout(float(m[1])))
+        else:
+            raise ValueError(f"model {spec!r}: unknown token {tok!r}")
+        if h <= 0 or w <= 0:
+            raise ValueError(f"model {spec!r}: {tok!r} shrinks the image to nothing")
+    if flat is None:
+        layers.append(nn.Flatten())
+        flat = c * h * w
+    last = nn.Linear(flat, classes)
+    layers.append(last)
+    model = nn.Sequential(*layers)
+    for mod in model.modules():
+        if isinstance(mod, (nn.Linear, nn.Conv2d)):
+            if mod in he:
+                nn.init.kaiming_normal_(mod.weight, nonlinearity="relu")
+            else:
+                nn.init.xavier_uniform_(mod.weight)
+            nn.init.zeros_(mod.bias)
+    return model
+
+
+def make_optimizer(job, model):
+    decay = [p for n, p in model.named_parameters() if p.dim() > 1]   # weights
+    rest = [p for n, p in model.named_parameters() if p.dim() <= 1]   # biases, BN
+    groups = [{"params": decay, "weight_decay": job.weight_decay}, {"params": rest, "weight_decay": 0.0}]
+    if job.optimizer == "adam":
+        return torch.optim.Adam(groups, lr=job.lr, betas=(job.beta1, job.beta2), eps=job.eps)
+    momentum = 0.0 if job.optimizer == "sgd" else job.momentum
+    return torch.optim.SGD(groups, lr=job.lr, momentum=momentum, nesterov=job.optimizer == "nesterov")
+
+
+def evaluate(model, x, y, batch=1000):
+    if len(y) == 0:
+        return 0.0, 1.0
+    model.eval()
+    loss, wrong = 0.0, 0
+    with torch.no_grad():
+        for i in range(0, len(y), batch):
+            out = model(x[i:i + batch])
+            loss += F.cross_entropy(out, y[i:i + batch], reduction="sum").item()
+            wrong += (out.argmax(1) != y[i:i + batch]).sum().item()
+    model.train()
+    return loss / len(y), wrong / len(y)
+
+
+def main():
+    run = ht.Run()
+    job = run.job
+    if run.threads > 0:
+        torch.set_num_threads(run.threads)
+    try:
+        xtr, ytr, xva, yva, xte, yte = ht.load_splits(run)
+        torch.manual_seed(run.seed)
+        model = build_model(job.model, xtr.shape[1:], int(max(ytr.max(), yte.max())) + 1)
+        opt = make_optimizer(job, model)
+    except (ValueError, OSError) as e:
+        return ht.fail(run, e)
+    xtr, ytr = torch.from_numpy(xtr), torch.from_numpy(ytr)
+    xva, yva = torch.from_numpy(xva), torch.from_numpy(yva)
+    xte, yte = torch.from_numpy(xte), torch.from_numpy(yte)
+    params = sum(p.numel() for p in model.parameters())
+    gen = torch.Generator().manual_seed(run.seed + 1)
+
+    # Resume: the position (epoch, batch within it, its order) and the training clock.
+    start_epoch, start_batch, order, elapsed, resumed = 1, 0, None, 0.0, False
+    if run.checkpoint and os.path.isfile(run.checkpoint):
+        state = torch.load(run.checkpoint)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+        gen.set_state(state["gen"])
+        start_epoch, start_batch, order, elapsed = state["epoch"], state["batch"], state["order"], state["t"]
+        run.step, run.epochs_done = state["step"], state["epoch"] - 1
+        resumed = True
+
+    n, bs = len(ytr), job.batch_size
+    batches = math.ceil(n / bs)
+    run.start_clock(elapsed)
+    epoch, status, reason = start_epoch, "ok", ""
+    while job.epochs <= 0 or epoch <= job.epochs:
+        if order is None:
+            order = torch.randperm(n, generator=gen) if job.shuffle else torch.arange(n)
+        total, count = 0.0, 0
+        b = start_batch
+        while b < batches:
+            idx = order[b * bs:(b + 1) * bs]
+            opt.zero_grad(set_to_none=True)
+            loss = F.cross_entropy(model(xtr[idx]), ytr[idx])
+            value = loss.item()
+            if not run.update(value):
+                status, reason = "diverged", f"loss became {value} at step {run.step} (lr={job.lr:g})"
+                break
+            loss.backward()
+            opt.step()
+            total += value
+            count += 1
+            b += 1
+            if run.should_stop():
+                break
+        if status != "ok":
+            break
+        stopping = run.should_stop() and b < batches
+        with run.paused():
+            vl, ve = evaluate(model, xva, yva)
+        run.epoch(total / max(count, 1), vl, ve, complete=not stopping)
+        if stopping or run.should_stop():
+            if run.checkpoint and run.stopped_by_signal():
+                tmp = run.checkpoint + ".tmp"
+                torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "gen": gen.get_state(),
+                            "epoch": epoch if stopping else epoch + 1, "batch": b if stopping else 0,
+                            "order": order if stopping else None, "t": run.t(), "step": run.step}, tmp)
+                os.replace(tmp, run.checkpoint)
+            break
+        epoch, start_batch, order = epoch + 1, 0, None
+    with run.paused():
+        tl, te = evaluate(model, xte, yte)
+    run.finish(status=status, reason=reason, param_count=params, test_loss=tl, test_accuracy=1 - te,
+               resumed=resumed, segments=2 if resumed else 1)
+
+
+if __name__ == "__main__":
+    main()
