@@ -99,9 +99,20 @@ bool create_file_exclusive(const std::string& path, std::string_view content) {
     return true;
 }
 
-std::string read_file(const std::string& path, size_t max_bytes) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw_io_error("cannot open", path);
+namespace {
+
+const char* kind_of(mode_t mode) {
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    if (S_ISSOCK(mode)) return "a socket";
+    if (S_ISLNK(mode)) return "a symlink";
+    return "not a plain file";
+}
+
+// Reads fd to the end (at most max_bytes) and closes it.
+std::string read_fd(int fd, const std::string& path, size_t max_bytes) {
     std::string out;
     char buf[65536];
     for (;;) {
@@ -122,6 +133,41 @@ std::string read_file(const std::string& path, size_t max_bytes) {
     }
     ::close(fd);
     return out;
+}
+
+}  // namespace
+
+std::string read_file(const std::string& path, size_t max_bytes) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw_io_error("cannot open", path);
+    return read_fd(fd, path, max_bytes);
+}
+
+std::string read_regular_file(const std::string& path, size_t max_bytes) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ELOOP) throw ParseError(path + ": not a regular file (a symlink)");
+        throw_io_error("cannot open", path);
+    }
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+        int err = errno;
+        ::close(fd);
+        errno = err;
+        throw_io_error("cannot stat", path);
+    }
+    if (!S_ISREG(st.st_mode)) {
+        ::close(fd);
+        throw ParseError(path + ": not a regular file (" + kind_of(st.st_mode) + ")");
+    }
+    if (static_cast<uint64_t>(st.st_size) > max_bytes) {
+        ::close(fd);
+        throw ParseError(path + ": " + std::to_string(st.st_size) + " bytes, more than the " +
+                         std::to_string(max_bytes) + " allowed");
+    }
+    // Regular files never block; clear O_NONBLOCK anyway so reads behave as usual.
+    (void)::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    return read_fd(fd, path, max_bytes);  // a file growing meanwhile still stops at max_bytes
 }
 
 }  // namespace hposync

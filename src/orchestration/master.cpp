@@ -40,7 +40,7 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // What the master knows about one job of the current round once it is finished.
 struct Outcome {
-    std::string status;  // ok | diverged | failed
+    RunStatus status = RunStatus::failed;
     double objective = kInf;
     std::string reason;
 };
@@ -144,7 +144,7 @@ private:
                 }
                 auto it = outcomes.find(job.id);
                 if (it != outcomes.end()) {
-                    (it->second.status == "failed" ? failed : done)++;
+                    (it->second.status == RunStatus::failed ? failed : done)++;
                     note_best(job.id, it->second);
                 } else if (snap.running.count(job.id)) {
                     ++running;
@@ -262,11 +262,11 @@ private:
                 Result r = read_result(layout_.result(id), false);
                 return Outcome{r.train.status, objective_of(r, objective_), r.train.reason};
             } catch (const Error& e) {
-                return Outcome{"failed", kInf, std::string("unreadable result: ") + e.what()};
+                return Outcome{RunStatus::failed, kInf, std::string("unreadable result: ") + e.what()};
             }
         }
-        if (snap.failed.count(id)) return Outcome{"failed", kInf, "gave up (jobs/failed)"};
-        if (snap.quarantine.count(id)) return Outcome{"failed", kInf, "malformed (jobs/quarantine)"};
+        if (snap.failed.count(id)) return Outcome{RunStatus::failed, kInf, "gave up (jobs/failed)"};
+        if (snap.quarantine.count(id)) return Outcome{RunStatus::failed, kInf, "malformed (jobs/quarantine)"};
         return std::nullopt;
     }
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "hposync/common/text.hpp"
 #include "hposync/common/error.hpp"
 #include "hposync/common/keyvalue.hpp"
 #include "hposync/protocol/layout.hpp"
@@ -80,12 +81,13 @@ int print_status(const std::string& dir, std::ostream& out) {
     for (const auto& id : snap.results) {
         try {
             Result r = read_result(layout.result(id), false);
-            std::string searched, params;
+            std::vector<std::string> searched;
             for (const auto& [k, v] : r.job)
-                if (k == "searched") searched = ", " + v + ",";
+                if (k == "searched") searched = split_list(v);
+            std::string params;
             for (const auto& [k, v] : r.job)
-                if (searched.find(", " + k + ",") != std::string::npos) params += k + "=" + v + " ";
-            rows.push_back({objective_of(r, objective), id, r.train.status, params});
+                if (std::find(searched.begin(), searched.end(), k) != searched.end()) params += k + "=" + v + " ";
+            rows.push_back({objective_of(r, objective), id, to_text(r.train.status), params});
         } catch (const Error& e) {
             rows.push_back({std::numeric_limits<double>::infinity(), id, "unreadable", e.what()});
         }

@@ -344,18 +344,18 @@ private:
         } catch (const IoError& e) {
             if (e.errno_value == ENOSPC || e.errno_value == EDQUOT) throw;  // ours: hand back
             tr = engine::TrainResult{};
-            tr.status = "failed";
+            tr.status = RunStatus::failed;
             tr.reason = e.what();
         } catch (const Error& e) {
             // Bad data file, bad model spec, ...: the job's problem, not this worker's.
             tr = engine::TrainResult{};
-            tr.status = "failed";
+            tr.status = RunStatus::failed;
             tr.reason = e.what();
         } catch (...) {
             hand_back(id);  // e.g. out of memory: another worker may do better
             throw;
         }
-        if (tr.status == "interrupted") {
+        if (tr.interrupted) {
             hand_back(id);
             say(id + ": interrupted, handed back" +
                 (path_exists(cfg.checkpoint_path) ? " (checkpoint kept)" : ""));
@@ -380,7 +380,7 @@ private:
             say(id + ": job file was moved meanwhile (requeued); the result decides");
         finish_holding(accepted);
         remove_if_exists(cfg.checkpoint_path);
-        say(id + ": " + tr.status + (tr.reason.empty() ? "" : " (" + tr.reason + ")") +
+        say(id + ": " + to_text(tr.status) + (tr.reason.empty() ? "" : " (" + tr.reason + ")") +
             ", val_error " + format_double(tr.final_val_error));
     }
 

@@ -4,11 +4,6 @@
 
 namespace hposync::protocol {
 
-double steady_seconds() {
-    using namespace std::chrono;
-    return duration<double>(steady_clock::now().time_since_epoch()).count();
-}
-
 LeaseTracker::LeaseTracker(double timeout_s, Clock clock) : timeout_s_(timeout_s), clock_(std::move(clock)) {}
 
 bool LeaseTracker::expired(const std::string& key, const std::string& content) {

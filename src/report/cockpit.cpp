@@ -44,7 +44,7 @@ bool belongs(const std::string& metric, const std::string& prefix) {
 std::vector<const Run*> cockpit_runs(const StudyData& data) {
     std::vector<const Run*> ok, out;
     for (const auto& r : data.runs)
-        if (r.status == "ok" && (!r.train.instruments.empty() || !r.train.updates.empty())) ok.push_back(&r);
+        if (r.status == RunStatus::ok && (!r.train.instruments.empty() || !r.train.updates.empty())) ok.push_back(&r);
     std::sort(ok.begin(), ok.end(), [](const Run* a, const Run* b) {
         return a->train.final_val_error < b->train.final_val_error ||
                (a->train.final_val_error == b->train.final_val_error && a->id < b->id);
@@ -52,7 +52,7 @@ std::vector<const Run*> cockpit_runs(const StudyData& data) {
     if (!ok.empty()) out.push_back(ok.front());
     if (ok.size() > 1) out.push_back(ok.back());
     for (const auto& r : data.runs)
-        if (r.status == "diverged" && (!r.train.instruments.empty() || !r.train.updates.empty())) out.push_back(&r);
+        if (r.status == RunStatus::diverged && (!r.train.instruments.empty() || !r.train.updates.empty())) out.push_back(&r);
     return out;
 }
 
@@ -96,7 +96,7 @@ CockpitPage write_cockpit(const Run& run, const std::string& why, const std::vec
                     "</title><style>body{font-family:sans-serif;max-width:1550px;margin:auto;padding:1em}"
                     "img{max-width:100%}</style></head><body>\n";
     h += "<p><a href=\"index.html\">back to the report</a></p>\n<h1>Cockpit: " + html_escape(run.id) + " (" + html_escape(why) + ")</h1>\n";
-    h += "<p>Setting: " + html_escape(run.setting()) + ". Status " + html_escape(run.status) +
+    h += "<p>Setting: " + html_escape(run.setting()) + ". Status " + html_escape(to_text(run.status)) +
          (run.reason.empty() ? "" : " (" + html_escape(run.reason) + ")") + ", final validation error " +
          format_double(run.train.final_val_error) + ", " + std::to_string(run.train.steps) + " updates.</p>\n";
     if (run.train.instruments.empty())

@@ -23,7 +23,7 @@ std::string index_html(const StudyData& data, const std::vector<PlotFile>& plots
          "(every curve, long format).</p>\n";
     std::vector<const Run*> best;
     for (const auto& r : data.runs)
-        if (r.status == "ok") best.push_back(&r);
+        if (r.status == RunStatus::ok) best.push_back(&r);
     std::sort(best.begin(), best.end(), [](const Run* a, const Run* b) {
         return a->train.final_val_error < b->train.final_val_error ||
                (a->train.final_val_error == b->train.final_val_error && a->id < b->id);
@@ -40,7 +40,7 @@ std::string index_html(const StudyData& data, const std::vector<PlotFile>& plots
     }
     h += "</table>\n";
     size_t diverged = 0;
-    for (const auto& r : data.runs) diverged += r.status == "diverged";
+    for (const auto& r : data.runs) diverged += r.status == RunStatus::diverged;
     if (diverged) h += "<p>" + std::to_string(diverged) + " run(s) diverged (loss became NaN/inf); they are data, see summary.csv.</p>\n";
     h += sections;
     h += "<h2>Plots</h2>\n";

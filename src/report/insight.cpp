@@ -32,7 +32,7 @@ InsightOutput write_insight(const StudyData& data, PlotSink& sink) {
         std::vector<Finding> mine;
         for (const auto& f : findings)
             if (f.run == run->id) mine.push_back(f);
-        const std::string why = run->status == "diverged" ? "diverged" : cockpit_of.empty() ? "best" : "worst";
+        const std::string why = run->status == RunStatus::diverged ? "diverged" : cockpit_of.empty() ? "best" : "worst";
         try {
             CockpitPage page = write_cockpit(*run, why, mine, sink.out, sink.format);
             cockpit_of[run->id] = page.html;
@@ -65,7 +65,7 @@ InsightOutput write_insight(const StudyData& data, PlotSink& sink) {
             auto page = cockpit_of.find(run->id);
             if (page == cockpit_of.end()) continue;
             h += "<li><a href=\"" + html_escape(page->second) + "\">" + html_escape(run->id) + "</a> " + html_escape(run->setting()) + " (" +
-                 (run->status == "diverged" ? "diverged" : run == cockpit_runs(data).front() ? "best" : "worst") + ")</li>\n";
+                 (run->status == RunStatus::diverged ? "diverged" : run == cockpit_runs(data).front() ? "best" : "worst") + ")</li>\n";
         }
         h += "</ul>\n";
     }

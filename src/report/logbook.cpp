@@ -25,7 +25,7 @@ std::string block(const std::string& key, const std::string& body) {
 std::pair<const Run*, const Run*> best_worst(const std::vector<const Run*>& runs) {
     const Run *best = nullptr, *worst = nullptr;
     for (const Run* r : runs) {
-        if (r->status != "ok") continue;
+        if (r->status != RunStatus::ok) continue;
         if (!best || r->train.final_val_error < best->train.final_val_error) best = r;
         if (!worst || r->train.final_val_error > worst->train.final_val_error) worst = r;
     }
@@ -38,7 +38,7 @@ std::string describe(const Run* r) {
 
 std::string observation(int64_t round, const std::vector<const Run*>& runs, const std::vector<Finding>& findings) {
     std::map<std::string, int> status;
-    for (const Run* r : runs) ++status[r->status];
+    for (const Run* r : runs) ++status[to_text(r->status)];
     std::string s = "**Observation** (from the data, rewritten by hpo-report): " + std::to_string(runs.size()) + " run(s)";
     for (auto& [st, n] : status) s += ", " + std::to_string(n) + " " + st;
     s += ".\n";

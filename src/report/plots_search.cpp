@@ -22,14 +22,14 @@ bool is_number(const std::string& s) {
 
 // The error a finished evaluation counts with: its final validation error; a diverged or
 // failed run is an evaluation too, and it found nothing (error 1).
-double evaluation_error(const Run& r) { return r.status == "ok" ? r.train.final_val_error : 1.0; }
+double evaluation_error(const Run& r) { return r.status == RunStatus::ok ? r.train.final_val_error : 1.0; }
 
 }  // namespace
 
 void plot_params_vs_runtime(const StudyData& data, PlotSink& sink) {
     std::vector<const Run*> runs;
     for (const auto& r : data.runs)
-        if (r.status == "ok" && r.train.param_count > 0) runs.push_back(&r);
+        if (r.status == RunStatus::ok && r.train.param_count > 0) runs.push_back(&r);
     if (runs.empty()) {
         sink.skipped.push_back("params_vs_runtime: no finished training runs");
         return;

@@ -23,7 +23,7 @@ float top_probability(const engine::Prediction& p) {
 void plot_predictions(const StudyData& data, PlotSink& sink) {
     const Run* best = nullptr;
     for (const auto& r : data.runs)
-        if (r.status == "ok" && !r.train.predictions.empty() &&
+        if (r.status == RunStatus::ok && !r.train.predictions.empty() &&
             (!best || r.train.final_val_error < best->train.final_val_error))
             best = &r;
     if (!best) {

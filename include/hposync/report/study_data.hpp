@@ -12,7 +12,8 @@
 namespace hposync::report {
 
 struct Run {
-    std::string id, config, status, reason, worker;
+    std::string id, config, reason, worker;
+    RunStatus status = RunStatus::ok;
     int64_t round = 0, repeat = 0;
     std::map<std::string, std::string> job;  // every job key -> value text
     std::vector<std::string> searched;       // keys the search varied
