@@ -28,7 +28,8 @@ std::map<std::string, std::string> comparable(const std::string& path) {
                                                   "started",      "finished", "wall_seconds", "train_seconds",
                                                   "curves",       "predictions"};
     std::map<std::string, std::string> out;
-    for (const auto& e : KeyValueFile::read(path).entries())
+    const KeyValueFile file = KeyValueFile::read(path);
+    for (const auto& e : file.entries())
         if (!per_run.count(e.key)) out[e.key] = e.value;
     return out;
 }
@@ -61,6 +62,7 @@ std::string file_ending(const std::string& dir, const std::string& suffix) {
 TEST_CASE("hpo-train --job: the same result file as hpo-worker for the same job") {
     hposync::testing::IdxFixture data(600, 200);
     const fs::path root = data.root / "run";
+    fs::create_directories(root / "study");
     const protocol::Layout layout((root / "study").string());
     layout.create_dirs();
     const std::string id = "r000-c0001-s0";
@@ -96,8 +98,10 @@ TEST_CASE("hpo-train --job: the same result file as hpo-worker for the same job"
     const auto a = comparable(worker_result), b = comparable(train_result);
     CHECK(a.at("status") == "ok");
     CHECK(a.count("job.trainer"));
-    for (const auto& [k, v] : a) CHECK_MESSAGE(b.count(k) && b.at(k) == v, k << ": worker '" << v << "', hpo-train '"
-                                                                             << (b.count(k) ? b.at(k) : "(missing)") << "'");
+    for (const auto& entry : a) {
+        const std::string key = entry.first, theirs = b.count(key) ? b.at(key) : "(missing)";
+        CHECK_MESSAGE(theirs == entry.second, key << ": worker '" << entry.second << "', hpo-train '" << theirs << "'");
+    }
     CHECK(a.size() == b.size());
     CHECK(KeyValueFile::read(train_result).str("worker") == "hpo-train");
 
