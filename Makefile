@@ -79,6 +79,7 @@ $(BUILD)/e2e-tests: $(E2E_OBJ) $(BUILD)/libhposync.a
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
 
 check-modules:
+	@bash tools/check-module-graph.sh --self-test
 	@bash tools/check-module-graph.sh
 
 # ---- tests --------------------------------------------------------------------------
@@ -88,6 +89,7 @@ export HPOSYNC_BIN  = $(abspath $(BUILD)/bin)
 export HPOSYNC_DATA = $(abspath data)
 
 test: deps
+	@bash tools/check-module-graph.sh --self-test
 	@bash tools/check-module-graph.sh
 	@$(MAKE) --no-print-directory data
 	@$(MAKE) --no-print-directory -j2 all $(BUILD)/unit-tests $(BUILD)/e2e-tests

@@ -1,19 +1,29 @@
-// hpo-train: one training run from the command line (no study directory, no protocol).
-// Useful to try a configuration by hand, to measure speed, and to check an install.
+// hpo-train: one training run from the command line. Every job key is a flag (generated
+// from the job-key table, protocol/job_schema.hpp), and `--job FILE` runs a job file
+// exactly as hpo-worker would (same parser, same train config, same result and curves
+// writers), so a configuration can be tried by hand, a worker's result reproduced, and a
+// foreign worker built on it.
+#include <unistd.h>
+
 #include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
-#include <sstream>
+#include <map>
 
 #include <boost/program_options.hpp>
 
 #include "cli.hpp"
 #include "hposync/common/atomic_file.hpp"
+#include "hposync/common/clock.hpp"
 #include "hposync/common/error.hpp"
 #include "hposync/common/keyvalue.hpp"
+#include "hposync/engine/memory.hpp"
 #include "hposync/engine/model.hpp"
 #include "hposync/engine/train.hpp"
+#include "hposync/protocol/job_file.hpp"
+#include "hposync/protocol/job_schema.hpp"
+#include "hposync/protocol/layout.hpp"
 #include "hposync/protocol/result_file.hpp"
 
 namespace po = boost::program_options;
@@ -26,56 +36,119 @@ std::atomic<bool> g_stop{false};
 extern "C" void on_signal(int) { g_stop = true; }
 
 const char* kExamples = R"(
+Every job key (docs/PROTOCOL.md, job file) is a flag: `lr` is --lr, `batch_size` is
+--batch-size; booleans take a value (--shuffle false). Keys not given have the job
+file defaults.
+
 Examples:
   hpo-train --dataset fashion-mnist --model mlp:1024-512-256-128 --optimizer adam \
             --lr 1e-3 --batch-size 100 --epochs 10 --threads 2 --curves fmnist.csv
   hpo-train --dataset mnist --model 'cnn:conv{filters}x3-pool2-conv{filters}x3-pool2-fc128' \
             --filters 16 --optimizer sgd --lr 0.1 --batch-size 64 --epochs 10
   hpo-train --model synthetic:quadratic --lr 0.01 --epochs 5      (no data, instant)
+  hpo-train --job D/jobs/done/r000-c0003-s0.job --out /tmp/rerun
+            (the result and curves hpo-worker would publish, into /tmp/rerun)
 
 Data is read from --data-dir, else $HPOSYNC_DATA, else <binary>/../../data.
 Exit status: 0 for a finished run (ok or diverged: divergence is a result, not an
-error), 1 if training failed (e.g. missing data), 2 for bad options, 130 if stopped by
-SIGINT/SIGTERM (a checkpoint is written first when --checkpoint is given).
+error; with --job also failed, which is then the result), 1 if training failed (e.g.
+missing data), 2 for bad options or a bad job file, 130 if stopped by SIGINT/SIGTERM
+(a checkpoint is written first when --checkpoint is given).
 )";
+
+std::string flag_of(const std::string& key) {
+    std::string f = key;
+    for (char& c : f)
+        if (c == '_') c = '-';
+    return f;
+}
+
+// The job the flags describe: the given keys over the job-file defaults, through the
+// same parser as a job file (so the same ranges and the same error messages).
+protocol::Job job_from_flags(const po::variables_map& vm) {
+    std::map<std::string, std::string> values = {
+        {"format", protocol::kJobFormat}, {"id", "hpo-train"}, {"study", "hpo-train"}, {"round", "0"}};
+    for (const auto& k : protocol::job_schema())
+        if (vm.count(flag_of(k.name))) values[k.name] = vm[flag_of(k.name)].as<std::string>();
+    // Spellings of earlier versions.
+    if (vm.count("time-budget")) values["time_budget_s"] = format_double(vm["time-budget"].as<double>());
+    if (vm.count("no-shuffle")) values["shuffle"] = "false";
+    KeyValueWriter w;
+    for (const auto& [k, v] : values) w.add(k, v);
+    return protocol::parse_job(KeyValueFile::parse(w.text(), "hpo-train options"));
+}
+
+// Reads a job file as hpo-worker does: whole, newline-terminated, strictly parsed.
+protocol::Job job_from_file(const std::string& path) {
+    const std::string text = read_file(path, KeyValueFile::kMaxFile);
+    if (text.empty() || text.back() != '\n') throw ParseError(path + ": truncated (empty or no newline at the end)");
+    return protocol::parse_job(KeyValueFile::parse(text, path));
+}
+
+// Writes what hpo-worker publishes for a finished job (curves CSV, predictions CSV,
+// result file) into `dir`, with the same writers and the same file names.
+void write_result_into(const std::string& dir, protocol::Result& r, const std::string& token) {
+    r.curves = protocol::Layout::curves_name(r.id, token);
+    write_file_atomic(dir + "/" + r.curves, protocol::curves_to_csv(r.train, &r.curves_rows));
+    if (!r.train.predictions.empty()) {
+        r.predictions = r.id + "." + token + ".predictions.csv";
+        r.predictions_rows = int64_t(r.train.predictions.size());
+        write_file_atomic(dir + "/" + r.predictions, protocol::predictions_to_csv(r.train.predictions));
+    }
+    write_file_atomic(dir + "/" + r.id + ".result", protocol::result_to_text(r));
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    TrainConfig cfg;
-    std::string curves_path;
+    std::string data_dir, checkpoint, curves_path, job_path, out_dir = ".";
+    int threads = 0;
+    int64_t max_memory = -1;
     po::options_description opts("hpo-train: train one network and print its progress.\n\nOptions");
-    // clang-format off
-    opts.add_options()
-        ("help,h", "show this help")
-        ("dataset", po::value(&cfg.dataset)->default_value(cfg.dataset), "mnist | fashion-mnist | cifar10")
-        ("data-dir", po::value(&cfg.data_dir), "directory holding <dataset>/ (default: see below)")
-        ("model", po::value(&cfg.model)->default_value(cfg.model),
-         "model spec, e.g. mlp:1024-512-256-128, cnn:conv16x3-pool2-conv16x3-pool2-fc128, synthetic:quadratic")
-        ("filters", po::value(&cfg.filters)->default_value(cfg.filters), "value of {filters} in the model spec")
-        ("optimizer", po::value(&cfg.opt.name)->default_value(cfg.opt.name), "sgd | momentum | nesterov | adam")
-        ("lr", po::value(&cfg.opt.lr)->default_value(cfg.opt.lr, format_double(cfg.opt.lr)), "learning rate")
-        ("momentum", po::value(&cfg.opt.momentum)->default_value(cfg.opt.momentum, format_double(cfg.opt.momentum)), "momentum (momentum, nesterov)")
-        ("beta1", po::value(&cfg.opt.beta1)->default_value(cfg.opt.beta1, format_double(cfg.opt.beta1)), "adam beta1")
-        ("beta2", po::value(&cfg.opt.beta2)->default_value(cfg.opt.beta2, format_double(cfg.opt.beta2)), "adam beta2")
-        ("eps", po::value(&cfg.opt.eps)->default_value(cfg.opt.eps, format_double(cfg.opt.eps)), "adam epsilon")
-        ("weight-decay", po::value(&cfg.opt.weight_decay)->default_value(cfg.opt.weight_decay, format_double(cfg.opt.weight_decay)), "L2 weight decay (g += wd*w on weights)")
-        ("batch-size", po::value(&cfg.batch_size)->default_value(cfg.batch_size), "examples per update")
-        ("epochs", po::value(&cfg.epochs)->default_value(cfg.epochs), "epochs; 0 = no limit (needs --time-budget)")
-        ("time-budget", po::value(&cfg.time_budget_s)->default_value(0.0), "training seconds (evaluation excluded); 0 = none")
-        ("seed", po::value(&cfg.seed)->default_value(cfg.seed), "seed for init, shuffling, dropout and the data split")
-        ("threads", po::value(&cfg.threads)->default_value(cfg.threads), "OpenMP threads; 0 = runtime default")
-        ("train-subset", po::value(&cfg.train_subset)->default_value(cfg.train_subset), "use N training examples; 0 = all")
-        ("val-fraction", po::value(&cfg.val_fraction)->default_value(cfg.val_fraction, format_double(cfg.val_fraction)), "fraction of the training data held out for validation")
-        ("test-subset", po::value(&cfg.test_subset)->default_value(cfg.test_subset), "use N test examples; 0 = all")
-        ("no-shuffle", "keep the training order fixed")
-        ("checkpoint", po::value(&cfg.checkpoint_path), "checkpoint file: resume from it if present, write it on stop")
-        ("checkpoint-every-epochs", po::value(&cfg.checkpoint_every_epochs)->default_value(0), "also checkpoint every N epochs")
-        ("curves", po::value(&curves_path), "write the curves (kind,index,t,metric,value) to this CSV file");
-    // clang-format on
+    opts.add_options()("help,h", "show this help")
+        ("job-keys", "print the job-key table (markdown, as in docs/PROTOCOL.md) and exit")
+        ("job", po::value(&job_path), "run this job file as hpo-worker would; write <id>.result and its curves into --out")
+        ("out", po::value(&out_dir), "with --job: directory for the result and curves (default .)")
+        ("data-dir", po::value(&data_dir), "directory holding <dataset>/ (default: see below)")
+        ("threads", po::value(&threads)->default_value(0), "OpenMP threads; 0 = runtime default")
+        ("checkpoint", po::value(&checkpoint), "checkpoint file: resume from it if present, write it on stop")
+        ("max-memory", po::value(&max_memory), "fail a run estimated to need more bytes than this; 0 = no limit "
+                                               "(default: 3/4 of the host's memory)")
+        ("curves", po::value(&curves_path), "write the curves (kind,index,t,metric,value) to this CSV file")
+        ("time-budget", po::value<double>(), "same as --time-budget-s")
+        ("no-shuffle", "same as --shuffle false");
+    po::options_description keys("Job keys (docs/PROTOCOL.md)");
+    for (const auto& k : protocol::job_schema()) {
+        const std::string def = k.required ? "" : k.default_text();
+        keys.add_options()(flag_of(k.name).c_str(), po::value<std::string>(),
+                           (k.help + " [" + k.range + "; default " + (def.empty() ? "\"\"" : def) + "]").c_str());
+    }
+    opts.add(keys);
     po::variables_map vm;
     if (auto status = cli::parse(argc, argv, opts, "hpo-train", kExamples, vm)) return *status;
-    cfg.shuffle = vm.count("no-shuffle") == 0;
+    if (vm.count("job-keys")) {
+        std::cout << protocol::job_schema_markdown();
+        return 0;
+    }
+
+    protocol::Job job;
+    try {
+        if (!job_path.empty()) {
+            for (const auto& k : protocol::job_schema())
+                if (vm.count(flag_of(k.name))) throw ParseError("--" + flag_of(k.name) + " cannot be combined with --job");
+            job = job_from_file(job_path);
+        } else {
+            job = job_from_flags(vm);
+        }
+    } catch (const ParseError& e) {
+        std::cerr << "hpo-train: " << e.what() << "\n";
+        return 2;
+    }
+    TrainConfig cfg = protocol::train_config(job);
+    cfg.data_dir = data_dir;
+    cfg.threads = threads;
+    cfg.checkpoint_path = checkpoint;
+    cfg.max_memory_bytes = max_memory >= 0 ? max_memory : default_max_memory_bytes();
 
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
@@ -90,9 +163,12 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
     };
 
+    const double started = unix_now();
     TrainResult r;
     try {
-        r = train(cfg, hooks);
+        // A job file runs as a worker runs it (errors of the job become a failed result);
+        // a run from flags reports them as errors.
+        r = job_path.empty() ? train(cfg, hooks) : train_job(cfg, hooks);
     } catch (const ParseError& e) {  // bad model spec, malformed data file, ...
         std::cerr << "hpo-train: " << e.what() << "\n";
         return 2;
@@ -104,16 +180,29 @@ int main(int argc, char** argv) {
     const double samples_per_s =
         r.train_seconds > 0 ? double(r.steps) * double(cfg.batch_size) / r.train_seconds : 0.0;
     std::printf("status %s  test_accuracy %.4f  test_loss %.4f  params %lld  steps %lld  seconds %.1f  samples/s %.0f\n",
-                r.status.c_str(), r.test_accuracy, r.test_loss, static_cast<long long>(r.param_count),
-                static_cast<long long>(r.steps), r.train_seconds, samples_per_s);
+                r.interrupted ? "interrupted" : to_text(r.status), r.test_accuracy, r.test_loss,
+                static_cast<long long>(r.param_count), static_cast<long long>(r.steps), r.train_seconds,
+                samples_per_s);
     if (!r.reason.empty()) std::printf("reason: %s\n", r.reason.c_str());
-    if (!curves_path.empty()) {
-        try {
-            write_file_atomic(curves_path, hposync::protocol::curves_to_csv(r));
-        } catch (const Error& e) {
-            std::cerr << "hpo-train: " << e.what() << "\n";
-            return 1;
+    if (r.interrupted) return 130;  // like a worker: an interrupted run is not a result
+    try {
+        if (!curves_path.empty()) write_file_atomic(curves_path, protocol::curves_to_csv(r));
+        if (!job_path.empty()) {
+            protocol::Result res = protocol::make_result(job, r);
+            res.worker = "hpo-train";
+            res.host = host_name();
+            res.pid = ::getpid();
+            res.attempt = 1;
+            res.started = protocol::utc_timestamp(started);
+            const double finished = unix_now();
+            res.finished = protocol::utc_timestamp(finished);
+            res.wall_seconds = finished - started;
+            write_result_into(out_dir, res, "a1-hpo-train");
+            std::printf("result: %s/%s.result\n", out_dir.c_str(), job.id.c_str());
         }
+    } catch (const Error& e) {
+        std::cerr << "hpo-train: " << e.what() << "\n";
+        return 1;
     }
-    return r.status == "interrupted" ? 130 : 0;
+    return 0;
 }

@@ -5,14 +5,16 @@
 //   <out>/t10k-images-idx3-ubyte,  t10k-labels-idx1-ubyte    2,000 digits
 // The split is fixed: all 10,000 digits (label 0 first, in file order) are permuted with
 // Fisher-Yates on splitmix64 seeded with kSplitSeed; the first 8,000 are training.
-// Pixels are round(v * 255). (The split uses splitmix64 inline, not load_splits' mt19937_64:
-// it is frozen into data/mnist/, whose checksum tests/unit/data_real_sets_test.cpp pins.)
+// Pixels are round(v * 255). (The split uses common/random's splitmix64 with modulo
+// reduction, not load_splits' mt19937_64: it is frozen into data/mnist/, whose checksum
+// tests/unit/data_real_sets_test.cpp pins.)
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/common/error.hpp"
+#include "hposync/common/random.hpp"
 #include "hposync/data/mnist_json.hpp"
 
 namespace {
@@ -20,13 +22,6 @@ namespace {
 constexpr uint64_t kSplitSeed = 20261124;
 constexpr size_t kPixels = hposync::data::kMnistPixels;
 constexpr size_t kTrain = 8000;
-
-uint64_t splitmix(uint64_t& s) {
-    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
 
 std::vector<uint8_t> read_digits(const std::string& path) {
     return hposync::data::parse_mnist_digits_json(hposync::read_file(path, 64u << 20), path);
@@ -71,14 +66,17 @@ int main(int argc, char** argv) {
                 labels.push_back(uint8_t(label));
             }
         if (images.size() <= kTrain) throw hposync::Error("only " + std::to_string(images.size()) + " digits found");
-        uint64_t s = kSplitSeed;
-        for (size_t i = images.size() - 1; i > 0; --i) {
-            size_t j = size_t(splitmix(s) % (i + 1));
-            std::swap(images[i], images[j]);
-            std::swap(labels[i], labels[j]);
+        // One permutation for images and labels alike.
+        std::vector<size_t> order(images.size());
+        for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+        hposync::SplitMix64 rng(kSplitSeed);
+        hposync::fisher_yates(order, [&](uint64_t n) { return rng.below_mod(n); });
+        std::vector<const uint8_t*> tr, te;
+        std::vector<uint8_t> trl, tel;
+        for (size_t k = 0; k < order.size(); ++k) {
+            (k < kTrain ? tr : te).push_back(images[order[k]]);
+            (k < kTrain ? trl : tel).push_back(labels[order[k]]);
         }
-        std::vector<const uint8_t*> tr(images.begin(), images.begin() + kTrain), te(images.begin() + kTrain, images.end());
-        std::vector<uint8_t> trl(labels.begin(), labels.begin() + kTrain), tel(labels.begin() + kTrain, labels.end());
         write_idx(argv[2], "train", tr, trl);
         write_idx(argv[2], "t10k", te, tel);
         std::printf("mnist: %zu train + %zu test digits written to %s\n", tr.size(), te.size(), argv[2]);

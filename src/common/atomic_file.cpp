@@ -100,7 +100,9 @@ bool create_file_exclusive(const std::string& path, std::string_view content) {
     return true;
 }
 
-static const char* file_kind(mode_t mode) {
+namespace {
+
+const char* kind_of(mode_t mode) {
     if (S_ISDIR(mode)) return "a directory";
     if (S_ISFIFO(mode)) return "a FIFO";
     if (S_ISCHR(mode)) return "a character device";
@@ -110,33 +112,8 @@ static const char* file_kind(mode_t mode) {
     return "not a regular file";
 }
 
-// Only regular files are read, and never through a symbolic link: a FIFO would block the
-// reader forever, /dev/zero would feed it gigabytes, a link could point at any file of
-// the user's. O_NONBLOCK makes open() of a FIFO return at once; fstat on the descriptor
-// we hold (not the name, which may change) decides; the size limit applies before any
-// byte is read. Messages name the file and its kind, never its content.
-std::string read_file(const std::string& path, size_t max_bytes) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0) {
-        if (errno == ELOOP) throw ParseError(path + ": is a symbolic link (not followed; only regular files are read)");
-        throw_io_error("cannot open", path);
-    }
-    struct stat st;
-    if (::fstat(fd, &st) != 0) {
-        int err = errno;
-        ::close(fd);
-        errno = err;
-        throw_io_error("cannot stat", path);
-    }
-    if (!S_ISREG(st.st_mode)) {
-        ::close(fd);
-        throw ParseError(path + ": is " + file_kind(st.st_mode) + " (only regular files are read)");
-    }
-    if (static_cast<uint64_t>(st.st_size) > max_bytes) {
-        ::close(fd);
-        throw ParseError(path + ": file larger than " + std::to_string(max_bytes) + " bytes (" +
-                         std::to_string(static_cast<long long>(st.st_size)) + ")");
-    }
+// Reads fd (a regular file of st_size bytes) to the end, at most max_bytes, and closes it.
+std::string read_fd(int fd, const struct stat& st, const std::string& path, size_t max_bytes) {
     std::string out;
     out.reserve(static_cast<size_t>(st.st_size));
     char buf[65536];
@@ -159,5 +136,42 @@ std::string read_file(const std::string& path, size_t max_bytes) {
     ::close(fd);
     return out;
 }
+
+}  // namespace
+
+// Only regular files are read, and never through a symbolic link: a FIFO would block the
+// reader forever, /dev/zero would feed it gigabytes, a link could point at any file of
+// the user's. O_NONBLOCK makes open() of a FIFO return at once; fstat on the descriptor
+// we hold (not the name, which may change) decides; the size limit applies before any
+// byte is read. Messages name the file and its kind, never its content.
+std::string read_file(const std::string& path, size_t max_bytes) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) {
+        if (errno == ELOOP)
+            throw ParseError(path + ": is a symbolic link, not a regular file (links are not followed)");
+        throw_io_error("cannot open", path);
+    }
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+        int err = errno;
+        ::close(fd);
+        errno = err;
+        throw_io_error("cannot stat", path);
+    }
+    if (!S_ISREG(st.st_mode)) {
+        ::close(fd);
+        throw ParseError(path + ": is " + kind_of(st.st_mode) + ", not a regular file (only regular files are read)");
+    }
+    if (static_cast<uint64_t>(st.st_size) > max_bytes) {
+        ::close(fd);
+        throw ParseError(path + ": file larger than " + std::to_string(max_bytes) + " bytes (" +
+                         std::to_string(static_cast<long long>(st.st_size)) + " bytes)");
+    }
+    // Regular files never block; clear O_NONBLOCK anyway so reads behave as usual.
+    (void)::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    return read_fd(fd, st, path, max_bytes);  // a file growing meanwhile still stops at max_bytes
+}
+
+std::string read_regular_file(const std::string& path, size_t max_bytes) { return read_file(path, max_bytes); }
 
 }  // namespace hposync

@@ -6,15 +6,10 @@
 
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/common/error.hpp"
+#include "hposync/common/text.hpp"
 
 namespace hposync {
 namespace {
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-    return s;
-}
 
 bool valid_key(std::string_view k) {
     if (k.empty() || k.size() > 128) return false;
@@ -26,16 +21,6 @@ bool valid_key(std::string_view k) {
     return true;
 }
 
-// Printable for error messages: long or binary keys are shortened and escaped.
-std::string printable(std::string_view s) {
-    std::string out;
-    for (char c : s.substr(0, 60)) {
-        if (c >= 32 && c < 127) out += c;
-        else out += '?';
-    }
-    if (s.size() > 60) out += "...";
-    return out;
-}
 
 }  // namespace
 

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "hposync/common/random.hpp"
+
 namespace hposync::data {
 
 uint64_t uniform_below(std::mt19937_64& rng, uint64_t bound) {
@@ -18,8 +20,7 @@ std::vector<int64_t> seeded_permutation(int64_t n, uint64_t seed) {
     std::vector<int64_t> p(size_t(n > 0 ? n : 0));
     for (size_t i = 0; i < p.size(); ++i) p[i] = int64_t(i);
     std::mt19937_64 rng(seed);
-    // Fisher-Yates, from the back: position i takes a uniformly chosen element of 0..i.
-    for (size_t i = p.size(); i > 1; --i) std::swap(p[i - 1], p[uniform_below(rng, i)]);
+    fisher_yates(p, [&](uint64_t n) { return uniform_below(rng, n); });
     return p;
 }
 

@@ -39,6 +39,10 @@ Dataset load_idx_pair(const std::string& dir, const std::string& prefix, const s
     return ds;
 }
 
+[[noreturn]] void unknown_dataset(const std::string& name) {
+    throw Error("unknown data set '" + name + "' (expected mnist, fashion-mnist or cifar10)");
+}
+
 RawSet load_raw(const std::string& name, const std::string& root) {
     RawSet raw;
     if (name == "mnist" || name == "fashion-mnist") {
@@ -52,7 +56,7 @@ RawSet load_raw(const std::string& name, const std::string& root) {
         raw.train = load_cifar10_batches(train_files);
         raw.test = load_cifar10_batches({find_file(dir, {"test_batch.bin"}, name)});
     } else {
-        throw Error("unknown data set '" + name + "' (expected mnist, fashion-mnist or cifar10)");
+        unknown_dataset(name);
     }
     return raw;
 }
@@ -117,6 +121,18 @@ std::string find_data_dir() {
         }
     }
     return "data";
+}
+
+DatasetInfo dataset_info(const std::string& name) {
+    DatasetInfo i;
+    if (name == "mnist" || name == "fashion-mnist") {
+        i.train_n = 60000, i.test_n = 10000;
+    } else if (name == "cifar10") {
+        i.c = 3, i.h = 32, i.w = 32, i.train_n = 50000, i.test_n = 10000;
+    } else {
+        unknown_dataset(name);
+    }
+    return i;
 }
 
 Splits load_splits(const DataRequest& req) {

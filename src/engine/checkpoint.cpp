@@ -1,5 +1,6 @@
 #include "hposync/engine/checkpoint.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <type_traits>
@@ -142,15 +143,34 @@ uint64_t fnv1a64(const void* data, size_t bytes, uint64_t hash) {
 }
 
 std::string checkpoint_identity(const TrainConfig& c) {
-    // format_double round-trips exactly, so equal text <=> equal settings.
-    return "dataset=" + c.dataset + ";train_subset=" + std::to_string(c.train_subset) +
-           ";val_fraction=" + format_double(c.val_fraction) + ";test_subset=" + std::to_string(c.test_subset) +
-           ";model=" + c.model + ";filters=" + std::to_string(c.filters) + ";optimizer=" + c.opt.name +
-           ";lr=" + format_double(c.opt.lr) + ";momentum=" + format_double(c.opt.momentum) +
-           ";beta1=" + format_double(c.opt.beta1) + ";beta2=" + format_double(c.opt.beta2) +
-           ";eps=" + format_double(c.opt.eps) + ";weight_decay=" + format_double(c.opt.weight_decay) +
-           ";batch_size=" + std::to_string(c.batch_size) + ";shuffle=" + (c.shuffle ? "true" : "false") +
-           ";seed=" + std::to_string(c.seed);
+    return hex64(fnv1a64(c.identity.data(), c.identity.size()));
+}
+
+std::string identity_difference(const std::string& a, const std::string& b) {
+    // "k=v;k=v" -> its items; a key differs if its item is in one text but not the other.
+    auto items = [](const std::string& text) {
+        std::vector<std::string> out;
+        for (size_t start = 0; start < text.size();) {
+            size_t end = std::min(text.find(';', start), text.size());
+            out.push_back(text.substr(start, end - start));
+            start = end + 1;
+        }
+        return out;
+    };
+    const auto ia = items(a), ib = items(b);
+    std::vector<std::string> keys;
+    auto note = [&](const std::vector<std::string>& from, const std::vector<std::string>& other) {
+        for (const auto& item : from) {
+            if (std::find(other.begin(), other.end(), item) != other.end()) continue;
+            std::string key = item.substr(0, item.find('='));
+            if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+        }
+    };
+    note(ia, ib);
+    note(ib, ia);
+    std::string out;
+    for (const auto& k : keys) out += (out.empty() ? "" : ", ") + k;
+    return out.empty() ? "unknown settings" : out;
 }
 
 std::string encode_checkpoint(const Checkpoint& c) {
@@ -160,6 +180,7 @@ std::string encode_checkpoint(const Checkpoint& c) {
     h.add("model", c.model_spec);
     h.add("param_count", c.param_count);
     h.add("identity", c.identity);
+    h.add("identity_text", c.identity_text);
     h.add("payload_bytes", int64_t(payload.size()));
     h.add("payload_fnv1a64", hex64(fnv1a64(payload.data(), payload.size())));
     const std::string& header = h.text();
@@ -193,6 +214,7 @@ Checkpoint decode_checkpoint(std::string_view bytes, const std::string& source) 
     c.model_spec = header.str("model");
     c.param_count = header.integer("param_count", 0, int64_t(1) << 40);
     c.identity = header.str("identity");
+    c.identity_text = header.str_or("identity_text", "");
     Reader r(payload, source);
     c.epoch = r.pod<int64_t>();
     c.batch_in_epoch = r.pod<int64_t>();
@@ -216,8 +238,8 @@ void write_checkpoint(const std::string& path, const Checkpoint& ckpt) {
     write_file_atomic(path, encode_checkpoint(ckpt));
 }
 
-Checkpoint read_checkpoint(const std::string& path) {
-    return decode_checkpoint(read_file(path, size_t(4) << 30), path);
+Checkpoint read_checkpoint(const std::string& path, uint64_t max_bytes) {
+    return decode_checkpoint(read_regular_file(path, size_t(max_bytes)), path);
 }
 
 }  // namespace hposync::engine

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "cpu_dispatch.hpp"
+#include "hposync/common/text.hpp"
 #include "hposync/common/error.hpp"
 
 namespace hposync::engine {
@@ -154,15 +155,7 @@ bool InstrumentSet::any() const {
 
 InstrumentSet parse_instrument_set(const std::string& text) {
     InstrumentSet s;
-    size_t start = 0;
-    while (start <= text.size()) {
-        size_t comma = text.find(',', start);
-        if (comma == std::string::npos) comma = text.size();
-        std::string item = text.substr(start, comma - start);
-        start = comma + 1;
-        item.erase(0, item.find_first_not_of(" \t"));
-        item.erase(item.find_last_not_of(" \t") + 1);
-        if (item.empty()) continue;
+    for (const std::string& item : split_list(text)) {
         if (item == "all") {
             s.grad_norm = s.param_norm = s.update_ratio = s.dist_init = true;
             s.dead_relu = s.activations = s.loss_spread = s.step_quality = true;

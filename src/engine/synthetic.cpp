@@ -7,6 +7,7 @@
 
 #include "hposync/common/error.hpp"
 #include "hposync/common/keyvalue.hpp"
+#include "hposync/common/random.hpp"
 
 namespace hposync::engine {
 namespace {
@@ -16,13 +17,8 @@ constexpr const char* kPrefix = "synthetic:";
 constexpr double kBraninMin = 0.397887357729738;
 constexpr double kHartmann6Min = -3.32236801141551;
 
-// splitmix64 finaliser: a well-mixed 64-bit hash, the same on every platform.
-uint64_t mix(uint64_t x) {
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
+// splitmix64 as a well-mixed 64-bit hash, the same on every platform.
+uint64_t mix(uint64_t x) { return hash64(x); }
 
 double quadratic_distance(const TrainConfig& c) {
     const double a = std::log10(c.opt.lr) + 2;
@@ -131,7 +127,7 @@ TrainResult train_synthetic(const TrainConfig& cfg, const TrainHooks& hooks) {
     const double sleep_per_epoch = cfg.synthetic_sleep_s / double(epochs);
     for (int64_t e = 1; e <= epochs; ++e) {
         if (sleep_per_epoch > 0 && !sleep_polling(sleep_per_epoch, hooks)) {
-            r.status = "interrupted";
+            r.interrupted = true;
             r.reason = "stopped by request during epoch " + std::to_string(e);
             return r;
         }
@@ -139,7 +135,7 @@ TrainResult train_synthetic(const TrainConfig& cfg, const TrainHooks& hooks) {
         for (int u = 1; u <= kUpdatesPerEpoch; ++u) {
             const int64_t step = r.steps + 1;
             if (diverges && step == 3) {
-                r.status = "diverged";
+                r.status = RunStatus::diverged;
                 r.diverged_step = step;
                 r.reason = "loss became nan at step 3 (lr=" + format_double(cfg.opt.lr) + ")";
                 r.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -151,7 +147,7 @@ TrainResult train_synthetic(const TrainConfig& cfg, const TrainHooks& hooks) {
             r.steps = step;
             if (cfg.record_updates) r.updates.push_back({step, dt * double(step), loss});
             if (hooks.should_stop && hooks.should_stop()) {
-                r.status = "interrupted";
+                r.interrupted = true;
                 r.reason = "stopped by request after step " + std::to_string(step);
                 return r;
             }

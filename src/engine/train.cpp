@@ -5,18 +5,23 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <new>
 #include <chrono>
 #include <cmath>
 #include <cstring>
 #include <memory>
 
 #include <boost/filesystem.hpp>
+#include <dnnl.hpp>
 
 #include "hposync/common/error.hpp"
 #include "hposync/common/keyvalue.hpp"
+#include "hposync/common/random.hpp"
 #include "hposync/data/dataset.hpp"
 #include "hposync/engine/checkpoint.hpp"
 #include "hposync/engine/instruments.hpp"
+#include "hposync/engine/memory.hpp"
 #include "hposync/engine/model.hpp"
 #include "hposync/engine/optimizer.hpp"
 #include "hposync/engine/synthetic.hpp"
@@ -24,27 +29,10 @@
 namespace hposync::engine {
 namespace {
 
-constexpr int64_t kEvalBatch = 1000;
-
-// splitmix64: tiny, portable, and its whole state is one integer (easy to checkpoint).
-// std::shuffle / std::uniform_int_distribution differ between standard libraries, so
-// we shuffle with our own generator to get the same order everywhere.
-struct SplitMix64 {
-    uint64_t state;
-    uint64_t next() {
-        uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        return z ^ (z >> 31);
-    }
-    // Uniform in [0, n): multiply-shift (bias < n / 2^64, irrelevant here).
-    uint64_t below(uint64_t n) { return uint64_t((unsigned __int128)next() * n >> 64); }
-};
-
-uint64_t mix(uint64_t x) { return SplitMix64{x}.next(); }
-
-void fisher_yates(std::vector<uint32_t>& order, SplitMix64& rng) {
-    for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
+// The training order: common/random's shuffle with multiply-shift reduction (the
+// sequence the bit-identity tests and existing checkpoints pin).
+void shuffle_order(std::vector<uint32_t>& order, SplitMix64& rng) {
+    fisher_yates(order, [&](uint64_t n) { return rng.below(n); });
 }
 
 // Training time: a stopwatch that is paused during evaluation and checkpoint writing.
@@ -100,6 +88,8 @@ void validate(const TrainConfig& cfg) {
     if (cfg.instrument_every < 1) throw Error("instrument_every must be >= 1");
     if (!(cfg.label_noise >= 0 && cfg.label_noise <= 1)) throw Error("label_noise must be in [0, 1]");
     if (cfg.predictions < 0) throw Error("predictions must be >= 0");
+    if (!cfg.checkpoint_path.empty() && cfg.identity.empty())
+        throw Error("checkpoint_path is set but identity is empty (protocol::train_config sets it)");
 }
 
 std::vector<NamedBuffer> copy_out(const std::vector<StateRef>& refs) {
@@ -140,6 +130,7 @@ public:
 private:
     void load();
     void try_resume();
+    uint64_t checkpoint_size_limit();
     void save_checkpoint();
     bool checkpoint_enabled() const { return !cfg_.checkpoint_path.empty(); }
     void end_epoch(bool partial);
@@ -153,7 +144,7 @@ private:
     std::unique_ptr<Optimizer> opt_;
     int64_t batch_ = 0, steps_per_epoch_ = 0;
     Checkpoint pos_;  // position + curves; buffers are only filled when saving
-    SplitMix64 rng_{0};
+    SplitMix64 rng_;
     TrainClock clock_{0};
     TrainResult result_;
     std::unique_ptr<Instruments> instruments_;  // null unless cfg.instruments asks
@@ -195,18 +186,35 @@ void Run::load() {
     pos_.model_spec = model_->spec();
     pos_.param_count = model_->param_count();
     pos_.identity = checkpoint_identity(cfg_);
+    pos_.identity_text = cfg_.identity;
     pos_.order.resize(size_t(tr.n));
     for (size_t i = 0; i < pos_.order.size(); ++i) pos_.order[i] = uint32_t(i);
-    rng_.state = mix(cfg_.seed ^ 0x53485546464c45ULL);  // "SHUFFLE": independent of init seeds
+    rng_.set_state(hash64(cfg_.seed ^ 0x53485546464c45ULL));  // "SHUFFLE": independent of init seeds
+}
+
+// The largest checkpoint this run could have written: its buffers, the data order and
+// curves for every update its budget allows (2^24 updates for time-only budgets), plus
+// 1 MiB of header and names. A larger file is not ours and is not read.
+uint64_t Run::checkpoint_size_limit() {
+    uint64_t floats = 0;
+    for (const auto& p : model_->params()) floats += uint64_t(p.size);
+    for (const auto& s : opt_->state()) floats += uint64_t(s.size);
+    for (const auto& s : model_->state()) floats += uint64_t(s.size);
+    const uint64_t steps = cfg_.epochs > 0 ? uint64_t(cfg_.epochs) * uint64_t(steps_per_epoch_) : uint64_t(1) << 24;
+    return (uint64_t(1) << 20) + floats * sizeof(float) + pos_.order.size() * sizeof(uint32_t) +
+           (steps + 2) * (sizeof(EpochRecord) + sizeof(UpdateRecord));
 }
 
 void Run::try_resume() {
-    if (!checkpoint_enabled() || !cfg_.resume || !boost::filesystem::exists(cfg_.checkpoint_path)) return;
+    if (!checkpoint_enabled() || !cfg_.resume || !boost::filesystem::exists(boost::filesystem::symlink_status(cfg_.checkpoint_path))) return;
     const std::string& path = cfg_.checkpoint_path;
     try {
-        Checkpoint c = read_checkpoint(path);
-        if (c.identity != pos_.identity || c.model_spec != pos_.model_spec || c.param_count != pos_.param_count)
-            throw ParseError(path + ": checkpoint belongs to a different configuration (" + c.identity + ")");
+        Checkpoint c = read_checkpoint(path, checkpoint_size_limit());
+        if (c.identity != pos_.identity)
+            throw ParseError(path + ": checkpoint belongs to a different configuration (differs in " +
+                             identity_difference(c.identity_text, pos_.identity_text) + ")");
+        if (c.model_spec != pos_.model_spec || c.param_count != pos_.param_count)
+            throw ParseError(path + ": checkpoint belongs to a different model (" + c.model_spec + ")");
         if (c.order.size() != pos_.order.size() || c.batch_in_epoch > steps_per_epoch_)
             throw ParseError(path + ": checkpoint data order does not match the data set");
         for (uint32_t i : c.order)
@@ -215,7 +223,7 @@ void Run::try_resume() {
         copy_in(c.optimizer_state, opt_->state(), "optimizer", path);
         copy_in(c.model_state, model_->state(), "model state", path);
         opt_->set_steps(c.optimizer_steps);
-        rng_.state = c.shuffle_rng;
+        rng_.set_state(c.shuffle_rng);
         c.params.clear(), c.optimizer_state.clear(), c.model_state.clear();
         pos_ = std::move(c);
         pos_.segments += 1;
@@ -230,7 +238,7 @@ void Run::try_resume() {
 void Run::save_checkpoint() {
     clock_.pause();
     pos_.elapsed_s = clock_.elapsed();
-    pos_.shuffle_rng = rng_.state;
+    pos_.shuffle_rng = rng_.state();
     pos_.optimizer_steps = opt_->steps();
     pos_.params = copy_out(as_state(model_->params()));
     pos_.optimizer_state = copy_out(opt_->state());
@@ -241,7 +249,7 @@ void Run::save_checkpoint() {
 }
 
 bool Run::diverged(const std::string& what, int64_t step) {
-    result_.status = "diverged";
+    result_.status = RunStatus::diverged;
     result_.diverged_step = step;
     result_.reason = what + " at step " + std::to_string(step) + " (lr=" + format_double(cfg_.opt.lr) + ")";
     return true;
@@ -274,7 +282,7 @@ void Run::finish() {
         result_.final_val_loss = pos_.epochs.back().val_loss;
         result_.final_val_error = pos_.epochs.back().val_error;
     }
-    if (result_.status == "ok") {
+    if (result_.status == RunStatus::ok) {
         Evaluation test = evaluate(*model_, data_.test);
         result_.test_loss = test.loss;
         result_.test_accuracy = data_.test.n > 0 ? 1 - test.error : 0;
@@ -310,7 +318,7 @@ TrainResult Run::execute() {
 
     while (cfg_.epochs == 0 || pos_.epoch <= cfg_.epochs) {
         if (pos_.batch_in_epoch == 0) {
-            if (cfg_.shuffle) fisher_yates(pos_.order, rng_);
+            if (cfg_.shuffle) shuffle_order(pos_.order, rng_);
             pos_.epoch_loss_sum = 0;
         }
         while (pos_.batch_in_epoch < steps_per_epoch_) {
@@ -333,7 +341,7 @@ TrainResult Run::execute() {
             }
             const int64_t step = pos_.step + 1;
             // Dropout masks depend only on (seed, step), so a resumed run draws the same.
-            const uint64_t dropout_seed = mix(cfg_.seed ^ mix(uint64_t(step)));
+            const uint64_t dropout_seed = hash64(cfg_.seed ^ hash64(uint64_t(step)));
             const float* logits = model_->forward(x.data(), batch_, true, dropout_seed);
             const double loss = softmax_cross_entropy(logits, y.data(), batch_, classes, dlogits.data());
             if (!std::isfinite(loss)) {
@@ -361,7 +369,7 @@ TrainResult Run::execute() {
             }
             if (hooks_.should_stop && hooks_.should_stop()) {
                 if (checkpoint_enabled()) save_checkpoint();
-                result_.status = "interrupted";
+                result_.interrupted = true;
                 result_.reason = "stopped by request after step " + std::to_string(step) +
                                  (checkpoint_enabled() ? " (checkpoint written)" : "");
                 finish();
@@ -388,10 +396,48 @@ TrainResult Run::execute() {
 
 }  // namespace
 
+namespace {
+
+TrainResult failed_result(const std::string& reason) {
+    TrainResult r;
+    r.status = RunStatus::failed;
+    r.reason = reason;
+    return r;
+}
+
+std::string out_of_memory(const TrainConfig& cfg, const std::string& where) {
+    return "out of memory " + where + ": the job " + estimate_memory(cfg).describe(cfg.batch_size) +
+           (cfg.max_memory_bytes > 0 ? ", the limit is " + format_bytes(cfg.max_memory_bytes) : std::string());
+}
+
+}  // namespace
+
 TrainResult train(const TrainConfig& cfg, const TrainHooks& hooks) {
     if (is_synthetic(cfg.model)) return train_synthetic(cfg, hooks);
-    Run run(cfg, hooks);
-    return run.execute();
+    // Poison jobs: judge the size before the data is loaded or a buffer allocated.
+    if (cfg.max_memory_bytes > 0 && estimate_memory(cfg).total() > cfg.max_memory_bytes)
+        return failed_result(out_of_memory(cfg, "(estimated before training)"));
+    try {
+        Run run(cfg, hooks);
+        return run.execute();
+    } catch (const std::bad_alloc&) {
+        // The Run and its buffers are gone by now, so there is memory to say so.
+        return failed_result(out_of_memory(cfg, "while training (std::bad_alloc)"));
+    } catch (const dnnl::error& e) {
+        if (e.status != dnnl_out_of_memory) throw;
+        return failed_result(out_of_memory(cfg, "while training (oneDNN)"));
+    }
+}
+
+TrainResult train_job(const TrainConfig& cfg, const TrainHooks& hooks) {
+    try {
+        return train(cfg, hooks);
+    } catch (const IoError& e) {
+        if (e.errno_value == ENOSPC || e.errno_value == EDQUOT) throw;  // the machine's, not the job's
+        return failed_result(e.what());
+    } catch (const Error& e) {
+        return failed_result(e.what());  // bad data file, bad model spec, ...: the job's problem
+    }
 }
 
 }  // namespace hposync::engine

@@ -1,30 +1,22 @@
 #include "hposync/orchestration/job_builder.hpp"
 
-#include <set>
+#include <map>
 
 #include "hposync/common/error.hpp"
 #include "hposync/common/keyvalue.hpp"
+#include "hposync/protocol/job_schema.hpp"
 
 namespace hposync::orchestration {
 using namespace hposync::protocol;
-namespace {
-
-// Keys the master sets itself; a study may not fix them.
-const std::set<std::string> kBookkeeping = {"format", "id", "study", "round", "config", "repeat", "searched"};
-
-bool is_job_key(const std::string& key) {
-    for (auto k : job_keys())
-        if (k == key) return true;
-    return false;
-}
-
-}  // namespace
 
 std::vector<Job> build_round_jobs(const search::Study& study, int64_t round,
                                   const std::vector<search::Trial>& trials, int64_t default_max_attempts) {
-    for (const auto& [key, value] : study.fixed)
-        if (!is_job_key(key) || kBookkeeping.count(key))
+    // The job-key table says who owns each key: a study fixes only study-owned ones.
+    for (const auto& [key, value] : study.fixed) {
+        const JobKey* k = find_job_key(key);
+        if (!k || k->owner != KeyOwner::study)
             study.file.fail(key, "not a job setting a study may fix (see docs/PROTOCOL.md)");
+    }
     std::string searched;
     for (const auto& k : search::searched_keys(study)) searched += (searched.empty() ? "" : ", ") + k;
 
@@ -35,11 +27,19 @@ std::vector<Job> build_round_jobs(const search::Study& study, int64_t round,
         // values, seed, budget); the master adds bookkeeping and its max_attempts default.
         std::map<std::string, std::string> values = search::job_settings(study, trial);
         if (!values.count("max_attempts")) values["max_attempts"] = std::to_string(default_max_attempts);
+        // What the builder writes itself; the search may set any other job key (seed,
+        // budget, resume_from) but none of these.
+        const std::map<std::string, std::string> own = {{"format", kJobFormat},
+                                                        {"id", id},
+                                                        {"study", study.name},
+                                                        {"round", std::to_string(round)},
+                                                        {"config", trial.config_id},
+                                                        {"repeat", std::to_string(trial.repeat)},
+                                                        {"searched", searched}};
         KeyValueWriter w;
-        w.add("format", kJobFormat).add("id", id).add("study", study.name).add("round", round);
-        w.add("config", trial.config_id).add("repeat", trial.repeat).add("searched", searched);
+        for (const auto& [k, v] : own) w.add(k, v);
         for (const auto& [k, v] : values) {
-            if (kBookkeeping.count(k) || !is_job_key(k))
+            if (own.count(k) || !find_job_key(k))
                 throw ParseError(study.source + ": search key '" + k + "' is not a job setting");
             w.add(k, v);
         }

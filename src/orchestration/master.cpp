@@ -46,7 +46,7 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // What the master knows about one job of the current round once it is finished.
 struct Outcome {
-    std::string status;  // ok | diverged | failed
+    RunStatus status = RunStatus::failed;
     double objective = kInf;
     std::string reason;
 };
@@ -175,8 +175,8 @@ private:
     std::optional<Outcome> outcome_of(const std::string& id, const Snapshot& snap) {
         if (const Result* r = rec_.valid_result(id, snap))
             return Outcome{r->train.status, objective_of(*r, objective_), r->train.reason};
-        if (snap.failed.count(id)) return Outcome{"failed", kInf, "gave up (jobs/failed)"};
-        if (snap.quarantine.count(id)) return Outcome{"failed", kInf, "malformed (jobs/quarantine)"};
+        if (snap.failed.count(id)) return Outcome{RunStatus::failed, kInf, "gave up (jobs/failed)"};
+        if (snap.quarantine.count(id)) return Outcome{RunStatus::failed, kInf, "malformed (jobs/quarantine)"};
         return std::nullopt;
     }
 
@@ -208,7 +208,7 @@ private:
                 for (const Job& job : jobs) {
                     if (auto o = outcome_of(job.id, snap)) {
                         outcomes[job.id] = *o;
-                        (o->status == "failed" ? failed : done)++;
+                        (o->status == RunStatus::failed ? failed : done)++;
                     } else if (snap.running.count(job.id)) {
                         ++running;
                     } else {

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "hposync/common/text.hpp"
 #include "hposync/common/error.hpp"
 #include "hposync/common/keyvalue.hpp"
 #include "hposync/protocol/layout.hpp"
@@ -108,12 +109,13 @@ int print_status(const std::string& dir, std::ostream& out) {
         const std::string& id = ids[i];
         try {
             Result r = read_result(layout.result(id), false);
-            std::string searched, params;
+            std::vector<std::string> searched;
             for (const auto& [k, v] : r.job)
-                if (k == "searched") searched = ", " + v + ",";
+                if (k == "searched") searched = split_list(v);
+            std::string params;
             for (const auto& [k, v] : r.job)
-                if (searched.find(", " + k + ",") != std::string::npos) params += k + "=" + v + " ";
-            rows[i] = {objective_of(r, objective), id, r.train.status, params};
+                if (std::find(searched.begin(), searched.end(), k) != searched.end()) params += k + "=" + v + " ";
+            rows[i] = {objective_of(r, objective), id, to_text(r.train.status), params};
         } catch (const Error& e) {
             rows[i] = {std::numeric_limits<double>::infinity(), id, "unreadable", e.what()};
         }

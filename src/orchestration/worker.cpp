@@ -296,15 +296,15 @@ private:
         } catch (const IoError& e) {
             if (e.errno_value == ENOSPC || e.errno_value == EDQUOT) throw;  // ours: hand back
             tr = engine::TrainResult{};
-            tr.status = "failed";
+            tr.status = RunStatus::failed;
             tr.reason = e.what();
         } catch (const Error& e) {
             // Bad data file, bad model spec, ...: the job's problem, not this worker's.
             tr = engine::TrainResult{};
-            tr.status = "failed";
+            tr.status = RunStatus::failed;
             tr.reason = e.what();
         }
-        if (tr.status == "interrupted") {
+        if (tr.interrupted) {
             hand_back(id);
             say(id + ": interrupted, handed back" + (path_exists(cfg.checkpoint_path) ? " (checkpoint kept)" : ""));
             return false;
@@ -349,7 +349,7 @@ private:
         if (!transitions_.finish(id, id_)) say(id + ": job file was moved meanwhile (requeued); the result decides");
         finish_holding(accepted);
         remove_if_exists(layout_.checkpoint(id));
-        say(id + ": " + tr.status + (tr.reason.empty() ? "" : " (" + tr.reason + ")") + ", val_error " +
+        say(id + ": " + to_text(tr.status) + (tr.reason.empty() ? "" : " (" + tr.reason + ")") + ", val_error " +
             format_double(tr.final_val_error));
     }
 

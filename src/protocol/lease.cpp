@@ -4,11 +4,6 @@
 
 namespace hposync::protocol {
 
-double steady_seconds() {
-    using namespace std::chrono;
-    return duration<double>(steady_clock::now().time_since_epoch()).count();
-}
-
 LeaseTracker::LeaseTracker(double timeout_s, Clock clock, double max_gap_s)
     : timeout_s_(timeout_s), clock_(std::move(clock)), max_gap_s_(max_gap_s) {}
 

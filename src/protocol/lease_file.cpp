@@ -49,22 +49,4 @@ WorkerInfo read_worker_info(const std::string& path) {
     return i;
 }
 
-std::string host_name() {
-    char buf[256] = {0};
-    if (gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "unknown";
-    return buf;
-}
-
-double unix_now() {
-    using namespace std::chrono;
-    // Test hook (tests/stress, clock-skew scenario): HPOSYNC_TEST_WALLCLOCK_OFFSET_S shifts
-    // this process's wall clock, as on a host whose clock is off. Only what we write for
-    // people (lease wallclock, last_beat, result times) moves; no decision reads it.
-    static const double offset = [] {
-        const char* v = std::getenv("HPOSYNC_TEST_WALLCLOCK_OFFSET_S");
-        return v ? std::atof(v) : 0.0;
-    }();
-    return duration<double>(system_clock::now().time_since_epoch()).count() + offset;
-}
-
 }  // namespace hposync::protocol

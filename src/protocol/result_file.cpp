@@ -11,6 +11,7 @@
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/common/error.hpp"
 #include "hposync/common/keyvalue.hpp"
+#include "hposync/common/text.hpp"
 
 namespace hposync::protocol {
 namespace {
@@ -44,17 +45,7 @@ double metric_or(const KeyValueFile& f, std::string_view key, double fallback) {
     }
 }
 
-std::vector<std::string> split_csv_row(const std::string& line) {
-    std::vector<std::string> out;
-    size_t start = 0;
-    for (;;) {
-        size_t comma = line.find(',', start);
-        out.push_back(line.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-        if (comma == std::string::npos) break;
-        start = comma + 1;
-    }
-    return out;
-}
+std::vector<std::string> split_csv_row(const std::string& line) { return split(line, ','); }
 
 }  // namespace
 
@@ -212,7 +203,7 @@ std::string result_to_text(const Result& r) {
     KeyValueWriter w;
     w.add("format", kResultFormat);
     w.add("id", r.id).add("study", r.study).add("round", r.round).add("config", r.config).add("repeat", r.repeat);
-    w.add("status", t.status).add("reason", t.reason).add("diverged_step", t.diverged_step);
+    w.add("status", to_text(t.status)).add("reason", t.reason).add("diverged_step", t.diverged_step);
     w.add("worker", r.worker).add("host", r.host).add("pid", r.pid).add("attempt", r.attempt);
     w.add("segments", t.segments);
     w.add("started", r.started).add("finished", r.finished).add("wall_seconds", r.wall_seconds);
@@ -270,9 +261,10 @@ Result read_result(FileOps& ops, const std::string& path, bool load_curves) {
     r.round = f.integer("round", 0, 999999);
     r.config = f.str("config");
     r.repeat = f.integer("repeat", 0, 999999);
-    t.status = f.str("status");
-    if (t.status != "ok" && t.status != "diverged" && t.status != "failed")
-        f.fail("status", "expected ok, diverged or failed, got '" + t.status + "'");
+    if (auto status = run_status_from_text(f.str("status")))
+        t.status = *status;
+    else
+        f.fail("status", "expected ok, diverged or failed, got '" + printable(f.str("status")) + "'");
     t.reason = f.str_or("reason", "");
     t.diverged_step = f.integer_or("diverged_step", -1, -1, INT64_MAX);
     r.worker = f.str_or("worker", "");
@@ -363,7 +355,7 @@ double objective_of(const Result& r, const std::string& objective) {
     else if (objective == "train_loss") v = t.final_train_loss;
     else if (objective == "test_error") v = 1.0 - t.test_accuracy;
     else throw Error("unknown objective '" + objective + "' (val_error | val_loss | train_loss | test_error)");
-    if (t.status != "ok" || !std::isfinite(v)) return std::numeric_limits<double>::infinity();
+    if (t.status != RunStatus::ok || !std::isfinite(v)) return std::numeric_limits<double>::infinity();
     return v;
 }
 

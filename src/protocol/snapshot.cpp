@@ -48,17 +48,17 @@ DirStamp stamp_of(const std::string& dir) {
 
 }  // namespace
 
-std::string Snapshot::state_of(const std::string& id) const {
-    if (results.count(id)) return "result";
-    if (failed.count(id)) return "failed";
-    if (quarantine.count(id)) return "quarantine";
-    if (running.count(id)) return "running";
-    if (pending.count(id)) return "pending";
-    if (done.count(id)) return "done";
-    return "";
+JobState Snapshot::state_of(const std::string& id) const {
+    if (results.count(id)) return JobState::result;
+    if (failed.count(id)) return JobState::failed;
+    if (quarantine.count(id)) return JobState::quarantine;
+    if (running.count(id)) return JobState::running;
+    if (pending.count(id)) return JobState::pending;
+    if (done.count(id)) return JobState::done;
+    return JobState::unknown;
 }
 
-bool Snapshot::knows(const std::string& id) const { return !state_of(id).empty(); }
+bool Snapshot::knows(const std::string& id) const { return state_of(id) != JobState::unknown; }
 
 Snapshot take_snapshot(const Layout& layout) {
     Snapshot s;

@@ -3,26 +3,17 @@
 #include <algorithm>
 #include <tbb/parallel_for.h>
 
+#include "hposync/common/random.hpp"
+
 namespace hposync::report {
-namespace {
-
-uint64_t splitmix(uint64_t& s) {
-    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-}  // namespace
-
 std::vector<std::vector<double>> simulate_searches(const std::vector<double>& errors, int count, uint64_t seed) {
     std::vector<std::vector<double>> curves(size_t(std::max(count, 0)));
     // Each curve has its own generator state (seed, index): the result does not depend on
     // how TBB splits the work across threads.
     tbb::parallel_for(size_t(0), curves.size(), [&](size_t c) {
-        uint64_t s = seed ^ (0xC0FFEEull * (c + 1));
+        SplitMix64 rng(seed ^ (0xC0FFEEull * (c + 1)));
         std::vector<double> order = errors;
-        for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[splitmix(s) % i]);
+        fisher_yates(order, [&](uint64_t n) { return rng.below_mod(n); });
         std::vector<double>& curve = curves[c];
         curve.resize(order.size());
         double best = 1e300;

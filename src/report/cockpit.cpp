@@ -61,7 +61,7 @@ std::string run_verdict(const Run& run, const std::vector<Finding>& findings) {
             return s + ": the run finished but learned nothing (" + f.title + ")";
     if (!findings.empty())
         return s + ": finished with " + std::to_string(findings.size()) + " finding(s), see below";
-    return s + (run.status == "ok" ? ": no diagnosis rule fired" : "");
+    return s + (run.status == RunStatus::ok ? ": no diagnosis rule fired" : "");
 }
 
 std::vector<CockpitChoice> cockpit_runs(const StudyData& data, const std::vector<Finding>& findings) {
@@ -77,7 +77,7 @@ std::vector<CockpitChoice> cockpit_runs(const StudyData& data, const std::vector
     if (!ok.empty()) add(ok.front(), "best");
     if (ok.size() > 1) add(ok.back(), "worst");
     for (const auto& r : data.runs)
-        if (r.status == "diverged") add(&r, "diverged");
+        if (r.status == RunStatus::diverged) add(&r, "diverged");
     for (const auto& f : findings)
         for (const auto& r : data.runs)
             if (r.id == f.run) add(&r, "finding");

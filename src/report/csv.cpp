@@ -80,7 +80,7 @@ std::string summary_csv(const StudyData& data) {
             row.push_back(it == r.job.end() ? "" : it->second);
         }
         const auto& t = r.train;
-        for (const auto& f : {r.status, r.reason, num(t.final_train_loss), num(t.final_val_loss), num(t.final_val_error),
+        for (const auto& f : {std::string(to_text(r.status)), r.reason, num(t.final_train_loss), num(t.final_val_loss), num(t.final_val_error),
                               num(t.test_accuracy), std::to_string(t.param_count), std::to_string(t.steps),
                               std::to_string(t.epochs_done), num(t.train_seconds), num(r.wall_seconds), r.worker,
                               std::to_string(r.attempt)})

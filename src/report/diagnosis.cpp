@@ -99,7 +99,7 @@ struct RunView {
         for (const auto& i : r.train.instruments) readings[i.metric].push_back({i.step, i.value});
         if (!r.train.predictions.empty()) classes = int(r.train.predictions.front().probabilities.size());
     }
-    bool ok() const { return run.status == "ok"; }
+    bool ok() const { return run.status == RunStatus::ok; }
     std::vector<double> values(const std::string& metric) const {
         std::vector<double> out;
         auto it = readings.find(metric);
@@ -135,7 +135,7 @@ struct Rules {
     }
 
     void diverged() {
-        if (v.run.status != "diverged") return;
+        if (v.run.status != RunStatus::diverged) return;
         std::string evidence = v.run.reason.empty() ? "status diverged" : v.run.reason;
         evidence += "; lr = " + v.lr();
         auto g = v.readings.find("grad_norm");
@@ -186,7 +186,7 @@ struct Rules {
     }
 
     void dead_units() {
-        if (v.run.status == "failed") return;
+        if (v.run.status == RunStatus::failed) return;
         for (auto& [layer, series] : v.per_layer("dead_relu")) {
             if (series.empty() || series.back().second < kDeadFraction) continue;
             const std::string what = layer.rfind("conv", 0) == 0 ? "channels" : "units";  // a conv unit is a channel
@@ -410,7 +410,7 @@ std::vector<Finding> diagnose_study(const StudyData& data) {
     for (const auto& key : data.searched_keys()) {
         std::vector<const Run*> runs;
         for (const auto& r : data.runs)
-            if ((r.status == "ok" || r.status == "diverged") && r.job.count(key)) runs.push_back(&r);
+            if ((r.status == RunStatus::ok || r.status == RunStatus::diverged) && r.job.count(key)) runs.push_back(&r);
         const auto group = groups_of(data, key, runs);
         std::map<std::string, std::pair<double, int>> by_value;
         bool binned = false;

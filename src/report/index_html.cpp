@@ -40,7 +40,7 @@ std::string index_html(const StudyData& data, const std::vector<PlotFile>& plots
     }
     h += "</table>\n";
     size_t diverged = 0;
-    for (const auto& r : data.runs) diverged += r.status == "diverged";
+    for (const auto& r : data.runs) diverged += r.status == RunStatus::diverged;
     if (diverged) h += "<p>" + std::to_string(diverged) + " run(s) diverged (loss became NaN/inf); they have no objective value and are marked, not drawn as a number, in the plots.</p>\n";
     h += sections;
     h += "<h2>Plots</h2>\n";

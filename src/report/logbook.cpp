@@ -47,7 +47,7 @@ std::string describe(const StudyData& d, const Run* r) {
 
 std::string observation(const StudyData& d, int64_t round, const std::vector<const Run*>& runs, const std::vector<Finding>& findings) {
     std::map<std::string, int> status;
-    for (const Run* r : runs) ++status[r->status];
+    for (const Run* r : runs) ++status[to_text(r->status)];
     std::string s = "**Observation** (from the data, rewritten by hpo-report): " + std::to_string(runs.size()) + " run(s)";
     for (auto& [st, n] : status) s += ", " + std::to_string(n) + " " + st;
     s += ".\n";

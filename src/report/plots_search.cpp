@@ -56,7 +56,7 @@ void plot_params_vs_runtime(const StudyData& data, PlotSink& sink) {
     std::vector<const Run*> runs;
     std::set<int64_t> counts;
     for (const auto& r : data.runs)
-        if (r.status == "ok" && r.train.param_count > 0) runs.push_back(&r), counts.insert(r.train.param_count);
+        if (r.status == RunStatus::ok && r.train.param_count > 0) runs.push_back(&r), counts.insert(r.train.param_count);
     if (runs.empty()) {
         sink.skipped.push_back("params_vs_runtime: no finished training runs");
         return;

@@ -26,7 +26,7 @@ std::vector<Series> series_per_run(const std::vector<const Run*>& runs,
         Series s;
         s.colour = gp_colour(colour_of[r->config]);
         s.dash = gp_dash(colour_of[r->config]);
-        if (first) s.title = r->setting(leave_out) + (r->status == "ok" ? "" : " (" + r->status + ")");
+        if (first) s.title = r->setting(leave_out) + (r->status == RunStatus::ok ? "" : " (" + std::string(to_text(r->status)) + ")");
         s.points = std::move(pts);
         out.push_back(std::move(s));
     }

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <ctime>
 
+#include "hposync/common/text.hpp"
 #include "hposync/common/error.hpp"
 #include "hposync/common/ids.hpp"
 #include "hposync/common/keyvalue.hpp"
@@ -119,7 +120,7 @@ std::string StudyData::objective_label() const {
 std::vector<const Run*> StudyData::ranked() const {
     std::vector<std::pair<double, const Run*>> v;
     for (const auto& r : runs)
-        if (r.status == "ok" && std::isfinite(objective_value(r))) v.push_back({objective_value(r), &r});
+        if (r.status == RunStatus::ok && std::isfinite(objective_value(r))) v.push_back({objective_value(r), &r});
     std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
         return a.first < b.first || (a.first == b.first && a.second->id < b.second->id);
     });
@@ -163,19 +164,7 @@ StudyData load_study(const std::string& dir) {
             run.train = std::move(res.train);
             for (const auto& [k, v] : res.job) run.job[k] = v;
             auto it = run.job.find("searched");
-            if (it != run.job.end()) {
-                std::string list = it->second;
-                size_t start = 0;
-                while (start <= list.size()) {
-                    size_t comma = list.find(',', start);
-                    if (comma == std::string::npos) comma = list.size();
-                    std::string k = list.substr(start, comma - start);
-                    k.erase(0, k.find_first_not_of(' '));
-                    k.erase(k.find_last_not_of(' ') + 1);
-                    if (!k.empty()) run.searched.push_back(k);
-                    start = comma + 1;
-                }
-            }
+            if (it != run.job.end()) run.searched = split_list(it->second);
             data.runs.push_back(std::move(run));
         } catch (const Error& e) {
             data.unreadable.push_back(e.what());

@@ -29,8 +29,8 @@ struct Bar {
 
 std::string lane_of(const Run& r) { return r.worker + (r.host.empty() ? "" : " @ " + r.host); }
 
-const char* status_colour(const std::string& status) {
-    return status == "ok" ? "#4c9a2a" : status == "diverged" ? "#e08214" : "#c51b1b";
+const char* status_colour(RunStatus status) {
+    return status == RunStatus::ok ? "#4c9a2a" : status == RunStatus::diverged ? "#e08214" : "#c51b1b";
 }
 
 }  // namespace

@@ -50,7 +50,7 @@ std::vector<Trial> promote(const std::vector<Trial>& rung, const std::vector<Obs
         if (!sum_count.count(t.config_id)) configs.push_back(t.config_id);
         auto& sc = sum_count[t.config_id];
         auto it = by_trial.find({t.config_id, t.repeat});
-        bool ok = it != by_trial.end() && it->second->status == "ok" && std::isfinite(it->second->objective);
+        bool ok = it != by_trial.end() && it->second->status == RunStatus::ok && std::isfinite(it->second->objective);
         sc.first += ok ? it->second->objective : inf;
         sc.second += 1;
     }

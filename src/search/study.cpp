@@ -5,6 +5,8 @@
 
 #include "hposync/common/error.hpp"
 #include "hposync/common/ids.hpp"
+#include "hposync/common/master_keys.hpp"
+#include "hposync/common/text.hpp"
 #include "hposync/search/strategy.hpp"
 #include "strategies.hpp"
 
@@ -17,9 +19,6 @@ constexpr std::string_view kSearchPrefix = "search.";
 // Keys of the study itself (not options, not job settings).
 const std::vector<std::string_view> kStudyKeys = {"format", "name", "strategy", "seed", "repeats",
                                                   "objective"};
-// Job keys the master writes itself: a study may neither fix nor search them.
-const std::vector<std::string_view> kMasterKeys = {"format", "id", "study", "round", "config",
-                                                   "repeat", "searched", "seed"};
 
 bool contains(const std::vector<std::string_view>& list, std::string_view s) {
     for (auto x : list)
@@ -27,17 +26,9 @@ bool contains(const std::vector<std::string_view>& list, std::string_view s) {
     return false;
 }
 
-std::string join(const std::vector<std::string_view>& items) {
-    std::string out;
-    for (auto s : items) out += (out.empty() ? "" : ", ") + std::string(s);
-    return out.empty() ? "none" : out;
-}
-
-std::string trim(const std::string& s) {
-    size_t b = s.find_first_not_of(" \t");
-    if (b == std::string::npos) return "";
-    size_t e = s.find_last_not_of(" \t");
-    return s.substr(b, e - b + 1);
+// "a, b" or "none" (for error messages).
+std::string join_or_none(const std::vector<std::string_view>& items) {
+    return items.empty() ? "none" : join(items);
 }
 
 // "a, b, c" -> {"a", "b", "c"}; empty items are errors, and so are duplicates in a list
@@ -45,16 +36,11 @@ std::string trim(const std::string& s) {
 std::vector<std::string> split_values(const KeyValueFile& f, const std::string& key, const std::string& text,
                                       bool unique = true) {
     std::vector<std::string> out;
-    size_t start = 0;
-    while (true) {
-        size_t comma = text.find(',', start);
-        std::string item = trim(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    for (const std::string& item : split_trimmed(text)) {
         if (item.empty()) f.fail(key, "empty value in list '" + text + "'");
         for (const auto& seen : out)
             if (unique && seen == item) f.fail(key, "value '" + item + "' listed twice");
         out.push_back(item);
-        if (comma == std::string::npos) break;
-        start = comma + 1;
     }
     return out;
 }
@@ -73,11 +59,11 @@ Dimension parse_dimension(const KeyValueFile& f, const KeyValue& e) {
     d.key = e.key.substr(kSearchPrefix.size());
     const std::string& spec = e.value;
     if (d.key.empty()) f.fail(e.key, "missing the job key after 'search.'");
-    if (contains(kMasterKeys, d.key)) f.fail(e.key, "'" + d.key + "' is set by the master and cannot be searched");
+    if (is_master_owned_job_key(d.key)) f.fail(e.key, "'" + d.key + "' is set by the master and cannot be searched");
     if (spec.empty()) f.fail(e.key, "empty search space");
 
     size_t open = spec.find('(');
-    std::string fn = trim(spec.substr(0, open));
+    const std::string fn(trim(spec.substr(0, open)));
     bool is_function = open != std::string::npos &&
                        (fn == "uniform" || fn == "loguniform" || fn == "int" || fn == "log2int" || fn == "choice");
     if (!is_function) {
@@ -151,10 +137,10 @@ Study parse_study(const KeyValueFile& file) {
             s.space.push_back(parse_dimension(f, e));
         } else if (contains(all_option_names(), e.key)) {
             if (!contains(allowed, e.key))
-                f.fail(e.key, "not an option of strategy " + s.strategy + " (its options: " + join(allowed) + ")");
+                f.fail(e.key, "not an option of strategy " + s.strategy + " (its options: " + join_or_none(allowed) + ")");
             s.options[e.key] = e.value;
         } else {
-            if (contains(kMasterKeys, e.key)) f.fail(e.key, "'" + e.key + "' is set by the master, not by a study");
+            if (is_master_owned_job_key(e.key)) f.fail(e.key, "'" + e.key + "' is set by the master, not by a study");
             s.fixed[e.key] = e.value;
         }
     }

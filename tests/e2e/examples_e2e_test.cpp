@@ -56,8 +56,8 @@ TEST_CASE("example 1 (quick): SGD learning rates on the CNN, LR 2.0 comes back a
     auto results = run_study("../examples/quick/lr-sgd.study", 7);
     int good = 0;
     for (const auto& r : results) {
-        CHECK((r.train.status == "ok" || r.train.status == "diverged"));
-        good += r.train.status == "ok" && r.train.final_val_error < 0.5;
+        CHECK((r.train.status == RunStatus::ok || r.train.status == RunStatus::diverged));
+        good += r.train.status == RunStatus::ok && r.train.final_val_error < 0.5;
     }
     CHECK(good >= 3);  // the sensible learning rates learn something in one short epoch
 }

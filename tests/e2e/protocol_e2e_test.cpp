@@ -110,16 +110,16 @@ TEST_CASE("protocol e2e: master + 2 workers run a grid of synthetic jobs and a r
         if (model == "mlp:32") {
             ++mlp;
             if (have_mnist()) {
-                CHECK_MESSAGE(r.train.status == "ok", id << ": " << r.train.reason);
+                CHECK_MESSAGE(r.train.status == RunStatus::ok, id << ": " << r.train.reason);
                 CHECK(r.train.param_count == 784 * 32 + 32 + 32 * 10 + 10);
                 CHECK(r.train.epochs.size() == 1);
             } else {
                 MESSAGE("no MNIST data: the MLP jobs must fail with a reason, not vanish");
-                CHECK(r.train.status == "failed");
+                CHECK(r.train.status == RunStatus::failed);
                 CHECK_FALSE(r.train.reason.empty());
             }
         } else {
-            CHECK(r.train.status == "ok");
+            CHECK(r.train.status == RunStatus::ok);
         }
     }
     CHECK(mlp == 3);

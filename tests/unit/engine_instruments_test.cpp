@@ -1,5 +1,6 @@
-// Training-health instruments on real MNIST subsets (a few hundred updates each), the
-// instrument rows of the curves CSV, predictions, and the label-noise / normalize flags.
+// Training-health instruments on a generated MNIST-format data set (idx_fixture.hpp; a
+// few hundred updates each), the instrument rows of the curves CSV, predictions, and the
+// label-noise / normalize flags. Self-contained: no `make data` needed.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -11,15 +12,24 @@
 #include "hposync/engine/instruments.hpp"
 #include "hposync/engine/train.hpp"
 #include "hposync/protocol/result_file.hpp"
+#include "idx_fixture.hpp"
 
 using namespace hposync;
 using namespace hposync::engine;
 
 namespace {
 
+// One generated data set for the whole file (created on first use, removed at exit).
+const std::string& fixture_dir() {
+    static const hposync::testing::IdxFixture fixture(2200, 200);
+    static const std::string dir = fixture.dir();
+    return dir;
+}
+
 TrainConfig small_mlp() {
     TrainConfig c;
     c.dataset = "mnist";
+    c.data_dir = fixture_dir();
     c.train_subset = 1100;
     c.test_subset = 100;
     c.model = "mlp:32";
@@ -59,7 +69,7 @@ TEST_CASE("instruments: every reading at update 1 and every k-th update, with co
     c.instruments = "all";
     c.instrument_every = 5;
     TrainResult r = train(c);
-    REQUIRE(r.status == "ok");
+    REQUIRE(r.status == RunStatus::ok);
     REQUIRE(r.steps == 2 * (990 / 50));
     auto m = by_metric(r);
     for (const char* name : {"grad_norm", "grad_norm.fc1", "grad_norm.fc2", "param_norm", "update_ratio.fc1",
@@ -125,7 +135,7 @@ TEST_CASE("instruments: recording them does not change the training (BN + dropou
     c.instruments = "all";
     c.instrument_every = 3;
     TrainResult watched = train(c);
-    REQUIRE(plain.status == "ok");
+    REQUIRE(plain.status == RunStatus::ok);
     REQUIRE(!watched.instruments.empty());
     REQUIRE(plain.updates.size() == watched.updates.size());
     for (size_t i = 0; i < plain.updates.size(); ++i) CHECK(plain.updates[i].loss == watched.updates[i].loss);
@@ -142,7 +152,7 @@ TEST_CASE("instruments: a diverged run keeps the readings before the divergence"
     c.instrument_every = 1;
     c.opt.lr = 1e4;
     TrainResult r = train(c);
-    REQUIRE(r.status == "diverged");
+    REQUIRE(r.status == RunStatus::diverged);
     REQUIRE(!r.instruments.empty());
     CHECK(r.instruments.back().step < r.diverged_step);
 }
@@ -192,6 +202,7 @@ TEST_CASE("predictions: probabilities of the first test images, and their CSV") 
 
 TEST_CASE("data: label_noise replaces training labels only; normalize = false keeps raw pixels") {
     data::DataRequest req;
+    req.data_dir = fixture_dir();
     req.train_subset = 2000;
     req.test_subset = 100;
     data::Splits clean = data::load_splits(req);

@@ -27,7 +27,7 @@ TEST_CASE("synthetic quadratic: optimum at lr=0.01, error falls with epochs, det
     CHECK_FALSE(is_synthetic("mlp:128"));
     TrainResult best = train(synthetic("quadratic", 0.01));  // dispatch through train()
     TrainResult off = train(synthetic("quadratic", 0.1));
-    CHECK(best.status == "ok");
+    CHECK(best.status == RunStatus::ok);
     CHECK(best.final_val_error < off.final_val_error);
     // At the optimum q = 0: g = 0.02, error after 3 epochs = 0.02 + 0.88*exp(-1.5).
     CHECK(best.final_val_error == doctest::Approx(0.02 + 0.88 * std::exp(-1.5)));
@@ -59,10 +59,10 @@ TEST_CASE("synthetic noisy: seed-reproducible and seed-sensitive, noop constant"
 
 TEST_CASE("synthetic: divergence, failure, unknown function") {
     TrainResult r = train(synthetic("quadratic", 2.0));
-    CHECK(r.status == "diverged");
+    CHECK(r.status == RunStatus::diverged);
     CHECK(r.diverged_step == 3);
     CHECK(r.reason == "loss became nan at step 3 (lr=2)");
-    CHECK(train(synthetic("diverge", 0.01)).status == "diverged");
+    CHECK(train(synthetic("diverge", 0.01)).status == RunStatus::diverged);
     CHECK_THROWS_WITH_AS(train(synthetic("fail")), doctest::Contains("failing on purpose"), Error);
     CHECK_THROWS_WITH_AS(train(synthetic("bogus")), doctest::Contains("bogus"), Error);
     auto c = synthetic("noop", 0.01, 0);
@@ -87,7 +87,7 @@ TEST_CASE("synthetic: sleeps, and should_stop interrupts the sleep quickly") {
     auto t0 = std::chrono::steady_clock::now();
     TrainResult r = train(c);
     double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    CHECK(r.status == "ok");
+    CHECK(r.status == RunStatus::ok);
     CHECK(took >= 0.2);
     CHECK(r.train_seconds >= 0.2);
     CHECK(r.updates.back().t == doctest::Approx(0.2));  // nominal times spread over the sleep
@@ -99,6 +99,6 @@ TEST_CASE("synthetic: sleeps, and should_stop interrupts the sleep quickly") {
     t0 = std::chrono::steady_clock::now();
     r = train(c, hooks);
     took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    CHECK(r.status == "interrupted");
+    CHECK(r.interrupted);
     CHECK(took < 1.0);
 }

@@ -11,6 +11,7 @@
 #include "hposync/common/keyvalue.hpp"
 #include "hposync/engine/checkpoint.hpp"
 #include "hposync/engine/train.hpp"
+#include "idx_fixture.hpp"
 
 namespace fs = boost::filesystem;
 using namespace hposync;
@@ -18,42 +19,8 @@ using namespace hposync::engine;
 
 namespace {
 
-void put_be32(std::string& s, uint32_t v) {
-    for (int shift = 24; shift >= 0; shift -= 8) s += char((v >> shift) & 0xff);
-}
-
-// n 28x28 images: class k is a bright 6x6 block at a class-specific place plus noise.
-// Easy enough that a small net learns it in a few epochs.
-void write_idx_split(const fs::path& dir, const std::string& prefix, int n, uint64_t seed) {
-    std::string images, labels;
-    put_be32(images, 0x803), put_be32(images, n), put_be32(images, 28), put_be32(images, 28);
-    put_be32(labels, 0x801), put_be32(labels, n);
-    uint64_t s = seed;
-    auto rnd = [&] { return (s = s * 6364136223846793005ULL + 1442695040888963407ULL) >> 33; };
-    for (int i = 0; i < n; ++i) {
-        const int k = int(rnd() % 10);
-        labels += char(k);
-        const int r0 = (k / 5) * 12 + 4, c0 = (k % 5) * 5 + 1;
-        for (int r = 0; r < 28; ++r)
-            for (int c = 0; c < 28; ++c) {
-                int v = int(rnd() % 60);
-                if (r >= r0 && r < r0 + 6 && c >= c0 && c < c0 + 6) v += 180;
-                images += char(v);
-            }
-    }
-    std::ofstream(dir / (prefix + "-images-idx3-ubyte"), std::ios::binary) << images;
-    std::ofstream(dir / (prefix + "-labels-idx1-ubyte"), std::ios::binary) << labels;
-}
-
 // A temp data dir holding "mnist" = the generated set (600 train, 200 test).
-struct GeneratedData {
-    fs::path root = fs::temp_directory_path() / fs::unique_path("hpo-train-%%%%%%");
-    GeneratedData() {
-        fs::create_directories(root / "mnist");
-        write_idx_split(root / "mnist", "train", 600, 1);
-        write_idx_split(root / "mnist", "t10k", 200, 2);
-    }
-    ~GeneratedData() { fs::remove_all(root); }
+struct GeneratedData : hposync::testing::IdxFixture {
     TrainConfig config() const {
         TrainConfig c;
         c.dataset = "mnist";
@@ -68,6 +35,7 @@ struct GeneratedData {
         // One thread: OpenMP threads spin at barriers, which is slow when other processes
         // (a parallel build, other tests) share the 2 cores. The determinism test uses 2.
         c.threads = 1;
+        c.identity = "engine-test";  // what protocol::train_config sets from the job-key table
         return c;
     }
 };
@@ -102,7 +70,7 @@ void check_same_curves(const TrainResult& a, const TrainResult& b) {
 TEST_CASE("train: learns the generated data set and records consistent curves") {
     GeneratedData d;
     TrainResult r = train(d.config());
-    CHECK(r.status == "ok");
+    CHECK(r.status == RunStatus::ok);
     CHECK(r.param_count > 0);
     const int64_t per_epoch = 540 / 32;  // 10% of 600 is validation; incomplete batch dropped
     CHECK(r.steps == 3 * per_epoch);
@@ -140,7 +108,7 @@ TEST_CASE("train: time budget without epoch limit stops within one update of the
     c.epochs = 0;
     c.time_budget_s = 0.3;
     TrainResult r = train(c);
-    CHECK(r.status == "ok");
+    CHECK(r.status == RunStatus::ok);
     CHECK(r.budget_exhausted);
     REQUIRE(r.steps > 1);
     double longest = r.updates[0].t;
@@ -157,7 +125,7 @@ TEST_CASE("train: a huge learning rate diverges with a clear reason instead of c
     c.opt.name = "sgd";
     c.opt.lr = 1e8;
     TrainResult r = train(c);
-    CHECK(r.status == "diverged");
+    CHECK(r.status == RunStatus::diverged);
     CHECK(r.diverged_step >= 1);
     CHECK(r.diverged_step < 20);
     CHECK(r.reason.find("at step " + std::to_string(r.diverged_step) + " (lr=" + format_double(c.opt.lr) + ")") != std::string::npos);
@@ -184,7 +152,7 @@ TEST_CASE("train: should_stop interrupts; resuming from the checkpoint is bit-id
     TrainHooks ref_hooks;
     ref_hooks.should_stop = stop_after(end_at);
     TrainResult ref = train(ref_cfg, ref_hooks);
-    CHECK(ref.status == "interrupted");
+    CHECK(ref.interrupted);
     const Checkpoint ref_ckpt = read_checkpoint(ref_cfg.checkpoint_path);
 
     // Interrupted at stop_at, then resumed and stopped at the same last update.
@@ -192,12 +160,12 @@ TEST_CASE("train: should_stop interrupts; resuming from the checkpoint is bit-id
     TrainHooks hooks;
     hooks.should_stop = stop_after(stop_at);
     TrainResult first = train(c, hooks);
-    CHECK(first.status == "interrupted");
+    CHECK(first.interrupted);
     CHECK(first.steps == stop_at);
     REQUIRE(fs::exists(ckpt));
     hooks.should_stop = stop_after(end_at - stop_at);
     TrainResult second = train(c, hooks);
-    CHECK(second.status == "interrupted");
+    CHECK(second.interrupted);
     CHECK(second.segments == 2);
     check_same_curves(ref, second);
     const Checkpoint resumed_ckpt = read_checkpoint(ckpt);
@@ -211,7 +179,7 @@ TEST_CASE("train: should_stop interrupts; resuming from the checkpoint is bit-id
     // Both runs, continued to the end, give the same final result.
     TrainResult ref_end = train(ref_cfg);
     TrainResult end = train(c);
-    CHECK(ref_end.status == "ok");
+    CHECK(ref_end.status == RunStatus::ok);
     CHECK(end.segments == 3);
     check_same_curves(ref_end, end);
     CHECK(end.test_loss == ref_end.test_loss);
@@ -225,7 +193,7 @@ TEST_CASE("train: periodic checkpoints; a torn checkpoint is ignored with a note
     c.checkpoint_path = (d.root / "p.ckpt").string();
     c.checkpoint_every_epochs = 1;
     TrainResult r = train(c);
-    CHECK(r.status == "ok");
+    CHECK(r.status == RunStatus::ok);
     const Checkpoint after_epoch1 = read_checkpoint(c.checkpoint_path);  // the last epoch writes none
     CHECK(after_epoch1.epoch == 2);
     CHECK(after_epoch1.batch_in_epoch == 0);
@@ -234,7 +202,7 @@ TEST_CASE("train: periodic checkpoints; a torn checkpoint is ignored with a note
     const std::string bytes = read_file(c.checkpoint_path);
     write_file_atomic(c.checkpoint_path, bytes.substr(0, bytes.size() - 100));
     TrainResult fresh = train(c);
-    CHECK(fresh.status == "ok");
+    CHECK(fresh.status == RunStatus::ok);
     CHECK(fresh.segments == 1);
     CHECK(fresh.note.find("ignored checkpoint") != std::string::npos);
     CHECK(fresh.note.find("torn") != std::string::npos);
@@ -242,6 +210,7 @@ TEST_CASE("train: periodic checkpoints; a torn checkpoint is ignored with a note
 
     TrainConfig other = c;  // a checkpoint of another configuration is not used either
     other.opt.lr = 0.07;
+    other.identity = "lr=0.07";
     other.checkpoint_every_epochs = 0;
     TrainResult o = train(other);
     CHECK(o.segments == 1);
@@ -258,7 +227,7 @@ TEST_CASE("train: stop at an epoch boundary and time-based checkpoints resume ex
     c.checkpoint_path = (d.root / "b.ckpt").string();
     TrainHooks hooks;
     hooks.should_stop = stop_after(16);  // the last update of epoch 1, before its evaluation
-    CHECK(train(c, hooks).status == "interrupted");
+    CHECK(train(c, hooks).interrupted);
     TrainResult resumed = train(c);
     CHECK(resumed.segments == 2);
     check_same_curves(ref, resumed);

@@ -31,7 +31,7 @@ Job sample_job() {
 
 engine::TrainResult sample_train() {
     engine::TrainResult t;
-    t.status = "ok";
+    t.status = RunStatus::ok;
     t.param_count = 1234;
     t.steps = 3;
     t.epochs_done = 2;
@@ -77,7 +77,7 @@ TEST_CASE("protocol result file: write_result -> read_result keeps every field a
     CHECK(s.started == "1970-01-01T00:00:00Z");
     CHECK(s.finished == "1970-01-02T01:01:01Z");
     CHECK(s.wall_seconds == 2.25);
-    CHECK(s.train.status == "ok");
+    CHECK(s.train.status == RunStatus::ok);
     CHECK(s.train.param_count == 1234);
     CHECK(s.train.steps == 3);
     CHECK(s.train.epochs_done == 2);
@@ -106,14 +106,14 @@ TEST_CASE("protocol result file: failed and diverged results with non-finite met
     Layout l(tmp.path);
     l.create_dirs();
     engine::TrainResult t;
-    t.status = "diverged";
+    t.status = RunStatus::diverged;
     t.reason = "loss is nan at step 3";
     t.diverged_step = 3;
     t.final_train_loss = INFINITY;
     Result r = make_result(sample_job(), t);
     REQUIRE(write_result(l, r, "a1-w1"));
     Result s = read_result(l.result(r.id));
-    CHECK(s.train.status == "diverged");
+    CHECK(s.train.status == RunStatus::diverged);
     CHECK(s.train.reason == "loss is nan at step 3");
     CHECK(s.train.diverged_step == 3);
     CHECK(std::isinf(s.train.final_train_loss));
@@ -184,7 +184,7 @@ TEST_CASE("protocol result file: objectives") {
     CHECK(objective_of(r, "train_loss") == 0.7);
     CHECK(objective_of(r, "test_error") == doctest::Approx(0.26));
     CHECK_THROWS_AS(objective_of(r, "accuracy"), Error);
-    r.train.status = "failed";
+    r.train.status = RunStatus::failed;
     CHECK(std::isinf(objective_of(r, "val_error")));
 }
 

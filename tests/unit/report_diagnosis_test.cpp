@@ -17,7 +17,7 @@ Run healthy(const std::string& id = "r000-c0000-s0") {
     Run r;
     r.id = id;
     r.config = "c0000";
-    r.status = "ok";
+    r.status = RunStatus::ok;
     r.job = {{"lr", "0.05"}, {"dataset", "mnist"}};
     auto& t = r.train;
     const int steps = 400, per_epoch = 50;
@@ -68,14 +68,14 @@ TEST_CASE("diagnosis: a healthy run, and a run without curves, get no finding") 
     CHECK(rules(healthy()).empty());
     Run bare;
     bare.id = "r000-c0001-s0";
-    bare.status = "ok";
+    bare.status = RunStatus::ok;
     bare.train.final_val_error = 0.1;
     CHECK(rules(bare).empty());
 }
 
 TEST_CASE("diagnosis: diverged names the step, the lr and the gradient norm before it") {
     Run r = healthy();
-    r.status = "diverged";
+    r.status = RunStatus::diverged;
     r.reason = "loss became nan at step 123 (lr=0.05)";
     r.train.diverged_step = 123;
     auto fs = diagnose_run(r);

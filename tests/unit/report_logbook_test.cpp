@@ -12,7 +12,7 @@ Run run(const std::string& id, int64_t round, double err, const std::string& lr)
     Run r;
     r.id = id;
     r.round = round;
-    r.status = "ok";
+    r.status = hposync::RunStatus::ok;
     r.searched = {"lr"};
     r.job["lr"] = lr;
     r.train.final_val_error = err;

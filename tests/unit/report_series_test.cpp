@@ -12,7 +12,7 @@ Run make_run(const std::string& config, int repeat, const std::string& lr, const
     r.config = config;
     r.repeat = repeat;
     r.id = "r000-" + config + "-s" + std::to_string(repeat);
-    r.status = "ok";
+    r.status = hposync::RunStatus::ok;
     r.job = {{"lr", lr}, {"batch_size", bs}, {"optimizer", "sgd"}};
     r.searched = {"lr", "batch_size"};
     return r;
@@ -25,7 +25,7 @@ Points one_point(const Run&) { return {{1, 1}}; }
 TEST_CASE("legend names the searched setting; repeats share a colour and one legend entry") {
     Run a0 = make_run("c0000", 0, "0.01", "100"), a1 = make_run("c0000", 1, "0.01", "100");
     Run b0 = make_run("c0001", 0, "0.1", "100");
-    b0.status = "diverged";
+    b0.status = hposync::RunStatus::diverged;
     CHECK(a0.setting() == "lr=0.01 batch_size=100");
     auto series = series_per_run({&a0, &b0, &a1}, one_point);
     REQUIRE(series.size() == 3);

@@ -20,14 +20,14 @@ TEST_CASE("summary.csv: one row per run plus unfinished jobs, settings as column
     Run a;
     a.id = "r000-c0000-s0";
     a.config = "c0000";
-    a.status = "ok";
+    a.status = hposync::RunStatus::ok;
     a.job = {{"lr", "0.1"}, {"optimizer", "sgd"}, {"model", "mlp:8"}, {"note", "x"}};
     a.searched = {"lr"};
     a.train.final_val_error = 0.25;
     Run b = a;
     b.id = "r000-c0001-s0";
     b.job["lr"] = "1,5";  // a comma forces quoting
-    b.status = "diverged";
+    b.status = hposync::RunStatus::diverged;
     data.runs = {a, b};
     data.unfinished = {{"r000-c0002-s0", "pending"}};
     std::string csv = summary_csv(data);

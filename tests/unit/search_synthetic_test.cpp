@@ -32,7 +32,7 @@ std::vector<std::vector<Observation>> run_synthetic(const Study& study) {
         for (size_t i = 0; i < jobs.size(); ++i) {
             CHECK(jobs[i].train.seed == (*trials)[i].seed);
             auto res = hposync::engine::train_synthetic(jobs[i].train);
-            bool ok = res.status == "ok";
+            bool ok = res.status == hposync::RunStatus::ok;
             obs.push_back({(*trials)[i], res.status,
                            ok ? res.final_val_error : std::numeric_limits<double>::infinity()});
         }
@@ -61,16 +61,16 @@ TEST_CASE("synthetic: successive halving climbs towards the known optimum") {
     // The survivor at 27 epochs is the best of the 27 sampled configurations by q (the
     // objective is monotone in q at a fixed budget, so halving cannot lose it).
     double best_q = 1e300;
-    for (const auto& o : history[0]) if (o.status == "ok") best_q = std::min(best_q, q_of(o.trial));
+    for (const auto& o : history[0]) if (o.status == hposync::RunStatus::ok) best_q = std::min(best_q, q_of(o.trial));
     REQUIRE(history[3].size() == 1);
     CHECK(q_of(history[3][0].trial) == doctest::Approx(best_q));
     CHECK(history[3][0].trial.budget == 27);
     // Diverged configurations (lr >= 1) were sampled and none of them went on.
     int diverged = 0;
-    for (const auto& o : history[0]) diverged += o.status == "diverged";
+    for (const auto& o : history[0]) diverged += o.status == hposync::RunStatus::diverged;
     CHECK(diverged > 0);
     for (size_t r = 1; r < history.size(); ++r)
-        for (const auto& o : history[r]) CHECK(o.status == "ok");
+        for (const auto& o : history[r]) CHECK(o.status == hposync::RunStatus::ok);
 }
 
 TEST_CASE("synthetic: hyperband's best result beats its own first rung") {

@@ -38,9 +38,9 @@ inline std::vector<Observation> observe(const std::vector<Trial>& trials, const 
     for (const Trial& t : trials) {
         double v = f(t);
         if (std::isnan(v))
-            out.push_back({t, "diverged", std::numeric_limits<double>::infinity()});
+            out.push_back({t, hposync::RunStatus::diverged, std::numeric_limits<double>::infinity()});
         else
-            out.push_back({t, "ok", v});
+            out.push_back({t, hposync::RunStatus::ok, v});
     }
     return out;
 }

@@ -24,6 +24,13 @@ bool create_file_exclusive(const std::string& path, std::string_view content);
 // Error messages name the path and the kind of file, never any of its content.
 std::string read_file(const std::string& path, size_t max_bytes = 64u << 20);
 
+// Reads a whole file only if it is a regular file of at most max_bytes, judged before a
+// byte is read: opened O_NOFOLLOW|O_NONBLOCK (a symlink is refused, a FIFO cannot block
+// the open), then fstat. A symlink, directory, FIFO, device or socket, or a larger file,
+// is a ParseError "<path>: not a regular file (...)" / "...: N bytes, more than ...";
+// a missing or unreadable file an IoError.
+std::string read_regular_file(const std::string& path, size_t max_bytes);
+
 // Name for temporary files: ".<base>.tmp.<host>.<pid>.<n>". Readers skip names
 // starting with '.', so temporaries are never mistaken for data.
 std::string temp_name_for(const std::string& path);

@@ -40,6 +40,16 @@ struct DataRequest {
 // Throws hposync::Error naming the file and what is wrong.
 Splits load_splits(const DataRequest& req);
 
+// The shape and size of a named data set, known without reading it (the engine's memory
+// estimate runs before any data is loaded). Sizes are those of the standard files.
+struct DatasetInfo {
+    int c = 1, h = 28, w = 28;
+    int num_classes = 10;
+    int64_t train_n = 0, test_n = 0;
+};
+// Throws Error for a name other than mnist, fashion-mnist, cifar10.
+DatasetInfo dataset_info(const std::string& name);
+
 // Where data lives: $HPOSYNC_DATA, else <dir of executable>/../../data, else ./data.
 std::string find_data_dir();
 

@@ -6,7 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "hposync/common/run_status.hpp"
+
 namespace hposync::engine {
+
+using hposync::RunStatus;
 
 struct OptimizerConfig {
     std::string name = "sgd";  // sgd | momentum | nesterov | adam
@@ -43,6 +47,11 @@ struct TrainConfig {
     int64_t checkpoint_every_epochs = 0; // 0 = not by epochs
     double checkpoint_every_s = 0;       // 0 = not by time (wall clock since the last one)
     bool resume = true;  // if checkpoint_path exists at start, continue from it
+    // The run's identity: the canonical text of every setting that determines its
+    // trajectory, set by the protocol side from the job-key table
+    // (protocol::train_config). A checkpoint is resumed only by a run whose identity
+    // hashes the same. Required when checkpoint_path is set.
+    std::string identity;
     // training-health instruments (see instruments.hpp): "" = none, "all", or a comma
     // list of families (grad_norm, param_norm, update_ratio, dist_init, dead_relu,
     // activations, loss_spread, step_quality), recorded at update 1 and every k-th update.
@@ -52,6 +61,9 @@ struct TrainConfig {
     double label_noise = 0;  // fraction of training labels replaced by seeded random ones (1 = shuffled)
     bool normalize = true;   // standardise inputs with training-split statistics
     int64_t predictions = 0; // keep the class probabilities of the first N test images
+    // resources: a run whose estimated memory (engine/memory.hpp) exceeds this fails
+    // before allocating anything large. 0 = no limit.
+    int64_t max_memory_bytes = 0;
 };
 
 // Time convention: `t` (updates, epochs), train_seconds and time_budget_s all count
@@ -95,8 +107,10 @@ struct Prediction {
 };
 
 struct TrainResult {
-    std::string status = "ok";  // ok | diverged | failed | interrupted
-    std::string reason;         // why, for anything but ok
+    RunStatus status = RunStatus::ok;
+    bool interrupted = false;   // stopped by TrainHooks::should_stop: not a finished run,
+                                // never published (the caller hands the job back)
+    std::string reason;         // why, for anything but ok (and for an interruption)
     int64_t diverged_step = -1;
     int64_t param_count = 0;
     int64_t steps = 0;
@@ -124,11 +138,19 @@ struct TrainHooks {
                                                           // (not for synthetic jobs)
 };
 // Stopping: when should_stop() returns true the run writes a checkpoint (if
-// cfg.checkpoint_path is set) and returns status "interrupted"; the caller hands the job
-// back and a later train() with the same config resumes from the checkpoint.
+// cfg.checkpoint_path is set) and returns with `interrupted` set; the caller hands the
+// job back and a later train() with the same config resumes from the checkpoint.
 
 // Trains the network `cfg` describes. Never throws for numerical trouble: NaN/inf loss
-// gives status "diverged". Throws hposync::Error for bad configuration or data.
+// gives status diverged. A run that needs more memory than cfg.max_memory_bytes, or
+// that runs out of memory (std::bad_alloc), returns status failed with the reason.
+// Throws hposync::Error for bad configuration or data.
 TrainResult train(const TrainConfig& cfg, const TrainHooks& hooks = {});
+
+// train() as a worker runs a job: a configuration or data error (hposync::Error)
+// becomes a failed result whose reason is the error, since it is the job's problem.
+// Only the machine's own trouble propagates: IoError ENOSPC / EDQUOT (disk full; the
+// job is handed back, another worker may do better).
+TrainResult train_job(const TrainConfig& cfg, const TrainHooks& hooks = {});
 
 }  // namespace hposync::engine

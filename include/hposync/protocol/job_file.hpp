@@ -1,6 +1,6 @@
 // Job files: D/jobs/<state>/<id>.job, one training run described in `key = value` text.
-// The format (every key, its default, its range) is specified in docs/PROTOCOL.md; this
-// is its one parser and writer. The master writes jobs, workers parse them, results
+// The keys (name, type, range, default, identity, owner) are the table in job_schema.hpp,
+// which docs/PROTOCOL.md reproduces; these are the parser and writer that table drives. The master writes jobs, workers parse them, results
 // copy them (job.<key>), reports read them back through parse_job.
 #pragma once
 #include <cstdint>
@@ -20,10 +20,13 @@ inline constexpr const char* kJobFormat = "hposync-job 1";
 struct Job {
     std::string id;      // r000-c0003-s0 (see validate_id)
     std::string study;   // study name
+    std::string study_hash;  // "" or the hash of the normalised study that wrote the job
     int64_t round = 0;
-    std::string config;  // c0003: the configuration, shared by its repeats
+    std::string config = "c0000";  // c0003: the configuration, shared by its repeats
     int64_t repeat = 0;
+    std::string resume_from;            // "" or the job whose checkpoint a promotion continues
     std::vector<std::string> searched;  // keys the search varies (legends in reports)
+    std::string trainer = "hposync";    // which trainer runs the job (an id)
     engine::TrainConfig train;          // everything engine::train needs; data_dir, threads
                                         // and checkpoint_path are the worker's business
                                         // and never in the file
@@ -46,7 +49,7 @@ std::string job_to_text(const Job& job);
 // job.<key>. parse_job of these pairs gives the job back.
 std::vector<std::pair<std::string, std::string>> job_entries(const Job& job);
 
-// Every key a job file may contain (format and id included).
+// Every key a job file may contain (format and id included), from job_schema().
 const std::vector<std::string_view>& job_keys();
 
 }  // namespace hposync::protocol

@@ -14,10 +14,12 @@
 #include <set>
 #include <string>
 
+#include "hposync/common/clock.hpp"
+
 namespace hposync::protocol {
 
 // Seconds on the steady (monotonic) clock.
-double steady_seconds();
+using hposync::steady_seconds;  // common/clock.hpp
 
 class LeaseTracker {
 public:

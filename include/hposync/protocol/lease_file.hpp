@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "hposync/common/clock.hpp"
+
 namespace hposync::protocol {
 
 struct LeaseInfo {
@@ -30,9 +32,8 @@ std::string worker_info_to_text(const WorkerInfo& info);
 // Throws ParseError naming the file and key.
 WorkerInfo read_worker_info(const std::string& path);
 
-// gethostname(), "unknown" on failure.
-std::string host_name();
-// Unix time in seconds (wall clock).
-double unix_now();
+// host_name() and unix_now() live in common/clock.hpp; these names stay for callers.
+using hposync::host_name;
+using hposync::unix_now;
 
 }  // namespace hposync::protocol

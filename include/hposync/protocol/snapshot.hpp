@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "hposync/protocol/job_state.hpp"
 #include "hposync/protocol/layout.hpp"
 
 namespace hposync::protocol {
@@ -21,9 +22,9 @@ struct Snapshot {
     std::map<std::string, std::string> leases;   // id -> worker whose lease file exists
     std::set<std::string> orphan_leases;         // lease file names without a job file
 
-    // The state a job is in, as shown by status: result | failed | quarantine | running |
-    // pending | done (job moved but result not yet seen) | "" (unknown id).
-    std::string state_of(const std::string& id) const;
+    // The state a job is in: result (answered, whatever its file says), else failed,
+    // quarantine, running, pending, done (moved but its result not yet seen), unknown.
+    JobState state_of(const std::string& id) const;
     // True if the job exists anywhere (so the master must not write it again).
     bool knows(const std::string& id) const;
 };

@@ -12,7 +12,8 @@
 namespace hposync::report {
 
 struct Run {
-    std::string id, config, status, reason, worker, host;
+    std::string id, config, reason, worker, host;
+    RunStatus status = RunStatus::ok;
     std::string started, finished;           // UTC timestamps from the result (may be empty)
     int64_t round = 0, repeat = 0;
     std::map<std::string, std::string> job;  // every job key -> value text

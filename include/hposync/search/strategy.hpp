@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "hposync/common/run_status.hpp"
 #include "hposync/search/study.hpp"
 
 namespace hposync::search {
@@ -33,7 +34,7 @@ struct Trial {
 // The outcome of a trial as the master read it from its result file.
 struct Observation {
     Trial trial;
-    std::string status;     // ok | diverged | failed
+    RunStatus status = RunStatus::ok;
     double objective = 0;   // the study's objective (default: final validation error), lower is better;
                             // +inf for diverged/failed runs
 };

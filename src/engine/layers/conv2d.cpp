@@ -1,7 +1,6 @@
 #include "conv2d.hpp"
 
 #include "../dnnl_context.hpp"
-#include "init.hpp"
 
 namespace hposync::engine {
 
@@ -74,38 +73,16 @@ TensorShape Conv2d::output_shape(TensorShape in, ConvGeometry g) {
 }
 
 Conv2d::Conv2d(std::string name, TensorShape in, ConvGeometry g, bool fused_relu, bool he_init)
-    : Layer(std::move(name), in, output_shape(in, g)),
-      g_(g),
-      fused_relu_(fused_relu),
-      he_init_(he_init),
-      weight_(size_t(g.filters * in.c * g.kernel * g.kernel)),
-      bias_(size_t(g.filters)),
-      dweight_(weight_.size()),
-      dbias_(bias_.size()) {}
+    : WeightedLayer(std::move(name), in, output_shape(in, g), g.filters * in.c * g.kernel * g.kernel, g.filters,
+                    in.c * g.kernel * g.kernel, g.filters * g.kernel * g.kernel, fused_relu, he_init),
+      g_(g) {}
 
 Conv2d::~Conv2d() = default;
 
 std::string Conv2d::describe() const {
     return "conv " + std::to_string(g_.kernel) + "x" + std::to_string(g_.kernel) + " s" + std::to_string(g_.stride) +
            " p" + std::to_string(g_.pad) + " " + std::to_string(in_shape().c) + "->" + std::to_string(g_.filters) +
-           (fused_relu_ ? " +relu" : "");
-}
-
-int64_t Conv2d::param_count() const { return int64_t(weight_.size() + bias_.size()); }
-
-std::vector<ParamRef> Conv2d::params() {
-    return {{name() + ".weight", weight_.data(), dweight_.data(), int64_t(weight_.size()), true},
-            {name() + ".bias", bias_.data(), dbias_.data(), int64_t(bias_.size()), false}};
-}
-
-void Conv2d::init(uint64_t seed) {
-    InitRng rng(seed);
-    const int64_t area = int64_t(g_.kernel) * g_.kernel;
-    if (he_init_)
-        fill_he_normal(weight_.data(), int64_t(weight_.size()), in_shape().c * area, rng);
-    else
-        fill_glorot_uniform(weight_.data(), int64_t(weight_.size()), in_shape().c * area, g_.filters * area, rng);
-    std::fill(bias_.begin(), bias_.end(), 0.f);
+           (fused_relu() ? " +relu" : "");
 }
 
 std::unique_ptr<Conv2d::Plan> Conv2d::make_plan(int64_t n) {
@@ -119,13 +96,7 @@ std::unique_ptr<Conv2d::Plan> Conv2d::make_plan(int64_t n) {
     dnnl::convolution_forward::desc d(prop_kind::forward_training, dnnl::algorithm::convolution_direct,
                                       any_desc(src_md.dims()), any_desc(w_md.dims()), b_md, any_desc(dst_md.dims()),
                                       strides, padding, padding);
-    dnnl::primitive_attr attr;
-    if (fused_relu_) {
-        dnnl::post_ops ops;
-        ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
-        attr.set_post_ops(ops);
-    }
-    p->fwd_pd = dnnl::convolution_forward::primitive_desc(d, attr, cpu_engine());
+    p->fwd_pd = dnnl::convolution_forward::primitive_desc(d, forward_attr(), cpu_engine());
     p->fwd = dnnl::convolution_forward(p->fwd_pd);
     p->src = wrap(src_md, nullptr);
     p->fwd_src = Staged(p->src, p->fwd_pd.src_desc());
@@ -188,10 +159,7 @@ void Conv2d::make_backward(Plan& p) {
 const float* Conv2d::backward(const float* dy, bool need_dx) {
     Plan& p = *last_;
     if (!p.has_backward) make_backward(p);
-    if (fused_relu_)
-        relu_mask_backward(p.out.data(), dy, p.dpre.data(), int64_t(p.out.size()));
-    else
-        std::copy(dy, dy + p.out.size(), p.dpre.begin());
+    pre_activation_grad(p.out.data(), dy, p.dpre.data(), int64_t(p.out.size()));
     p.bwdw_src.pull();  // no-op when the forward's reordered source has this layout
     p.bwdw_diff_dst.pull();
     run_primitive(p.bwd_weights, p.bwd_weights_args);

@@ -2,7 +2,7 @@
 // no batch-norm sits between the convolution and its ReLU. Plain NCHW / OIHW at the
 // interface; inside, the layouts oneDNN prefers (see Staged in conv2d.cpp).
 #pragma once
-#include "layer.hpp"
+#include "weighted.hpp"
 
 namespace hposync::engine {
 
@@ -11,15 +11,12 @@ struct ConvGeometry {
     int kernel = 3, stride = 1, pad = 1;  // symmetric padding
 };
 
-class Conv2d : public Layer {
+class Conv2d : public WeightedLayer {
 public:
     Conv2d(std::string name, TensorShape in, ConvGeometry g, bool fused_relu, bool he_init);
     ~Conv2d() override;
 
     std::string describe() const override;
-    int64_t param_count() const override;
-    std::vector<ParamRef> params() override;
-    void init(uint64_t seed) override;
     const float* forward(const float* x, int64_t n, bool training, uint64_t dropout_seed) override;
     const float* backward(const float* dy, bool need_dx) override;
 
@@ -29,9 +26,7 @@ private:
     void make_backward(Plan& p);
     static TensorShape output_shape(TensorShape in, ConvGeometry g);
 
-    ConvGeometry g_;
-    bool fused_relu_, he_init_;
-    std::vector<float> weight_, bias_, dweight_, dbias_;  // weight: filters x C x K x K
+    ConvGeometry g_;  // weight_: filters x C x K x K
     PlanCache<Plan> plans_;
     Plan* last_ = nullptr;
 };

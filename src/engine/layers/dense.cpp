@@ -1,7 +1,6 @@
 #include "dense.hpp"
 
 #include "../dnnl_context.hpp"
-#include "init.hpp"
 
 namespace hposync::engine {
 
@@ -24,36 +23,15 @@ struct Dense::Plan {
 };
 
 Dense::Dense(std::string name, TensorShape in, int64_t units, bool fused_relu, bool he_init)
-    : Layer(std::move(name), in, TensorShape{units, 1, 1}),
+    : WeightedLayer(std::move(name), in, TensorShape{units, 1, 1}, units * in.size(), units, in.size(), units,
+                    fused_relu, he_init),
       in_features_(in.size()),
-      units_(units),
-      fused_relu_(fused_relu),
-      he_init_(he_init),
-      weight_(size_t(units * in_features_)),
-      bias_(size_t(units)),
-      dweight_(weight_.size()),
-      dbias_(bias_.size()) {}
+      units_(units) {}
 
 Dense::~Dense() = default;
 
 std::string Dense::describe() const {
-    return "dense " + std::to_string(in_features_) + "->" + std::to_string(units_) + (fused_relu_ ? " +relu" : "");
-}
-
-int64_t Dense::param_count() const { return int64_t(weight_.size() + bias_.size()); }
-
-std::vector<ParamRef> Dense::params() {
-    return {{name() + ".weight", weight_.data(), dweight_.data(), int64_t(weight_.size()), true},
-            {name() + ".bias", bias_.data(), dbias_.data(), int64_t(bias_.size()), false}};
-}
-
-void Dense::init(uint64_t seed) {
-    InitRng rng(seed);
-    if (he_init_)
-        fill_he_normal(weight_.data(), int64_t(weight_.size()), in_features_, rng);
-    else
-        fill_glorot_uniform(weight_.data(), int64_t(weight_.size()), in_features_, units_, rng);
-    std::fill(bias_.begin(), bias_.end(), 0.f);
+    return "dense " + std::to_string(in_features_) + "->" + std::to_string(units_) + (fused_relu() ? " +relu" : "");
 }
 
 std::unique_ptr<Dense::Plan> Dense::make_plan(int64_t n) {
@@ -63,13 +41,7 @@ std::unique_ptr<Dense::Plan> Dense::make_plan(int64_t n) {
     const auto src_md = flat_desc(n, in_features_), dst_md = flat_desc(n, units_);
     const auto w_md = plain_desc({units_, in_features_}), b_md = plain_desc({units_});
     dnnl::inner_product_forward::desc d(prop_kind::forward_training, src_md, w_md, b_md, dst_md);
-    dnnl::primitive_attr attr;
-    if (fused_relu_) {
-        dnnl::post_ops ops;
-        ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
-        attr.set_post_ops(ops);
-    }
-    p->fwd_pd = dnnl::inner_product_forward::primitive_desc(d, attr, cpu_engine());
+    p->fwd_pd = dnnl::inner_product_forward::primitive_desc(d, forward_attr(), cpu_engine());
     p->fwd = dnnl::inner_product_forward(p->fwd_pd);
     p->src = wrap(src_md, nullptr);
     p->dst = wrap(dst_md, p->out.data());
@@ -113,10 +85,7 @@ const float* Dense::backward(const float* dy, bool need_dx) {
                               {DNNL_ARG_DIFF_BIAS, wrap(b_md, dbias_.data())}};
         p.has_backward = true;
     }
-    if (fused_relu_)
-        relu_mask_backward(p.out.data(), dy, p.dpre.data(), int64_t(p.out.size()));
-    else
-        std::copy(dy, dy + p.out.size(), p.dpre.begin());
+    pre_activation_grad(p.out.data(), dy, p.dpre.data(), int64_t(p.out.size()));
     run_primitive(p.bwd_weights, p.bwd_weights_args);
     if (!need_dx) return nullptr;
     run_primitive(p.bwd_data, p.bwd_data_args);

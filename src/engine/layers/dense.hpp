@@ -1,11 +1,11 @@
 // Fully connected layer y = x W^T + b on oneDNN inner_product, optionally with a fused
 // ReLU (a post-op) when the spec puts no batch-norm between the layer and its ReLU.
 #pragma once
-#include "layer.hpp"
+#include "weighted.hpp"
 
 namespace hposync::engine {
 
-class Dense : public Layer {
+class Dense : public WeightedLayer {
 public:
     // in: any shape (read as in.size() features: flatten is a no-op view); out: `units`.
     // he_init: the layer is followed by a ReLU (maybe after BN), else Glorot (classifier).
@@ -13,9 +13,6 @@ public:
     ~Dense() override;
 
     std::string describe() const override;
-    int64_t param_count() const override;
-    std::vector<ParamRef> params() override;
-    void init(uint64_t seed) override;
     const float* forward(const float* x, int64_t n, bool training, uint64_t dropout_seed) override;
     const float* backward(const float* dy, bool need_dx) override;
 
@@ -23,9 +20,7 @@ private:
     struct Plan;
     std::unique_ptr<Plan> make_plan(int64_t n);
 
-    int64_t in_features_, units_;
-    bool fused_relu_, he_init_;
-    std::vector<float> weight_, bias_, dweight_, dbias_;  // weight: units x in_features
+    int64_t in_features_, units_;  // weight_: units x in_features
     PlanCache<Plan> plans_;
     Plan* last_ = nullptr;  // plan of the last forward
 };

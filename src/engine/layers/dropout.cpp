@@ -27,7 +27,7 @@ const float* Dropout::forward(const float* x, int64_t n, bool training, uint64_t
     float* mask = mask_.data();
 #pragma omp parallel for schedule(static) if (count_ > 65536)
     for (int64_t i = 0; i < count_; ++i) {
-        const bool keep = (mix64(base + uint64_t(i)) >> 40) >= threshold;
+        const bool keep = (hash64(base + uint64_t(i)) >> 40) >= threshold;
         mask[i] = keep ? scale : 0.f;
         out[i] = x[i] * mask[i];
     }

@@ -4,23 +4,7 @@
 
 namespace hposync::engine {
 
-uint64_t mix64(uint64_t x) {
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
-uint64_t derive_seed(uint64_t seed, uint64_t index) { return mix64(mix64(seed) ^ mix64(index + 0x6c61796572ULL)); }
-
-uint64_t InitRng::next_u64() {
-    // splitmix64: the state walks a Weyl sequence (mix64 adds the step), output is mixed.
-    const uint64_t z = state_;
-    state_ += 0x9e3779b97f4a7c15ULL;
-    return mix64(z);
-}
-
-double InitRng::uniform01() { return double(next_u64() >> 11) * 0x1.0p-53; }
+uint64_t derive_seed(uint64_t seed, uint64_t index) { return hash64(hash64(seed) ^ hash64(index + 0x6c61796572ULL)); }
 
 double InitRng::normal() {
     if (have_spare_) {

@@ -1,27 +1,27 @@
 // Portable random numbers for weight initialisation and dropout masks.
 //
 // std::normal_distribution is implementation-defined, so we write the generators out:
-// splitmix64 for the bits, Box-Muller for normals. Same seed -> bit-identical weights in
+// common/random's splitmix64 for the bits, Box-Muller for normals. Same seed -> bit-identical weights in
 // every process and build on the same libm (log/cos/sqrt).
 #pragma once
 #include <cstdint>
 
+#include "hposync/common/random.hpp"
+
 namespace hposync::engine {
 
-// splitmix64's finaliser: a good 64-bit mixing function (also a counter-based hash).
-uint64_t mix64(uint64_t x);
 // Seed for item `index` (layer number, ...) derived from a parent seed.
 uint64_t derive_seed(uint64_t seed, uint64_t index);
 
 class InitRng {
 public:
-    explicit InitRng(uint64_t seed) : state_(seed) {}
-    uint64_t next_u64();
-    double uniform01();  // in [0, 1), 53 random bits
+    explicit InitRng(uint64_t seed) : bits_(seed) {}
+    uint64_t next_u64() { return bits_.next(); }
+    double uniform01() { return bits_.uniform01(); }  // in [0, 1), 53 random bits
     double normal();     // mean 0, std 1 (Box-Muller, both values used)
 
 private:
-    uint64_t state_;
+    SplitMix64 bits_;
     bool have_spare_ = false;
     double spare_ = 0;
 };

@@ -1,0 +1,30 @@
+#include "hposync/common/clock.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+
+namespace hposync {
+
+double steady_seconds() {
+    using namespace std::chrono;
+    return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+double unix_now() {
+    using namespace std::chrono;
+    static const double offset = [] {
+        const char* v = std::getenv("HPOSYNC_TEST_WALLCLOCK_OFFSET_S");
+        return v ? std::atof(v) : 0.0;
+    }();
+    return duration<double>(system_clock::now().time_since_epoch()).count() + offset;
+}
+
+std::string host_name() {
+    char buf[256] = {0};
+    if (gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "unknown";
+    return buf;
+}
+
+}  // namespace hposync
