@@ -250,7 +250,7 @@ void run_one(const Objective& o, const std::string& method, uint64_t seed, std::
         for (const Trial& t : *trials) {
             const double budget = t.budget > 0 ? t.budget : o.max_budget;
             const double v = evaluate(o, study, t);
-            obs.push_back({t, std::isfinite(v) ? "ok" : "diverged", v});
+            obs.push_back({t, std::isfinite(v) ? RunStatus::ok : RunStatus::diverged, v});
             auto key = std::make_pair(t.config_id, t.repeat);
             epochs += budget;
             resumed += t.resume_round >= 0 && last_budget.count(key) ? budget - last_budget[key] : budget;

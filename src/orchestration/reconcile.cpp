@@ -108,17 +108,17 @@ bool Reconciler::republish_missing(const Snapshot& snap, const std::vector<std::
     for (const auto& id : round) {
         const Job* job = known(id);
         if (!job) continue;
-        const std::string state = snap.state_of(id);
+        const JobState state = snap.state_of(id);
         // "done" without a result: the result was deleted by hand; the job must run again.
-        if (!state.empty() && state != "done") continue;
-        if (state == "done" && snap.results.count(id)) continue;
+        if (state != JobState::unknown && state != JobState::done) continue;
+        if (state == JobState::done && snap.results.count(id)) continue;
         // A job moving backwards (running -> pending) can be missed by one listing: act
         // only when two passes in a row found it nowhere.
         if (!missing_once_.count(id)) {
             missing.insert(id);
             continue;
         }
-        if (state == "done") {
+        if (state == JobState::done) {
             if (t_.requeue_done(id)) {
                 warn_(id + ": in jobs/done but its result is gone from results/; requeued");
                 moved = true;

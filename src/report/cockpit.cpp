@@ -55,7 +55,7 @@ double log_floor(const std::vector<const std::vector<std::pair<int64_t, double>>
 }  // namespace
 
 std::string run_verdict(const Run& run, const std::vector<Finding>& findings) {
-    std::string s = "status " + run.status + (run.reason.empty() ? "" : " (" + run.reason + ")");
+    std::string s = "status " + std::string(to_text(run.status)) + (run.reason.empty() ? "" : " (" + run.reason + ")");
     for (const auto& f : findings)
         if (f.rule == "at-chance" || f.rule == "no-signal")
             return s + ": the run finished but learned nothing (" + f.title + ")";

@@ -66,7 +66,7 @@ std::string timeline_svg(const StudyData& data) {
                           X(b.from), y + 3, std::max(1.0, X(b.to) - X(b.from)), lane_h - 6, status_colour(b.run->status),
                           requeued ? "#000" : "#fff", requeued ? "2" : "0.5");
             out += buf;
-            out += "<title>" + html_escape(b.run->id + " " + b.run->status + ", attempt " + std::to_string(b.run->attempt) +
+            out += "<title>" + html_escape(b.run->id + " " + to_text(b.run->status) + ", attempt " + std::to_string(b.run->attempt) +
                                            ", " + b.run->started + " .. " + b.run->finished) +
                    "</title></rect>\n";
         }

@@ -66,7 +66,7 @@ void write_run_page(const StudyData& data, const Run& run, PlotSink& sink, const
     h += "<p>" + html_escape(run.setting()) + ". " + html_escape(run_verdict(run, mine)) + ".</p>\n<table>";
     auto row = [&](const std::string& k, const std::string& v) { h += "<tr><th>" + html_escape(k) + "</th><td>" + html_escape(v) + "</td></tr>"; };
     const double obj = data.objective_value(run);
-    row("objective (" + data.objective + ")", std::isfinite(obj) ? format_double(obj) : "no value (" + run.status + ")");
+    row("objective (" + data.objective + ")", std::isfinite(obj) ? format_double(obj) : "no value (" + std::string(to_text(run.status)) + ")");
     row("final validation error", format_double(run.train.final_val_error));
     row("final validation loss", format_double(run.train.final_val_loss));
     row("final training loss", format_double(run.train.final_train_loss));
@@ -149,7 +149,7 @@ std::string trials_table_html(const StudyData& data) {
             const double x = r.job_number(k, NAN);
             h += cell(v, std::isfinite(x) ? format_double(x) : v);
         }
-        h += number_cell(data.objective_value(r)) + cell(r.status) + number_cell(double(r.train.epochs_done), "%.0f") +
+        h += number_cell(data.objective_value(r)) + cell(to_text(r.status)) + number_cell(double(r.train.epochs_done), "%.0f") +
              number_cell(double(r.train.steps), "%.0f") + number_cell(r.train.train_seconds, "%.1f") + cell(r.worker) +
              number_cell(double(r.round), "%.0f") + "</tr>\n";
     }

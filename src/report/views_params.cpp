@@ -152,7 +152,7 @@ std::string parallel_coordinates_svg(const StudyData& data) {
         pts += buf;
         out += "<polyline fill=\"none\" stroke=\"" + (has ? svg_scale_colour(t) : std::string("#999")) + "\" stroke-width=\"1.6\"" +
                (has ? "" : " stroke-dasharray=\"4,3\"") + " points=\"" + pts + "\"><title>" +
-               html_escape(r->id + ": " + (has ? svg_num(v) : r->status)) + "</title></polyline>\n";
+               html_escape(r->id + ": " + (has ? svg_num(v) : std::string(to_text(r->status)))) + "</title></polyline>\n";
     }
     for (size_t k = 0; k < n_axes; ++k) {
         std::snprintf(buf, sizeof buf, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%.0f\" stroke=\"#333\"/>\n", AX(k), AX(k), T,

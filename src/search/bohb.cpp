@@ -63,7 +63,7 @@ public:
                 uint64_t bits = 0;
                 static_assert(sizeof(double) == sizeof(uint64_t), "double is 64 bits");
                 std::memcpy(&bits, &o.objective, sizeof bits);
-                h = mix64(h ^ std::hash<std::string>{}(o.trial.config_id + params_key(o.trial.params) + o.status));
+                h = mix64(h ^ std::hash<std::string>{}(o.trial.config_id + params_key(o.trial.params) + to_text(o.status)));
                 h = mix64(h ^ bits ^ static_cast<uint64_t>(o.trial.repeat) * 0x9e3779b97f4a7c15ULL);
                 h = mix64(h ^ static_cast<uint64_t>(o.trial.budget * 4096));
             }

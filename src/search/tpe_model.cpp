@@ -77,7 +77,7 @@ std::vector<ScoredPoint> observed_points(const Study& study, const std::vector<s
             auto it = by_config.find(key);
             if (it == by_config.end()) it = by_config.emplace(key, Acc{order++, o.trial.params}).first;
             Acc& a = it->second;
-            if (o.status == "ok" && std::isfinite(o.objective)) {
+            if (o.status == RunStatus::ok && std::isfinite(o.objective)) {
                 a.sum += o.objective;
                 a.count += 1;
             } else {

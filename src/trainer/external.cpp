@@ -46,7 +46,7 @@ uint64_t folder_bytes(const std::string& dir) {
 
 engine::TrainResult failed(const std::string& reason) {
     engine::TrainResult r;
-    r.status = "failed";
+    r.status = RunStatus::failed;
     r.reason = reason;
     return r;
 }
@@ -186,7 +186,7 @@ engine::TrainResult run_external(const ExternalRun& run) {
 
     if (why == Why::stop) {
         engine::TrainResult r;
-        r.status = "interrupted";
+        r.interrupted = true;
         const bool checkpoint = regular_size(run.checkpoint_path) >= 0;
         r.reason = "stopped by request (" + prefix + " " + status.describe() + ")";
         r.note = checkpoint ? "checkpoint kept: the next attempt resumes"

@@ -4,6 +4,7 @@
 
 #include "hposync/common/error.hpp"
 #include "hposync/common/keyvalue.hpp"
+#include "hposync/common/text.hpp"
 
 namespace hposync::trainer {
 namespace {
@@ -30,9 +31,9 @@ void apply_metrics(const std::string& text, const std::string& source, engine::T
                       "segments", "train_seconds", "final_train_loss", "final_val_loss", "final_val_error",
                       "test_loss", "test_accuracy", "budget_exhausted", "resumed", "note"});
     if (f.str("format") != kMetricsFormat) f.fail("format", std::string("expected '") + kMetricsFormat + "'");
-    r.status = f.str("status");
-    if (r.status != "ok" && r.status != "diverged" && r.status != "failed")
-        f.fail("status", "expected ok, diverged or failed, got '" + r.status + "'");
+    const std::string status = f.str("status");
+    if (auto st = run_status_from_text(status)) r.status = *st;
+    else f.fail("status", "expected ok, diverged or failed, got '" + printable(status) + "'");
     r.reason = f.str_or("reason", "");
     const engine::EpochRecord* last = r.epochs.empty() ? nullptr : &r.epochs.back();
     r.steps = f.integer_or("steps", r.updates.empty() ? 0 : r.updates.back().step, 0, INT64_MAX);

@@ -28,7 +28,7 @@ inline Job sample_job(const std::string& id = "r000-c0001-s0") {
 
 inline engine::TrainResult sample_train(double val_error = 0.25) {
     engine::TrainResult t;
-    t.status = "ok";
+    t.status = RunStatus::ok;
     t.steps = 2;
     t.epochs_done = 2;
     t.final_val_error = val_error;

@@ -87,7 +87,7 @@ double time_of(const std::function<void()>& f) {
 TEST_CASE("trainer: a well-behaved trainer gives its curves and metrics; the folder is removed") {
     Fixture f(kGoodBody);
     engine::TrainResult r = run_external(f.run);
-    CHECK(r.status == "ok");
+    CHECK(r.status == RunStatus::ok);
     CHECK(r.reason == "");
     REQUIRE(r.updates.size() == 2);
     CHECK(r.updates[1].loss == doctest::Approx(2.1));
@@ -105,7 +105,7 @@ TEST_CASE("trainer: a well-behaved trainer gives its curves and metrics; the fol
 TEST_CASE("trainer: the job reaches the trainer as a validated copy of the job file") {
     Fixture f("cp \"$HPOSYNC_JOB\" \"$HPOSYNC_DATA/seen.job\"\n" + std::string(kGoodBody));
     f.run.job.train.model = "mlp:8;touch pwned";  // data, never a command
-    CHECK(run_external(f.run).status == "ok");
+    CHECK(run_external(f.run).status == RunStatus::ok);
     protocol::Job seen = protocol::read_job(f.dir.path + "/seen.job");
     CHECK(seen.id == f.run.job.id);
     CHECK(seen.train.model == "mlp:8;touch pwned");
@@ -117,57 +117,57 @@ TEST_CASE("trainer: non-zero exit, crash, garbage and broken metrics are failed 
     SUBCASE("exit status with a sanitised stderr tail") {
         Fixture f("printf 'Traceback\\n  boom \\033[31mred\\033[0m\\n' >&2; exit 3");
         auto r = run_external(f.run);
-        CHECK(r.status == "failed");
+        CHECK(r.status == RunStatus::failed);
         CHECK(r.reason == "trainer 'shtest' exit status 3: Traceback |   boom ?[31mred?[0m");
     }
     SUBCASE("a long stderr is cut to its tail") {
         Fixture f("i=0; while [ $i -lt 200 ]; do echo \"line $i of noise\" >&2; i=$((i+1)); done; exit 1");
         f.run.limits.reason_bytes = 100;
         auto r = run_external(f.run);
-        CHECK(r.status == "failed");
+        CHECK(r.status == RunStatus::failed);
         CHECK(r.reason.size() < 180);
         CHECK(r.reason.find("line 199 of noise") != std::string::npos);
     }
     SUBCASE("crash") {
         Fixture f("kill -SEGV $$");
         auto r = run_external(f.run);
-        CHECK(r.status == "failed");
+        CHECK(r.status == RunStatus::failed);
         CHECK(r.reason.find("killed by signal 11") != std::string::npos);
     }
     SUBCASE("garbage curves") {
         Fixture f("echo 'hello,this is not csv' > \"$HPOSYNC_OUT/curves.csv\"; printf 'format = hposync-metrics 1\\nstatus = ok\\n' > \"$HPOSYNC_OUT/metrics.txt\"");
         auto r = run_external(f.run);
-        CHECK(r.status == "failed");
+        CHECK(r.status == RunStatus::failed);
         CHECK(r.reason.find("broke the output contract") != std::string::npos);
         CHECK(r.reason.find("curves.csv:1") != std::string::npos);
     }
     SUBCASE("binary garbage in the metrics") {
         Fixture f("head -c 2000 /dev/urandom > \"$HPOSYNC_OUT/metrics.txt\"");
-        CHECK(run_external(f.run).status == "failed");
+        CHECK(run_external(f.run).status == RunStatus::failed);
     }
     SUBCASE("unknown metrics key") {
         Fixture f("printf 'format = hposync-metrics 1\\nstatus = ok\\nval_acc = 3\\n' > \"$HPOSYNC_OUT/metrics.txt\"");
         auto r = run_external(f.run);
-        CHECK(r.status == "failed");
+        CHECK(r.status == RunStatus::failed);
         CHECK(r.reason.find("val_acc") != std::string::npos);
     }
     SUBCASE("exit 0 without metrics") {
         Fixture f("true");
         auto r = run_external(f.run);
-        CHECK(r.status == "failed");
+        CHECK(r.status == RunStatus::failed);
         CHECK(r.reason.find("metrics.txt: missing") != std::string::npos);
     }
     SUBCASE("a FIFO instead of curves is not read (no hang)") {
         Fixture f("mkfifo \"$HPOSYNC_OUT/curves.csv\"; printf 'format = hposync-metrics 1\\nstatus = ok\\n' > \"$HPOSYNC_OUT/metrics.txt\"");
         auto r = run_external(f.run);
-        CHECK(r.status == "failed");
+        CHECK(r.status == RunStatus::failed);
         CHECK(r.reason.find("not a regular file") != std::string::npos);
     }
     SUBCASE("a program that cannot be started") {
         Fixture f("true");
         f.cmd.argv = {"/no/such/trainer"};
         auto r = run_external(f.run);
-        CHECK(r.status == "failed");
+        CHECK(r.status == RunStatus::failed);
         CHECK(r.reason.find("/no/such/trainer") != std::string::npos);
     }
 }
@@ -178,7 +178,7 @@ TEST_CASE("trainer: a hung trainer is stopped by the stall limit") {
     f.run.limits.grace_s = 0.5;
     engine::TrainResult r;
     const double took = time_of([&] { r = run_external(f.run); });
-    CHECK(r.status == "failed");
+    CHECK(r.status == RunStatus::failed);
     CHECK(r.reason.find("made no progress") != std::string::npos);
     CHECK(r.reason.find("starting") != std::string::npos);
     CHECK(took < 10);
@@ -189,7 +189,7 @@ TEST_CASE("trainer: floods are cut off early, whatever their size") {
         Fixture f("yes 'flooding the worker'");
         f.run.limits.max_output_bytes = 1 << 20;
         auto r = run_external(f.run);
-        CHECK(r.status == "failed");
+        CHECK(r.status == RunStatus::failed);
         CHECK(r.reason.find("printed more than 1048576 bytes") != std::string::npos);
         CHECK(r.reason.size() < 600);
     }
@@ -198,7 +198,7 @@ TEST_CASE("trainer: floods are cut off early, whatever their size") {
         f.run.limits.max_output_bytes = 4 << 20;
         engine::TrainResult r;
         const double took = time_of([&] { r = run_external(f.run); });
-        CHECK(r.status == "failed");
+        CHECK(r.status == RunStatus::failed);
         CHECK(r.reason.find("curves.csv grew past") != std::string::npos);
         CHECK(took < 20);
         CHECK_FALSE(protocol::path_exists(f.run.work_dir));  // and the space is given back
@@ -207,7 +207,7 @@ TEST_CASE("trainer: floods are cut off early, whatever their size") {
         Fixture f("head -c 1000000000 /dev/zero > \"$HPOSYNC_OUT/junk.bin\"");
         f.run.limits.max_output_bytes = 4 << 20;
         auto r = run_external(f.run);
-        CHECK(r.status == "failed");
+        CHECK(r.status == RunStatus::failed);
         CHECK(r.reason.find("output folder grew past") != std::string::npos);
     }
 }
@@ -218,7 +218,7 @@ TEST_CASE("trainer: the time budget ends the run with SIGTERM, then SIGKILL afte
         f.run.job.train.time_budget_s = 0.5;
         engine::TrainResult r;
         const double took = time_of([&] { r = run_external(f.run); });
-        CHECK(r.status == "ok");
+        CHECK(r.status == RunStatus::ok);
         CHECK(r.budget_exhausted);
         CHECK(r.updates.size() >= 2);
         CHECK(took >= 0.5);
@@ -235,7 +235,7 @@ TEST_CASE("trainer: the time budget ends the run with SIGTERM, then SIGKILL afte
         f.run.limits.grace_s = 0.5;
         engine::TrainResult r;
         const double took = time_of([&] { r = run_external(f.run); });
-        CHECK(r.status == "failed");
+        CHECK(r.status == RunStatus::failed);
         CHECK(r.budget_exhausted);
         CHECK(r.reason.find("did not stop within 0.5 s of SIGTERM") != std::string::npos);
         CHECK(took >= 0.8);
@@ -253,14 +253,14 @@ TEST_CASE("trainer: a stop request is an interruption; the next attempt says res
     });
     engine::TrainResult r = run_external(f.run);
     t.join();
-    CHECK(r.status == "interrupted");
+    CHECK(r.interrupted);
     CHECK(r.note.find("the next attempt restarts") != std::string::npos);
 
     // Next attempt without a checkpoint: restarted.
     stop = false;
     f.run.job.train.time_budget_s = 0.3;
     r = run_external(f.run);
-    CHECK(r.status == "ok");
+    CHECK(r.status == RunStatus::ok);
     CHECK(r.segments == 1);
     CHECK(r.note.find("restarted from scratch after a hand-back (no checkpoint)") != std::string::npos);
 
@@ -277,12 +277,12 @@ TEST_CASE("trainer: a stop request is an interruption; the next attempt says res
     f.run.job.train.time_budget_s = 0;
     r = run_external(f.run);
     t2.join();
-    CHECK(r.status == "interrupted");
+    CHECK(r.interrupted);
     CHECK(r.note.find("checkpoint kept") != std::string::npos);
     stop = false;
     f.run.job.train.time_budget_s = 0.3;
     r = run_external(f.run);
-    CHECK(r.status == "ok");
+    CHECK(r.status == RunStatus::ok);
     CHECK(r.segments == 2);
     CHECK(r.note.find("resumed from the trainer's checkpoint after a hand-back") != std::string::npos);
 }
@@ -291,7 +291,7 @@ TEST_CASE("trainer: progress is marked while the curves grow, and only then") {
     Fixture f("echo 'kind,index,t,metric,value' > \"$HPOSYNC_OUT/curves.csv\"; for i in 1 2 3 4 5; do echo \"update,$i,0.1000,loss,1\" >> \"$HPOSYNC_OUT/curves.csv\"; sleep 0.1; done; sleep 0.6; printf 'format = hposync-metrics 1\\nstatus = ok\\n' > \"$HPOSYNC_OUT/metrics.txt\"");
     Progress p;
     f.run.progress = &p;
-    CHECK(run_external(f.run).status == "ok");
+    CHECK(run_external(f.run).status == RunStatus::ok);
     CHECK(p.count() >= 4);      // start + most of the 6 writes
     CHECK(p.idle_s() >= 0.4);   // the quiet end
 }
