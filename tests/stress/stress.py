@@ -781,8 +781,8 @@ def poison(n_jobs):
     ids = sorted(round_jobs(sd))
     thrower, hanger = ids[0], ids[1]
     # w-hang alone first, until its trainer hangs on `hanger`; then the others.
-    ws = [worker(sd, "w-hang", f"{d}/logs", lease_s=0.3, env={"HPOSYNC_TEST_FAULT": f"{hanger}:hang"},
-                 extra=("--stall-s", "1"))]
+    ws = [worker(sd, "w-hang", f"{d}/logs", lease_s=0.3,
+                 env={"HPOSYNC_TEST_FAULT": f"{thrower}:throw,{hanger}:hang"}, extra=("--stall-s", "1"))]
     wait_for(lambda: "training made no progress" in open(f"{d}/logs/w-hang.log").read(), 60, "the hang")
     ws += [worker(sd, f"w{i}", f"{d}/logs", lease_s=0.3, env={"HPOSYNC_TEST_FAULT": f"{thrower}:throw"},
                   extra=("--stall-s", "1")) for i in range(2)]
@@ -791,8 +791,8 @@ def poison(n_jobs):
     stop_all(ws)
     problems = [] if rc == 0 else [f"master exit {rc}"]
     failed = ids_in(f"{sd}/jobs/failed", ".job")
-    if thrower not in failed and not os.path.exists(f"{sd}/results/{thrower}.result"):
-        problems.append(f"{thrower} (throws) not in failed/")
+    if thrower not in failed or os.path.exists(f"{sd}/results/{thrower}.result"):
+        problems.append(f"{thrower} (throws in every worker) not in failed/")
     lost = len(ws) - alive
     if lost:
         problems.append(f"{lost} workers died")
@@ -807,7 +807,7 @@ def poison(n_jobs):
     if missing:
         problems.append(f"{len(missing)} healthy jobs without result")
     return finish(d, "poison job", problems,
-                  f"{thrower} throws bad_alloc, {hanger} hangs (only in w-hang; hung there: {hung_claims}, "
+                  f"{thrower} throws bad_alloc in every worker, {hanger} hangs in w-hang (hung there: {hung_claims}, "
                   f"attempts {hang_attempts}); failed/: {sorted(failed)}; " +
                   fault_figures(len(ids), len(ids_in(f"{sd}/results", ".result")), 0, int(rc == "hang"), lost, 0))
 
