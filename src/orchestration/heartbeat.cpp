@@ -101,7 +101,7 @@ void Heartbeat::write_locked() {
             }
         }
         write_file_atomic(transitions_.layout().worker_file(info_.id), worker_info_to_text(info_));
-    } catch (const Error& e) {  // a full disk must not kill training; the master judges
+    } catch (const std::exception& e) {  // a full disk (or anything) must not kill training; the master judges
         std::cerr << "hpo-worker " << info_.id << ": heartbeat: " << e.what() << "\n";
     }
 }

@@ -31,7 +31,7 @@
 #include "hposync/search/strategy.hpp"
 #include "hposync/search/study.hpp"
 #include "hposync/protocol/transitions.hpp"
-#include "reconcile.hpp"
+#include "hposync/orchestration/reconcile.hpp"
 
 namespace hposync::orchestration {
 using namespace hposync::protocol;

@@ -1,4 +1,4 @@
-#include "reconcile.hpp"
+#include "hposync/orchestration/reconcile.hpp"
 
 #include <cerrno>
 #include <cmath>

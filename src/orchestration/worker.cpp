@@ -312,22 +312,28 @@ private:
         return true;
     }
 
-    // Test hook (tests/stress, poison-job scenario): HPOSYNC_TEST_FAULT=<job id>:<kind>
+    // Test hook (tests/stress, poison-job scenario): HPOSYNC_TEST_FAULT=<job id>:<kind>,...
     // makes training of that job hang without progress (kind "hang": the heartbeat stops
     // renewing its lease), throw std::bad_alloc ("throw") or abort the process ("abort").
     // Like HPOSYNC_TEST_WALLCLOCK_OFFSET_S, it only simulates a fault no real job of the
     // test suite produces on demand.
+    // Several faults: a comma-separated list.
     static void inject_test_fault(const std::string& id) {
         const char* v = std::getenv("HPOSYNC_TEST_FAULT");
-        if (!v) return;
-        const std::string spec = v;
-        const auto colon = spec.rfind(':');
-        if (colon == std::string::npos || spec.substr(0, colon) != id) return;
-        const std::string kind = spec.substr(colon + 1);
-        if (kind == "throw") throw std::bad_alloc();
-        if (kind == "abort") std::abort();
-        if (kind == "hang")
-            while (g_worker_stop_requests == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        const std::string list = v ? v : "";
+        const std::string prefix = id + ":";
+        for (size_t start = 0; start < list.size();) {
+            size_t end = list.find(',', start);
+            if (end == std::string::npos) end = list.size();
+            const std::string spec = list.substr(start, end - start);
+            start = end + 1;
+            if (spec.compare(0, prefix.size(), prefix) != 0) continue;
+            const std::string kind = spec.substr(prefix.size());
+            if (kind == "throw") throw std::bad_alloc();
+            if (kind == "abort") std::abort();
+            if (kind == "hang")
+                while (g_worker_stop_requests == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
     }
 
     void publish(const Job& job, const engine::TrainResult& tr, int64_t attempt, double started) {

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <map>
 #include <set>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/protocol/attempts_file.hpp"
@@ -297,4 +299,39 @@ TEST_CASE("protocol e2e: SIGTERM mid-job hands the job back to pending and exits
     CHECK(s.leases.empty());
     CHECK(s.results.empty());
     CHECK(w.log().find("interrupted, handed back") != std::string::npos);
+}
+
+TEST_CASE("protocol e2e: FIFO, directory and symlink job files never block or leak; a malformed attempts file "
+          "does not stop the worker; jobs/pending as a plain file gives a clear message") {
+    StudyDir d;
+    d.layout.create_dirs();
+    const std::string secret = d.file("secret.txt", "password = hunter2\n");
+    const std::string head = "format = hposync-job 1\nstudy = manual\nround = 0\nmodel = synthetic:quadratic\n";
+    REQUIRE(::mkfifo(d.layout.pending_job("r000-c0000-s0").c_str(), 0644) == 0);
+    REQUIRE(::mkdir(d.layout.pending_job("r000-c0001-s0").c_str(), 0755) == 0);
+    REQUIRE(::symlink(secret.c_str(), d.layout.pending_job("r000-c0002-s0").c_str()) == 0);
+    write_file_atomic(d.layout.pending_job("r000-c0003-s0"), head + "id = r000-c0003-s0\n");
+    write_file_atomic(d.layout.attempts_file("r000-c0003-s0"), "format = hposync-attempts 1\ncount = 1\nreason.1 = cu");
+    Process w("hpo-worker", worker_args(d, "w", {"--idle-exit", "0.5"}), d.log("w"));
+    REQUIRE(w.wait(20) == 0);
+    Snapshot s = take_snapshot(d.layout);
+    CHECK(s.quarantine == std::set<std::string>{"r000-c0000-s0", "r000-c0001-s0", "r000-c0002-s0"});
+    CHECK(s.results == std::set<std::string>{"r000-c0003-s0"});
+    CHECK(read_text(d.layout.quarantine_reason("r000-c0000-s0")).find("FIFO") != std::string::npos);
+    CHECK(read_text(d.layout.quarantine_reason("r000-c0001-s0")).find("directory") != std::string::npos);
+    const std::string link_reason = read_text(d.layout.quarantine_reason("r000-c0002-s0"));
+    CHECK(link_reason.find("symbolic link") != std::string::npos);
+    CHECK(link_reason.find("hunter2") == std::string::npos);
+    CHECK(read_text(d.log("w")).find("hunter2") == std::string::npos);
+    CHECK(read_text(secret) == "password = hunter2\n");
+
+    // jobs/pending replaced by a plain file: the worker says so (naming it) and keeps running.
+    boost::filesystem::remove_all(d.layout.pending_dir());
+    write_file_atomic(d.layout.pending_dir(), "not a directory\n");
+    Process w2("hpo-worker", worker_args(d, "w2"), d.log("w2"));
+    CHECK(eventually([&] { return read_text(d.log("w2")).find("Not a directory") != std::string::npos; }, 20));
+    CHECK(read_text(d.log("w2")).find(d.layout.pending_dir()) != std::string::npos);
+    CHECK(w2.running());
+    w2.signal(SIGTERM);
+    CHECK(w2.wait(20) == 0);
 }

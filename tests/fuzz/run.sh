@@ -22,13 +22,19 @@ done
 
 OUT=build-fuzz
 mkdir -p "$OUT/obj" "$OUT/corpus"
-if ! command -v clang++ >/dev/null; then
-    echo "fuzz: clang++ missing; installing clang and libclang-rt-14-dev" >&2
-    apt-get install -y clang libclang-rt-14-dev >/dev/null
+# Debian's clang needs libclang-rt-<version>-dev for libFuzzer and the sanitizer runtimes.
+if ! command -v clang++ >/dev/null || ! echo 'extern "C" int LLVMFuzzerTestOneInput(const unsigned char*, unsigned long) { return 0; }' |
+        clang++ -x c++ -fsanitize=fuzzer - -o /dev/null 2>/dev/null; then
+    echo "fuzz: clang++ with libFuzzer missing; installing clang and libclang-rt-14-dev" >&2
+    SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+    $SUDO apt-get install -y -qq clang libclang-rt-14-dev >/dev/null ||
+        { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq clang libclang-rt-14-dev >/dev/null; }
 fi
 FLAGS="-std=c++17 -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -Iinclude"
-SRCS="$(ls src/common/*.cpp src/search/*.cpp) src/protocol/job_file.cpp src/protocol/result_file.cpp \
-      src/protocol/layout.cpp src/protocol/job_builder.cpp"
+# Every reader of the study directory: common, search, protocol (all of it, the slurm
+# script generator aside), the job builder and the checkpoint decoder.
+SRCS="$(ls src/common/*.cpp src/search/*.cpp src/protocol/*.cpp | grep -v slurm_script) \
+      src/orchestration/job_builder.cpp src/engine/checkpoint.cpp src/engine/instruments.cpp src/engine/loss.cpp"
 OBJS=()
 for s in $SRCS; do
     o="$OUT/obj/$(echo "$s" | tr / _).o"

@@ -612,15 +612,19 @@ def fault_figures(jobs, results, wrong, hangs, lost, outside):
             f"files touched outside the study directory {outside}")
 
 
-def rerun_master(sd, study, log, timeout=120, extra=()):
-    """Runs a master to its end on a directory; returns (exit status or 'hang')."""
-    m = master(sd, study, log, extra=extra)
+def wait_master(m, timeout):
+    """The master's exit status, or 'hang' (then it is killed) if it runs past timeout."""
     try:
         return m.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         m.kill()
         m.wait()
         return "hang"
+
+
+def rerun_master(sd, study, log, timeout=120, extra=()):
+    """Runs a master to its end on a directory; returns its exit status or 'hang'."""
+    return wait_master(master(sd, study, log, extra=extra), timeout)
 
 
 def job_with(sd, key, value):
@@ -658,11 +662,7 @@ def late_result(sleep_s):
     wait_for(lambda: os.path.exists(f"{sd}/jobs/failed/{jid}.job"), 60, f"{jid} in failed/")
     frozen.kill(signal.SIGCONT)
     wait_for(lambda: os.path.exists(f"{sd}/results/{jid}.result"), 60, f"the late result of {jid}")
-    try:
-        rc = m.wait(timeout=120)
-    except subprocess.TimeoutExpired:
-        rc = "hang"
-        m.kill()
+    rc = wait_master(m, 120)
     rc2 = rerun_master(sd, study, f"{d}/logs/master2.log")
     stop_all(ws)
     lost = sum(1 for w in ws if w.p.returncode not in (0, None, -signal.SIGTERM))
@@ -709,11 +709,7 @@ def frozen(n_jobs, who):
     time.sleep(1.0)  # the master looks at the unchanged leases before the workers resume
     for p in stopped[1:]:
         p.kill(signal.SIGCONT)
-    try:
-        rc = m.wait(timeout=120)
-    except subprocess.TimeoutExpired:
-        rc = "hang"
-        m.kill()
+    rc = wait_master(m, 120)
     stop_all(ws)
     problems = [] if rc == 0 else [f"master exit {rc}"]
     failed = ids_in(f"{sd}/jobs/failed", ".job")
@@ -750,11 +746,7 @@ def vanished(n_jobs):
     w = worker(sd, "w0", f"{d}/logs")
     wait_for(lambda: len(ids_in(f"{sd}/results", ".result")) >= 2, 60, "two results")
     shutil.rmtree(f"{sd}/jobs", ignore_errors=True)
-    try:
-        rc = m.wait(timeout=120)
-    except subprocess.TimeoutExpired:
-        rc = "hang"
-        m.kill()
+    rc = wait_master(m, 120)
     rc2 = rerun_master(sd, study, f"{d}/logs/master2.log")
     stop_all([w])
     problems = []
@@ -789,22 +781,18 @@ def poison(n_jobs):
     ids = sorted(round_jobs(sd))
     thrower, hanger = ids[0], ids[1]
     # w-hang alone first, until its trainer hangs on `hanger`; then the others.
-    ws = [worker(sd, "w-hang", f"{d}/logs", lease_s=0.3, env={"HPOSYNC_TEST_FAULT": f"{hanger}:hang"},
-                 extra=("--stall-s", "1"))]
+    ws = [worker(sd, "w-hang", f"{d}/logs", lease_s=0.3,
+                 env={"HPOSYNC_TEST_FAULT": f"{thrower}:throw,{hanger}:hang"}, extra=("--stall-s", "1"))]
     wait_for(lambda: "training made no progress" in open(f"{d}/logs/w-hang.log").read(), 60, "the hang")
     ws += [worker(sd, f"w{i}", f"{d}/logs", lease_s=0.3, env={"HPOSYNC_TEST_FAULT": f"{thrower}:throw"},
                   extra=("--stall-s", "1")) for i in range(2)]
-    try:
-        rc = m.wait(timeout=120)
-    except subprocess.TimeoutExpired:
-        rc = "hang"
-        m.kill()
+    rc = wait_master(m, 120)
     alive = sum(w.alive() for w in ws)
     stop_all(ws)
     problems = [] if rc == 0 else [f"master exit {rc}"]
     failed = ids_in(f"{sd}/jobs/failed", ".job")
-    if thrower not in failed and not os.path.exists(f"{sd}/results/{thrower}.result"):
-        problems.append(f"{thrower} (throws) not in failed/")
+    if thrower not in failed or os.path.exists(f"{sd}/results/{thrower}.result"):
+        problems.append(f"{thrower} (throws in every worker) not in failed/")
     lost = len(ws) - alive
     if lost:
         problems.append(f"{lost} workers died")
@@ -819,7 +807,7 @@ def poison(n_jobs):
     if missing:
         problems.append(f"{len(missing)} healthy jobs without result")
     return finish(d, "poison job", problems,
-                  f"{thrower} throws bad_alloc, {hanger} hangs (only in w-hang; hung there: {hung_claims}, "
+                  f"{thrower} throws bad_alloc in every worker, {hanger} hangs in w-hang (hung there: {hung_claims}, "
                   f"attempts {hang_attempts}); failed/: {sorted(failed)}; " +
                   fault_figures(len(ids), len(ids_in(f"{sd}/results", ".result")), 0, int(rc == "hang"), lost, 0))
 
@@ -877,11 +865,7 @@ def hostile_files(n_jobs):
     plant(f"{sd}/workers/ghost.worker", "fifo")
     plant(f"{sd}/rounds/r099.round", "fifo")
     ws = [worker(sd, f"w{i}", f"{d}/logs") for i in range(2)]
-    try:
-        rc = m.wait(timeout=120)
-    except subprocess.TimeoutExpired:
-        rc = "hang"
-        m.kill()
+    rc = wait_master(m, 120)
     st = subprocess.run([f"{BIN}/hpo-master", "status", "--dir", sd], capture_output=True, text=True, timeout=30)
     alive = sum(w.alive() for w in ws)
     stop_all(ws)
@@ -919,11 +903,7 @@ def oversized(epochs):
     sd = f"{d}/d"
     m = master(sd, study, f"{d}/logs/master.log")
     w = worker(sd, "w0", f"{d}/logs")
-    try:
-        rc = m.wait(timeout=300)
-    except subprocess.TimeoutExpired:
-        rc = "hang"
-        m.kill()
+    rc = wait_master(m, 300)
     stop_all([w])
     problems = [] if rc == 0 else [f"master exit {rc}"]
     csvs = glob.glob(f"{sd}/results/*.curves.csv")
@@ -952,13 +932,7 @@ def lock_race(n_masters):
         f.write(f"format = hposync-master-lock 1\npid = {dead.pid}\nhost = {os.uname().nodename}\nstarted = x\n")
     ms = [master(sd, study, f"{d}/logs/master{i}.log") for i in range(n_masters)]
     w = worker(sd, "w0", f"{d}/logs")
-    codes = []
-    for mm in ms:
-        try:
-            codes.append(mm.wait(timeout=120))
-        except subprocess.TimeoutExpired:
-            codes.append("hang")
-            mm.kill()
+    codes = [wait_master(mm, 120) for mm in ms]
     stop_all([w])
     problems = []
     ran = codes.count(0)

@@ -13,9 +13,6 @@ using namespace hposync;
 using namespace hposync::protocol;
 using namespace hposync::protocol::testing;
 
-namespace {
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-}  // namespace
 
 TEST_CASE("transition (new) -> pending (publish): EEXIST is not an error; ENOSPC publishes nothing") {
     Fixture f;

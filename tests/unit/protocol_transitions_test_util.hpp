@@ -12,6 +12,8 @@
 
 namespace hposync::protocol::testing {
 
+inline bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
 inline Job sample_job(const std::string& id = "r000-c0001-s0") {
     Job j;
     j.id = id;

@@ -15,9 +15,6 @@ using namespace hposync;
 using namespace hposync::protocol;
 using namespace hposync::protocol::testing;
 
-namespace {
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-}  // namespace
 
 TEST_CASE("transition pending -> running (claim): rename; ENOENT = another worker won; EIO leaves it pending") {
     Fixture f;
