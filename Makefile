@@ -21,7 +21,7 @@ E2E_OBJ   := $(E2E_SRC:%.cpp=$(BUILD)/%.o)
 TOOL_SRC  := $(wildcard tools/*.cpp)
 TOOLS     := $(TOOL_SRC:tools/%.cpp=$(BUILD)/bin/%)
 
-.PHONY: all deps data test unit e2e demo debug clean bench stress fuzz test-slurm check-modules
+.PHONY: all deps data test unit e2e demo debug clean bench bench-scale stress fuzz test-slurm check-modules
 all: $(APPS) $(TOOLS)
 
 # ---- dependencies ---------------------------------------------------------------
@@ -110,6 +110,12 @@ bench: deps
 	@$(MAKE) --no-print-directory data
 	@$(MAKE) --no-print-directory -j2 all
 	BUILD=$(BUILD) bash bench/run.sh
+	@$(MAKE) --no-print-directory bench-scale
+
+# 1,000 to 100,000 no-op jobs, 4 / 16 / 128 workers, beside Optuna's JournalFileStorage
+# (installed if missing); ~15 minutes. Writes the scale section of bench/results.md.
+bench-scale: all
+	BUILD=$(BUILD) bash bench/scale/run.sh
 
 stress: all $(BUILD)/unit-tests
 	bash tests/stress/run.sh
