@@ -113,7 +113,7 @@ bench: deps
 	@$(MAKE) --no-print-directory bench-scale
 
 # 1,000 to 100,000 no-op jobs, 4 / 16 / 128 workers, beside Optuna's JournalFileStorage
-# (installed if missing); ~15 minutes. Writes the scale section of bench/results.md.
+# (installed if missing); 23 minutes at load ~20. Writes the scale section of bench/results.md.
 bench-scale: all
 	BUILD=$(BUILD) bash bench/scale/run.sh
 
