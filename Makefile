@@ -36,7 +36,7 @@ E2E_OBJ   := $(E2E_SRC:%.cpp=$(BUILD)/%.o)
 TOOL_SRC  := $(wildcard tools/*.cpp)
 TOOLS     := $(TOOL_SRC:tools/%.cpp=$(BUILD)/bin/%)
 
-.PHONY: all deps data test unit e2e demo debug clean bench stress fuzz test-slurm check-modules
+.PHONY: all deps data test unit e2e demo debug clean bench bench-scale stress fuzz test-slurm check-modules
 .PHONY: test-cluster test-cluster-if-possible test-portability
 all: $(APPS) $(TOOLS)
 
@@ -160,6 +160,12 @@ bench: deps
 	@$(MAKE) --no-print-directory data
 	@$(MAKE) --no-print-directory -j2 all
 	BUILD=$(BUILD) bash bench/run.sh
+	@$(MAKE) --no-print-directory bench-scale
+
+# 1,000 to 100,000 no-op jobs, 4 / 16 / 128 workers, beside Optuna's JournalFileStorage
+# (installed if missing); 23 minutes at load ~20. Writes the scale section of bench/results.md.
+bench-scale: all
+	BUILD=$(BUILD) bash bench/scale/run.sh
 
 # `make bench-search`: every search strategy and Optuna's samplers on the same objectives
 # (bench/search_run.sh); writes bench/search-results.md and bench/search-results.png.

@@ -82,7 +82,8 @@ def section(rows, meta):
             mode = "inotify" if p == 0 else f"polling only (--no-inotify --poll-ms {p})"
             limit = 20.0 if p == 0 else 1.2 * p
             b, i = float(r["busy_median_ms"]), float(r["idle_median_ms"])
-            out.append(f"- Claim latency, {mode}, {int(r['pending']):,} pending: free worker -> next claim median "
+            out.append(f"- Claim latency ({meta.get('latency_dir', '?')}, {meta.get('latency_disk', '?')}), {mode}, "
+                       f"{int(r['pending']):,} pending: free worker -> next claim median "
                        f"**{b:.2f} ms** (p99 {float(r['busy_p99_ms']):.2f}, {r['samples']} claims); idle worker, "
                        f"publication -> claim, {int(r['pending']):,} jobs in the study: median **{i:.2f} ms** "
                        f"(p99 {float(r['idle_p99_ms']):.2f}, {r['idle_samples']} jobs) (bar median < {limit:g} ms: "

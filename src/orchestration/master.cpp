@@ -60,6 +60,7 @@ public:
 
     int run() {
         rec_.ensure_dirs();
+        tracker_ = std::make_unique<SnapshotTracker>(layout_);
         std::string takeover;
         MasterLock lock(layout_, &takeover);
         lock_ = &lock;
@@ -144,7 +145,7 @@ private:
         rec_.ensure_dirs();
         const std::string manifest_path = layout_.round_manifest(round);
         const bool published = path_exists(manifest_path);
-        Snapshot snap = take_snapshot(layout_);
+        const Snapshot& snap = look();
         int written = 0;
         RoundManifest m{round, study.name, {}};
         for (const Job& job : jobs) {
@@ -186,13 +187,15 @@ private:
         for (const Job& job : jobs) ids.push_back(job.id);
         std::string last_line;
         int quick_passes = 0;
+        std::set<std::string> in_round(ids.begin(), ids.end());
+        bool first_look = true;
         for (;;) {
             bool moved = false;
-            Snapshot snap;
+            const Snapshot* snap_now = nullptr;
             if (!retry_on_io_error([&] {
                     rec_.ensure_dirs();
-                    snap = take_snapshot(layout_);
-                    moved = rec_.pass(snap, ids);
+                    snap_now = &look();
+                    moved = rec_.pass(*snap_now, ids);
                 })) {
                 if (g_master_stop) return false;
                 continue;
@@ -202,20 +205,46 @@ private:
                             "); this one stops so that only one runs");
             if (moved && ++quick_passes < 3) continue;  // the snapshot is out of date: look again at once
             quick_passes = 0;
-            int pending = 0, running = 0, done = 0, failed = 0;
-            outcomes.clear();
+            const Snapshot& snap = *snap_now;
+            // Cost proportional to what changed: every job at the round's first look, then
+            // only the ids the tracker reported and the (few) failed/quarantined ones,
+            // whose outcome may still change (a late valid result counts). An outcome from
+            // a valid result is final (results are immutable once valid).
             bool io_ok = retry_on_io_error([&] {
-                for (const Job& job : jobs) {
-                    if (auto o = outcome_of(job.id, snap)) {
-                        outcomes[job.id] = *o;
-                        (o->status == RunStatus::failed ? failed : done)++;
-                    } else if (snap.running.count(job.id)) {
-                        ++running;
-                    } else {
-                        ++pending;
+                auto settle = [&](const std::string& id) {
+                    auto it = outcomes.find(id);
+                    if (it != outcomes.end() && final_.count(id)) return;
+                    if (auto o = outcome_of(id, snap)) {
+                        outcomes[id] = *o;
+                        if (rec_.valid_result(id, snap)) {
+                            final_.insert(id);
+                            note_best(id, o->objective);
+                        }
+                    } else if (it != outcomes.end()) {
+                        outcomes.erase(it);
                     }
+                };
+                if (first_look) {
+                    for (const Job& job : jobs) settle(job.id);
+                    changed_.clear();
+                    first_look = false;
+                }
+                for (const auto& id : changed_)
+                    if (in_round.count(id)) settle(id);
+                changed_.clear();
+                for (const auto* set : {&snap.failed, &snap.quarantine})
+                    for (const auto& id : *set)
+                        if (in_round.count(id)) settle(id);
+                for (auto it = outcomes.begin(); it != outcomes.end();) {  // provisional ones that moved on
+                    const std::string id = (it++)->first;
+                    if (!final_.count(id)) settle(id);
                 }
             });
+            int running = 0, failed = 0;
+            for (const auto& [id, o] : outcomes) failed += o.status == RunStatus::failed;
+            for (const auto& [id, worker] : snap.running) running += in_round.count(id) && !outcomes.count(id);
+            const int done = int(outcomes.size()) - failed;
+            const int pending = int(jobs.size() - outcomes.size()) - running;
             if (!io_ok) {
                 if (g_master_stop) return false;
                 continue;
@@ -223,8 +252,7 @@ private:
             std::string line = "round " + std::to_string(round) + ": pending " + std::to_string(pending) +
                                ", running " + std::to_string(running) + ", done " + std::to_string(done) +
                                ", failed " + std::to_string(failed);
-            const auto best = best_so_far(snap);
-            if (best) line += "; best so far: " + best->first + " " + format_double(best->second);
+            if (best_) line += "; best so far: " + best_->first + " " + format_double(best_->second);
             if (line != last_line) say(line);
             last_line = line;
             if (outcomes.size() == jobs.size()) return true;
@@ -245,6 +273,21 @@ private:
             if (!best || v < best->second || (v == best->second && id < best->first)) best = {{id, v}};
         }
         return best;
+    }
+
+    // The best valid result so far, kept as outcomes become final (best_so_far() looked
+    // at every result every poll).
+    void note_best(const std::string& id, double v) {
+        if (v == kInf) return;
+        if (!best_ || v < best_->second || (v == best_->second && id < best_->first)) best_ = {{id, v}};
+    }
+
+    // The directory as it is now (SnapshotTracker: cost proportional to what changed);
+    // the ids with a new outcome are kept until the round loop looked at them.
+    const Snapshot& look() {
+        const Snapshot& snap = tracker_->refresh();
+        changed_.insert(tracker_->new_outcomes().begin(), tracker_->new_outcomes().end());
+        return snap;
     }
 
     void sleep_poll() {
@@ -303,6 +346,10 @@ private:
     Transitions t_;
     Reconciler rec_;
     MasterLock* lock_ = nullptr;
+    std::unique_ptr<SnapshotTracker> tracker_;
+    std::set<std::string> changed_;  // ids with a new outcome since the round loop last looked
+    std::set<std::string> final_;    // jobs whose outcome is a valid result
+    std::optional<std::pair<std::string, double>> best_;
     std::string objective_ = "val_error";
     std::string io_error_reported_;  // last I/O error printed (not repeated every poll)
 };

@@ -25,6 +25,7 @@
 #include "hposync/protocol/job_file.hpp"
 #include "hposync/protocol/layout.hpp"
 #include "hposync/protocol/lease_file.hpp"
+#include "hposync/protocol/pending_index.hpp"
 #include "hposync/protocol/result_file.hpp"
 #include "hposync/protocol/transitions.hpp"
 #include "heartbeat.hpp"
@@ -68,7 +69,8 @@ class Worker {
 public:
     Worker(const WorkerOptions& opts, std::string id)
         : opts_(opts), id_(std::move(id)), layout_(opts.dir), transitions_(layout_), rng_(std::random_device{}()),
-          heartbeat_(transitions_, make_info(), std::max(0.05, opts.lease_s / 3), opts.stall_s) {}
+          heartbeat_(transitions_, make_info(), std::max(0.05, opts.lease_s / 3), opts.stall_s),
+          pending_(layout_.pending_dir(), rng_()) {}
 
     int run() {
         layout_.create_dirs();
@@ -130,21 +132,13 @@ private:
     }
     void warn(const std::string& line) const { std::cerr << "hpo-worker " << id_ << ": " << line << std::endl; }
 
-    // The order in which to try the pending jobs: sorted, starting at a random position,
-    // so that many workers do not all race for the same file.
-    std::vector<std::string> candidates() {
-        std::vector<std::string> ids;
-        for (const auto& name : list_dir(layout_.pending_dir()))
-            if (auto id = id_from_name(name, ".job")) ids.push_back(*id);
-        if (ids.empty()) return ids;
-        const size_t start = std::uniform_int_distribution<size_t>(0, ids.size() - 1)(rng_);
-        std::rotate(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(start), ids.end());
-        return ids;
-    }
-
     // Claims one pending job (Transitions::claim); ENOENT: another worker won, try the next.
+    // The candidates come from a PendingIndex (a random sample of the last listing of
+    // jobs/pending), so a claim costs the same at 100 or 100,000 pending jobs.
     std::optional<std::string> claim_next() {
-        for (const std::string& id : candidates()) {
+        pending_.begin_claim();
+        while (auto next = pending_.next()) {
+            const std::string& id = *next;
             copy_path(g_held_running, layout_.running_job(id, id_));
             copy_path(g_held_pending, layout_.pending_job(id));
             copy_path(g_held_lease, layout_.running_lease(id, id_));
@@ -367,6 +361,7 @@ private:
     Transitions transitions_;
     std::mt19937_64 rng_;
     Heartbeat heartbeat_;
+    PendingIndex pending_;
     int io_failures_ = 0;     // consecutive failures: backoff 0.5 s, 1 s, ... 10 s
     std::string loop_error_;  // last error of the claim loop (printed once, not every poll)
 };

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <chrono>
 #include <ctime>
+#include <fcntl.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -34,15 +35,21 @@ struct DirStamp {
     }
 };
 
+// open + fstat rather than stat: an NFS client revalidates a directory's attributes when
+// it is opened (close-to-open), whereas stat may answer from the attribute cache
+// (acdirmin, 30 s by default) and hide a change for that long.
 DirStamp stamp_of(const std::string& dir) {
     DirStamp s;
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return s;
     struct stat st;
-    if (::stat(dir.c_str(), &st) == 0) {
+    if (::fstat(fd, &st) == 0) {
         s.mtime = st.st_mtim;
         s.ctime = st.st_ctim;
         s.size = st.st_size;
         s.ino = st.st_ino;
     }
+    ::close(fd);
     return s;
 }
 
@@ -61,30 +68,9 @@ JobState Snapshot::state_of(const std::string& id) const {
 bool Snapshot::knows(const std::string& id) const { return state_of(id) != JobState::unknown; }
 
 Snapshot take_snapshot(const Layout& layout) {
-    Snapshot s;
-    // Order follows a job's path (pending -> running -> done -> results): a job that moves
-    // while we list is then seen in its new place rather than missed altogether.
-    s.pending = ids_in(layout.pending_dir(), ".job");
-    std::map<std::string, std::string> lease_names;
-    for (const auto& name : list_dir(layout.running_dir())) {
-        auto n = parse_running_name(name);
-        if (!n) continue;
-        if (n->is_lease) {
-            s.leases[n->id] = n->worker;
-            lease_names[n->id + "@" + n->worker] = name;
-        } else {
-            s.running[n->id] = n->worker;
-        }
-    }
-    for (const auto& [id, worker] : s.leases) {
-        auto it = s.running.find(id);
-        if (it == s.running.end() || it->second != worker) s.orphan_leases.insert(lease_names[id + "@" + worker]);
-    }
-    s.done = ids_in(layout.done_dir(), ".job");
-    s.failed = ids_in(layout.failed_dir(), ".job");
-    s.quarantine = ids_in(layout.quarantine_dir(), ".job");
-    s.results = ids_in(layout.results_dir(), ".result");
-    return s;
+    SnapshotTracker once(layout, ChangeDetection::mtime);
+    once.refresh();
+    return once.release();
 }
 
 bool inotify_sees_all_writers(const std::string& path) {
@@ -125,7 +111,8 @@ SnapshotTracker::SnapshotTracker(const Layout& layout, ChangeDetection how, doub
         d->outcome = outcome;
         dirs_.push_back(std::move(d));
     };
-    // Order follows a job's path, as in take_snapshot.
+    // Listed in the order of a job's path (pending -> running -> done -> results): a job
+    // that moves while we list is then seen in its new place rather than missed.
     add(layout_.pending_dir(), ".job", &snap_.pending, false);
     add(layout_.running_dir(), "", nullptr, false);
     add(layout_.done_dir(), ".job", &snap_.done, false);

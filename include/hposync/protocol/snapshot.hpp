@@ -56,6 +56,8 @@ public:
     // Brings the snapshot up to date and returns it (valid until the next refresh).
     const Snapshot& refresh();
     const Snapshot& current() const { return snap_; }
+    // Hands the snapshot over (the tracker is left empty; for one-off looks).
+    Snapshot release() { return std::move(snap_); }
 
     // Ids that appeared in results/, failed/ or quarantine/ since the refresh before the
     // last one (what a master loop must look at, instead of every job of the round).
