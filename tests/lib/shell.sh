@@ -20,3 +20,39 @@ wait_for() {
 
 # kv_get FILE KEY: the value of `KEY = value` in a hposync key = value file.
 kv_get() { sed -n "s/^$2 = //p" "$1" | head -n 1; }
+
+# An unused TCP port on 127.0.0.1: random in 20000..59999, nothing answering there.
+free_port() {
+    local p
+    for _ in $(seq 50); do
+        p=$((20000 + RANDOM % 40000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            echo "$p"
+            return 0
+        fi
+    done
+    die "found no free TCP port"
+}
+
+# study_figures DIR: counts, from the files of study DIR, every job of its round
+# manifests: FIG_TOTAL, FIG_OK (status ok), FIG_LOST (no result), FIG_TWICE (more than one
+# curves file: every completed run writes its own), FIG_LEFT (job files left in pending/
+# running/failed/quarantine), FIG_RESUMED (segments > 1). Prints each lost / twice job.
+study_figures() {
+    local s=$1 id r n
+    FIG_TOTAL=0 FIG_OK=0 FIG_LOST=0 FIG_TWICE=0 FIG_RESUMED=0
+    for id in $(cat "$s"/rounds/*.round 2>/dev/null | sed -n 's/^job\.[0-9]* = //p'); do
+        FIG_TOTAL=$((FIG_TOTAL + 1))
+        r="$s/results/$id.result"
+        if [ ! -f "$r" ]; then
+            FIG_LOST=$((FIG_LOST + 1))
+            echo "LOST: $id has no result" >&2
+            continue
+        fi
+        [ "$(kv_get "$r" status)" = ok ] && FIG_OK=$((FIG_OK + 1))
+        [ "$(kv_get "$r" segments)" -gt 1 ] && FIG_RESUMED=$((FIG_RESUMED + 1))
+        n=$(ls "$s/results" | grep -c "^$id\..*\.curves\.csv$" || true)
+        [ "$n" -gt 1 ] && { FIG_TWICE=$((FIG_TWICE + 1)); echo "RUN TWICE: $id ($n curves files)" >&2; }
+    done
+    FIG_LEFT=$(ls "$s/jobs/pending" "$s/jobs/running" "$s/jobs/failed" "$s/jobs/quarantine" 2>/dev/null | grep -c '\.job' || true)
+}

@@ -96,12 +96,7 @@ ip netns exec "$NS" ip link set lo up
 say "host 2: network namespace $NS at $NS_IP, this host at $HOST_IP ($VH <-> $VN)"
 
 # ---- sshd on the host side ------------------------------------------------------------------
-PORT=""
-for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { PORT=$p; break; }
-done
-[ -n "$PORT" ] || die "found no free TCP port"
+PORT=$(free_port)
 ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/host_ed25519"
 ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/client_ed25519"
 cp "$T/ssh/client_ed25519.pub" "$T/ssh/authorized_keys"
