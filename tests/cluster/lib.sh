@@ -62,30 +62,8 @@ start_network() {
 
 # sshd on the bridge address: the file server of the nodes' sshfs (key-only root login).
 start_sshd() {
-    SSH_PORT=$(free_port)
-    mkdir -p "$T/ssh"
-    ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/host_ed25519"
-    ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/client_ed25519"
-    cp "$T/ssh/client_ed25519.pub" "$T/ssh/authorized_keys"
-    cat >"$T/ssh/sshd_config" <<EOF
-# sshd of tests/cluster/run.sh: the nodes' sshfs only
-Port $SSH_PORT
-ListenAddress $HOST_IP
-HostKey $T/ssh/host_ed25519
-PidFile $T/ssh/sshd.pid
-AuthorizedKeysFile $T/ssh/authorized_keys
-PermitRootLogin prohibit-password
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-MaxStartups 30
-Subsystem sftp internal-sftp
-EOF
-    mkdir -p /run/sshd && chmod 755 /run/sshd
-    /usr/sbin/sshd -D -e -f "$T/ssh/sshd_config" 2>"$T/log/sshd.log" &
-    DAEMON_PIDS+=($!)
+    start_sftp_sshd "$T" "$HOST_IP"
+    DAEMON_PIDS+=("$SSHD_PID")
     local ns1
     ns1=$(ns_of n1)
     port_open() { ip netns exec "$ns1" bash -c "exec 3<>/dev/tcp/$HOST_IP/$SSH_PORT" 2>/dev/null; }

@@ -56,3 +56,37 @@ study_figures() {
     done
     FIG_LEFT=$(ls "$s/jobs/pending" "$s/jobs/running" "$s/jobs/failed" "$s/jobs/quarantine" 2>/dev/null | grep -c '\.job' || true)
 }
+
+# start_sftp_sshd DIR LISTEN_IP: an sshd of our own for sshfs clients in other network
+# namespaces: host and client keys in DIR/ssh, key-only root login, listening on
+# LISTEN_IP:SSH_PORT (a free port; set here), log DIR/log/sshd.log. Sets SSH_PORT and
+# SSHD_PID (a background job of the calling shell). The client key: DIR/ssh/client_ed25519.
+start_sftp_sshd() {
+    local dir=$1 ip=$2
+    SSH_PORT=$(free_port)
+    mkdir -p "$dir/ssh" "$dir/log"
+    ssh-keygen -q -t ed25519 -N '' -f "$dir/ssh/host_ed25519"
+    ssh-keygen -q -t ed25519 -N '' -f "$dir/ssh/client_ed25519"
+    cp "$dir/ssh/client_ed25519.pub" "$dir/ssh/authorized_keys"
+    cat >"$dir/ssh/sshd_config" <<EOC
+# sshd of a ${TEST_TAG} test: only for sshfs from the test's namespaces, key-only root login
+Port $SSH_PORT
+ListenAddress $ip
+HostKey $dir/ssh/host_ed25519
+PidFile $dir/ssh/sshd.pid
+AuthorizedKeysFile $dir/ssh/authorized_keys
+PermitRootLogin prohibit-password
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+# the key files live under /tmp, which is world-writable: StrictModes would refuse them
+StrictModes no
+# several nodes mount at once
+MaxStartups 30
+Subsystem sftp internal-sftp
+EOC
+    mkdir -p /run/sshd && chmod 755 /run/sshd  # sshd's privilege separation dir
+    /usr/sbin/sshd -D -e -f "$dir/ssh/sshd_config" 2>"$dir/log/sshd.log" &
+    SSHD_PID=$!
+}

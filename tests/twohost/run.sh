@@ -96,29 +96,8 @@ ip netns exec "$NS" ip link set lo up
 say "host 2: network namespace $NS at $NS_IP, this host at $HOST_IP ($VH <-> $VN)"
 
 # ---- sshd on the host side ------------------------------------------------------------------
-PORT=$(free_port)
-ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/host_ed25519"
-ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/client_ed25519"
-cp "$T/ssh/client_ed25519.pub" "$T/ssh/authorized_keys"
-cat >"$T/ssh/sshd_config" <<EOF
-# sshd of tests/twohost/run.sh: only for the namespace's sshfs, key-only root login
-Port $PORT
-ListenAddress $HOST_IP
-HostKey $T/ssh/host_ed25519
-PidFile $T/ssh/sshd.pid
-AuthorizedKeysFile $T/ssh/authorized_keys
-PermitRootLogin prohibit-password
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-# the key files live under /tmp, which is world-writable: StrictModes would refuse them
-StrictModes no
-Subsystem sftp internal-sftp
-EOF
-mkdir -p /run/sshd && chmod 755 /run/sshd  # sshd's privilege separation dir
-/usr/sbin/sshd -D -e -f "$T/ssh/sshd_config" 2>"$T/log/sshd.log" &
-SSHD_PID=$!
+start_sftp_sshd "$T" "$HOST_IP"
+PORT=$SSH_PORT
 port_open() { ip netns exec "$NS" bash -c "exec 3<>/dev/tcp/$HOST_IP/$PORT" 2>/dev/null; }
 wait_for 10 "sshd on $HOST_IP:$PORT" port_open || fail_with_logs "sshd does not answer on $HOST_IP:$PORT from $NS"
 
