@@ -34,28 +34,15 @@ install_cluster_tools_if_missing() {
 
 # The network: a bridge with this host's address and one veth pair + namespace per node.
 start_network() {
-    local n i ns
-    NET=""
-    for _ in $(seq 20); do
-        n="10.$((150 + RANDOM % 100)).$((RANDOM % 250))"
-        ip -o addr | grep -q " $n\." || { NET=$n; break; }
-    done
-    [ -n "$NET" ] || die "found no unused 10.x.y.0/24 subnet"
+    local i
+    NET=$(free_subnet) && [ -n "$NET" ] || exit 1
     HOST_IP=$NET.1
     BR=hpcb$$
     ip link add "$BR" type bridge || die "cannot create the bridge $BR"
     ip addr add "$HOST_IP/24" dev "$BR"
     ip link set "$BR" up
     for i in 1 2 3; do
-        ns=$(ns_of "n$i")
-        ip netns add "$ns" || die "ip netns add $ns failed (no permission for network namespaces?)"
-        ip link add "hpc$$h$i" type veth peer name "hpc$$n$i" || die "cannot create a veth pair"
-        ip link set "hpc$$n$i" netns "$ns"
-        ip link set "hpc$$h$i" master "$BR"
-        ip link set "hpc$$h$i" up
-        ip netns exec "$ns" ip addr add "$NET.1$i/24" dev "hpc$$n$i"
-        ip netns exec "$ns" ip link set "hpc$$n$i" up
-        ip netns exec "$ns" ip link set lo up
+        add_veth_namespace "$(ns_of "n$i")" "hpc$$h$i" "hpc$$n$i" "$NET.1$i/24" "$BR"
     done
     say "network: bridge $BR at $HOST_IP; nodes n1..n3 at $NET.11..13, each in its own network namespace"
 }

@@ -90,3 +90,28 @@ EOC
     /usr/sbin/sshd -D -e -f "$dir/ssh/sshd_config" 2>"$dir/log/sshd.log" &
     SSHD_PID=$!
 }
+
+# free_subnet: prints an unused 10.x.y (a /24 no interface of this host is in).
+free_subnet() {
+    local n
+    for _ in $(seq 20); do
+        n="10.$((150 + RANDOM % 100)).$((RANDOM % 250))"
+        ip -o addr | grep -q " $n\." || { echo "$n"; return 0; }
+    done
+    die "found no unused 10.x.y.0/24 subnet"
+}
+
+# add_veth_namespace NS HOST_END NS_END NS_ADDR/PREFIX [BRIDGE]: a network namespace NS
+# joined to this host by a veth pair (HOST_END here, up, in BRIDGE if given; NS_END in
+# NS with the address), loopback up in NS. The caller addresses HOST_END or BRIDGE.
+add_veth_namespace() {
+    local ns=$1 vh=$2 vn=$3 addr=$4 bridge=${5:-}
+    ip netns add "$ns" || die "ip netns add $ns failed (no permission for network namespaces?)"
+    ip link add "$vh" type veth peer name "$vn" || die "cannot create the veth pair $vh/$vn"
+    ip link set "$vn" netns "$ns"
+    [ -z "$bridge" ] || ip link set "$vh" master "$bridge"
+    ip link set "$vh" up
+    ip netns exec "$ns" ip addr add "$addr" dev "$vn"
+    ip netns exec "$ns" ip link set "$vn" up
+    ip netns exec "$ns" ip link set lo up
+}

@@ -78,21 +78,10 @@ cleanup() {
 trap 'cleanup $?' EXIT
 
 # ---- host 2: network namespace + veth pair ----------------------------------------------
-NET=""
-for _ in $(seq 20); do
-    n="10.$((150 + RANDOM % 100)).$((RANDOM % 250))"
-    ip -o addr | grep -q " $n\." || { NET=$n; break; }
-done
-[ -n "$NET" ] || die "found no unused 10.x.y.0/24 subnet"
+NET=$(free_subnet) && [ -n "$NET" ] || exit 1
 HOST_IP=$NET.1 NS_IP=$NET.2
-ip netns add "$NS" || die "ip netns add $NS failed (no permission for network namespaces?)"
-ip link add "$VH" type veth peer name "$VN" || die "cannot create the veth pair $VH/$VN"
-ip link set "$VN" netns "$NS"
+add_veth_namespace "$NS" "$VH" "$VN" "$NS_IP/24"
 ip addr add "$HOST_IP/24" dev "$VH"
-ip link set "$VH" up
-ip netns exec "$NS" ip addr add "$NS_IP/24" dev "$VN"
-ip netns exec "$NS" ip link set "$VN" up
-ip netns exec "$NS" ip link set lo up
 say "host 2: network namespace $NS at $NS_IP, this host at $HOST_IP ($VH <-> $VN)"
 
 # ---- sshd on the host side ------------------------------------------------------------------
