@@ -29,6 +29,9 @@ const char* kExamples = R"(
 Examples:
   hpo-slurm --dir /shared/study --workers 8 --cpus-per-task 4 --time 4:00:00
                            8 workers, 4 threads each, each warned (USR1) 120 s before 4 h
+  hpo-slurm --dir /shared/study --workers 16 --partition preemptible --requeue --signal USR2
+                           preemptible nodes: USR2 at preemption (preempt_send_user_signal)
+                           or at the limit, Slurm requeues the task, the job resumes elsewhere
   hpo-slurm --dir /shared/study --workers 2 --partition gpu --gres gpu:1 --dry-run
                            only write /shared/study/slurm/workers.sbatch and print its path
 
@@ -102,8 +105,13 @@ int main(int argc, char** argv) {
         ("time", po::value(&opts.time), "time limit per worker, Slurm format (30, 2:00:00, 1-12); default: the partition's")
         ("cpus-per-task", po::value(&opts.cpus_per_task)->default_value(1), "cores per worker = its --threads")
         ("gres", po::value(&opts.gres), "generic resources per worker, e.g. gpu:1")
+        ("signal", po::value(&opts.signal)->default_value("USR1"),
+         "the warning signal: USR1, USR2, TERM or INT (PyTorch's NCCL takes USR1: use USR2 or TERM there)")
         ("signal-s", po::value(&opts.signal_s)->default_value(120),
-         "send USR1 this many seconds before the time limit: the worker checkpoints and hands its job back")
+         "send it this many seconds before the time limit: the worker checkpoints and hands its job back")
+        ("requeue", "#SBATCH --requeue: Slurm restarts a task after node failure or preemption (REQUEUE)")
+        ("lease-s", po::value(&opts.lease_s)->default_value(0), "hpo-worker --lease-s (0 = its default, 30 s)")
+        ("poll-ms", po::value(&opts.poll_ms)->default_value(0), "hpo-worker --poll-ms (0 = its default)")
         ("idle-exit", po::value(&opts.idle_exit_s)->default_value(600),
          "a worker exits after this many seconds without a pending job; 0 = never (then scancel at the end)")
         ("worker-bin", po::value(&worker_bin), "hpo-worker on the compute nodes (default: beside hpo-slurm)")
@@ -113,6 +121,7 @@ int main(int argc, char** argv) {
     po::variables_map vm;
     if (auto status = cli::parse(argc, argv, desc, "hpo-slurm", kExamples, vm)) return *status;
     try {
+        opts.requeue = vm.count("requeue") > 0;
         // Absolute paths: the script runs on other nodes, from another working directory.
         opts.dir = fs::absolute(dir).lexically_normal().string();
         while (opts.dir.size() > 1 && opts.dir.back() == '/') opts.dir.pop_back();

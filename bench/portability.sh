@@ -7,10 +7,11 @@
 # AVX-512 variants. Appends a section to bench/results.md (bench/run.sh calls this last).
 #
 #   bash bench/portability.sh          builds build/ and build-native/ (make -j2) first
-#   REPS=5 bash bench/portability.sh   more repetitions (median reported)
+#   ROUNDS=5 REPS=5 bash bench/portability.sh   more rounds / repetitions per round
 set -euo pipefail
 cd "$(dirname "$0")/.."
-REPS=${REPS:-5}
+REPS=${REPS:-3}
+ROUNDS=${ROUNDS:-5}
 OUT=build/bench
 mkdir -p "$OUT"
 export OMP_WAIT_POLICY=passive OMP_NUM_THREADS=1
@@ -35,28 +36,37 @@ for b in build build-native; do
 done
 
 value() { sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }
+# "median (min-max)" of the numbers on stdin: the spread shows how much the load moved them.
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { printf "%s (%s-%s)", v[int((NR + 1) / 2)], v[1], v[NR] }'; }
 cpu=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)
-rows=()
 # label, build dir, HPOSYNC_SIMD value ("" = what the CPU has)
 runs=("default build, x86-64-v2 only (HPOSYNC_SIMD=baseline)|build|baseline"
       "default build, run-time dispatch|build|"
       "native build (-march=native)|build-native|")
-declare -A hash
-for run in "${runs[@]}"; do
-    IFS='|' read -r label b simd <<<"$run"
-    line="| $label"
-    for size in 65536 1572864; do
-        r=$(HPOSYNC_SIMD=$simd "$OUT/portability-bench-$b" optimizer --opt adam --size "$size" --reps "$REPS")
-        echo "portability: $label: $r"
-        line="$line | $(value mparams_per_s <<<"$r")"
-        hash[$size]="${hash[$size]:-} $(value weights_fnv <<<"$r")"
-        level=$(value simd <<<"$r")
+# ROUNDS rounds, each measuring every configuration once, in turn: a machine whose load
+# drifts (shared, 2 cores) then shifts all three alike instead of favouring one.
+declare -A got hash level
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+for round in $(seq "$ROUNDS"); do
+    for i in "${!runs[@]}"; do
+        IFS='|' read -r label b simd <<<"${runs[$i]}"
+        for size in 65536 1572864; do
+            r=$(HPOSYNC_SIMD=$simd "$OUT/portability-bench-$b" optimizer --opt adam --size "$size" --reps "$REPS")
+            echo "portability: round $round, $label: $r"
+            got[$i,$size]="${got[$i,$size]:-} $(value mparams_per_s <<<"$r")"
+            hash[$size]="${hash[$size]:-} $(value weights_fnv <<<"$r")"
+            level[$i]=$(value simd <<<"$r")
+        done
+        r=$(HPOSYNC_SIMD=$simd "$OUT/engine-bench-$b" train --threads 1 --model mlp:1024-512-256-128 --input 1,28,28 \
+            --batch 64 --opt adam --min-time 0.3 --reps "$REPS" --warmup-steps 5)
+        echo "portability: round $round, $label: $r"
+        got[$i,mlp]="${got[$i,mlp]:-} $(value samples_per_s <<<"$r")"
     done
-    r=$(HPOSYNC_SIMD=$simd "$OUT/engine-bench-$b" train --threads 1 --model mlp:1024-512-256-128 --input 1,28,28 \
-        --batch 64 --opt adam --min-time 0.3 --reps "$REPS" --warmup-steps 5)
-    echo "portability: $label: $r"
-    line="$line | $(value samples_per_s <<<"$r") | $level |"
-    rows+=("$line")
+done
+rows=()
+for i in "${!runs[@]}"; do
+    IFS='|' read -r label _ _ <<<"${runs[$i]}"
+    rows+=("| $label | $(median <<<"${got[$i,65536]}") | $(median <<<"${got[$i,1572864]}") | $(median <<<"${got[$i,mlp]}") | ${level[$i]} |")
 done
 same="yes"
 for size in 65536 1572864; do
@@ -67,7 +77,7 @@ done
     echo
     echo "## Portable build vs native build (bench/portability.sh)"
     echo
-    echo "Measured $(date -u '+%Y-%m-%d %H:%M') UTC on $cpu, load $(cut -d' ' -f1-3 /proc/loadavg), 1 thread, median of $REPS repetitions."
+    echo "Measured $(date -u '+%Y-%m-%d %H:%M') UTC on $cpu, load before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min), 1 thread; each cell: median (min-max) over $ROUNDS interleaved rounds, each the median of $REPS repetitions. Where the ranges overlap, the difference is the machine's load, not the build."
     echo "Adam update throughput in million parameters per second on one tensor (64 Ki floats: in cache; 1.5 Mi floats: the size of mlp:1024-512-256-128, memory-bound); MLP training = engine-bench train, mlp:1024-512-256-128, batch 64, adam."
     echo
     echo "| build | Adam Mparam/s, 64 Ki | Adam Mparam/s, 1.5 Mi | MLP training samples/s | hposync variant |"
@@ -75,4 +85,5 @@ done
     printf '%s\n' "${rows[@]}"
     echo
     echo "- Weights after 20 Adam steps bit-identical in all three rows: $same."
+    echo "- oneDNN picks its own kernels at run time in all three rows; the baseline row's loss is hposync's own loops at SSE4.2 width."
 } | tee -a bench/results.md

@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
             else throw std::runtime_error("unknown option '" + k + "'");
         }
         omp_set_num_threads(1);
-        std::vector<float> w(size_t(size)), g(size_t(size));
+        std::vector<float> w(static_cast<size_t>(size)), g(static_cast<size_t>(size));
         std::mt19937 rng(3);
         std::normal_distribution<float> nd(0.f, 1.f);
         for (size_t i = 0; i < w.size(); ++i) w[i] = nd(rng), g[i] = 0.01f * nd(rng);

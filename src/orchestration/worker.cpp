@@ -373,7 +373,7 @@ void install_worker_signal_handlers() {
     sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0;  // no SA_RESTART: a waiting poll() returns at once
-    for (int sig : {SIGINT, SIGTERM, SIGUSR1}) sigaction(sig, &sa, nullptr);
+    for (int sig : {SIGINT, SIGTERM, SIGUSR1, SIGUSR2}) sigaction(sig, &sa, nullptr);  // USR2: hpo-slurm --signal USR2
 }
 
 std::string default_worker_id() {

@@ -104,6 +104,16 @@ std::string shell_quote(std::string_view text) {
     return out + "'";
 }
 
+std::string normalize_slurm_signal(std::string_view name) {
+    std::string n;
+    for (char c : name) n += (c >= 'a' && c <= 'z') ? char(c - 'a' + 'A') : c;
+    if (n.rfind("SIG", 0) == 0) n.erase(0, 3);
+    for (const char* ok : {"USR1", "USR2", "TERM", "INT"})
+        if (n == ok) return n;
+    bad("--signal", "'" + std::string(name).substr(0, 40) +
+                        "' is not one hpo-worker hands its job back on (USR1, USR2, TERM, INT)");
+}
+
 std::string slurm_dir(const std::string& study_dir) {
     std::string d = study_dir;
     while (d.size() > 1 && d.back() == '/') d.pop_back();
@@ -121,6 +131,9 @@ void validate_slurm_options(const SlurmOptions& o) {
     if (o.cpus_per_task < 1 || o.cpus_per_task > 4096)
         bad("--cpus-per-task", std::to_string(o.cpus_per_task) + " is not in 1..4096");
     // Slurm keeps the warning time in 16 bits.
+    normalize_slurm_signal(o.signal);
+    if (!(o.lease_s >= 0) || o.lease_s > 1e6) bad("--lease-s", "must be a number of seconds >= 0 (0 = the worker's default)");
+    if (o.poll_ms < 0 || o.poll_ms > 3600000) bad("--poll-ms", std::to_string(o.poll_ms) + " is not in 0..3600000");
     if (o.signal_s < 1 || o.signal_s > 65535) bad("--signal-s", std::to_string(o.signal_s) + " is not in 1..65535");
     if (!(o.idle_exit_s >= 0) || o.idle_exit_s > 1e9) bad("--idle-exit", "must be a number of seconds >= 0");
     if (!o.partition.empty()) check_sbatch_word("--partition", o.partition, "_.,-");
@@ -150,9 +163,12 @@ std::string make_slurm_script(const SlurmOptions& o) {
     if (!o.partition.empty()) s << "#SBATCH --partition=" << o.partition << "\n";
     if (!o.gres.empty()) s << "#SBATCH --gres=" << o.gres << "\n";
     // B: = to the batch shell only, which `exec` below turns into the worker itself. On
-    // USR1 the worker stops at its next update, checkpoints, hands the job back, exits 0.
-    s << "#SBATCH --signal=B:USR1@" << o.signal_s << "\n"
-      << "#SBATCH --output=\"" << slurm_dir(o.dir) << "/worker-%A_%a.out\"\n"
+    // the signal the worker stops at its next update, checkpoints, hands the job back,
+    // exits 0.
+    s << "#SBATCH --signal=B:" << normalize_slurm_signal(o.signal) << "@" << o.signal_s << "\n";
+    // A requeued task runs again under the same worker id; append keeps the first run's log.
+    if (o.requeue) s << "#SBATCH --requeue\n#SBATCH --open-mode=append\n";
+    s << "#SBATCH --output=\"" << slurm_dir(o.dir) << "/worker-%A_%a.out\"\n"
       << "\n"
       << "set -eu\n"
       // Workers on a shared node must not spin-wait on each other's cores (hpo-worker sets
@@ -161,7 +177,10 @@ std::string make_slurm_script(const SlurmOptions& o) {
       << "exec " << shell_quote(o.worker_bin) << " --dir " << shell_quote(o.dir)
       << " --threads \"${SLURM_CPUS_PER_TASK:-" << o.cpus_per_task << "}\""
       << " --id \"slurm-${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\""
-      << " --idle-exit " << format_double(o.idle_exit_s) << "\n";
+      << " --idle-exit " << format_double(o.idle_exit_s);
+    if (o.lease_s > 0) s << " --lease-s " << format_double(o.lease_s);
+    if (o.poll_ms > 0) s << " --poll-ms " << o.poll_ms;
+    s << "\n";
     return s.str();
 }
 

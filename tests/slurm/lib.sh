@@ -17,19 +17,6 @@ install_slurm_if_missing() {
     apt-get install -y -q slurm-wlm munge >/dev/null || die "apt-get install slurm-wlm munge failed"
 }
 
-# An unused TCP port: random in 20000..59999, nothing answering on 127.0.0.1.
-free_port() {
-    local p
-    for _ in $(seq 50); do
-        p=$((20000 + RANDOM % 40000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            echo "$p"
-            return 0
-        fi
-    done
-    die "found no free TCP port"
-}
-
 DAEMON_PIDS=()
 
 # start_cluster DIR: munged, slurmctld, slurmd in the foreground (as background jobs of

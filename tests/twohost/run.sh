@@ -78,52 +78,15 @@ cleanup() {
 trap 'cleanup $?' EXIT
 
 # ---- host 2: network namespace + veth pair ----------------------------------------------
-NET=""
-for _ in $(seq 20); do
-    n="10.$((150 + RANDOM % 100)).$((RANDOM % 250))"
-    ip -o addr | grep -q " $n\." || { NET=$n; break; }
-done
-[ -n "$NET" ] || die "found no unused 10.x.y.0/24 subnet"
+NET=$(free_subnet) && [ -n "$NET" ] || exit 1
 HOST_IP=$NET.1 NS_IP=$NET.2
-ip netns add "$NS" || die "ip netns add $NS failed (no permission for network namespaces?)"
-ip link add "$VH" type veth peer name "$VN" || die "cannot create the veth pair $VH/$VN"
-ip link set "$VN" netns "$NS"
+add_veth_namespace "$NS" "$VH" "$VN" "$NS_IP/24"
 ip addr add "$HOST_IP/24" dev "$VH"
-ip link set "$VH" up
-ip netns exec "$NS" ip addr add "$NS_IP/24" dev "$VN"
-ip netns exec "$NS" ip link set "$VN" up
-ip netns exec "$NS" ip link set lo up
 say "host 2: network namespace $NS at $NS_IP, this host at $HOST_IP ($VH <-> $VN)"
 
 # ---- sshd on the host side ------------------------------------------------------------------
-PORT=""
-for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { PORT=$p; break; }
-done
-[ -n "$PORT" ] || die "found no free TCP port"
-ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/host_ed25519"
-ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/client_ed25519"
-cp "$T/ssh/client_ed25519.pub" "$T/ssh/authorized_keys"
-cat >"$T/ssh/sshd_config" <<EOF
-# sshd of tests/twohost/run.sh: only for the namespace's sshfs, key-only root login
-Port $PORT
-ListenAddress $HOST_IP
-HostKey $T/ssh/host_ed25519
-PidFile $T/ssh/sshd.pid
-AuthorizedKeysFile $T/ssh/authorized_keys
-PermitRootLogin prohibit-password
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-# the key files live under /tmp, which is world-writable: StrictModes would refuse them
-StrictModes no
-Subsystem sftp internal-sftp
-EOF
-mkdir -p /run/sshd && chmod 755 /run/sshd  # sshd's privilege separation dir
-/usr/sbin/sshd -D -e -f "$T/ssh/sshd_config" 2>"$T/log/sshd.log" &
-SSHD_PID=$!
+start_sftp_sshd "$T" "$HOST_IP"
+PORT=$SSH_PORT
 port_open() { ip netns exec "$NS" bash -c "exec 3<>/dev/tcp/$HOST_IP/$PORT" 2>/dev/null; }
 wait_for 10 "sshd on $HOST_IP:$PORT" port_open || fail_with_logs "sshd does not answer on $HOST_IP:$PORT from $NS"
 

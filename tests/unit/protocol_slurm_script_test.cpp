@@ -170,3 +170,50 @@ TEST_CASE("slurm script: the warning must come before the time limit") {
     o.signal_s = 65535;
     CHECK(error_of(o).empty());
 }
+
+TEST_CASE("slurm script: the warning signal is configurable (USR1 default; USR2, TERM, INT)") {
+    SlurmOptions o = base_options();
+    CHECK(contains(make_slurm_script(o), "\n#SBATCH --signal=B:USR1@120\n"));
+    o.signal = "USR2";
+    CHECK(contains(make_slurm_script(o), "\n#SBATCH --signal=B:USR2@120\n"));
+    o.signal = "sigterm";  // Slurm's spelling varies; the script always gets the bare name
+    o.signal_s = 45;
+    CHECK(contains(make_slurm_script(o), "\n#SBATCH --signal=B:TERM@45\n"));
+    CHECK(normalize_slurm_signal("SIGUSR2") == "USR2");
+    CHECK(normalize_slurm_signal("int") == "INT");
+    // Signals hpo-worker does not hand back on, and garbage, are refused by name.
+    for (const char* bad : {"KILL", "HUP", "USR3", "", "10", "USR1\n#SBATCH --exclusive"}) {
+        CAPTURE(bad);
+        o.signal = bad;
+        const std::string e = error_of(o);
+        CHECK(e.rfind("--signal:", 0) == 0);
+        CHECK(contains(e, "USR1, USR2, TERM, INT"));
+    }
+}
+
+TEST_CASE("slurm script: --requeue adds requeue and append lines; absent by default") {
+    SlurmOptions o = base_options();
+    std::string s = make_slurm_script(o);
+    CHECK_FALSE(contains(s, "--requeue"));
+    CHECK_FALSE(contains(s, "--open-mode"));
+    o.requeue = true;
+    s = make_slurm_script(o);
+    CHECK(contains(s, "\n#SBATCH --requeue\n#SBATCH --open-mode=append\n"));
+    CHECK(s.rfind("#SBATCH") < s.find("\nexec "));
+}
+
+TEST_CASE("slurm script: worker lease and polling pass through only when set") {
+    SlurmOptions o = base_options();
+    std::string s = make_slurm_script(o);
+    CHECK_FALSE(contains(s, "--lease-s"));
+    CHECK_FALSE(contains(s, "--poll-ms"));
+    o.lease_s = 3;
+    o.poll_ms = 200;
+    s = make_slurm_script(o);
+    CHECK(contains(s, " --idle-exit 600 --lease-s 3 --poll-ms 200\n"));
+    o.lease_s = -1;
+    CHECK(error_of(o).rfind("--lease-s:", 0) == 0);
+    o.lease_s = 0;
+    o.poll_ms = -5;
+    CHECK(error_of(o).rfind("--poll-ms:", 0) == 0);
+}
