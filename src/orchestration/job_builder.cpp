@@ -18,6 +18,20 @@ bool is_job_key(const std::string& key) {
     return false;
 }
 
+// Promotions that resume (orchestration/promotion.hpp): a promoted trial names the job
+// of its previous rung (resume_from), whose final checkpoint it continues; a trial below
+// the maximum budget may be promoted, so its job keeps its final checkpoint. Each key is
+// written once the job format has it (docs/PROTOCOL.md), so older formats still parse.
+void add_promotion_keys(const search::Study& study, const search::Trial& trial,
+                        std::map<std::string, std::string>& values) {
+    if (trial.resume_round >= 0 && is_job_key("resume_from"))
+        values["resume_from"] = make_job_id(trial.resume_round, trial.config_id, trial.repeat);
+    auto max_budget = study.options.find("max_budget");
+    if (trial.budget > 0 && max_budget != study.options.end() &&
+        trial.budget < parse_double(max_budget->second, "max_budget") && is_job_key("keep_checkpoint"))
+        values["keep_checkpoint"] = "true";
+}
+
 }  // namespace
 
 std::vector<Job> build_round_jobs(const search::Study& study, int64_t round,
@@ -35,6 +49,7 @@ std::vector<Job> build_round_jobs(const search::Study& study, int64_t round,
         // values, seed, budget); the master adds bookkeeping and its max_attempts default.
         std::map<std::string, std::string> values = search::job_settings(study, trial);
         if (!values.count("max_attempts")) values["max_attempts"] = std::to_string(default_max_attempts);
+        add_promotion_keys(study, trial, values);
         KeyValueWriter w;
         w.add("format", kJobFormat).add("id", id).add("study", study.name).add("round", round);
         w.add("config", trial.config_id).add("repeat", trial.repeat).add("searched", searched);

@@ -43,6 +43,11 @@ struct TrainConfig {
     int64_t checkpoint_every_epochs = 0; // 0 = not by epochs
     double checkpoint_every_s = 0;       // 0 = not by time (wall clock since the last one)
     bool resume = true;  // if checkpoint_path exists at start, continue from it
+    // Multi-fidelity promotions: also write the checkpoint when the run ends normally
+    // (all epochs done, or the time budget used up), so a later job of the same
+    // configuration with a larger budget continues from it; its identity excludes
+    // epochs and time_budget_s (checkpoint_identity).
+    bool keep_final_checkpoint = false;
     // training-health instruments (see instruments.hpp): "" = none, "all", or a comma
     // list of families (grad_norm, param_norm, update_ratio, dist_init, dead_relu,
     // activations, loss_spread, step_quality), recorded at update 1 and every k-th update.
