@@ -6,7 +6,7 @@ from `search-bench space`) and the same evaluation code (`search-bench eval`, on
 process per objective, fed one line per trial). Writes the trace format of
 `search-bench run` on stdout.
 
-Usage: search_optuna.py SEARCH_BENCH SEEDS [--tabular CSV] [--objectives a,b]"""
+Usage: search_optuna.py SEARCH_BENCH SEEDS [--tabular CSV] [--objectives a,b] [--samplers tpe,random]"""
 import math
 import subprocess
 import sys
@@ -52,7 +52,7 @@ def suggest(trial, space):
 
 def main():
     bench, seeds = sys.argv[1], int(sys.argv[2])
-    extra, objectives = [], ["quadratic", "noisy", "branin", "hartmann6"]
+    extra, objectives, samplers = [], ["quadratic", "noisy", "branin", "hartmann6"], ["tpe", "random"]
     argv = sys.argv[3:]
     while argv:
         if argv[0] == "--tabular":
@@ -60,6 +60,8 @@ def main():
             objectives.append("mnist-cnn")
         elif argv[0] == "--objectives":
             objectives = argv[1].split(",")
+        elif argv[0] == "--samplers":
+            samplers = argv[1].split(",")
         argv = argv[2:]
     out = sys.stdout
     for objective in objectives:
@@ -69,6 +71,8 @@ def main():
                               text=True, bufsize=1)
         for method, make in (("optuna-tpe", lambda s: optuna.samplers.TPESampler(seed=s)),
                              ("optuna-random", lambda s: optuna.samplers.RandomSampler(seed=s))):
+            if method[len("optuna-"):] not in samplers:
+                continue
             for s in range(seeds):
                 seed = 1000 + s
                 study = optuna.create_study(direction="minimize", sampler=make(seed))

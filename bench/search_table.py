@@ -46,7 +46,10 @@ def load(trace_dir):
             for line in f:
                 if line.startswith("objective") or not line.strip():
                     continue
-                o, m, s, e, ep, er, b = line.strip().split(",")
+                fields = line.strip().split(",")
+                if len(fields) != 7:
+                    continue  # the unfinished last line of a trace still being written
+                o, m, s, e, ep, er, b = fields
                 runs[(o, m, int(s))].append((int(e), float(ep), float(er), float(b)))
     return runs
 
@@ -77,9 +80,15 @@ def main():
     trace_dir, took, out_md, out_png = sys.argv[1:5]
     runs = load(trace_dir)
     by = collections.defaultdict(dict)
+    dropped = collections.Counter()
     for (o, m, s), rows in runs.items():
+        # An Optuna run cut short (bench stopped early) is incomplete: not counted.
+        if m.startswith("optuna-") and rows[-1][0] < 100:
+            dropped[(o, m)] += 1
+            continue
         by[(o, m)][s] = rows
     seeds = min(len(v) for v in by.values())
+    max_seeds = max(len(v) for v in by.values())
     md = []
     md.append("# Search strategies against Optuna (`make bench-search`)\n")
     md.append("Measured in one run of `make bench-search` (%s s wall on the shared 2-core machine, both "
@@ -90,7 +99,11 @@ def main():
               "[first quartile, third quartile] over the seeds of the **regret** of the best configuration "
               "evaluated at the full budget so far (objective minus the known optimum; `-` = none yet). "
               "Compute is counted in epochs as if every job trained from scratch (the hposync default "
-              "before resumed promotions).\n" % (took, seeds, 999 + seeds))
+              "before resumed promotions). Column `n`: seeds measured for that method.\n" % (took, max_seeds, 999 + max_seeds))
+    if seeds < max_seeds:
+        md.append("**Not every method has all seeds**: the run was stopped before Optuna's TPESampler finished "
+                  "them on the loaded machine (see `n`); incomplete runs are not counted (%s).\n" %
+                  ", ".join("%s/%s: %d" % (o, m, n) for (o, m), n in sorted(dropped.items())))
     md.append("Objectives: `synthetic:quadratic` and `synthetic:noisy` (4-D, optimum 0.02 val_error; noisy "
               "adds +-0.02 per epoch, so its regret can go below 0), `synthetic:branin` (2-D, optimum "
               "0.397887) and `synthetic:hartmann6` (6-D, optimum -3.32237), all at 27 epochs (budgets "
@@ -100,9 +113,9 @@ def main():
     for o in OBJECTIVES:
         B = BUDGET.get(o, 27)
         md.append("\n### %s\n" % o)
-        md.append("| method | after 25 evals | after 50 | after 100 | at %d epochs | at %d | at %d |" %
+        md.append("| method | n | after 25 evals | after 50 | after 100 | at %d epochs | at %d | at %d |" %
                   (25 * B, 50 * B, 100 * B))
-        md.append("|---|---|---|---|---|---|---|")
+        md.append("|---|---|---|---|---|---|---|---|")
         for m in METHODS:
             if (o, m) not in by:
                 continue
@@ -111,7 +124,7 @@ def main():
             cells += [cell([at_compute(r, n * B) for r in rs]) for n in LEVELS]
             short = max(r[-1][0] for r in rs)
             name = m + (" (%d evals in all)" % short if short < 100 else "")
-            md.append("| %s | %s |" % (name, " | ".join(cells)))
+            md.append("| %s | %d | %s |" % (name, len(rs), " | ".join(cells)))
 
     md.append("\n## The bars of issue 18\n")
     md.append("**TPE vs Optuna TPE**: median regret of hposync tpe / median regret of Optuna's "
@@ -176,7 +189,7 @@ def main():
                     f.write("%g %g\n" % (k * B, max(pct([at_compute(r, k * B) for r in rs], 0.5), 1e-4)))
                 f.write("\n\n")
     gp = ["set terminal pngcairo size 2000,800 font ',9'", "set output '%s'" % out_png,
-          "set multiplot layout 2,%d title 'median regret (clamped at 1e-4), %d seeds'" % (len(OBJECTIVES), seeds),
+          "set multiplot layout 2,%d title 'median regret (clamped at 1e-4), up to %d seeds'" % (len(OBJECTIVES), max_seeds),
           "set logscale y", "set key top right font ',7'"]
     index = 0
     blocks = {}

@@ -329,6 +329,8 @@ TrainResult Run::execute() {
                 const double mean = segment_updates > 0 ? (now - segment_start) / double(segment_updates) : 0;
                 if (now + mean > cfg_.time_budget_s) {
                     result_.budget_exhausted = true;
+                    // Saved before the partial epoch's record, so a resume continues the epoch.
+                    if (checkpoint_enabled() && cfg_.keep_final_checkpoint) save_checkpoint();
                     if (pos_.batch_in_epoch > 0) end_epoch(true);
                     finish();
                     return result_;
@@ -390,6 +392,8 @@ TrainResult Run::execute() {
             last_checkpoint = std::chrono::steady_clock::now();
         }
     }
+    // keep_final_checkpoint: the state after the last epoch, for a promotion to continue.
+    if (checkpoint_enabled() && cfg_.keep_final_checkpoint) save_checkpoint();
     finish();
     return result_;
 }

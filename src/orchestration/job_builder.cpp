@@ -8,6 +8,23 @@
 
 namespace hposync::orchestration {
 using namespace hposync::protocol;
+namespace {
+
+// Promotions that resume (orchestration/promotion.hpp): a promoted trial names the job
+// of its previous rung (resume_from), whose final checkpoint it continues; a trial below
+// the maximum budget may be promoted, so its job keeps its final checkpoint. Each key is
+// written once the job format has it (docs/PROTOCOL.md), so older formats still parse.
+void add_promotion_keys(const search::Study& study, const search::Trial& trial,
+                        std::map<std::string, std::string>& values) {
+    if (trial.resume_round >= 0 && find_job_key("resume_from"))
+        values["resume_from"] = make_job_id(trial.resume_round, trial.config_id, trial.repeat);
+    auto max_budget = study.options.find("max_budget");
+    if (trial.budget > 0 && max_budget != study.options.end() &&
+        trial.budget < parse_double(max_budget->second, "max_budget") && find_job_key("keep_checkpoint"))
+        values["keep_checkpoint"] = "true";
+}
+
+}  // namespace
 
 std::vector<Job> build_round_jobs(const search::Study& study, int64_t round,
                                   const std::vector<search::Trial>& trials, int64_t default_max_attempts) {
@@ -36,6 +53,7 @@ std::vector<Job> build_round_jobs(const search::Study& study, int64_t round,
                                                         {"config", trial.config_id},
                                                         {"repeat", std::to_string(trial.repeat)},
                                                         {"searched", searched}};
+        add_promotion_keys(study, trial, values);
         KeyValueWriter w;
         for (const auto& [k, v] : own) w.add(k, v);
         for (const auto& [k, v] : values) {

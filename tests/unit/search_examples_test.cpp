@@ -25,6 +25,8 @@ TEST_CASE("examples: every study parses and proposes the expected round 0 of val
         {"lr-and-filters.study", 12},  {"quick/lr-and-filters.study", 4},
         {"lr-filters-b.study", 6},     {"quick/lr-filters-b.study", 4},
         {"hyperband.study", 9},        {"quick/hyperband.study", 3},
+        {"tpe.study", 10},             {"quick/tpe.study", 4},
+        {"bohb.study", 9},             {"quick/bohb.study", 3},
     };
     std::set<std::string> seen;
     for (fs::recursive_directory_iterator it("../examples"), end; it != end; ++it) {
@@ -61,4 +63,20 @@ TEST_CASE("examples: hyperband.study runs the brackets its comment describes") {
     CHECK(shape == std::vector<P>{{9, 1}, {3, 3}, {1, 9}, {5, 3}, {2, 9}, {3, 9}});
     CHECK(runs == 23);
     CHECK(epochs == 87);
+}
+
+TEST_CASE("examples: bohb.study runs the rounds its comment describes") {
+    Study s = read_study("../examples/bohb.study");
+    auto rounds = run_study(s, [](const Trial& t) { return num(t, "lr"); });
+    size_t runs = 0;
+    double epochs = 0;
+    std::set<std::string> configs;
+    for (const auto& r : rounds) {
+        runs += r.size();
+        for (const Trial& t : r) epochs += t.budget, configs.insert(t.config_id);
+    }
+    CHECK(rounds.size() == 12);
+    CHECK(configs.size() == 34);
+    CHECK(runs == 46);
+    CHECK(epochs == 174);
 }

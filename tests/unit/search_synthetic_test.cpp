@@ -82,3 +82,26 @@ TEST_CASE("synthetic: hyperband's best result beats its own first rung") {
         for (const auto& o : round) overall_best = std::min(overall_best, o.objective);
     CHECK(overall_best < first_rung_best);  // more epochs for the promising ones helped
 }
+
+TEST_CASE("synthetic: branin and hartmann6 reach their known minima (regret 0) and grow away from them") {
+    auto loss = [](const std::string& fn, std::map<std::string, double> x, int64_t epochs) {
+        engine::TrainConfig c;
+        c.model = "synthetic:" + fn;
+        c.epochs = epochs;
+        c.opt.momentum = x["momentum"], c.opt.beta1 = x["beta1"], c.opt.beta2 = x["beta2"];
+        c.opt.eps = x["eps"], c.label_noise = x["label_noise"], c.opt.weight_decay = x["weight_decay"];
+        return engine::train_synthetic(c).final_val_loss;
+    };
+    // Branin's minimum at x = (pi, 2.275): momentum = (pi + 5) / 15, beta1 = 2.275 / 15.
+    const double at_min = loss("branin", {{"momentum", (M_PI + 5) / 15}, {"beta1", 2.275 / 15}}, 40);
+    CHECK(at_min == doctest::Approx(0).epsilon(1e-6).scale(1));
+    CHECK(at_min < 1e-5);
+    CHECK(loss("branin", {{"momentum", 0.9}, {"beta1", 0.9}}, 40) > 10);  // x = (8.5, 13.5)
+    CHECK(loss("branin", {{"momentum", (M_PI + 5) / 15}, {"beta1", 2.275 / 15}}, 1) ==
+          doctest::Approx(at_min + std::exp(-0.5)));  // the budget term
+    const std::map<std::string, double> h_min = {{"momentum", 0.20169},  {"beta1", 0.150011},
+                                                 {"beta2", 0.476874},    {"eps", 0.275332},
+                                                 {"label_noise", 0.311652}, {"weight_decay", 0.6573}};
+    CHECK(loss("hartmann6", h_min, 40) < 1e-5);
+    CHECK(loss("hartmann6", {{"momentum", 0.9}, {"beta1", 0.9}}, 40) > 1);
+}

@@ -52,6 +52,11 @@ struct TrainConfig {
     // (protocol::train_config). A checkpoint is resumed only by a run whose identity
     // hashes the same. Required when checkpoint_path is set.
     std::string identity;
+    // Multi-fidelity promotions: also write the checkpoint when the run ends normally
+    // (all epochs done, or the time budget used up), so a later job of the same
+    // configuration with a larger budget continues from it; its identity excludes
+    // epochs and time_budget_s (checkpoint_identity).
+    bool keep_final_checkpoint = false;
     // training-health instruments (see instruments.hpp): "" = none, "all", or a comma
     // list of families (grad_norm, param_norm, update_ratio, dist_init, dead_relu,
     // activations, loss_spread, step_quality), recorded at update 1 and every k-th update.
