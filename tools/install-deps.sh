@@ -5,6 +5,7 @@ set -euo pipefail
 pkgs=(g++ make libboost-filesystem-dev libboost-program-options-dev libeigen3-dev
       libdnnl-dev libtbb-dev doctest-dev zlib1g-dev gnuplot-nox dataset-fashion-mnist
       procps python3)
+pkgs+=(chromium)  # hpo-report's browser test (headless, file://)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
