@@ -128,6 +128,24 @@ TEST_CASE("hpo-report writes CSVs, every plot (PNG and SVG), a multi-frame GIF a
     CHECK(gif.compare(0, 6, "GIF89a") == 0);
     CHECK(gif.size() > 2000);
     CHECK(gif_frames(gif) > 1);
+    // 48 frames, the last one held for 15 more.
+    CHECK(slurp(out / "gnuplot" / "loss_animation.gp.log").find("63 frames in animation") != std::string::npos);
+    const std::string anim = slurp(out / "gnuplot" / "loss_animation.gp");
+    CHECK(anim.find("t = 0.1 s of") != std::string::npos);  // each frame titled with its own time
+    CHECK(anim.find("t = 0.0 s of") == std::string::npos);
+    size_t yranges = 0;
+    for (size_t at = anim.find("set yrange"); at != std::string::npos; at = anim.find("set yrange", at + 1)) ++yranges;
+    CHECK(yranges == 1);  // one y range shared by every panel and frame
+    // The GIF's colour of a setting is the PNGs' colour of it.
+    const std::string epochs_gp = slurp(out / "gnuplot" / "train_loss_vs_epoch.gp");
+    auto colour_of = [](const std::string& gp, const std::string& title) {
+        const size_t t = gp.find("title '" + title + "'");
+        const size_t c = t == std::string::npos ? t : gp.rfind("lc rgb '", t);
+        return c == std::string::npos ? std::string("none") : gp.substr(c, 16);
+    };
+    CHECK(colour_of(epochs_gp, "optimizer=adam lr=0.05 batch_size=16") != "none");
+    CHECK(colour_of(epochs_gp, "optimizer=adam lr=0.05 batch_size=16") == colour_of(anim, "lr=0.05"));
+    CHECK(colour_of(epochs_gp, "optimizer=sgd lr=0.01 batch_size=16") == colour_of(anim, "lr=0.01"));
     CHECK(index.find("src=\"loss_animation.gif\"") != std::string::npos);
     CHECK(index.find("href=\"summary.csv\"") != std::string::npos);
     CHECK(index.find("href=\"curves.csv\"") != std::string::npos);
