@@ -6,6 +6,7 @@
 #include "cli.hpp"
 #include "hposync/common/error.hpp"
 #include "hposync/report/report.hpp"
+#include "hposync/report/watch.hpp"
 
 namespace po = boost::program_options;
 
@@ -13,16 +14,20 @@ int main(int argc, char** argv) {
     hposync::report::ReportOptions opt;
     po::options_description desc(
         "hpo-report: turn a study directory (finished or still running) into tables, plots and an animation\n\n"
-        "usage: hpo-report --dir D [--out DIR] [--format png|svg]\n\n"
+        "usage: hpo-report --dir D [--out DIR] [--format png|svg] [--watch [--poll-s S] [--watch-timeout-s T]]\n\n"
         "examples:\n"
         "  hpo-report --dir demo                         # writes demo/report/index.html\n"
         "  hpo-report --dir runs/lr-sgd --out /tmp/lr    # report somewhere else\n"
         "  hpo-report --dir runs/lr-sgd --format svg     # vector plots\n"
+        "  hpo-report --dir runs/lr-sgd --watch          # live: regenerate on every change until done\n"
         "Safe to run while the study runs: it only reads, and says how many jobs are finished.\n\noptions");
     desc.add_options()("help,h", "show this help")
         ("dir", po::value(&opt.dir)->required(), "study directory (the one hpo-master and hpo-worker use)")
         ("out", po::value(&opt.out), "output directory (default: <dir>/report)")
-        ("format", po::value(&opt.format)->default_value("png"), "plot format: png or svg (the animation is always GIF)");
+        ("format", po::value(&opt.format)->default_value("png"), "plot format: png or svg (the animation is always GIF)")
+        ("watch", "regenerate whenever the study directory changes; the page reloads itself until the study is finished")
+        ("poll-s", po::value<double>()->default_value(2.0), "--watch: look for changes this often (seconds)")
+        ("watch-timeout-s", po::value<double>()->default_value(0), "--watch: give up after this many seconds (exit 3); 0 = never");
     const char* kOutputs = "\noutputs: summary.csv, curves.csv, *_vs_epoch, *_vs_time, params_vs_runtime,\n"
         "best_so_far and error_vs_<parameter> (random search), loss_vs_time_updates,\n"
         "loss_animation.gif; diagnosis.txt (findings with evidence and a suggestion, rules in\n"
@@ -31,13 +36,18 @@ int main(int argc, char** argv) {
         "index.html shows it all (open it in a browser; no server needed)\n";
     po::variables_map vm;
     if (auto status = hposync::cli::parse(argc, argv, desc, "hpo-report", kOutputs, vm)) return *status;
-    try {
-        auto out = hposync::report::write_report(opt);
+    auto print = [](const hposync::report::ReportOutput& out) {
         for (const auto& f : out.files) std::printf("wrote %s/%s\n", out.out.c_str(), f.c_str());
         for (const auto& w : out.warnings) std::fprintf(stderr, "hpo-report: warning: %s\n", w.c_str());
         for (const auto& s : out.skipped) std::printf("skipped %s\n", s.c_str());
         if (out.state != "finished") std::printf("%s\n", out.state.c_str());
         std::printf("%s\n", out.index.c_str());
+        std::fflush(stdout);
+    };
+    try {
+        if (vm.count("watch"))
+            return hposync::report::watch_report(opt, vm["poll-s"].as<double>(), vm["watch-timeout-s"].as<double>(), print);
+        print(hposync::report::write_report(opt));
     } catch (const std::exception& e) {
         std::fprintf(stderr, "hpo-report: %s\n", e.what());
         return 1;

@@ -6,6 +6,7 @@ pkgs=(g++ make libboost-filesystem-dev libboost-program-options-dev libeigen3-de
       libdnnl-dev libtbb-dev doctest-dev zlib1g-dev gnuplot-nox dataset-fashion-mnist
       procps python3)
 pkgs+=(qemu-user binutils)  # tests/cluster/portability.sh: an emulated pre-AVX CPU, objdump
+pkgs+=(chromium)  # hpo-report's browser test (headless, file://)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,6 +1,7 @@
 // Curves over epochs, wall time and updates: one line per run.
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "hposync/report/plots.hpp"
 #include "plot_common.hpp"
@@ -53,9 +54,21 @@ void draw_epoch_plots(const StudyData& data, PlotSink& sink, const std::vector<E
         plot.logy = p.metric != val_error;
         plot.auto_logy = p.metric == val_error;  // runs at 0.9 and at 0.01: log, so good runs stay apart
         plot.integer_x = !p.by_time;
-        draw_lines(sink, plot,
-                   series_per_run(all_runs(data), [&](const Run& r) { return epoch_points(r, p.metric, p.by_time); }, {},
-                                  &colours));
+        auto extract = [&](const Run& r) { return epoch_points(r, p.metric, p.by_time); };
+        std::vector<Series> series = series_per_run(all_runs(data), extract, {}, &colours);
+        if (data.multi_fidelity()) {
+            // Successive halving / hyperband: a promoted setting keeps its colour, and each
+            // rung (budget) has its own dash type, so the rungs of one setting stay apart.
+            std::map<double, int> rung;
+            for (const auto& r : data.runs) rung.emplace(run_budget(r), 0);
+            int k = 0;
+            for (auto& [b, i] : rung) i = k++;
+            size_t s = 0;
+            for (const auto& r : data.runs)
+                if (!extract(r).empty() && s < series.size()) series[s++].dash = 1 + rung[run_budget(r)] % 5;
+            plot.caption += " Dash type = rung (budget): solid for the smallest.";
+        }
+        draw_lines(sink, plot, series);
     }
 }
 

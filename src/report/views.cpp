@@ -132,7 +132,7 @@ std::string live_html(const StudyData& data) {
 
 std::string trials_table_html(const StudyData& data) {
     const std::vector<std::string> keys = data.searched_keys();
-    std::string h = "<h2 id=\"trials\">Trials</h2>\n<p>Every run; click a column header to sort, type to filter. "
+    std::string h = "<h2 id=\"trials-view\">Trials</h2>\n<p>Every run; click a column header to sort, type to filter. "
                     "Objective: " + html_escape(data.objective_label()) + " (lower is better; - = no value).</p>\n"
                     "<input id=\"trials-filter\" placeholder=\"filter rows\" size=\"40\">\n"
                     "<table id=\"trials\"><thead><tr><th class=\"sort\" data-col=\"id\">job</th>";

@@ -129,7 +129,7 @@ std::string parallel_coordinates_svg(const StudyData& data) {
         return x > y;
     });
     const size_t n_axes = axes.size() + 1;  // + the objective
-    const int L = 60, R = 60, T = 40, B = 50, W = std::max(600, int(n_axes) * 160), H = 420;
+    const int L = 60, R = 60, T = 40, B = 50, W = std::max(900, int(n_axes) * 170), H = 420;
     const double ph = H - T - B;
     auto AX = [&](size_t k) { return L + double(k) * (W - L - R) / double(n_axes - 1); };
     auto Y = [&](double u) { return T + (1 - u) * ph; };

@@ -14,48 +14,15 @@
 #include "hposync/protocol/layout.hpp"
 #include "hposync/protocol/result_file.hpp"
 #include "process.hpp"
+#include "report_fixture.hpp"
 
 namespace fs = boost::filesystem;
 using namespace hposync;
 
+using e2e::slurp;
+using e2e::add_run;
+
 namespace {
-
-std::string slurp(const fs::path& p) {
-    std::ifstream f(p.string(), std::ios::binary);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
-// A finished run with epochs and per-update records; `budget` marks a time-budgeted job.
-void add_run(const protocol::Layout& layout, int config, int repeat, const std::string& opt, int bs, double lr,
-             const std::string& status, double budget) {
-    protocol::Job job;
-    job.config = "c000" + std::to_string(config);
-    job.repeat = repeat;
-    job.id = protocol::make_job_id(0, job.config, repeat);
-    job.study = "fixture";
-    job.searched = {"optimizer", "lr", "batch_size"};
-    job.train.opt.name = opt;
-    job.train.opt.lr = lr;
-    job.train.batch_size = bs;
-    job.train.time_budget_s = budget;
-    job.train.model = "mlp:16";
-    engine::TrainResult tr;
-    tr.status = *run_status_from_text(status);
-    if (status != "ok") tr.reason = "loss is \"nan\" at step 17, epoch 2";  // comma and quotes: CSV quoting
-    tr.param_count = 12906 + 1000 * config;  // differing counts: params_vs_runtime is not degenerate
-    tr.train_seconds = 2.0 + config;
-    int epochs = status == "ok" ? 4 : 2;
-    for (int e = 1; e <= epochs; ++e)
-        tr.epochs.push_back({e, 0.5 * e, 1.0 / (e + config), 1.2 / (e + config), 0.3 / e});
-    for (int s = 1; s <= 200; ++s) tr.updates.push_back({s, 0.01 * s * (1 + repeat), 2.0 / (1 + 0.05 * s * (config + 1))});
-    tr.epochs_done = epochs;
-    tr.final_val_error = tr.epochs.back().val_error;
-    protocol::Result res = protocol::make_result(job, tr);
-    REQUIRE(protocol::write_result(layout, res, "a1-test"));
-}
-
 
 // RFC 4180 reader, independent of the writer under test: records of fields; quoted
 // fields may hold commas, doubled quotes and line breaks. Throws on a stray quote.
@@ -161,6 +128,24 @@ TEST_CASE("hpo-report writes CSVs, every plot (PNG and SVG), a multi-frame GIF a
     CHECK(gif.compare(0, 6, "GIF89a") == 0);
     CHECK(gif.size() > 2000);
     CHECK(gif_frames(gif) > 1);
+    // 48 frames, the last one held for 15 more.
+    CHECK(slurp(out / "gnuplot" / "loss_animation.gp.log").find("63 frames in animation") != std::string::npos);
+    const std::string anim = slurp(out / "gnuplot" / "loss_animation.gp");
+    CHECK(anim.find("t = 0.1 s of") != std::string::npos);  // each frame titled with its own time
+    CHECK(anim.find("t = 0.0 s of") == std::string::npos);
+    size_t yranges = 0;
+    for (size_t at = anim.find("set yrange"); at != std::string::npos; at = anim.find("set yrange", at + 1)) ++yranges;
+    CHECK(yranges == 1);  // one y range shared by every panel and frame
+    // The GIF's colour of a setting is the PNGs' colour of it.
+    const std::string epochs_gp = slurp(out / "gnuplot" / "train_loss_vs_epoch.gp");
+    auto colour_of = [](const std::string& gp, const std::string& title) {
+        const size_t t = gp.find("title '" + title + "'");
+        const size_t c = t == std::string::npos ? t : gp.rfind("lc rgb '", t);
+        return c == std::string::npos ? std::string("none") : gp.substr(c, 16);
+    };
+    CHECK(colour_of(epochs_gp, "optimizer=adam lr=0.05 batch_size=16") != "none");
+    CHECK(colour_of(epochs_gp, "optimizer=adam lr=0.05 batch_size=16") == colour_of(anim, "lr=0.05"));
+    CHECK(colour_of(epochs_gp, "optimizer=sgd lr=0.01 batch_size=16") == colour_of(anim, "lr=0.01"));
     CHECK(index.find("src=\"loss_animation.gif\"") != std::string::npos);
     CHECK(index.find("href=\"summary.csv\"") != std::string::npos);
     CHECK(index.find("href=\"curves.csv\"") != std::string::npos);
@@ -201,4 +186,116 @@ TEST_CASE("hpo-report: a directory without jobs is an error naming it") {
     CHECK(p.log().find(dir.string()) != std::string::npos);
     fs::remove_all(dir);
     fs::remove(dir.string() + ".log");
+}
+
+TEST_CASE("hpo-report ranks by the study's objective everywhere (objective = train_loss)") {
+    fs::path dir = fs::temp_directory_path() / fs::unique_path("hpo-report-%%%%%%");
+    protocol::Layout layout(dir.string());
+    layout.create_dirs();
+    write_file_atomic(layout.study_conf(), "format = hposync-study 1\nname = by-train-loss\nstrategy = random\nsamples = 4\n"
+                                           "objective = train_loss\nsearch.lr = loguniform(0.001, 2)\n"
+                                           "search.batch_size = log2int(4, 6)\n");
+    // Validation error and training loss disagree: c0000 has the best val error and the
+    // worst train loss; c0003 the worst val error and the best train loss.
+    const double val[4] = {0.05, 0.1, 0.2, 0.4}, train[4] = {0.9, 0.5, 0.3, 0.1};
+    for (int c = 0; c < 4; ++c) {
+        protocol::Result res = e2e::fixture_result(c, 0, "sgd", 16 << c, 0.01 * (c + 1), "ok", 0);
+        res.train.final_val_error = val[c];
+        res.train.final_train_loss = train[c];
+        REQUIRE(protocol::write_result(layout, res, "a1-test"));
+    }
+    e2e::Process p("hpo-report", {"--dir", dir.string()}, (dir / "report.log").string());
+    REQUIRE_MESSAGE(p.wait(120) == 0, p.log());
+    const fs::path out = dir / "report";
+    const std::string index = slurp(out / "index.html");
+    // Best runs table: c0003 first, c0000 last.
+    const size_t best = index.find("<table id=\"best\">");
+    REQUIRE(best != std::string::npos);
+    CHECK(index.find("r000-c0003-s0", best) < index.find("r000-c0000-s0", best));
+    CHECK(index.find("training loss (objective)") != std::string::npos);
+    // Cockpits: c0003 is the best, c0000 the worst.
+    CHECK(index.find("r000-c0003-s0</a> optimizer=sgd lr=0.04 batch_size=128 (best)") != std::string::npos);
+    CHECK(index.find("r000-c0000-s0</a> optimizer=sgd lr=0.01 batch_size=16 (worst)") != std::string::npos);
+    // Logbook and axis labels.
+    const std::string logbook = slurp(out / "logbook.md");
+    CHECK(logbook.find("- best: `r000-c0003-s0` (optimizer=sgd lr=0.04 batch_size=128): training loss 0.1") != std::string::npos);
+    CHECK(logbook.find("- worst: `r000-c0000-s0` (optimizer=sgd lr=0.01 batch_size=16): training loss 0.9") != std::string::npos);
+    CHECK(slurp(out / "gnuplot" / "best_so_far.gp").find("best training loss so far") != std::string::npos);
+    CHECK(slurp(out / "gnuplot" / "history.gp").find("training loss") != std::string::npos);
+    CHECK(slurp(out / "gnuplot" / "error_vs_lr.gp").find("final training loss") != std::string::npos);
+    CHECK(slurp(out / "gnuplot" / "best_so_far.gp").find("validation error") == std::string::npos);
+    fs::remove_all(dir);
+}
+
+TEST_CASE("hpo-report writes only into a fresh folder of its own: planted symlinks, markup, formulas, bad indices") {
+    fs::path dir = fs::temp_directory_path() / fs::unique_path("hpo-report-%%%%%%");
+    protocol::Layout layout(dir.string());
+    layout.create_dirs();
+    const fs::path secret = dir / "secret.txt", victim = dir / "victim.txt";
+    write_file_atomic(secret.string(), "TOP SECRET\n");
+    write_file_atomic(victim.string(), "untouched\n");
+    add_run(layout, 0, 0, "sgd", 16, 0.01, "ok", 0);
+    add_run(layout, 1, 0, "sgd", 32, 0.1, "ok", 0);
+    {
+        // Markup and a formula in a result, a searched key that is a path, predictions
+        // naming test images that do not exist.
+        protocol::Result res = e2e::fixture_result(2, 0, "adam", 64, 0.05, "diverged", 0);
+        res.train.reason = "=HYPERLINK(\"http://evil\") <script>alert(1)</script>";
+        for (auto& [k, v] : res.job)
+            if (k == "searched") v = "optimizer, lr, batch_size, a/../../evil";
+        REQUIRE(protocol::write_result(layout, res, "a1-test"));
+        protocol::Result p = e2e::fixture_result(3, 0, "sgd", 16, 0.02, "ok", 0);
+        p.train.final_val_error = 0.01;  // the best run: its predictions are drawn
+        engine::Prediction bad;
+        bad.index = 99999999;
+        bad.probabilities.assign(10, 0.1f);
+        p.train.predictions = {bad};
+        for (auto& [k, v] : p.job)
+            if (k == "predictions") v = "1";
+        REQUIRE(protocol::write_result(layout, p, "a1-test"));
+    }
+    // An earlier report folder full of traps.
+    const fs::path out = dir / "report";
+    fs::create_directories(out / "gnuplot");
+    write_file_atomic((out / "index.html").string(), "old\n");
+    fs::create_symlink(secret, out / "logbook.md");
+    fs::create_symlink(victim, out / "gnuplot" / "val_error_vs_epoch.gp.log");
+    fs::create_symlink(victim, out / "val_error_vs_epoch.png");
+    write_file_atomic((out / "cockpit-r000-c0099-s0.html").string(), "stale\n");
+
+    e2e::Process p("hpo-report", {"--dir", dir.string()}, (dir / "report.log").string());
+    REQUIRE_MESSAGE(p.wait(120) == 0, p.log());
+    const std::string log = p.log();
+    CHECK(slurp(victim) == "untouched\n");
+    CHECK(slurp(secret) == "TOP SECRET\n");
+    CHECK(slurp(out / "logbook.md").find("TOP SECRET") == std::string::npos);  // not read through the symlink
+    CHECK_FALSE(fs::is_symlink(out / "logbook.md"));
+    CHECK_FALSE(fs::is_symlink(out / "val_error_vs_epoch.png"));
+    CHECK_FALSE(fs::exists(out / "cockpit-r000-c0099-s0.html"));  // stale files never linger
+    CHECK(slurp(out / "val_error_vs_epoch.png").compare(0, 4, "\x89PNG") == 0);
+    CHECK_FALSE(fs::exists(dir.parent_path() / "evil"));
+    for (const auto& e : fs::directory_iterator(dir)) CHECK_MESSAGE(e.path().filename().string()[0] != '.', e.path());
+    // Markup escaped everywhere it is shown, the formula neutralised in the CSV.
+    for (const auto& e : fs::recursive_directory_iterator(out))
+        if (e.path().extension() == ".html" || e.path().extension() == ".md")
+            CHECK_MESSAGE(slurp(e.path()).find("<script>alert") == std::string::npos, e.path());
+    CHECK(slurp(out / "run-r000-c0002-s0.html").find("&lt;script&gt;alert(1)") != std::string::npos);
+    const auto summary = parse_csv(slurp(out / "summary.csv"));
+    const size_t reason = column(summary[0], "reason");
+    CHECK(summary[3][reason].rfind("'=HYPERLINK(", 0) == 0);
+    CHECK(log.find("skipped predictions: r000-c0003-s0's predictions name test image 99999999") != std::string::npos);
+    CHECK(log.find("searched key is not a valid name: a/../../evil") != std::string::npos);
+
+    // A folder hpo-report did not write is never replaced; a symlink as --out is refused.
+    fs::create_directories(dir / "mine");
+    write_file_atomic((dir / "mine" / "notes.txt").string(), "mine\n");
+    e2e::Process q("hpo-report", {"--dir", dir.string(), "--out", (dir / "mine").string()}, (dir / "q.log").string());
+    CHECK(q.wait(60) == 1);
+    CHECK(q.log().find("not a report folder") != std::string::npos);
+    CHECK(slurp(dir / "mine" / "notes.txt") == "mine\n");
+    fs::create_symlink(dir / "mine", dir / "link");
+    e2e::Process l("hpo-report", {"--dir", dir.string(), "--out", (dir / "link").string()}, (dir / "l.log").string());
+    CHECK(l.wait(60) == 1);
+    CHECK(l.log().find("symbolic link") != std::string::npos);
+    fs::remove_all(dir);
 }

@@ -202,3 +202,55 @@ TEST_CASE("diagnosis: the text names rule, run, evidence and suggestion") {
     CHECK(text.find("  evidence:   validation error 0.9") != std::string::npos);
     CHECK(text.find("  suggestion: ") != std::string::npos);
 }
+
+TEST_CASE("diagnosis: dead units and a flat loss give one cause, not 'raise lr' and 'lower lr' together") {
+    Run r = healthy();
+    for (auto& u : r.train.updates) u.loss = 2.3026;  // flat at ln 10
+    set_reading(r, "update_ratio.fc1", 2e-6);         // tiny updates: dead units get no gradient
+    set_reading(r, "dead_relu.fc1", 1.0);
+    r.train.final_train_loss = 2.3026;
+    r.train.final_val_error = 0.9;
+    auto fs = diagnose_run(r);
+    CHECK(has(fs, "dead-units"));
+    CHECK_FALSE(has(fs, "lr-too-small"));
+    CHECK(has(fs, "at-chance", "ln 10 = 2.3"));
+    for (const auto& f : fs) CHECK_MESSAGE(f.suggestion.find("raise") == std::string::npos, f.rule);
+    // Stuck at chance is said plainly, and its suggestion follows the cause found.
+    for (const auto& f : fs)
+        if (f.rule == "at-chance") CHECK(f.suggestion.find("lower the learning rate") != std::string::npos);
+}
+
+TEST_CASE("diagnosis: 'labels may be shuffled' needs two epochs and enough updates") {
+    Run r = healthy();
+    r.train.final_val_error = 0.87;
+    r.train.epochs.resize(1);  // one epoch: nothing to compare
+    CHECK_FALSE(has(diagnose_run(r), "no-signal"));
+    Run s = healthy();
+    s.train.final_val_error = 0.87;
+    s.train.steps = 4;  // 3-4 updates
+    CHECK_FALSE(has(diagnose_run(s), "no-signal"));
+}
+
+TEST_CASE("diagnosis: dominant parameter groups continuous values into bins") {
+    // 12 runs with 12 different lr values: the error follows lr, batch size is noise.
+    StudyData data;
+    for (int i = 0; i < 12; ++i) {
+        Run r = healthy("r000-c00" + std::to_string(10 + i) + "-s0");
+        r.searched = {"lr", "batch_size"};
+        char lr[16];
+        std::snprintf(lr, sizeof lr, "%g", 0.001 * (i + 1));
+        r.job["lr"] = lr;
+        r.job["batch_size"] = i % 2 ? "32" : "64";
+        r.train.final_val_error = 0.05 + 0.03 * i + (i % 2 ? 0.002 : 0);
+        data.runs.push_back(r);
+    }
+    auto fs = diagnose_study(data);
+    REQUIRE(fs.size() == 1);
+    CHECK(fs[0].title == "lr dominates the outcome");
+    CHECK(fs[0].evidence.find("quantile bins") != std::string::npos);
+    CHECK(fs[0].evidence.find("lr in [0.001, 0.003]") != std::string::npos);
+    // The objective decides: by train_loss the same study has no dominating parameter.
+    data.objective = "train_loss";
+    for (auto& r : data.runs) r.train.final_train_loss = 0.3;
+    CHECK(diagnose_study(data).empty());
+}
