@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
         ("max-jobs", po::value(&opts.max_jobs)->default_value(0), "exit after this many jobs; 0 = no limit")
         ("idle-exit", po::value(&opts.idle_exit_s)->default_value(0), "exit after this many seconds without a pending job; 0 = never")
         ("lease-s", po::value(&opts.lease_s)->default_value(30), "lease period: refreshed every lease-s/3 (keep below the master's --lease-timeout)")
+        ("stall-s", po::value(&opts.stall_s)->default_value(600), "stop renewing the lease when training made no progress for this long (a hung trainer loses its job)")
         ("no-inotify", "poll only (as on a network filesystem, where inotify sees no other host's writes)")
         ("trainer", po::value<std::vector<std::string>>()->composing(), "NAME=COMMAND: an external trainer (repeatable; COMMAND split at spaces, no shell)")
         ("trainers-file", po::value<std::string>(), "file of 'NAME = COMMAND' lines (format = hposync-trainers 1)")

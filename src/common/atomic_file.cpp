@@ -1,6 +1,7 @@
 #include "hposync/common/atomic_file.hpp"
 
 #include <atomic>
+#include <cstdint>
 #include <cerrno>
 #include <fcntl.h>
 #include <string>
@@ -99,10 +100,45 @@ bool create_file_exclusive(const std::string& path, std::string_view content) {
     return true;
 }
 
+static const char* file_kind(mode_t mode) {
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    if (S_ISSOCK(mode)) return "a socket";
+    if (S_ISLNK(mode)) return "a symbolic link";
+    return "not a regular file";
+}
+
+// Only regular files are read, and never through a symbolic link: a FIFO would block the
+// reader forever, /dev/zero would feed it gigabytes, a link could point at any file of
+// the user's. O_NONBLOCK makes open() of a FIFO return at once; fstat on the descriptor
+// we hold (not the name, which may change) decides; the size limit applies before any
+// byte is read. Messages name the file and its kind, never its content.
 std::string read_file(const std::string& path, size_t max_bytes) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw_io_error("cannot open", path);
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) {
+        if (errno == ELOOP) throw ParseError(path + ": is a symbolic link (not followed; only regular files are read)");
+        throw_io_error("cannot open", path);
+    }
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+        int err = errno;
+        ::close(fd);
+        errno = err;
+        throw_io_error("cannot stat", path);
+    }
+    if (!S_ISREG(st.st_mode)) {
+        ::close(fd);
+        throw ParseError(path + ": is " + file_kind(st.st_mode) + " (only regular files are read)");
+    }
+    if (static_cast<uint64_t>(st.st_size) > max_bytes) {
+        ::close(fd);
+        throw ParseError(path + ": file larger than " + std::to_string(max_bytes) + " bytes (" +
+                         std::to_string(static_cast<long long>(st.st_size)) + ")");
+    }
     std::string out;
+    out.reserve(static_cast<size_t>(st.st_size));
     char buf[65536];
     for (;;) {
         ssize_t n = ::read(fd, buf, sizeof buf);
@@ -114,7 +150,7 @@ std::string read_file(const std::string& path, size_t max_bytes) {
             throw_io_error("cannot read", path);
         }
         if (n == 0) break;
-        if (out.size() + static_cast<size_t>(n) > max_bytes) {
+        if (out.size() + static_cast<size_t>(n) > max_bytes) {  // grew while we read
             ::close(fd);
             throw ParseError(path + ": file larger than " + std::to_string(max_bytes) + " bytes");
         }

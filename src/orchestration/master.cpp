@@ -1,7 +1,11 @@
 // The master's round loop and its housekeeping of the directory.
 #include "hposync/orchestration/master.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <optional>
+#include <unistd.h>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -26,6 +30,8 @@
 #include "hposync/protocol/snapshot.hpp"
 #include "hposync/search/strategy.hpp"
 #include "hposync/search/study.hpp"
+#include "hposync/protocol/transitions.hpp"
+#include "hposync/orchestration/reconcile.hpp"
 
 namespace hposync::orchestration {
 using namespace hposync::protocol;
@@ -48,12 +54,15 @@ struct Outcome {
 class Master {
 public:
     Master(const MasterOptions& opts, std::ostream& out)
-        : opts_(opts), out_(out), layout_(opts.dir), leases_(opts.lease_timeout_s) {}
+        : opts_(opts), out_(out), layout_(opts.dir), t_(layout_),
+          rec_(t_, opts.lease_timeout_s, max_gap_s(opts), opts.max_attempts, [this](const std::string& l) { say(l); },
+               [this](const std::string& l) { warn(l); }) {}
 
     int run() {
-        layout_.create_dirs();
+        rec_.ensure_dirs();
         std::string takeover;
         MasterLock lock(layout_, &takeover);
+        lock_ = &lock;
         if (!takeover.empty()) say(takeover);
         install_study();
         const search::Study study = search::read_study(layout_.study_conf());
@@ -65,6 +74,7 @@ public:
             auto trials = strategy->next_round(round, history);
             if (!trials) break;
             std::vector<Job> jobs = build_round_jobs(study, round, *trials, opts_.max_attempts);
+            for (const Job& job : jobs) rec_.know(job);
             while (!retry_on_io_error([&] { publish_round(study, round, jobs); })) {
                 if (g_master_stop) return 130;
             }
@@ -86,82 +96,155 @@ public:
     }
 
 private:
+    // The longest gap between two passes that is still normal operation: beyond it, the
+    // master itself was not running and lease observations restart (lease.hpp).
+    static double max_gap_s(const MasterOptions& o) { return std::max(2.0, 4 * o.poll_ms / 1000.0); }
+
     void say(const std::string& line) {
         if (opts_.verbose) out_ << "hpo-master: " << line << std::endl;
     }
+    void warn(const std::string& line) { out_ << "hpo-master: warning: " << line << std::endl; }
 
-    // D/study.conf is the study this directory belongs to: a different one is refused
-    // (its results would be mixed up), unless --force.
+    // D/study.conf is the study this directory belongs to. A different one is refused (its
+    // results would be mixed up), unless --force: then the other study's whole state is
+    // moved into archive/<stamp>/ first, so nothing of it is read or counted.
     void install_study() {
         const std::string text = read_file(opts_.study_path, KeyValueFile::kMaxFile);
         search::parse_study(KeyValueFile::parse(text, opts_.study_path));  // errors name the user's file
         if (path_exists(layout_.study_conf())) {
-            const std::string old = read_file(layout_.study_conf(), KeyValueFile::kMaxFile);
+            std::string old;
+            try {
+                old = read_file(layout_.study_conf(), KeyValueFile::kMaxFile);
+            } catch (const ParseError&) {  // a FIFO, a symlink, a huge file: not ours
+            }
             if (old == text) return;
             if (!opts_.force)
                 throw Error(layout_.study_conf() + " holds a different study than " + opts_.study_path +
-                            "; use another --dir, or --force to replace it (results of the old study stay)");
-            say("--force: replacing " + layout_.study_conf());
+                            "; use another --dir, or --force to move the old study's state into " +
+                            layout_.archive_dir() + "/");
+            char stamp[64];
+            std::snprintf(stamp, sizeof stamp, "%s-%d", utc_timestamp(unix_now()).c_str(), static_cast<int>(::getpid()));
+            std::string name = stamp;
+            for (char& c : name)
+                if (c == ':') c = '-';
+            const std::string dest = t_.archive_study_state(name);
+            warn("--force: the previous study's state (study.conf, rounds/, jobs/, results/, checkpoints/, workers/) "
+                 "moved to " + dest);
+            rec_.ensure_dirs();
         }
         write_file_atomic(layout_.study_conf(), text);
     }
 
-    // Writes every job of the round that does not exist anywhere yet, then the manifest.
+    // Writes every job of the round that exists nowhere yet, then the manifest. A round
+    // published before a restart is checked the same way: a job listed in its manifest
+    // that exists nowhere (deleted, jobs/ removed) is written again with a warning; a
+    // manifest that lists other jobs (the history changed: a late result counted) is
+    // rewritten, so the master never waits for a job nobody will write.
     void publish_round(const search::Study& study, int64_t round, const std::vector<Job>& jobs) {
-        if (path_exists(layout_.round_manifest(round))) return;  // published before a restart
+        rec_.ensure_dirs();
+        const std::string manifest_path = layout_.round_manifest(round);
+        const bool published = path_exists(manifest_path);
         Snapshot snap = take_snapshot(layout_);
         int written = 0;
         RoundManifest m{round, study.name, {}};
         for (const Job& job : jobs) {
             m.jobs.push_back(job.id);
             if (snap.knows(job.id)) continue;
-            // create_file_exclusive: even a job handed back to pending meanwhile is not doubled.
-            written += create_file_exclusive(layout_.pending_job(job.id), job_to_text(job));
+            if (t_.publish(job)) {
+                ++written;
+                if (published) warn(job.id + ": exists nowhere although " + manifest_path + " was written; published again");
+            }
         }
-        write_file_atomic(layout_.round_manifest(round), round_to_text(m));
+        if (published) {
+            std::optional<RoundManifest> old;
+            try {
+                old = read_round(manifest_path);
+            } catch (const ParseError& e) {
+                warn(std::string(e.what()) + "; manifest rewritten");
+            }
+            if (old && old->jobs == m.jobs) return;
+            if (old) warn(manifest_path + " listed other jobs (the history changed, e.g. a late result was counted); rewritten");
+        }
+        write_file_atomic(manifest_path, round_to_text(m));
         say("round " + std::to_string(round) + ": " + std::to_string(jobs.size()) + " jobs (" +
             std::to_string(written) + " written to jobs/pending)");
     }
 
+    // The job's outcome if it has one: a valid result (whatever state the job file is in:
+    // the files decide), else jobs/failed, else quarantine.
+    std::optional<Outcome> outcome_of(const std::string& id, const Snapshot& snap) {
+        if (const Result* r = rec_.valid_result(id, snap))
+            return Outcome{r->train.status, objective_of(*r, objective_), r->train.reason};
+        if (snap.failed.count(id)) return Outcome{"failed", kInf, "gave up (jobs/failed)"};
+        if (snap.quarantine.count(id)) return Outcome{"failed", kInf, "malformed (jobs/quarantine)"};
+        return std::nullopt;
+    }
+
     // Polls until every job of the round has an outcome. False if stopped by a signal.
     bool wait_for_round(int64_t round, const std::vector<Job>& jobs, std::map<std::string, Outcome>& outcomes) {
+        std::vector<std::string> ids;
+        for (const Job& job : jobs) ids.push_back(job.id);
         std::string last_line;
+        int quick_passes = 0;
         for (;;) {
-            Snapshot snap = take_snapshot(layout_);
-            bool repaired = false;
+            bool moved = false;
+            Snapshot snap;
             if (!retry_on_io_error([&] {
-                    housekeeping(snap);
-                    repaired = repair_torn(snap, jobs);
+                    rec_.ensure_dirs();
+                    snap = take_snapshot(layout_);
+                    moved = rec_.pass(snap, ids);
                 })) {
                 if (g_master_stop) return false;
                 continue;
             }
-            if (repaired) continue;  // the snapshot is out of date: look again at once
+            if (!lock_->still_held())
+                throw Error(layout_.master_lock() + " now belongs to another master (" + describe_master_lock(layout_) +
+                            "); this one stops so that only one runs");
+            if (moved && ++quick_passes < 3) continue;  // the snapshot is out of date: look again at once
+            quick_passes = 0;
             int pending = 0, running = 0, done = 0, failed = 0;
-            for (const Job& job : jobs) {
-                if (!outcomes.count(job.id)) {
-                    if (auto o = outcome_of(job.id, snap)) outcomes[job.id] = *o;
+            outcomes.clear();
+            bool io_ok = retry_on_io_error([&] {
+                for (const Job& job : jobs) {
+                    if (auto o = outcome_of(job.id, snap)) {
+                        outcomes[job.id] = *o;
+                        (o->status == "failed" ? failed : done)++;
+                    } else if (snap.running.count(job.id)) {
+                        ++running;
+                    } else {
+                        ++pending;
+                    }
                 }
-                auto it = outcomes.find(job.id);
-                if (it != outcomes.end()) {
-                    (it->second.status == "failed" ? failed : done)++;
-                    note_best(job.id, it->second);
-                } else if (snap.running.count(job.id)) {
-                    ++running;
-                } else {
-                    ++pending;
-                }
+            });
+            if (!io_ok) {
+                if (g_master_stop) return false;
+                continue;
             }
             std::string line = "round " + std::to_string(round) + ": pending " + std::to_string(pending) +
                                ", running " + std::to_string(running) + ", done " + std::to_string(done) +
                                ", failed " + std::to_string(failed);
-            if (!best_id_.empty()) line += "; best so far: " + best_id_ + " " + format_double(best_objective_);
+            const auto best = best_so_far(snap);
+            if (best) line += "; best so far: " + best->first + " " + format_double(best->second);
             if (line != last_line) say(line);
             last_line = line;
             if (outcomes.size() == jobs.size()) return true;
             if (g_master_stop) return false;
             sleep_poll();
         }
+    }
+
+    // The best valid result among every job the master built (all rounds): results/
+    // decides, so a late result counts as soon as it is there.
+    std::optional<std::pair<std::string, double>> best_so_far(const Snapshot& snap) {
+        std::optional<std::pair<std::string, double>> best;
+        for (const auto& id : snap.results) {
+            const Result* r = rec_.valid_result(id, snap);
+            if (!r) continue;
+            const double v = objective_of(*r, objective_);
+            if (v == kInf) continue;
+            if (!best || v < best->second || (v == best->second && id < best->first)) best = {{id, v}};
+        }
+        return best;
     }
 
     void sleep_poll() {
@@ -187,164 +270,27 @@ private:
         }
     }
 
-    // Damage done by something that did not write atomically (or a crash of such a tool):
-    //  * a result that does not parse, or whose curves CSV is missing or has another row
-    //    count than the result says, is moved to quarantine/<id>.torn-result (+ .reason)
-    //    and the job goes back to pending: it is rerun, and the reader never acts on it;
-    //  * a job of this round that a worker quarantined although our own text of it parses
-    //    (so the file was damaged, not wrong) is moved to quarantine/<id>.torn-job and
-    //    written again.
-    // Results are immutable once valid, so each is checked once. Returns true if it moved
-    // anything.
-    bool repair_torn(const Snapshot& snap, const std::vector<Job>& jobs) {
-        bool moved = false;
-        for (const auto& id : snap.results) {
-            if (valid_results_.count(id)) continue;
-            std::string why;
-            try {
-                read_result(layout_.result(id), true);
-                valid_results_.insert(id);
-                continue;
-            } catch (const ParseError& e) {
-                why = e.what();
-            } catch (const IoError& e) {
-                if (e.errno_value != ENOENT || !path_exists(layout_.result(id))) continue;  // try again later
-                why = e.what();  // the result names a curves CSV that does not exist
-            }
-            moved |= quarantine_torn_result(id, why);
-        }
-        for (const Job& job : jobs) {
-            if (!snap.quarantine.count(job.id)) continue;
-            const std::string expected = job_to_text(job);
-            std::string text;
-            try {
-                text = read_file(layout_.quarantine_job(job.id), KeyValueFile::kMaxFile);
-            } catch (const Error&) {
-                continue;
-            }
-            if (text == expected) continue;  // quarantined as we wrote it: a real outcome
-            std::string reason;
-            try {
-                reason = read_file(layout_.quarantine_reason(job.id), 64 * 1024);
-            } catch (const Error&) {
-            }
-            write_file_atomic(layout_.quarantine_torn(job.id, "job") + ".reason", reason);
-            remove_if_exists(layout_.quarantine_reason(job.id));
-            if (!rename_if_exists(layout_.quarantine_job(job.id), layout_.quarantine_torn(job.id, "job"))) continue;
-            create_file_exclusive(layout_.pending_job(job.id), expected);
-            say(job.id + ": damaged job file moved to " + layout_.quarantine_torn(job.id, "job") + "; written again");
-            moved = true;
-        }
-        return moved;
-    }
-
-    bool quarantine_torn_result(const std::string& id, const std::string& why) {
-        std::string csv;
-        try {
-            csv = read_result(layout_.result(id), false).curves;
-        } catch (const Error&) {
-        }
-        write_file_atomic(layout_.quarantine_torn(id, "result") + ".reason", why + "\n");
-        if (!rename_if_exists(layout_.result(id), layout_.quarantine_torn(id, "result"))) return false;
-        if (!csv.empty() && csv.find('/') == std::string::npos && csv[0] != '.')
-            rename_if_exists(layout_.results_file(csv), layout_.quarantine_file(csv));
-        // The job is in done/ (or still pending/running, then nothing to do): run it again.
-        const bool requeued = rename_if_exists(layout_.done_job(id), layout_.pending_job(id));
-        say(id + ": torn result moved to " + layout_.quarantine_torn(id, "result") + " (" + why + ")" +
-            (requeued ? "; job requeued" : ""));
-        return true;
-    }
-
-    // The job's outcome if it has one: an accepted result, or jobs/failed, or quarantine.
-    std::optional<Outcome> outcome_of(const std::string& id, const Snapshot& snap) {
-        if (snap.results.count(id) && valid_results_.count(id)) {
-            try {
-                Result r = read_result(layout_.result(id), false);
-                return Outcome{r.train.status, objective_of(r, objective_), r.train.reason};
-            } catch (const Error& e) {
-                return Outcome{"failed", kInf, std::string("unreadable result: ") + e.what()};
-            }
-        }
-        if (snap.failed.count(id)) return Outcome{"failed", kInf, "gave up (jobs/failed)"};
-        if (snap.quarantine.count(id)) return Outcome{"failed", kInf, "malformed (jobs/quarantine)"};
-        return std::nullopt;
-    }
-
-    void note_best(const std::string& id, const Outcome& o) {
-        if (o.objective < best_objective_ || (o.objective == best_objective_ && !best_id_.empty() && id < best_id_)) {
-            best_objective_ = o.objective;
-            best_id_ = id;
-        }
-    }
-
-    // Repairs what dead or slow workers left behind. Every step is a rename that fails
-    // harmlessly (ENOENT) if a live worker got there first.
-    void housekeeping(const Snapshot& snap) {
-        std::set<std::string> alive;
-        for (const auto& [id, worker] : snap.running) {
-            const std::string job_file = layout_.running_job(id, worker);
-            const std::string lease_file = layout_.running_lease(id, worker);
-            if (snap.results.count(id)) {
-                // The worker died between publishing the result and moving the job.
-                if (rename_if_exists(job_file, layout_.done_job(id))) remove_if_exists(lease_file);
-                continue;
-            }
-            const std::string key = id + ".job@" + worker;
-            alive.insert(key);
-            std::string lease;
-            try {
-                lease = read_file(lease_file, 4096);
-            } catch (const Error&) {  // no lease (yet): "" ages like any unchanged content
-            }
-            if (leases_.expired(key, lease)) {
-                requeue(id, worker, "lease of worker " + worker + " unchanged for " +
-                                        format_double(std::round(leases_.age(key))) + " s (master's clock)");
-            }
-        }
-        leases_.retain(alive);
-        for (const auto& name : snap.orphan_leases) remove_if_exists(layout_.running_dir() + "/" + name);
-        for (const auto& id : snap.pending)  // a duplicate or a requeued job that finished anyway
-            if (snap.results.count(id)) rename_if_exists(layout_.pending_job(id), layout_.done_job(id));
-    }
-
-    void requeue(const std::string& id, const std::string& worker, const std::string& reason) {
-        const std::string job_file = layout_.running_job(id, worker);
-        int64_t max_attempts = opts_.max_attempts;
-        try {
-            max_attempts = read_job(job_file).max_attempts;
-        } catch (const Error&) {  // malformed: the default applies; the worker quarantines it
-        }
-        Attempts a = read_attempts(layout_.attempts_file(id));
-        a.count += 1;
-        a.reasons.push_back(utc_timestamp(unix_now()) + " " + reason);
-        write_file_atomic(layout_.attempts_file(id), attempts_to_text(a));
-        if (a.count >= max_attempts) {
-            std::string why = "gave up after " + std::to_string(a.count) + " attempts:\n";
-            for (const auto& r : a.reasons) why += "  " + r + "\n";
-            write_file_atomic(layout_.failed_reason(id), why);
-            if (rename_if_exists(job_file, layout_.failed_job(id))) say(id + ": failed: " + reason);
-        } else if (rename_if_exists(job_file, layout_.pending_job(id))) {
-            say(id + ": requeued (attempt " + std::to_string(a.count + 1) + "): " + reason);
-        }
-        remove_if_exists(layout_.running_lease(id, worker));
-    }
-
     void print_summary(const search::Study& study) {
         out_ << "hpo-master: study " << study.name << " done";
-        if (best_id_.empty()) {
+        std::optional<std::pair<std::string, double>> best;
+        for (int tries = 0; tries < 3 && !best; ++tries) {
+            if (retry_on_io_error([&] { best = best_so_far(take_snapshot(layout_)); })) break;
+        }
+        if (!best) {
             out_ << "; no successful run\n";
             return;
         }
-        out_ << "; best " << best_id_ << " " << objective_ << " = " << format_double(best_objective_) << "\n";
+        const std::string& best_id = best->first;
+        out_ << "; best " << best_id << " " << objective_ << " = " << format_double(best->second) << "\n";
         try {
-            Result r = read_result(layout_.result(best_id_), false);
+            Result r = read_result(layout_.result(best_id), false);
             std::string searched;
             for (const auto& [k, v] : r.job)
                 if (k == "searched") searched = v;
             out_ << "hpo-master: best config:";
             for (const auto& [k, v] : r.job)
                 if ((", " + searched + ",").find(", " + k + ",") != std::string::npos) out_ << " " << k << "=" << v;
-            out_ << " (" << layout_.result(best_id_) << ")\n";
+            out_ << " (" << layout_.result(best_id) << ")\n";
         } catch (const Error& e) {
             out_ << "hpo-master: " << e.what() << "\n";
         }
@@ -354,12 +300,11 @@ private:
     MasterOptions opts_;
     std::ostream& out_;
     Layout layout_;
-    LeaseTracker leases_;
+    Transitions t_;
+    Reconciler rec_;
+    MasterLock* lock_ = nullptr;
     std::string objective_ = "val_error";
-    std::string best_id_;
-    double best_objective_ = kInf;
-    std::set<std::string> valid_results_;  // results read in full (curves included) once
-    std::string io_error_reported_;        // last I/O error printed (not repeated every poll)
+    std::string io_error_reported_;  // last I/O error printed (not repeated every poll)
 };
 
 }  // namespace

@@ -6,16 +6,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
-#include <mutex>
-#include <poll.h>
+#include <new>
+#include <optional>
 #include <random>
-#include <sys/inotify.h>
 #include <thread>
 #include <unistd.h>
 
@@ -28,6 +26,9 @@
 #include "hposync/protocol/layout.hpp"
 #include "hposync/protocol/lease_file.hpp"
 #include "hposync/protocol/result_file.hpp"
+#include "hposync/protocol/transitions.hpp"
+#include "heartbeat.hpp"
+#include "pending_watcher.hpp"
 
 namespace hposync::orchestration {
 using namespace hposync::protocol;
@@ -63,132 +64,11 @@ const char* env_or_empty(const char* name) {
     return v ? v : "";
 }
 
-// Mutable state shared by the main loop and the heartbeat thread.
-class Heartbeat {
-public:
-    Heartbeat(const Layout& layout, WorkerInfo info, double period_s)
-        : layout_(layout), info_(std::move(info)), period_s_(period_s) {}
-
-    void start() {
-        beat_now();
-        thread_ = std::thread([this] { loop(); });
-    }
-    void stop() {
-        {
-            std::lock_guard<std::mutex> g(mu_);
-            done_ = true;
-        }
-        cv_.notify_all();
-        if (thread_.joinable()) thread_.join();
-    }
-
-    // Holds `id`: writes its lease at once and from now on at every beat.
-    void hold(const std::string& id) {
-        std::lock_guard<std::mutex> g(mu_);
-        info_.state = "training";
-        info_.job = id;
-        write_locked();
-    }
-    // Stops refreshing the lease and removes it (under the lock, so no late beat recreates it).
-    void release(bool job_finished) {
-        std::lock_guard<std::mutex> g(mu_);
-        if (!info_.job.empty()) remove_if_exists(layout_.running_lease(info_.job, info_.id));
-        info_.job.clear();
-        info_.state = "idle";
-        if (job_finished) ++info_.jobs_done;
-        write_locked();
-    }
-    void set_state(const std::string& state) {
-        std::lock_guard<std::mutex> g(mu_);
-        info_.state = state;
-        write_locked();
-    }
-    void beat_now() {
-        std::lock_guard<std::mutex> g(mu_);
-        write_locked();
-    }
-    int64_t jobs_done() {
-        std::lock_guard<std::mutex> g(mu_);
-        return info_.jobs_done;
-    }
-
-private:
-    void loop() {
-        std::unique_lock<std::mutex> g(mu_);
-        while (!done_) {
-            cv_.wait_for(g, std::chrono::duration<double>(period_s_));
-            if (!done_) write_locked();
-        }
-    }
-    void write_locked() {
-        info_.last_beat = unix_now();
-        try {
-            if (!info_.job.empty()) {
-                // Only while the job file is still ours: if the master requeued it (we were
-                // frozen), a fresh lease would only confuse; the result commit decides.
-                if (path_exists(layout_.running_job(info_.job, info_.id))) {
-                    LeaseInfo lease{info_.job, info_.id, info_.host, info_.pid, ++counter_, info_.last_beat};
-                    write_file_atomic(layout_.running_lease(info_.job, info_.id), lease_to_text(lease));
-                }
-            }
-            write_file_atomic(layout_.worker_file(info_.id), worker_info_to_text(info_));
-        } catch (const Error& e) {  // a full disk must not kill training; the master judges
-            std::cerr << "hpo-worker " << info_.id << ": heartbeat: " << e.what() << "\n";
-        }
-    }
-
-    const Layout& layout_;
-    WorkerInfo info_;
-    double period_s_;
-    int64_t counter_ = 0;
-    bool done_ = false;
-    std::mutex mu_;
-    std::condition_variable cv_;
-    std::thread thread_;
-};
-
-// Waits for news in jobs/pending: inotify wakes us at once for local writers; the
-// jittered poll covers writers on other hosts (NFS has no cross-host inotify).
-class PendingWatcher {
-public:
-    PendingWatcher(const std::string& dir, double poll_ms, bool use_inotify)
-        : poll_ms_(poll_ms), rng_(std::random_device{}()) {
-        if (!use_inotify) return;
-        fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-        if (fd_ >= 0 && inotify_add_watch(fd_, dir.c_str(), IN_MOVED_TO | IN_CREATE | IN_CLOSE_WRITE) < 0) {
-            ::close(fd_);
-            fd_ = -1;
-        }
-    }
-    ~PendingWatcher() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    void wait() {
-        std::uniform_real_distribution<double> jitter(0.8, 1.2);
-        int timeout_ms = std::max(1, static_cast<int>(poll_ms_ * jitter(rng_)));
-        if (fd_ < 0) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(timeout_ms));
-            return;
-        }
-        pollfd p{fd_, POLLIN, 0};
-        if (::poll(&p, 1, timeout_ms) > 0) {
-            char buf[4096];
-            while (::read(fd_, buf, sizeof buf) > 0) {
-            }
-        }
-    }
-
-private:
-    int fd_ = -1;
-    double poll_ms_;
-    std::mt19937_64 rng_;
-};
-
 class Worker {
 public:
     Worker(const WorkerOptions& opts, std::string id)
-        : opts_(opts), id_(std::move(id)), layout_(opts.dir), rng_(std::random_device{}()),
-          heartbeat_(layout_, make_info(), std::max(0.05, opts.lease_s / 3)) {}
+        : opts_(opts), id_(std::move(id)), layout_(opts.dir), transitions_(layout_), rng_(std::random_device{}()),
+          heartbeat_(transitions_, make_info(), std::max(0.05, opts.lease_s / 3), opts.stall_s) {}
 
     int run() {
         layout_.create_dirs();
@@ -202,16 +82,20 @@ public:
                 why = "max jobs reached";
                 break;
             }
-            if (auto id = claim_next()) {
-                try {
-                    run_job(*id);
-                    io_failures_ = 0;
-                } catch (const IoError& e) {
-                    // Full disk, lost mount, ...: not the job's fault. Give the job back
-                    // (a rename needs no space) and wait before trying again, rather than
-                    // dying with the job stuck in running/ until its lease expires.
-                    back_off_after_io_error(*id, e);
-                }
+            std::optional<std::string> id;
+            try {
+                id = claim_next();
+                loop_error_.clear();
+            } catch (const std::exception& e) {
+                // e.g. jobs/pending is a plain file, or the mount is gone: say so (once),
+                // wait, look again; the directory may be repaired.
+                if (e.what() != loop_error_) std::cerr << "hpo-worker " << id_ << ": " << e.what() << "; retrying" << std::endl;
+                loop_error_ = e.what();
+                back_off();
+                continue;
+            }
+            if (id) {
+                serve(*id);
                 idle_since = std::chrono::steady_clock::now();
                 continue;
             }
@@ -244,39 +128,77 @@ private:
     void say(const std::string& line) const {
         if (opts_.verbose) std::cout << "hpo-worker " << id_ << ": " << line << std::endl;
     }
+    void warn(const std::string& line) const { std::cerr << "hpo-worker " << id_ << ": " << line << std::endl; }
 
-    // Claims one pending job by renaming it into running/. Starts at a random position in
-    // the sorted list so that many workers do not all race for the same file.
-    std::optional<std::string> claim_next() {
+    // The order in which to try the pending jobs: sorted, starting at a random position,
+    // so that many workers do not all race for the same file.
+    std::vector<std::string> candidates() {
         std::vector<std::string> ids;
         for (const auto& name : list_dir(layout_.pending_dir()))
             if (auto id = id_from_name(name, ".job")) ids.push_back(*id);
-        if (ids.empty()) return std::nullopt;
-        size_t start = std::uniform_int_distribution<size_t>(0, ids.size() - 1)(rng_);
-        for (size_t k = 0; k < ids.size(); ++k) {
-            const std::string& id = ids[(start + k) % ids.size()];
+        if (ids.empty()) return ids;
+        const size_t start = std::uniform_int_distribution<size_t>(0, ids.size() - 1)(rng_);
+        std::rotate(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(start), ids.end());
+        return ids;
+    }
+
+    // Claims one pending job (Transitions::claim); ENOENT: another worker won, try the next.
+    std::optional<std::string> claim_next() {
+        for (const std::string& id : candidates()) {
             copy_path(g_held_running, layout_.running_job(id, id_));
             copy_path(g_held_pending, layout_.pending_job(id));
             copy_path(g_held_lease, layout_.running_lease(id, id_));
-            if (rename_if_exists(layout_.pending_job(id), layout_.running_job(id, id_))) {
+            if (transitions_.claim(id, id_)) {
                 g_holding = true;
                 heartbeat_.hold(id);
                 return id;
             }
-            // ENOENT: another worker won this one; try the next.
         }
         return std::nullopt;
     }
 
-    void back_off_after_io_error(const std::string& id, const IoError& e) {
-        if (g_holding) hand_back(id);
+    // The loop boundary: no exception thrown while serving a job ends the worker. I/O
+    // errors (full disk, lost mount) are not the job's fault: hand it back and back off.
+    // Anything else (out of memory, a bug) counts as an attempt of the job, so a job that
+    // breaks every worker ends in failed/ after max_attempts instead of looping forever.
+    void serve(const std::string& id) {
+        try {
+            run_job(id);
+            io_failures_ = 0;
+        } catch (const IoError& e) {
+            back_off_after_io_error(id, e);
+        } catch (const std::exception& e) {
+            give_up_attempt(id, e.what());
+        } catch (...) {
+            give_up_attempt(id, "unknown exception");
+        }
+    }
+
+    void back_off() {
         const double wait_s = std::min(10.0, 0.5 * static_cast<double>(1 << std::min(io_failures_, 5)));
         ++io_failures_;
-        std::cerr << "hpo-worker " << id_ << ": " << id << ": " << e.what() << "; job handed back, retrying in "
-                  << format_double(wait_s) << " s" << std::endl;
         auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(wait_s);
         while (g_worker_stop_requests == 0 && std::chrono::steady_clock::now() < until)
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+
+    void back_off_after_io_error(const std::string& id, const IoError& e) {
+        warn(id + ": " + e.what() + "; job handed back, retrying");
+        if (g_holding) hand_back(id);
+        back_off();
+    }
+
+    void give_up_attempt(const std::string& id, const std::string& what) {
+        warn(id + ": internal error: " + what + "; the attempt is counted and the job given back");
+        if (!g_holding) return;
+        try {
+            std::string log;
+            transitions_.requeue(id, id_, "worker " + id_ + ": internal error: " + what, kDefaultMaxAttempts, &log);
+            if (!log.empty()) warn(log);
+        } catch (const std::exception& e2) {
+            warn(id + ": " + e2.what() + "; the master's lease expiry will requeue it");
+        }
+        finish_holding(false);
     }
 
     void finish_holding(bool job_finished) {
@@ -285,61 +207,91 @@ private:
     }
 
     void hand_back(const std::string& id) {
-        if (!rename_if_exists(layout_.running_job(id, id_), layout_.pending_job(id)))
-            say(id + ": was already taken from us (requeued by the master)");
+        try {
+            if (!transitions_.hand_back(id, id_)) say(id + ": was already taken from us (requeued by the master)");
+        } catch (const std::exception& e) {
+            warn(id + ": hand-back failed: " + e.what() + "; the master's lease expiry will requeue it");
+        }
         finish_holding(false);
     }
 
     void quarantine(const std::string& id, const std::string& reason) {
-        // Reason first: whoever sees the job in quarantine/ finds the reason beside it.
-        write_file_atomic(layout_.quarantine_reason(id), reason + "\n");
-        rename_if_exists(layout_.running_job(id, id_), layout_.quarantine_job(id));
+        transitions_.quarantine(id, id_, reason);
         finish_holding(false);
         say(id + ": malformed job quarantined: " + reason);
     }
 
+    // A checkpoint that is not a regular file (a FIFO, a link to /dev/zero, ...) is moved
+    // aside before the engine could block on it or read gigabytes; training starts fresh.
+    void refuse_odd_checkpoint(const std::string& id) {
+        const std::string kind = non_regular_kind(layout_.checkpoint(id));
+        if (kind.empty()) return;
+        transitions_.refuse_file(layout_.checkpoints_dir(), id + ".ckpt",
+                                 "is " + kind + " (only regular files are read); training starts fresh");
+        warn(id + ": checkpoint is " + kind + "; moved to quarantine/, training starts fresh");
+    }
+
+    // parse -> train -> publish.
     void run_job(const std::string& id) {
-        const std::string running = layout_.running_job(id, id_);
+        std::optional<Job> job = parse(id);
+        if (!job) return;
+        engine::TrainResult tr;
+        int64_t attempt = 0;
+        const double started = unix_now();
+        if (!train(*job, tr, attempt)) return;
+        publish(*job, tr, attempt, started);
+    }
+
+    // The job we hold, or nullopt when it needs no training: malformed (quarantined) or
+    // already answered by a valid result (moved to done).
+    std::optional<Job> parse(const std::string& id) {
         Job job;
         try {
-            // Errors name the place where the user will find the file: quarantine/.
-            const std::string text = read_file(running, KeyValueFile::kMaxFile);
-            // Every writer of job files ends them with a newline; a file that does not was
-            // cut short (a crash mid-write of a tool that does not write atomically), and
-            // its last value may be cut too ("lr = 0.0" from "lr = 0.01"): never run it.
-            if (text.empty() || text.back() != '\n')
-                throw ParseError(layout_.quarantine_job(id) + ": truncated (empty or no newline at the end)");
-            job = parse_job(KeyValueFile::parse(text, layout_.quarantine_job(id)));
-            if (job.id != id)
-                throw ParseError(layout_.quarantine_job(id) + ": key 'id': '" + job.id +
-                                 "' does not match the file name '" + id + ".job'");
+            job = transitions_.read_claimed(id, id_);
         } catch (const ParseError& e) {
             quarantine(id, e.what());
-            return;
+            return std::nullopt;
         }
-        if (path_exists(layout_.result(id))) {  // a duplicate, or requeued after its result
+        const ResultCheck existing = transitions_.check_result(id, &job);
+        if (existing.verdict == ResultVerdict::valid) {  // a duplicate, or requeued after its result
             say(id + ": already has a result; moving it to done");
-            rename_if_exists(running, layout_.done_job(id));
+            transitions_.finish(id, id_);
             finish_holding(false);
-            return;
+            return std::nullopt;
         }
-        const int64_t attempt = read_attempts(layout_.attempts_file(id)).count + 1;
+        if (existing.verdict == ResultVerdict::torn || existing.verdict == ResultVerdict::foreign) {
+            // It would block our commit (link: EEXIST) forever: set it aside first.
+            std::string log;
+            transitions_.set_aside_result(id, existing.verdict == ResultVerdict::torn ? "torn-result" : "foreign-result",
+                                          existing.why, job.max_attempts, &log);
+            if (!log.empty()) warn(log);
+        }
+        return job;
+    }
 
+    // Trains `job`. False if the run was interrupted (the job is handed back).
+    bool train(const Job& job, engine::TrainResult& tr, int64_t& attempt) {
+        const std::string& id = job.id;
+        attempt = transitions_.attempts(id).count + 1;
+        refuse_odd_checkpoint(id);
         engine::TrainConfig cfg = job.train;
         cfg.threads = opts_.threads;
         cfg.checkpoint_path = layout_.checkpoint(id);  // resumes after a hand-back / preemption
         engine::TrainHooks hooks;
-        hooks.should_stop = [] { return g_worker_stop_requests.load() > 0; };
+        hooks.should_stop = [this] {  // polled after every update: proof that training advances
+            heartbeat_.progress();
+            return g_worker_stop_requests.load() > 0;
+        };
         hooks.on_epoch = [&](const engine::EpochRecord& e) {
+            heartbeat_.progress();
             char buf[160];
             std::snprintf(buf, sizeof buf, ": epoch %lld train_loss %.4f val_loss %.4f val_error %.4f",
                           static_cast<long long>(e.epoch), e.train_loss, e.val_loss, e.val_error);
             say(id + buf);
         };
         say(id + ": training (attempt " + std::to_string(attempt) + ", model " + cfg.model + ")");
-        const double started = unix_now();
-        engine::TrainResult tr;
         try {
+            inject_test_fault(id);
             tr = engine::train(cfg, hooks);
         } catch (const IoError& e) {
             if (e.errno_value == ENOSPC || e.errno_value == EDQUOT) throw;  // ours: hand back
@@ -351,17 +303,35 @@ private:
             tr = engine::TrainResult{};
             tr.status = "failed";
             tr.reason = e.what();
-        } catch (...) {
-            hand_back(id);  // e.g. out of memory: another worker may do better
-            throw;
         }
         if (tr.status == "interrupted") {
             hand_back(id);
-            say(id + ": interrupted, handed back" +
-                (path_exists(cfg.checkpoint_path) ? " (checkpoint kept)" : ""));
-            return;
+            say(id + ": interrupted, handed back" + (path_exists(cfg.checkpoint_path) ? " (checkpoint kept)" : ""));
+            return false;
         }
+        return true;
+    }
 
+    // Test hook (tests/stress, poison-job scenario): HPOSYNC_TEST_FAULT=<job id>:<kind>
+    // makes training of that job hang without progress (kind "hang": the heartbeat stops
+    // renewing its lease), throw std::bad_alloc ("throw") or abort the process ("abort").
+    // Like HPOSYNC_TEST_WALLCLOCK_OFFSET_S, it only simulates a fault no real job of the
+    // test suite produces on demand.
+    static void inject_test_fault(const std::string& id) {
+        const char* v = std::getenv("HPOSYNC_TEST_FAULT");
+        if (!v) return;
+        const std::string spec = v;
+        const auto colon = spec.rfind(':');
+        if (colon == std::string::npos || spec.substr(0, colon) != id) return;
+        const std::string kind = spec.substr(colon + 1);
+        if (kind == "throw") throw std::bad_alloc();
+        if (kind == "abort") std::abort();
+        if (kind == "hang")
+            while (g_worker_stop_requests == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+
+    void publish(const Job& job, const engine::TrainResult& tr, int64_t attempt, double started) {
+        const std::string& id = job.id;
         Result r = make_result(job, tr);
         r.worker = id_;
         r.host = host_name();
@@ -374,24 +344,26 @@ private:
         char token[64];
         std::snprintf(token, sizeof token, "a%lld-%08llx", static_cast<long long>(attempt),
                       static_cast<unsigned long long>(rng_() & 0xffffffffu));
-        const bool accepted = write_result(layout_, r, std::string(token) + "-" + id_.substr(0, 60));
+        const bool accepted = transitions_.publish_result(r, std::string(token) + "-" + id_.substr(0, 60));
         if (!accepted) say(id + ": another result was accepted first; ours is discarded");
-        if (!rename_if_exists(running, layout_.done_job(id)))
-            say(id + ": job file was moved meanwhile (requeued); the result decides");
+        if (!transitions_.finish(id, id_)) say(id + ": job file was moved meanwhile (requeued); the result decides");
         finish_holding(accepted);
-        remove_if_exists(cfg.checkpoint_path);
-        say(id + ": " + tr.status + (tr.reason.empty() ? "" : " (" + tr.reason + ")") +
-            ", val_error " + format_double(tr.final_val_error));
+        remove_if_exists(layout_.checkpoint(id));
+        say(id + ": " + tr.status + (tr.reason.empty() ? "" : " (" + tr.reason + ")") + ", val_error " +
+            format_double(tr.final_val_error));
     }
+
+    static constexpr int64_t kDefaultMaxAttempts = 3;  // only if the job file no longer parses
 
     WorkerOptions opts_;
     std::string id_;
     Layout layout_;
+    Transitions transitions_;
     std::mt19937_64 rng_;
     Heartbeat heartbeat_;
-    int io_failures_ = 0;  // consecutive I/O failures: backoff 0.5 s, 1 s, ... 10 s
+    int io_failures_ = 0;     // consecutive failures: backoff 0.5 s, 1 s, ... 10 s
+    std::string loop_error_;  // last error of the claim loop (printed once, not every poll)
 };
-
 }  // namespace
 
 void install_worker_signal_handlers() {
@@ -419,6 +391,7 @@ int run_worker(const WorkerOptions& opts) {
     std::string id = opts.id.empty() ? default_worker_id() : opts.id;
     validate_id(id, "--id");
     if (opts.lease_s <= 0) throw Error("--lease-s must be > 0");
+    if (opts.stall_s <= 0) throw Error("--stall-s must be > 0");
     Worker w(opts, id);
     return w.run();
 }

@@ -53,6 +53,7 @@ std::string Layout::checkpoints_dir() const { return root_ + "/checkpoints"; }
 std::string Layout::results_dir() const { return root_ + "/results"; }
 std::string Layout::workers_dir() const { return root_ + "/workers"; }
 std::string Layout::slurm_dir() const { return root_ + "/slurm"; }
+std::string Layout::archive_dir() const { return root_ + "/archive"; }
 
 std::string Layout::pending_job(const std::string& id) const { return pending_dir() + "/" + id + ".job"; }
 std::string Layout::running_job(const std::string& id, const std::string& worker) const {
@@ -62,6 +63,7 @@ std::string Layout::running_lease(const std::string& id, const std::string& work
     return running_dir() + "/" + id + ".lease@" + worker;
 }
 std::string Layout::done_job(const std::string& id) const { return done_dir() + "/" + id + ".job"; }
+std::string Layout::done_reason(const std::string& id) const { return done_dir() + "/" + id + ".reason"; }
 std::string Layout::failed_job(const std::string& id) const { return failed_dir() + "/" + id + ".job"; }
 std::string Layout::failed_reason(const std::string& id) const { return failed_dir() + "/" + id + ".reason"; }
 std::string Layout::quarantine_job(const std::string& id) const { return quarantine_dir() + "/" + id + ".job"; }

@@ -9,7 +9,17 @@ double steady_seconds() {
     return duration<double>(steady_clock::now().time_since_epoch()).count();
 }
 
-LeaseTracker::LeaseTracker(double timeout_s, Clock clock) : timeout_s_(timeout_s), clock_(std::move(clock)) {}
+LeaseTracker::LeaseTracker(double timeout_s, Clock clock, double max_gap_s)
+    : timeout_s_(timeout_s), clock_(std::move(clock)), max_gap_s_(max_gap_s) {}
+
+double LeaseTracker::begin_pass() {
+    const double now = clock_();
+    const double gap = last_pass_ < 0 ? 0 : now - last_pass_;
+    last_pass_ = now;
+    if (gap <= max_gap_s_) return 0;
+    for (auto& [key, seen] : seen_) seen.changed_at = now;
+    return gap;
+}
 
 bool LeaseTracker::expired(const std::string& key, const std::string& content) {
     const double now = clock_();

@@ -27,7 +27,30 @@ Holder read_holder(const std::string& path) {
     return h;
 }
 
-bool pid_alive(int64_t pid) { return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM; }
+// A process that exists and is not a zombie. A killed master nobody reaped yet (state Z
+// in /proc/<pid>/stat) still answers kill(pid, 0), but it will never release its lock.
+bool pid_alive(int64_t pid) {
+    if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM) return false;
+    std::string stat;
+    try {
+        stat = read_file("/proc/" + std::to_string(pid) + "/stat", 4096);
+    } catch (const Error&) {
+        return true;  // no /proc: trust kill()
+    }
+    // "<pid> (<comm>) <state> ...": comm may contain ')' and spaces, so look after the last ')'.
+    const auto paren = stat.rfind(')');
+    if (paren == std::string::npos || paren + 2 >= stat.size()) return true;
+    const char state = stat[paren + 2];
+    return state != 'Z' && state != 'X';
+}
+
+std::string holder_text(const std::string& path) {
+    try {
+        return read_file(path, 64 * 1024);
+    } catch (const Error&) {
+        return "";
+    }
+}
 
 }  // namespace
 
@@ -37,7 +60,7 @@ MasterLock::MasterLock(const Layout& layout, std::string* log) : path_(layout.ma
     w.add("format", "hposync-master-lock 1").add("pid", static_cast<int64_t>(::getpid()));
     w.add("host", host_name()).add("started", utc_timestamp(unix_now()));
     content_ = w.text();
-    for (int tries = 0; tries < 3; ++tries) {
+    for (int tries = 0; tries < 5; ++tries) {
         if (create_file_exclusive(path_, content_)) {
             held_ = true;
             return;
@@ -57,13 +80,33 @@ MasterLock::MasterLock(const Layout& layout, std::string* log) : path_(layout.ma
                         " (another host: if that master is dead, remove the lock file)");
         if (pid_alive(h.pid))
             throw Error("another hpo-master is running on this directory: " + path_ + " is held by " + who);
-        if (log) *log = "taking over stale lock " + path_ + " of " + who + " (no such process)";
-        remove_if_exists(path_);
+        // Take-over that two takers cannot both win: move the stale file to a name only we
+        // use, then check that what we moved is the lock we judged. If another taker was
+        // faster and already holds a fresh lock, we moved ITS lock: put it back (link:
+        // never over a third one) and judge again (it is alive: refuse).
+        const std::string judged = holder_text(path_);
+        const std::string aside = temp_name_for(path_ + ".stale");
+        if (!rename_if_exists(path_, aside)) continue;  // somebody else moved it first
+        if (holder_text(aside) != judged || judged.empty()) {
+            if (::link(aside.c_str(), path_.c_str()) != 0 && errno != EEXIST) throw_io_error("cannot restore", path_);
+            remove_if_exists(aside);
+            continue;
+        }
+        remove_if_exists(aside);
+        if (log) *log = "taking over stale lock " + path_ + " of " + who + " (no such process, or a zombie)";
     }
     throw Error("cannot take " + path_ + ": it keeps changing (several masters starting at once?)");
 }
 
 MasterLock::~MasterLock() { release(); }
+
+bool MasterLock::still_held() {
+    if (!held_) return false;
+    const std::string now = holder_text(path_);
+    if (now == content_) return true;
+    if (now.empty() && !path_exists(path_)) return create_file_exclusive(path_, content_);  // removed by hand
+    return false;
+}
 
 void MasterLock::release() {
     if (!held_) return;

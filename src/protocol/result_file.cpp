@@ -1,5 +1,6 @@
 #include "hposync/protocol/result_file.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -227,8 +228,23 @@ std::string result_to_text(const Result& r) {
     return w.text();
 }
 
-Result read_result(const std::string& path, bool load_curves) {
-    const std::string text = read_file(path, KeyValueFile::kMaxFile);
+size_t curves_read_limit(int64_t rows) {
+    // "instrument," + 20-digit index + "," + t + "," + 100-character metric + "," + value
+    constexpr uint64_t kMaxRow = 256;
+    const uint64_t r = rows < 0 ? 0 : static_cast<uint64_t>(rows);
+    return static_cast<size_t>(std::min<uint64_t>(4096 + r * kMaxRow, uint64_t(1) << 40));
+}
+
+size_t predictions_read_limit(int64_t rows) {
+    constexpr uint64_t kMaxRow = 64 + 1000 * 16;  // index, label, predicted, up to 1000 probabilities
+    const uint64_t r = rows < 0 ? 0 : static_cast<uint64_t>(rows);
+    return static_cast<size_t>(std::min<uint64_t>(kMaxRow + r * kMaxRow, uint64_t(1) << 40));
+}
+
+Result read_result(const std::string& path, bool load_curves) { return read_result(real_file_ops(), path, load_curves); }
+
+Result read_result(FileOps& ops, const std::string& path, bool load_curves) {
+    const std::string text = ops.read(path, KeyValueFile::kMaxFile);
     // Results are always written whole and newline-terminated (KeyValueWriter, then
     // link). A file that is not was cut short by some other writer; its last value may be
     // cut too, so nothing in it can be trusted.
@@ -291,7 +307,7 @@ Result read_result(const std::string& path, bool load_curves) {
             f.fail("curves", "not a plain file name: '" + r.curves + "'");
         auto slash = path.rfind('/');
         std::string csv_path = (slash == std::string::npos ? std::string() : path.substr(0, slash + 1)) + r.curves;
-        int64_t rows = parse_curves_csv(read_file(csv_path), csv_path, t);
+        int64_t rows = parse_curves_csv(ops.read(csv_path, curves_read_limit(r.curves_rows)), csv_path, t);
         if (rows != r.curves_rows)
             throw ParseError(csv_path + ": " + std::to_string(rows) + " data rows, but " + path + " says curves_rows = " +
                              std::to_string(r.curves_rows) + " (torn or truncated file)");
@@ -299,7 +315,7 @@ Result read_result(const std::string& path, bool load_curves) {
             if (r.predictions.find('/') != std::string::npos || r.predictions[0] == '.')
                 f.fail("predictions", "not a plain file name: '" + r.predictions + "'");
             const std::string pred_path = csv_path.substr(0, csv_path.size() - r.curves.size()) + r.predictions;
-            t.predictions = parse_predictions_csv(read_file(pred_path), pred_path);
+            t.predictions = parse_predictions_csv(ops.read(pred_path, predictions_read_limit(r.predictions_rows)), pred_path);
             if (int64_t(t.predictions.size()) != r.predictions_rows)
                 throw ParseError(pred_path + ": " + std::to_string(t.predictions.size()) + " rows, but " + path +
                                  " says predictions_rows = " + std::to_string(r.predictions_rows) +
@@ -310,20 +326,32 @@ Result read_result(const std::string& path, bool load_curves) {
 }
 
 bool write_result(const Layout& layout, Result& r, const std::string& token) {
+    return write_result(real_file_ops(), layout, r, token);
+}
+
+bool write_result(FileOps& ops, const Layout& layout, Result& r, const std::string& token) {
     validate_id(token, "curves token");
     r.curves = Layout::curves_name(r.id, token);
     const std::string csv_path = layout.results_file(r.curves);
-    write_file_atomic(csv_path, curves_to_csv(r.train, &r.curves_rows));
+    ops.write_atomic(csv_path, curves_to_csv(r.train, &r.curves_rows));
     std::string pred_path;
     if (!r.train.predictions.empty()) {  // like the curves: written before the commit point
         r.predictions = r.id + "." + token + ".predictions.csv";
         r.predictions_rows = int64_t(r.train.predictions.size());
         pred_path = layout.results_file(r.predictions);
-        write_file_atomic(pred_path, predictions_to_csv(r.train.predictions));
+        ops.write_atomic(pred_path, predictions_to_csv(r.train.predictions));
     }
-    if (create_file_exclusive(layout.result(r.id), result_to_text(r))) return true;
-    remove_if_exists(csv_path);  // another result won; ours is nobody's curves
-    if (!pred_path.empty()) remove_if_exists(pred_path);
+    bool created = false;
+    try {
+        created = ops.create_exclusive(layout.result(r.id), result_to_text(r));
+    } catch (const IoError&) {  // ENOSPC, EIO: nothing was published; leave no orphan CSV
+        ops.remove(csv_path);
+        if (!pred_path.empty()) ops.remove(pred_path);
+        throw;
+    }
+    if (created) return true;
+    ops.remove(csv_path);  // another result won; ours is nobody's curves
+    if (!pred_path.empty()) ops.remove(pred_path);
     return false;
 }
 

@@ -549,6 +549,470 @@ def clock_skew(n_jobs):
                   f"{len(ids_in(f'{sd}/results', '.result'))} results, {len(ids_in(f'{sd}/jobs/failed', '.job'))} failed")
 
 
+# ---- faults: frozen processes, vanished files, poison jobs, hostile files (issue 15) -------
+
+def guard_outside(d):
+    """A directory outside the study with a secret and files that symlinks in the study will
+    point at: nothing may read (copy) or write them. Returns a checker -> problems list."""
+    out = f"{d}/outside"
+    os.makedirs(out, exist_ok=True)
+    secret = "SECRET-" + "".join(random.choice("abcdef0123456789") for _ in range(16))
+    with open(f"{out}/secret.txt", "w") as f:
+        f.write(f"password = {secret}\n")
+    for name in ("target.job", "target.result", "target.ckpt"):
+        with open(f"{out}/{name}", "w") as f:
+            f.write(f"# {secret}\n")
+    before = {n: (os.stat(f"{out}/{n}").st_mtime_ns, open(f"{out}/{n}").read()) for n in os.listdir(out)}
+
+    def check(study_dir):
+        touched = sorted(n for n in os.listdir(out)
+                         if n not in before or (os.stat(f"{out}/{n}").st_mtime_ns, open(f"{out}/{n}").read()) != before[n])
+        leaked = []
+        for root, _, files in os.walk(study_dir):
+            for n in files:
+                p = os.path.join(root, n)
+                if os.path.islink(p) or not os.path.isfile(p):
+                    continue
+                try:
+                    if secret in open(p, errors="replace").read():
+                        leaked.append(os.path.relpath(p, study_dir))
+                except OSError:
+                    pass
+        for log in glob.glob(f"{d}/logs/*.log"):
+            if secret in open(log, errors="replace").read():
+                leaked.append(os.path.basename(log))
+        return touched, leaked, out
+    return check
+
+
+def best_valid(d, objective="final_val_error"):
+    """The best (lowest) objective among the valid ok results in results/, from the files."""
+    best = None
+    for rid in ids_in(f"{d}/results", ".result"):
+        try:
+            r, problem = check_result(d, rid)
+        except OSError:
+            continue
+        if problem or r.get("status") != "ok":
+            continue
+        v = float(r[objective])
+        if best is None or v < best[1] or (v == best[1] and rid < best[0]):
+            best = (rid, v)
+    return best
+
+
+def reported_best(log):
+    line = best_line(log)
+    m = re.search(r"best (\S+) \S+ = (\S+)", line or "")
+    return (m.group(1), float(m.group(2))) if m else None
+
+
+def fault_figures(jobs, results, wrong, hangs, lost, outside):
+    return (f"jobs {jobs}, results {results}, wrong answers {wrong}, hangs {hangs}, workers lost {lost}, "
+            f"files touched outside the study directory {outside}")
+
+
+def rerun_master(sd, study, log, timeout=120, extra=()):
+    """Runs a master to its end on a directory; returns (exit status or 'hang')."""
+    m = master(sd, study, log, extra=extra)
+    try:
+        return m.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        m.kill()
+        m.wait()
+        return "hang"
+
+
+def job_with(sd, key, value):
+    """The id of the published job whose file has `key = value` (any state directory)."""
+    for path in glob.glob(f"{sd}/jobs/*/*.job*"):
+        try:
+            kv = parse_kv(open(path).read())
+        except OSError:
+            continue
+        if kv.get(key) == value:
+            return kv["id"]
+    return None
+
+
+def late_result(sleep_s):
+    """A worker SIGSTOPped until its lease expires (max_attempts 1: the job goes to failed/)
+    resumes and writes a valid, better result. It must count: the master adopts it while it
+    runs, a restarted master finishes, and the best reported equals the best in results/."""
+    d = new_dir("late-result")
+    check_outside = guard_outside(d)
+    study = write_study(f"{d}/s.study", "late-result", [
+        "strategy = successive-halving", "seed = 21", "samples = 3", "eta = 3", "min_budget = 1", "max_budget = 3",
+        "model = synthetic:quadratic", f"synthetic_sleep_s = {sleep_s}", "max_attempts = 1",
+        "search.lr = loguniform(0.001, 0.3)"])
+    sd = f"{d}/d"
+    m = master(sd, study, f"{d}/logs/master.log", lease_timeout=1.5)
+    ws = [worker(sd, f"w{i}", f"{d}/logs", lease_s=0.3) for i in range(2)]
+    problems, frozen = [], None
+    wait_for(lambda: os.path.isdir(f"{sd}/jobs/running") and any(".job@" in n for n in os.listdir(f"{sd}/jobs/running")),
+             60, "a claim")
+    name = next(n for n in os.listdir(f"{sd}/jobs/running") if ".job@" in n)
+    jid, wid = name.split(".job@")
+    frozen = ws[int(wid[1:])]
+    frozen.kill(signal.SIGSTOP)
+    wait_for(lambda: os.path.exists(f"{sd}/jobs/failed/{jid}.job"), 60, f"{jid} in failed/")
+    frozen.kill(signal.SIGCONT)
+    wait_for(lambda: os.path.exists(f"{sd}/results/{jid}.result"), 60, f"the late result of {jid}")
+    try:
+        rc = m.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        rc = "hang"
+        m.kill()
+    rc2 = rerun_master(sd, study, f"{d}/logs/master2.log")
+    stop_all(ws)
+    lost = sum(1 for w in ws if w.p.returncode not in (0, None, -signal.SIGTERM))
+    hangs = (rc == "hang") + (rc2 == "hang")
+    for what, code in (("master", rc), ("restarted master", rc2)):
+        if code != 0:
+            problems.append(f"{what} exit {code}")
+    best = best_valid(sd)
+    wrong = 0
+    for log in ("master.log", "master2.log"):
+        if reported_best(f"{d}/logs/{log}") != best:
+            wrong += 1
+            problems.append(f"{log} reports {reported_best(f'{d}/logs/{log}')}, results/ says {best}")
+    adopted = "moves from failed/ to done/" in open(f"{d}/logs/master.log").read() + open(f"{d}/logs/master2.log").read()
+    if not adopted:
+        problems.append(f"the late result of {jid} was not adopted")
+    touched, leaked, _ = check_outside(sd)
+    if touched or leaked:
+        problems.append(f"outside touched {touched}, secret in {leaked}")
+    ids = round_jobs(sd)
+    return finish(d, "late result", problems,
+                  f"{jid} frozen past its lease, failed, then resumed; adopted {adopted}; best {best}; " +
+                  fault_figures(len(ids), len(ids_in(f"{sd}/results", ".result")), wrong, hangs, lost,
+                                len(touched) + len(leaked)))
+
+
+def frozen(n_jobs, who):
+    """SIGSTOP the master (who = 'master') or everything (who = 'all') for longer than the
+    lease timeout, resume the master first: no live job may be sent to failed/."""
+    d = new_dir(f"frozen-{who}")
+    study = write_study(f"{d}/s.study", f"frozen-{who}", [
+        "strategy = random", "seed = 22", f"samples = {n_jobs}", "model = synthetic:quadratic",
+        "epochs = 2", "synthetic_sleep_s = 3", "max_attempts = 1", "search.lr = loguniform(0.001, 0.3)"])
+    sd = f"{d}/d"
+    m = master(sd, study, f"{d}/logs/master.log", lease_timeout=2.0)
+    ws = [worker(sd, f"w{i}", f"{d}/logs", lease_s=0.6) for i in range(2)]
+    wait_for(lambda: os.path.isdir(f"{sd}/jobs/running") and
+             sum(".job@" in n for n in os.listdir(f"{sd}/jobs/running")) == 2, 60, "two running jobs")
+    stopped = [m] + (ws if who == "all" else [])
+    for p in stopped:
+        p.kill(signal.SIGSTOP)
+    time.sleep(5)  # 2.5 x the lease timeout
+    m.kill(signal.SIGCONT)
+    time.sleep(1.0)  # the master looks at the unchanged leases before the workers resume
+    for p in stopped[1:]:
+        p.kill(signal.SIGCONT)
+    try:
+        rc = m.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        rc = "hang"
+        m.kill()
+    stop_all(ws)
+    problems = [] if rc == 0 else [f"master exit {rc}"]
+    failed = ids_in(f"{sd}/jobs/failed", ".job")
+    if failed:
+        problems.append(f"{len(failed)} live jobs sent to failed/ (e.g. {sorted(failed)[0]})")
+    complete_study_check(sd, problems)
+    best = best_valid(sd)
+    wrong = int(reported_best(f"{d}/logs/master.log") != best)
+    if wrong:
+        problems.append(f"master reports {reported_best(f'{d}/logs/master.log')}, results/ says {best}")
+    paused = "did not run for" in open(f"{d}/logs/master.log").read()
+    if not paused:
+        problems.append("the master did not notice its own pause")
+    ids = round_jobs(sd)
+    return finish(d, f"frozen {who}", problems,
+                  f"stopped {len(stopped)} processes 5 s (lease timeout 2 s), master resumed 1 s first; pause noticed "
+                  f"{paused}; {len(failed)} failed; " +
+                  fault_figures(len(ids), len(ids_in(f"{sd}/results", ".result")), wrong, int(rc == "hang"), 0, 0))
+
+
+def vanished(n_jobs):
+    """A pending job file deleted, then the whole jobs/ directory removed, after the round
+    manifest exists: the master republishes (naming them) and finishes, also after a restart."""
+    d = new_dir("vanished")
+    study = write_study(f"{d}/s.study", "vanished", [
+        "strategy = random", "seed = 23", f"samples = {n_jobs}", "model = synthetic:quadratic",
+        "epochs = 1", "synthetic_sleep_s = 0.5", "search.lr = loguniform(0.001, 0.3)"])
+    sd = f"{d}/d"
+    m = master(sd, study, f"{d}/logs/master.log")
+    wait_for(lambda: os.path.exists(f"{sd}/rounds/r000.round"), 60, "the manifest")
+    victim = sorted(ids_in(f"{sd}/jobs/pending", ".job"))[0]
+    os.unlink(f"{sd}/jobs/pending/{victim}.job")
+    wait_for(lambda: os.path.exists(f"{sd}/jobs/pending/{victim}.job"), 30, f"{victim} republished")
+    w = worker(sd, "w0", f"{d}/logs")
+    wait_for(lambda: len(ids_in(f"{sd}/results", ".result")) >= 2, 60, "two results")
+    shutil.rmtree(f"{sd}/jobs", ignore_errors=True)
+    try:
+        rc = m.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        rc = "hang"
+        m.kill()
+    rc2 = rerun_master(sd, study, f"{d}/logs/master2.log")
+    stop_all([w])
+    problems = []
+    for what, code in (("master", rc), ("restarted master", rc2)):
+        if code != 0:
+            problems.append(f"{what} exit {code}")
+    log = open(f"{d}/logs/master.log").read()
+    named = log.count("exists nowhere")
+    if victim not in log or named < 2:
+        problems.append(f"republishing not reported by name ({named} warnings)")
+    ids = round_jobs(sd)
+    if ids_in(f"{sd}/results", ".result") != ids:
+        problems.append("not every job has a result")
+    best = best_valid(sd)
+    wrong = int(reported_best(f"{d}/logs/master2.log") != best)
+    return finish(d, "vanished files", problems,
+                  f"deleted {victim}.job, then jobs/; {named} 'exists nowhere' warnings; " +
+                  fault_figures(len(ids), len(ids_in(f"{sd}/results", ".result")), wrong,
+                                (rc == "hang") + (rc2 == "hang"), int(w.p.returncode not in (0, None)), 0))
+
+
+def poison(n_jobs):
+    """One job throws std::bad_alloc in every worker, one hangs without progress: each is
+    counted as an attempt and ends in failed/ after max_attempts; no worker dies."""
+    d = new_dir("poison")
+    study = write_study(f"{d}/s.study", "poison", [
+        "strategy = random", "seed = 24", f"samples = {n_jobs}", "model = synthetic:quadratic",
+        "epochs = 1", "synthetic_sleep_s = 0.3", "max_attempts = 2", "search.lr = loguniform(0.001, 0.3)"])
+    sd = f"{d}/d"
+    m = master(sd, study, f"{d}/logs/master.log", lease_timeout=1.5)
+    wait_for(lambda: os.path.exists(f"{sd}/rounds/r000.round"), 60, "the manifest")
+    ids = sorted(round_jobs(sd))
+    thrower, hanger = ids[0], ids[1]
+    # w-hang alone first, until its trainer hangs on `hanger`; then the others.
+    ws = [worker(sd, "w-hang", f"{d}/logs", lease_s=0.3, env={"HPOSYNC_TEST_FAULT": f"{hanger}:hang"},
+                 extra=("--stall-s", "1"))]
+    wait_for(lambda: "training made no progress" in open(f"{d}/logs/w-hang.log").read(), 60, "the hang")
+    ws += [worker(sd, f"w{i}", f"{d}/logs", lease_s=0.3, env={"HPOSYNC_TEST_FAULT": f"{thrower}:throw"},
+                  extra=("--stall-s", "1")) for i in range(2)]
+    try:
+        rc = m.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        rc = "hang"
+        m.kill()
+    alive = sum(w.alive() for w in ws)
+    stop_all(ws)
+    problems = [] if rc == 0 else [f"master exit {rc}"]
+    failed = ids_in(f"{sd}/jobs/failed", ".job")
+    if thrower not in failed and not os.path.exists(f"{sd}/results/{thrower}.result"):
+        problems.append(f"{thrower} (throws) not in failed/")
+    lost = len(ws) - alive
+    if lost:
+        problems.append(f"{lost} workers died")
+    hang_attempts = 0
+    if os.path.exists(f"{sd}/jobs/attempts/{hanger}.attempts"):
+        hang_attempts = int(parse_kv(open(f"{sd}/jobs/attempts/{hanger}.attempts").read()).get("count", 0))
+    hung_claims = "training made no progress" in open(f"{d}/logs/w-hang.log").read()
+    if hung_claims and hang_attempts < 1:
+        problems.append(f"the hung trainer's job {hanger} was never requeued")
+    others = set(ids) - {thrower, hanger}
+    missing = others - ids_in(f"{sd}/results", ".result")
+    if missing:
+        problems.append(f"{len(missing)} healthy jobs without result")
+    return finish(d, "poison job", problems,
+                  f"{thrower} throws bad_alloc, {hanger} hangs (only in w-hang; hung there: {hung_claims}, "
+                  f"attempts {hang_attempts}); failed/: {sorted(failed)}; " +
+                  fault_figures(len(ids), len(ids_in(f"{sd}/results", ".result")), 0, int(rc == "hang"), lost, 0))
+
+
+def hostile_files(n_jobs):
+    """Non-regular files of every kind in every directory, symlinks to files outside the
+    study: every reader refuses them without blocking, nothing outside is read or written."""
+    d = new_dir("hostile")
+    check_outside = guard_outside(d)
+    out = f"{d}/outside"
+    study = write_study(f"{d}/s.study", "hostile", [
+        "strategy = random", "seed = 25", f"samples = {n_jobs}", "model = synthetic:quadratic",
+        "epochs = 1", "synthetic_sleep_s = 0.3", "search.lr = loguniform(0.001, 0.3)"])
+    sd = f"{d}/d"
+    m = master(sd, study, f"{d}/logs/master.log")
+    wait_for(lambda: os.path.exists(f"{sd}/rounds/r000.round"), 60, "the manifest")
+    ids = sorted(round_jobs(sd))
+    planted = []
+
+    def plant(path, kind, target=None):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        if os.path.lexists(path):
+            os.unlink(path) if not os.path.isdir(path) or os.path.islink(path) else shutil.rmtree(path)
+        if kind == "fifo":
+            os.mkfifo(path)
+        elif kind == "dir":
+            os.mkdir(path)
+        elif kind == "symlink":
+            os.symlink(target, path)
+        elif kind == "socket":
+            import socket
+            s = socket.socket(socket.AF_UNIX)
+            s.bind(path)
+            s.close()
+        planted.append(f"{os.path.relpath(path, sd)} ({kind})")
+
+    # Jobs that are not jobs: a FIFO, a directory, a symlink to a secret, a device link.
+    plant(f"{sd}/jobs/pending/r000-x9001-s0.job", "fifo")
+    plant(f"{sd}/jobs/pending/r000-x9002-s0.job", "dir")
+    plant(f"{sd}/jobs/pending/r000-x9003-s0.job", "symlink", f"{out}/secret.txt")
+    plant(f"{sd}/jobs/pending/r000-x9004-s0.job", "symlink", "/dev/zero")
+    plant(f"{sd}/jobs/pending/r000-x9005-s0.job", "socket")
+    # The study's own first job replaced by a FIFO: it must be rewritten, not lost.
+    plant(f"{sd}/jobs/pending/{ids[0]}.job", "fifo")
+    # Side files of real jobs: attempts, checkpoint, result, lease-like and worker files.
+    plant(f"{sd}/jobs/attempts/{ids[1]}.attempts", "fifo")
+    plant(f"{sd}/checkpoints/{ids[2]}.ckpt", "symlink", "/dev/zero")
+    plant(f"{sd}/checkpoints/{ids[3]}.ckpt", "symlink", f"{out}/target.ckpt")
+    plant(f"{sd}/results/{ids[4]}.result", "symlink", f"{out}/secret.txt")
+    plant(f"{sd}/results/{ids[5]}.result", "fifo")
+    plant(f"{sd}/jobs/running/r000-x9006-s0.lease@ghost", "fifo")
+    plant(f"{sd}/jobs/done/r000-x9007-s0.job", "symlink", f"{out}/target.job")
+    plant(f"{sd}/jobs/failed/r000-x9008-s0.job", "fifo")
+    plant(f"{sd}/jobs/quarantine/r000-x9009-s0.job", "fifo")
+    plant(f"{sd}/workers/ghost.worker", "fifo")
+    plant(f"{sd}/rounds/r099.round", "fifo")
+    ws = [worker(sd, f"w{i}", f"{d}/logs") for i in range(2)]
+    try:
+        rc = m.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        rc = "hang"
+        m.kill()
+    st = subprocess.run([f"{BIN}/hpo-master", "status", "--dir", sd], capture_output=True, text=True, timeout=30)
+    alive = sum(w.alive() for w in ws)
+    stop_all(ws)
+    problems = [] if rc == 0 else [f"master exit {rc}"]
+    if st.returncode != 0:
+        problems.append(f"hpo-master status exit {st.returncode}")
+    missing = set(ids) - ids_in(f"{sd}/results", ".result")
+    if missing:
+        problems.append(f"{len(missing)} jobs without a valid result (e.g. {sorted(missing)[0]})")
+    bad = [rid for rid in set(ids) & ids_in(f"{sd}/results", ".result")
+           if os.path.islink(f"{sd}/results/{rid}.result") or check_result(sd, rid)[1]]
+    if bad:
+        problems.append(f"{len(bad)} results are not valid files")
+    touched, leaked, _ = check_outside(sd)
+    if touched or leaked:
+        problems.append(f"outside touched {touched}, secret in {leaked}")
+    lost = len(ws) - alive
+    if lost:
+        problems.append(f"{lost} workers died")
+    best = best_valid(sd)
+    wrong = int(reported_best(f"{d}/logs/master.log") != best)
+    return finish(d, "hostile files", problems,
+                  f"{len(planted)} planted (FIFO, directory, socket, symlinks to /dev/zero and outside) in pending, "
+                  f"running, done, failed, quarantine, attempts, checkpoints, results, workers, rounds; " +
+                  fault_figures(len(ids), len(ids_in(f"{sd}/results", ".result")), wrong, int(rc == "hang"), lost,
+                                len(touched) + len(leaked)))
+
+
+def oversized(epochs):
+    """A legitimate result with a curves CSV over the old fixed 64 MiB limit is accepted."""
+    d = new_dir("oversized")
+    study = write_study(f"{d}/s.study", "oversized", [
+        "strategy = grid", "seed = 26", "model = synthetic:quadratic", f"epochs = {epochs}",
+        "record_updates = true", "search.lr = 0.01"])
+    sd = f"{d}/d"
+    m = master(sd, study, f"{d}/logs/master.log")
+    w = worker(sd, "w0", f"{d}/logs")
+    try:
+        rc = m.wait(timeout=300)
+    except subprocess.TimeoutExpired:
+        rc = "hang"
+        m.kill()
+    stop_all([w])
+    problems = [] if rc == 0 else [f"master exit {rc}"]
+    csvs = glob.glob(f"{sd}/results/*.curves.csv")
+    size = max((os.path.getsize(c) for c in csvs), default=0)
+    torn = glob.glob(f"{sd}/jobs/quarantine/*torn*")
+    if torn:
+        problems.append(f"{len(torn)} legitimate results called torn")
+    complete_study_check(sd, problems)
+    return finish(d, "oversized output", problems,
+                  f"curves CSV {size / 2**20:.0f} MiB; {len(torn)} called torn; " +
+                  fault_figures(1, len(ids_in(f"{sd}/results", ".result")), len(torn), int(rc == "hang"), 0, 0))
+
+
+def lock_race(n_masters):
+    """Several masters start at once on a directory with a stale lock (dead pid): exactly
+    one takes it over and runs; the others refuse."""
+    d = new_dir("lock-race")
+    study = write_study(f"{d}/s.study", "lock-race", [
+        "strategy = random", "seed = 27", "samples = 3", "model = synthetic:noop", "epochs = 1",
+        "synthetic_sleep_s = 1", "search.lr = loguniform(0.001, 0.1)"])
+    sd = f"{d}/d"
+    os.makedirs(sd)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    with open(f"{sd}/master.lock", "w") as f:
+        f.write(f"format = hposync-master-lock 1\npid = {dead.pid}\nhost = {os.uname().nodename}\nstarted = x\n")
+    ms = [master(sd, study, f"{d}/logs/master{i}.log") for i in range(n_masters)]
+    w = worker(sd, "w0", f"{d}/logs")
+    codes = []
+    for mm in ms:
+        try:
+            codes.append(mm.wait(timeout=120))
+        except subprocess.TimeoutExpired:
+            codes.append("hang")
+            mm.kill()
+    stop_all([w])
+    problems = []
+    ran = codes.count(0)
+    if ran != 1:
+        problems.append(f"{ran} masters ran to the end (exit codes {codes})")
+    takeovers = sum("taking over stale lock" in open(f"{d}/logs/master{i}.log").read() for i in range(n_masters))
+    complete_study_check(sd, problems)
+    return finish(d, "lock take-over race", problems,
+                  f"{n_masters} masters on one stale lock: exit codes {sorted(map(str, codes))}, {takeovers} took it over; " +
+                  fault_figures(len(round_jobs(sd)), len(ids_in(f"{sd}/results", ".result")), 0,
+                                codes.count("hang"), 0, 0))
+
+
+def force_foreign():
+    """A finished study, then --force with another study on the same directory: the old
+    state is archived under a named folder, and only the new study's results count."""
+    d = new_dir("force")
+    a = write_study(f"{d}/a.study", "same-name", ["strategy = grid", "seed = 28", "model = synthetic:quadratic",
+                                                  "epochs = 1", "search.lr = 0.01, 0.1"])
+    b = write_study(f"{d}/b.study", "same-name", ["strategy = grid", "seed = 28", "model = synthetic:quadratic",
+                                                  "epochs = 1", "search.lr = 0.5, 0.9"])
+    sd = f"{d}/d"
+    w = worker(sd, "w0", f"{d}/logs")
+    rc_a = rerun_master(sd, a, f"{d}/logs/a.log")
+    rc_refuse = rerun_master(sd, b, f"{d}/logs/b-noforce.log")
+    rc_b = rerun_master(sd, b, f"{d}/logs/b.log", extra=("--force",))
+    stop_all([w])
+    problems = []
+    if rc_a != 0 or rc_b != 0:
+        problems.append(f"exit codes a {rc_a}, b {rc_b}")
+    if rc_refuse != 1:
+        problems.append(f"without --force: exit {rc_refuse}, expected 1")
+    log = open(f"{d}/logs/b.log").read()
+    m = re.search(r"moved to (\S+)", log)
+    archived = m.group(1) if m else None
+    if not archived or not os.path.isdir(archived):
+        problems.append("no archive folder named")
+    lrs = set()
+    for rid in ids_in(f"{sd}/results", ".result"):
+        lrs.add(parse_kv(open(f"{sd}/results/{rid}.result").read()).get("job.lr"))
+    wrong = len(lrs - {"0.5", "0.9"})
+    if wrong:
+        problems.append(f"results of the old study still in results/: lr {sorted(lrs)}")
+    best_cfg = [l for l in log.splitlines() if "best config" in l]
+    if not best_cfg or not re.search(r"lr=0\.[59]\b", best_cfg[-1]):
+        wrong += 1
+        problems.append(f"best config not from the new study: {best_cfg}")
+    return finish(d, "--force foreign study", problems,
+                  f"archive {os.path.relpath(archived, sd) if archived else None}; refused without --force: "
+                  f"{rc_refuse == 1}; " +
+                  fault_figures(len(round_jobs(sd)), len(ids_in(f"{sd}/results", ".result")), wrong,
+                                (rc_a == "hang") + (rc_b == "hang"), 0, 0))
+
+
 def cleanup(d, problems):
     if KEEP or problems:
         print(f"  (kept {d})", flush=True)
@@ -563,9 +1027,21 @@ SIZES = {  # full (the issue) / quick (make test, < 3 minutes on 2 cores)
     "torn": {"full": (60, 5), "quick": (24, 2)},
     "disk-full": {"full": (40,), "quick": (20,)},
     "clock-skew": {"full": (6,), "quick": (4,)},
+    "late-result": {"full": (2.0,), "quick": (1.5,)},
+    "frozen-master": {"full": (6, "master"), "quick": (2, "master")},
+    "frozen-all": {"full": (6, "all"), "quick": (2, "all")},
+    "vanished": {"full": (12,), "quick": (5,)},
+    "poison": {"full": (8,), "quick": (4,)},
+    "hostile": {"full": (12,), "quick": (8,)},
+    "oversized": {"full": (500000,), "quick": (200000,)},  # 188 / 75 MiB of curves
+    "lock-race": {"full": (8,), "quick": (4,)},
+    "force": {"full": (), "quick": ()},
 }
 RUNNERS = {"claim-race": claim_race, "kill-storm": kill_storm, "master-kill": master_kill,
-           "torn": torn_writes, "disk-full": disk_full, "clock-skew": clock_skew}
+           "torn": torn_writes, "disk-full": disk_full, "clock-skew": clock_skew,
+           "late-result": late_result, "frozen-master": frozen, "frozen-all": frozen, "vanished": vanished,
+           "poison": poison, "hostile": hostile_files, "oversized": oversized, "lock-race": lock_race,
+           "force": force_foreign}
 
 
 def main():

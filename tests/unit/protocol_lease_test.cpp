@@ -42,3 +42,39 @@ TEST_CASE("protocol lease: a missing lease file expires too; keys are independen
     CHECK_FALSE(t.expired("a", ""));  // forgotten: seen afresh
     CHECK(t.age("a") == 0);
 }
+
+TEST_CASE("protocol lease: the observer's own pause (SIGSTOP) restarts every observation instead of expiring") {
+    double now = 0;
+    LeaseTracker t(10, [&] { return now; }, 2.0);
+    CHECK(t.begin_pass() == 0);
+    CHECK_FALSE(t.expired("live", "beat 1"));
+    CHECK_FALSE(t.expired("dead", "beat 7"));
+    for (int i = 0; i < 4; ++i) {  // normal passes every second; "live" beats
+        now += 1;
+        CHECK(t.begin_pass() == 0);
+        CHECK_FALSE(t.expired("live", "beat " + std::to_string(2 + i)));
+        CHECK_FALSE(t.expired("dead", "beat 7"));
+    }
+    now += 300;  // the master was stopped for 5 minutes, and so were the workers
+    CHECK(t.begin_pass() == doctest::Approx(300));
+    CHECK_FALSE(t.expired("live", "beat 5"));  // unchanged, but the pause is not held against it
+    CHECK_FALSE(t.expired("dead", "beat 7"));
+    CHECK(t.age("dead") == 0);
+    for (int i = 0; i < 11; ++i) {  // after the pause, passes are regular again
+        now += 1;
+        CHECK(t.begin_pass() == 0);
+    }
+    CHECK(t.expired("dead", "beat 7"));  // a really dead worker still expires: 11 s of observation
+}
+
+TEST_CASE("protocol lease: a pass gap below max_gap counts as normal time") {
+    double now = 0;
+    LeaseTracker t(3, [&] { return now; }, 2.0);
+    t.begin_pass();
+    CHECK_FALSE(t.expired("a", "x"));
+    for (int i = 0; i < 2; ++i) {
+        now += 1.9;
+        CHECK(t.begin_pass() == 0);
+    }
+    CHECK(t.expired("a", "x"));
+}

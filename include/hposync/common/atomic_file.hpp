@@ -17,8 +17,11 @@ void write_file_atomic(const std::string& path, std::string_view content);
 // Returns true if this call created the file, false if it already existed.
 bool create_file_exclusive(const std::string& path, std::string_view content);
 
-// Reads a whole file; throws IoError if it cannot be read, ParseError if it is larger
-// than max_bytes (so a hostile 10 GB file cannot make us allocate 10 GB).
+// Reads a whole regular file. Throws IoError if it cannot be opened or read (ENOENT,
+// EIO, ...); ParseError if it is a symbolic link (never followed), not a regular file
+// (FIFO, directory, device, socket: refused without blocking), or larger than max_bytes
+// (checked before reading, so a hostile 10 GB file cannot make us allocate 10 GB).
+// Error messages name the path and the kind of file, never any of its content.
 std::string read_file(const std::string& path, size_t max_bytes = 64u << 20);
 
 // Name for temporary files: ".<base>.tmp.<host>.<pid>.<n>". Readers skip names

@@ -18,6 +18,8 @@ struct WorkerOptions {
     int64_t max_jobs = 0;      // stop after this many jobs; 0 = no limit
     double idle_exit_s = 0;    // exit after this long without a pending job; 0 = never
     double lease_s = 30;       // lease period: the lease is refreshed every lease_s / 3
+    double stall_s = 600;      // ... but only while training advanced within the last stall_s
+                               // seconds (updates, epochs): a hung trainer loses its job
     bool inotify = true;       // wake on local writes; false = jittered polling only
     bool verbose = true;       // progress lines on stdout
     // External trainers this worker has (--trainer NAME=COMMAND, --trainers-file); it

@@ -12,8 +12,10 @@ struct Attempts {
     std::vector<std::string> reasons;  // one per requeue, oldest first
 };
 
-// A missing file is zero attempts. Throws ParseError for a malformed file.
+// A missing file is zero attempts. Throws ParseError for a malformed file (truncated,
+// unknown keys, not a regular file). Transitions::attempts() repairs instead of throwing.
 Attempts read_attempts(const std::string& path);
+Attempts parse_attempts(const std::string& text, const std::string& source);
 std::string attempts_to_text(const Attempts& a);
 
 }  // namespace hposync::protocol

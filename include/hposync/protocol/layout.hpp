@@ -38,12 +38,15 @@ public:
     std::string checkpoints_dir() const;
     std::string results_dir() const;
     std::string workers_dir() const;
-    std::string slurm_dir() const;      // slurm/: hpo-slurm's workers.sbatch and task logs
+    std::string slurm_dir() const;
+    std::string archive_dir() const;    // archive/<stamp>/: another study's state, moved aside by --force      // slurm/: hpo-slurm's workers.sbatch and task logs
 
     std::string pending_job(const std::string& id) const;
     std::string running_job(const std::string& id, const std::string& worker) const;
     std::string running_lease(const std::string& id, const std::string& worker) const;
     std::string done_job(const std::string& id) const;
+    // done/<id>.reason: the failed/ reason of a job whose late result was counted after all.
+    std::string done_reason(const std::string& id) const;
     std::string failed_job(const std::string& id) const;
     std::string failed_reason(const std::string& id) const;
     std::string quarantine_job(const std::string& id) const;

@@ -9,6 +9,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <set>
 #include <string>
@@ -22,7 +23,18 @@ class LeaseTracker {
 public:
     using Clock = std::function<double()>;  // monotonic seconds; injectable for tests
 
-    explicit LeaseTracker(double timeout_s, Clock clock = steady_seconds);
+    // `max_gap_s`: the longest time between two of the observer's passes that is still
+    // normal operation (see begin_pass).
+    explicit LeaseTracker(double timeout_s, Clock clock = steady_seconds,
+                          double max_gap_s = std::numeric_limits<double>::infinity());
+
+    // Called once at the start of every observation pass. The observer's own pauses do
+    // not count against leases: if more than max_gap_s passed since the previous pass (the
+    // master was SIGSTOPped, swapped out, its host suspended), every lease's observation
+    // restarts now, exactly as after a restart of the master, and the length of the gap is
+    // returned (0 otherwise). Without this, a master resumed before its frozen workers
+    // would expire every live job at once.
+    double begin_pass();
 
     // Reports the current content of the lease of running job `key` ("" if the lease
     // file is missing, e.g. the worker died between claim and first beat). Returns true
@@ -42,6 +54,8 @@ private:
     };
     double timeout_s_;
     Clock clock_;
+    double max_gap_s_;
+    double last_pass_ = -1;
     std::map<std::string, Seen> seen_;
 };
 

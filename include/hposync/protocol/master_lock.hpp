@@ -2,7 +2,9 @@
 //
 // Taken by publishing the lock file with link(2) (O_EXCL semantics, safe on NFS). If the
 // file exists, its holder is judged: same host and the pid is alive -> refuse, naming
-// the holder; same host and the pid is gone -> stale: say so, remove it, take over;
+// the holder; same host and the pid is gone (or a zombie) -> stale: say so, move it aside
+// under a unique name, verify that the moved file is the stale lock, take over (two
+// takers cannot both win);
 // another host -> refuse (we cannot see its processes; the message tells the user to
 // remove the file once they know that master is dead). See docs/PROTOCOL.md.
 #pragma once
@@ -20,6 +22,10 @@ public:
     ~MasterLock();
     MasterLock(const MasterLock&) = delete;
     MasterLock& operator=(const MasterLock&) = delete;
+
+    // True while D/master.lock is still ours (checked every pass of the master). A lock
+    // removed by hand is taken again; false if another master's lock is there now.
+    bool still_held();
 
     // Removes the lock file (only if it is still ours). Idempotent.
     void release();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "hposync/engine/train.hpp"
+#include "hposync/protocol/file_ops.hpp"
 #include "hposync/protocol/job_file.hpp"
 #include "hposync/protocol/layout.hpp"
 
@@ -59,13 +60,24 @@ std::string result_to_text(const Result& result);
 
 // Parses a result file. `load_curves`: also read the CSV it names (from the same
 // directory) and check its row count against curves_rows (torn CSV -> ParseError).
+// The CSVs are read with limits that follow from the row counts the result states
+// (curves_read_limit), so a legitimately huge CSV is never called torn.
 Result read_result(const std::string& path, bool load_curves = true);
+Result read_result(FileOps& ops, const std::string& path, bool load_curves);
+
+// Read limit of a curves CSV whose result says `rows` data rows: the longest row a
+// worker writes (kind, index, t, a metric name of up to 100 characters, a value) times
+// the rows, plus the header.
+size_t curves_read_limit(int64_t rows);
+// The same for a predictions CSV of `rows` rows (up to 1000 classes).
+size_t predictions_read_limit(int64_t rows);
 
 // Publishes a result: curves CSV (results/<id>.<token>.curves.csv, write_file_atomic),
 // then results/<id>.result (create_file_exclusive). Fills result.curves / curves_rows.
 // Returns false, and removes its own CSV, if another result for the job was accepted
 // first. `token` makes the CSV name unique per attempt ([A-Za-z0-9_.-]).
 bool write_result(const Layout& layout, Result& result, const std::string& token);
+bool write_result(FileOps& ops, const Layout& layout, Result& result, const std::string& token);
 
 // The study objective of a result (lower is better): val_error | val_loss | train_loss |
 // test_error (= 1 - test_accuracy). +inf unless status is ok. Throws Error for an

@@ -1,0 +1,68 @@
+// The master's repair and reconcile work, apart from its round loop: on every pass the
+// files decide what state each job is in. One pass (Reconciler::pass):
+//  * the layout's directories exist and are directories (jobs/ removed -> recreated; a
+//    plain file or symlink where a directory belongs -> moved to quarantine/ first);
+//  * leases: expired -> requeue / fail (Transitions::requeue); running or pending jobs
+//    with a valid result -> done; orphan lease files removed;
+//  * results of the known jobs are judged against the job they claim to answer: torn or
+//    foreign ones are set aside (and the job rerun, or failed after max_attempts);
+//  * a job in failed/ that has a valid result (late result of a frozen worker) -> done:
+//    it is counted;
+//  * a job of a published round that exists nowhere (deleted pending file, removed
+//    jobs/) is published again, with a warning naming it;
+//  * jobs quarantined although the master's own text of them parses -> torn-job repair.
+#pragma once
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "hposync/protocol/lease.hpp"
+#include "hposync/protocol/snapshot.hpp"
+#include "hposync/protocol/transitions.hpp"
+
+namespace hposync::orchestration {
+
+class Reconciler {
+public:
+    using Say = std::function<void(const std::string&)>;
+    Reconciler(protocol::Transitions& transitions, double lease_timeout_s, double max_gap_s,
+               int64_t default_max_attempts, Say say, Say warn);
+
+    // Every job the master built (all rounds so far): the content results must match.
+    void know(const protocol::Job& job) { known_[job.id] = job; }
+    const protocol::Job* known(const std::string& id) const;
+
+    // One pass for the jobs of `round` (ids). Returns true if it moved anything, so the
+    // caller's snapshot is out of date.
+    bool pass(const protocol::Snapshot& snap, const std::vector<std::string>& round);
+
+    // The valid result of a known job, if results/ holds one (immutable, so cached).
+    // Torn and foreign ones are set aside on the way.
+    const protocol::Result* valid_result(const std::string& id, const protocol::Snapshot& snap);
+
+    // Creates the layout's directories, moving aside anything that is not a directory
+    // where one belongs. Throws IoError.
+    void ensure_dirs();
+
+private:
+    void housekeeping(const protocol::Snapshot& snap);
+    bool adopt_late_results(const protocol::Snapshot& snap);
+    bool republish_missing(const protocol::Snapshot& snap, const std::vector<std::string>& round);
+    bool repair_torn_jobs(const protocol::Snapshot& snap, const std::vector<std::string>& round);
+    int64_t max_attempts_of(const std::string& id) const;
+
+    protocol::Transitions& t_;
+    const protocol::Layout& layout_;
+    protocol::LeaseTracker leases_;
+    int64_t default_max_attempts_;
+    Say say_, warn_;
+    std::map<std::string, protocol::Job> known_;
+    std::map<std::string, protocol::Result> valid_;  // valid results (immutable once whole)
+    std::set<std::string> missing_once_;             // absent everywhere at the last pass
+    bool moved_ = false;
+};
+
+}  // namespace hposync::orchestration

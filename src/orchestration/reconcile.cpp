@@ -1,0 +1,160 @@
+#include "hposync/orchestration/reconcile.hpp"
+
+#include <cerrno>
+#include <cmath>
+#include <sys/stat.h>
+
+#include "hposync/common/error.hpp"
+#include "hposync/common/keyvalue.hpp"
+
+namespace hposync::orchestration {
+using namespace hposync::protocol;
+
+Reconciler::Reconciler(Transitions& transitions, double lease_timeout_s, double max_gap_s,
+                       int64_t default_max_attempts, Say say, Say warn)
+    : t_(transitions), layout_(transitions.layout()), leases_(lease_timeout_s, steady_seconds, max_gap_s),
+      default_max_attempts_(default_max_attempts), say_(std::move(say)), warn_(std::move(warn)) {}
+
+const Job* Reconciler::known(const std::string& id) const {
+    auto it = known_.find(id);
+    return it == known_.end() ? nullptr : &it->second;
+}
+
+int64_t Reconciler::max_attempts_of(const std::string& id) const {
+    const Job* j = known(id);
+    return j ? j->max_attempts : default_max_attempts_;
+}
+
+void Reconciler::ensure_dirs() {
+    const std::string jobs = layout_.root() + "/jobs";
+    for (const auto& d : {layout_.rounds_dir(), jobs, layout_.pending_dir(), layout_.running_dir(), layout_.done_dir(),
+                          layout_.failed_dir(), layout_.quarantine_dir(), layout_.attempts_dir(),
+                          layout_.checkpoints_dir(), layout_.results_dir(), layout_.workers_dir()}) {
+        struct stat st;
+        if (::lstat(d.c_str(), &st) != 0 || S_ISDIR(st.st_mode)) continue;
+        // A plain file, a symlink (which could lead our writes out of the study), a FIFO
+        // where a directory belongs: moved aside under a name that says so.
+        const std::string aside = d + ".refused-" + std::to_string(static_cast<long long>(unix_now()));
+        rename_if_exists(d, aside);
+        warn_(d + " was " + non_regular_kind(aside) + ", not a directory; moved to " + aside);
+    }
+    layout_.create_dirs();  // jobs/ removed by hand: recreated (its jobs are republished)
+}
+
+const Result* Reconciler::valid_result(const std::string& id, const Snapshot& snap) {
+    auto it = valid_.find(id);
+    if (it != valid_.end()) return &it->second;
+    if (!snap.results.count(id)) return nullptr;
+    const Job* job = known(id);
+    if (!job) return nullptr;  // not ours to judge (yet): a later round, or another study's
+    ResultCheck c = t_.check_result(id, job);
+    if (c.verdict == ResultVerdict::valid) return &valid_.emplace(id, std::move(*c.result)).first->second;
+    if (c.verdict == ResultVerdict::absent) return nullptr;
+    std::string log;
+    const char* kind = c.verdict == ResultVerdict::torn ? "torn-result" : "foreign-result";
+    if (t_.set_aside_result(id, kind, c.why, job->max_attempts, &log)) {
+        warn_(log);
+        moved_ = true;
+    }
+    return nullptr;
+}
+
+// Repairs what dead or slow workers left behind. Every step is a rename that fails
+// harmlessly (ENOENT) if a live worker got there first.
+void Reconciler::housekeeping(const Snapshot& snap) {
+    if (const double gap = leases_.begin_pass(); gap > 0)
+        warn_("the master itself did not run for " + format_double(std::round(gap)) +
+              " s (stopped or suspended); every lease's observation restarts now");
+    std::set<std::string> alive;
+    for (const auto& [id, worker] : snap.running) {
+        if (valid_result(id, snap)) {  // the worker died between publishing the result and moving the job
+            moved_ |= t_.done_from_running(id, worker);
+            continue;
+        }
+        const std::string key = id + ".job@" + worker;
+        alive.insert(key);
+        if (leases_.expired(key, t_.read_lease(id, worker))) {
+            std::string log;
+            t_.requeue(id, worker,
+                       "lease of worker " + worker + " unchanged for " + format_double(std::round(leases_.age(key))) +
+                           " s (master's clock)",
+                       max_attempts_of(id), &log);
+            if (!log.empty()) say_(log);
+            moved_ = true;
+        }
+    }
+    leases_.retain(alive);
+    for (const auto& name : snap.orphan_leases) remove_if_exists(layout_.running_dir() + "/" + name);
+    for (const auto& id : snap.pending)  // a duplicate or a requeued job that finished anyway
+        if (valid_result(id, snap)) moved_ |= t_.done_from_pending(id);
+}
+
+bool Reconciler::adopt_late_results(const Snapshot& snap) {
+    bool moved = false;
+    for (const auto& id : snap.failed) {
+        if (!valid_result(id, snap)) continue;
+        if (t_.done_from_failed(id)) {
+            warn_(id + ": a valid result arrived after the job was given up (a worker frozen past its lease); "
+                       "it counts, the job moves from failed/ to done/");
+            moved = true;
+        }
+    }
+    return moved;
+}
+
+bool Reconciler::republish_missing(const Snapshot& snap, const std::vector<std::string>& round) {
+    bool moved = false;
+    std::set<std::string> missing;
+    for (const auto& id : round) {
+        const Job* job = known(id);
+        if (!job) continue;
+        const std::string state = snap.state_of(id);
+        // "done" without a result: the result was deleted by hand; the job must run again.
+        if (!state.empty() && state != "done") continue;
+        if (state == "done" && snap.results.count(id)) continue;
+        // A job moving backwards (running -> pending) can be missed by one listing: act
+        // only when two passes in a row found it nowhere.
+        if (!missing_once_.count(id)) {
+            missing.insert(id);
+            continue;
+        }
+        if (state == "done") {
+            if (t_.requeue_done(id)) {
+                warn_(id + ": in jobs/done but its result is gone from results/; requeued");
+                moved = true;
+            }
+        } else if (t_.publish(*job)) {
+            warn_(id + ": exists nowhere (no job file in any state, no result) although its round was published; "
+                       "written to jobs/pending again");
+            moved = true;
+        }
+    }
+    missing_once_ = std::move(missing);
+    return moved;
+}
+
+bool Reconciler::repair_torn_jobs(const Snapshot& snap, const std::vector<std::string>& round) {
+    bool moved = false;
+    for (const auto& id : round) {
+        const Job* job = known(id);
+        if (!job || !snap.quarantine.count(id) || t_.quarantined_as_written(*job)) continue;
+        std::string log;
+        if (t_.repair_torn_job(*job, &log)) {
+            say_(log);
+            moved = true;
+        }
+    }
+    return moved;
+}
+
+bool Reconciler::pass(const Snapshot& snap, const std::vector<std::string>& round) {
+    moved_ = false;
+    housekeeping(snap);
+    for (const auto& id : snap.results) valid_result(id, snap);  // torn / foreign ones set aside
+    bool moved = adopt_late_results(snap);
+    moved |= repair_torn_jobs(snap, round);
+    moved |= republish_missing(snap, round);
+    return moved || moved_;
+}
+
+}  // namespace hposync::orchestration
