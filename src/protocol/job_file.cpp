@@ -60,7 +60,7 @@ const std::vector<std::string_view>& job_keys() {
         "optimizer", "lr", "momentum", "beta1", "beta2", "eps", "weight_decay",
         "batch_size", "epochs", "time_budget_s", "shuffle", "seed", "record_updates",
         "synthetic_sleep_s", "checkpoint_every_epochs", "checkpoint_every_s", "max_attempts",
-        "instruments", "instrument_every", "label_noise", "normalize", "predictions"};
+        "instruments", "instrument_every", "label_noise", "normalize", "predictions", "trainer"};
     return keys;
 }
 
@@ -125,6 +125,12 @@ Job parse_job(const KeyValueFile& f) {
     t.checkpoint_every_epochs = f.integer_or("checkpoint_every_epochs", t.checkpoint_every_epochs, 0, 1000000);
     t.checkpoint_every_s = f.num_or("checkpoint_every_s", t.checkpoint_every_s, 0.0, 1e9);
     job.max_attempts = f.integer_or("max_attempts", job.max_attempts, 1, 1000);
+    job.trainer = f.str_or("trainer", job.trainer);
+    try {
+        validate_id(job.trainer, "trainer");
+    } catch (const ParseError& e) {
+        f.fail("trainer", e.what());
+    }
     t.instruments = f.str_or("instruments", t.instruments);
     try {
         engine::parse_instrument_set(t.instruments);
@@ -182,6 +188,7 @@ std::vector<std::pair<std::string, std::string>> job_entries(const Job& job) {
         {"label_noise", num(t.label_noise)},
         {"normalize", boolean(t.normalize)},
         {"predictions", std::to_string(t.predictions)},
+        {"trainer", job.trainer},
     };
 }
 

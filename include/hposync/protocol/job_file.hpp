@@ -28,6 +28,8 @@ struct Job {
                                         // and checkpoint_path are the worker's business
                                         // and never in the file
     int64_t max_attempts = 3;           // lease expiries before the master gives up
+    std::string trainer = "hposync";    // who trains it: the built-in engine or an external
+                                        // trainer the worker has (docs/PROTOCOL.md section 10)
 };
 
 // "r000-c0003-s0".
