@@ -63,6 +63,10 @@ std::map<std::string, Result> results_of(const Layout& l) {
     return out;
 }
 
+// Equal to 1e-12 relative: both sides evaluate the formulas of PROTOCOL.md section 11 in
+// doubles, but the compiler may contract a*b+c into one rounding (FMA) where Python rounds twice.
+doctest::Approx close(double v) { return doctest::Approx(v).epsilon(1e-12); }
+
 engine::TrainConfig config_of(const Result& r) {
     KeyValueWriter w;
     for (const auto& [k, v] : r.job) w.add(k, v);
@@ -120,17 +124,17 @@ search.weight_decay = 0, 0.001
         CHECK(got.epochs_done == want.epochs_done);
         CHECK(got.diverged_step == want.diverged_step);
         CHECK(got.budget_exhausted == want.budget_exhausted);
-        CHECK(got.final_val_error == want.final_val_error);  // exactly: same formulas, same libm
-        CHECK(got.final_val_loss == want.final_val_loss);
-        CHECK(got.final_train_loss == want.final_train_loss);
-        CHECK(got.test_accuracy == want.test_accuracy);
+        CHECK(got.final_val_error == close(want.final_val_error));  // same formulas; C++ may fuse multiply-adds
+        CHECK(got.final_val_loss == close(want.final_val_loss));
+        CHECK(got.final_train_loss == close(want.final_train_loss));
+        CHECK(got.test_accuracy == close(want.test_accuracy));
         REQUIRE(got.updates.size() == want.updates.size());
         for (size_t i = 0; i < got.updates.size(); ++i) {
-            CHECK(got.updates[i].loss == want.updates[i].loss);
+            CHECK(got.updates[i].loss == close(want.updates[i].loss));
             CHECK(got.updates[i].t == doctest::Approx(want.updates[i].t).epsilon(1e-3));
         }
         REQUIRE(got.epochs.size() == want.epochs.size());
-        for (size_t i = 0; i < got.epochs.size(); ++i) CHECK(got.epochs[i].val_error == want.epochs[i].val_error);
+        for (size_t i = 0; i < got.epochs.size(); ++i) CHECK(got.epochs[i].val_error == close(want.epochs[i].val_error));
     }
     MESSAGE("jobs served: hpo-worker " << by_worker["cpp"] << ", Python worker " << by_worker["py"]);
     CHECK(by_worker["cpp"] >= 1);
@@ -235,7 +239,7 @@ TEST_CASE("trainers e2e: budget overrun of each shipped trainer under a real wor
     const std::string root = repo_root();
     std::vector<std::string> trainers = {"minimal"};
     std::vector<std::string> args = {"--dir", d.dir(), "--id", "w", "--threads", "1", "--poll-ms", "100",
-                                     "--idle-exit", "3", "--trainer", "minimal=" + root + "/trainers/minimal_trainer.py"};
+                                     "--idle-exit", "3", "--trainer-grace", "10", "--trainer", "minimal=" + root + "/trainers/minimal_trainer.py"};
     // The PyTorch and scikit-learn trainers when their Debian packages are installed.
     for (auto [name, module] : std::vector<std::pair<std::string, std::string>>{{"torch", "torch"}, {"sklearn", "sklearn"}}) {
         SpawnOptions probe;
@@ -253,7 +257,7 @@ TEST_CASE("trainers e2e: budget overrun of each shipped trainer under a real wor
     for (const auto& t : trainers) list += (list.empty() ? "" : ", ") + t;
     const std::string study = d.file("budget.study", "format = hposync-study 1\nname = budget\nstrategy = grid\n"
                                      "dataset = fashion-mnist\ntrain_subset = 3000\ntest_subset = 500\n"
-                                     "model = mlp:64\nepochs = 0\ntime_budget_s = 12\nsearch.trainer = " + list + "\n");
+                                     "model = mlp:64\nepochs = 0\ntime_budget_s = 20\nsearch.trainer = " + list + "\n");
     Process master("hpo-master", {"--dir", d.dir(), "--study", study, "--poll-ms", "100", "--lease-timeout", "600"},
                    d.log("master"));
     Process worker("hpo-worker", args, d.log("worker"));
@@ -273,7 +277,7 @@ TEST_CASE("trainers e2e: budget overrun of each shipped trainer under a real wor
         const auto at = r.train.note.find(tag);
         REQUIRE(at != std::string::npos);
         const double overrun = std::stod(r.train.note.substr(at + tag.size()));
-        MESSAGE("trainer " << trainer << ": stopped " << overrun << " s after its 12 s budget; " << r.train.updates.size()
+        MESSAGE("trainer " << trainer << ": stopped " << overrun << " s after its 20 s budget; " << r.train.updates.size()
                            << " updates");
         CHECK(overrun >= 0);
         CHECK(overrun < 10);  // the exercise's bound; the target (< 1 s) is reported above
