@@ -25,6 +25,7 @@ TEST_CASE("examples: every study parses and proposes the expected round 0 of val
         {"lr-and-filters.study", 12},  {"quick/lr-and-filters.study", 4},
         {"lr-filters-b.study", 6},     {"quick/lr-filters-b.study", 4},
         {"hyperband.study", 9},        {"quick/hyperband.study", 3},
+        {"frameworks.study", 48},      {"frameworks-quick.study", 48},  // 3 trainers x 2 x 2 x 4
     };
     std::set<std::string> seen;
     for (fs::recursive_directory_iterator it("../examples"), end; it != end; ++it) {
