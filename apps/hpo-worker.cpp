@@ -66,7 +66,6 @@ int main(int argc, char** argv) {
         ("trainer", po::value<std::vector<std::string>>()->composing(), "NAME=COMMAND: an external trainer (repeatable; COMMAND split at spaces, no shell)")
         ("trainers-file", po::value<std::string>(), "file of 'NAME = COMMAND' lines (format = hposync-trainers 1)")
         ("trainer-grace", po::value(&opts.trainer_limits.grace_s)->default_value(opts.trainer_limits.grace_s), "seconds from SIGTERM (time budget, stop) to SIGKILL of a trainer")
-        ("trainer-stall", po::value(&opts.trainer_limits.stall_s)->default_value(opts.trainer_limits.stall_s), "a trainer whose curves.csv does not grow for this long is killed (failed); its lease is not renewed; 0 = never")
         ("quiet,q", "no progress lines");
     // clang-format on
     po::variables_map vm;
@@ -84,6 +83,7 @@ int main(int argc, char** argv) {
         std::cerr << "hpo-worker: " << e.what() << "\n";
         return 2;
     }
+    opts.trainer_limits.stall_s = opts.stall_s;  // an external trainer's progress = its curves.csv growing
     orchestration::install_worker_signal_handlers();
     try {
         return orchestration::run_worker(opts);

@@ -27,6 +27,11 @@ import time
 import numpy as np
 
 _STARTED = time.monotonic()
+# Installed at import, before the trainer imports torch or sklearn (seconds): a SIGTERM
+# (time budget, hand-back) that arrives while it is still starting must not kill it.
+_SIGNALLED = []
+for _sig in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1):
+    signal.signal(_sig, lambda signum, frame: _SIGNALLED.append(signum))
 
 
 # ---- the job file: key = value lines, '#' comments -----------------------------------
@@ -120,10 +125,7 @@ class Run:
         self.budget = float(env("HPOSYNC_TIME_BUDGET") or self.job.time_budget_s)
         self.seed = int(env("HPOSYNC_SEED") or self.job.seed)
         os.makedirs(self.out, exist_ok=True)
-        self._stop = False
         self.budget_exhausted = False
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1):
-            signal.signal(sig, self._on_signal)
         self._curves = open(os.path.join(self.out, "curves.csv"), "w", encoding="ascii")
         self._curves.write("kind,index,t,metric,value\n")
         self._last_flush = time.monotonic()
@@ -133,9 +135,6 @@ class Run:
         self._since = None           # start of the current stretch, None while paused
         self.last_epoch = None
         self.diverged_step = -1
-
-    def _on_signal(self, signum, frame):
-        self._stop = True
 
     # Training time: runs between start_clock() and pause(), as in engine/train.hpp.
     def start_clock(self, already=0.0):
@@ -163,10 +162,10 @@ class Run:
         if self.budget > 0 and time.monotonic() - _STARTED >= self.budget:
             self.budget_exhausted = True
             return True
-        return self._stop
+        return bool(_SIGNALLED)
 
     def stopped_by_signal(self):
-        return self._stop
+        return bool(_SIGNALLED)
 
     def _flush(self, force=False):
         now = time.monotonic()

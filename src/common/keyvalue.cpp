@@ -53,6 +53,13 @@ KeyValueFile KeyValueFile::parse(std::string_view text, const std::string& sourc
             throw ParseError(where + "expected 'key = value', got '" + printable(line) + "'");
         std::string_view key = trim(line.substr(0, eq));
         std::string_view value = trim(line.substr(eq + 1));
+        // "strategy = grid   # grid | random": a '#' that starts the value or follows a
+        // space or tab begins a comment (the writer never produces one, see add()).
+        for (size_t i = 0; i < value.size(); ++i)
+            if (value[i] == '#' && (i == 0 || value[i - 1] == ' ' || value[i - 1] == '\t')) {
+                value = trim(value.substr(0, i));
+                break;
+            }
         if (!valid_key(key))
             throw ParseError(where + "invalid key '" + printable(key) +
                              "' (letters, digits, '_', '.', '-' only)");
@@ -198,8 +205,15 @@ KeyValueWriter& KeyValueWriter::add(std::string_view key, std::string_view value
     if (!valid_key(key)) throw Error("KeyValueWriter: invalid key '" + printable(key) + "'");
     text_ += key;
     text_ += " = ";
-    // A value can never span lines: newlines and NULs would corrupt the format.
-    for (char c : value) text_ += (c == '\n' || c == '\r' || c == '\0') ? ' ' : c;
+    // A value can never span lines: newlines and NULs would corrupt the format. A '#'
+    // after a space (or first) would start a comment when read back: written as '?'.
+    const size_t begin = text_.size();
+    for (char c : value) {
+        const char prev = text_.size() > begin ? text_.back() : ' ';
+        if (c == '\n' || c == '\r' || c == '\0') text_ += ' ';
+        else if (c == '#' && (prev == ' ' || prev == '\t')) text_ += '?';
+        else text_ += c;
+    }
     text_ += '\n';
     return *this;
 }

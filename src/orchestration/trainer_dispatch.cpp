@@ -7,8 +7,11 @@
 
 namespace hposync::orchestration {
 
-engine::TrainResult train_job(const protocol::Job& job, const std::string& trainer_name, const engine::TrainConfig& cfg,
-                              const engine::TrainHooks& hooks, const TrainerContext& ctx) {
+std::string trainer_of(const protocol::Job& job) { return job.trainer; }
+
+engine::TrainResult train_job(const protocol::Job& job, const engine::TrainConfig& cfg, const engine::TrainHooks& hooks,
+                              const TrainerContext& ctx) {
+    const std::string trainer_name = trainer_of(job);
     const trainer::TrainerCommand* cmd = ctx.trainers ? ctx.trainers->find(trainer_name) : nullptr;
     if (trainer_name == trainer::kBuiltinTrainer) return engine::train(cfg, hooks);
     if (!cmd)  // the claim filter keeps these in pending/; only a race with a torn peek gets here
@@ -29,8 +32,9 @@ engine::TrainResult train_job(const protocol::Job& job, const std::string& train
     run.checkpoint_path = cfg.checkpoint_path;
     run.handback_note = ctx.layout->handback_note(job.id);
     run.limits = ctx.limits;
-    run.should_stop = hooks.should_stop;
+    run.should_stop = ctx.stop_requested;
     run.progress = ctx.progress;
+    run.on_progress = ctx.on_progress;
     return trainer::run_external(run);
 }
 

@@ -21,6 +21,7 @@
 #include "hposync/common/error.hpp"
 #include "hposync/common/keyvalue.hpp"
 #include "hposync/engine/train.hpp"
+#include "hposync/orchestration/trainer_dispatch.hpp"
 #include "hposync/protocol/attempts_file.hpp"
 #include "hposync/protocol/job_file.hpp"
 #include "hposync/protocol/layout.hpp"
@@ -28,6 +29,7 @@
 #include "hposync/protocol/pending_index.hpp"
 #include "hposync/protocol/result_file.hpp"
 #include "hposync/protocol/transitions.hpp"
+#include "hposync/trainer/claim_filter.hpp"
 #include "heartbeat.hpp"
 #include "pending_watcher.hpp"
 
@@ -70,12 +72,14 @@ public:
     Worker(const WorkerOptions& opts, std::string id)
         : opts_(opts), id_(std::move(id)), layout_(opts.dir), transitions_(layout_), rng_(std::random_device{}()),
           heartbeat_(transitions_, make_info(), std::max(0.05, opts.lease_s / 3), opts.stall_s),
-          pending_(layout_.pending_dir(), rng_()) {}
+          pending_(layout_.pending_dir(), rng_()),
+          claim_filter_(opts_.trainers) {}
 
     int run() {
         layout_.create_dirs();
         heartbeat_.start();
-        say("started in " + layout_.root() + " (lease " + format_double(opts_.lease_s) + " s)");
+        say("started in " + layout_.root() + " (lease " + format_double(opts_.lease_s) + " s; trainers " +
+            trainer_names() + ")");
         PendingWatcher watcher(layout_.pending_dir(), opts_.poll_ms, opts_.inotify);
         auto idle_since = std::chrono::steady_clock::now();
         std::string why = "stop signal";
@@ -124,7 +128,13 @@ private:
         i.slurm_job_id = env_or_empty("SLURM_JOB_ID");
         i.slurm_array_job_id = env_or_empty("SLURM_ARRAY_JOB_ID");
         i.slurm_array_task_id = env_or_empty("SLURM_ARRAY_TASK_ID");
+        i.trainers = trainer_names();
         return i;
+    }
+    std::string trainer_names() const {
+        std::string out;
+        for (const auto& t : opts_.trainers.names()) out += (out.empty() ? "" : ", ") + t;
+        return out;
     }
 
     void say(const std::string& line) const {
@@ -139,6 +149,8 @@ private:
         pending_.begin_claim();
         while (auto next = pending_.next()) {
             const std::string& id = *next;
+            // Look before claiming: a job for a trainer we lack stays for a worker that has it.
+            if (!claim_filter_.wants(id, layout_.pending_job(id))) continue;
             copy_path(g_held_running, layout_.running_job(id, id_));
             copy_path(g_held_pending, layout_.pending_job(id));
             copy_path(g_held_lease, layout_.running_lease(id, id_));
@@ -283,10 +295,18 @@ private:
                           static_cast<long long>(e.epoch), e.train_loss, e.val_loss, e.val_error);
             say(id + buf);
         };
-        say(id + ": training (attempt " + std::to_string(attempt) + ", model " + cfg.model + ")");
+        say(id + ": training (attempt " + std::to_string(attempt) + ", model " + cfg.model + ", trainer " +
+            trainer_of(job) + ")");
+        TrainerContext trainer_ctx;
+        trainer_ctx.layout = &layout_;
+        trainer_ctx.worker_id = id_;
+        trainer_ctx.trainers = &opts_.trainers;
+        trainer_ctx.limits = opts_.trainer_limits;
+        trainer_ctx.stop_requested = [] { return g_worker_stop_requests.load() > 0; };
+        trainer_ctx.on_progress = [this] { heartbeat_.progress(); };
         try {
             inject_test_fault(id);
-            tr = engine::train(cfg, hooks);
+            tr = train_job(job, cfg, hooks, trainer_ctx);
         } catch (const IoError& e) {
             if (e.errno_value == ENOSPC || e.errno_value == EDQUOT) throw;  // ours: hand back
             tr = engine::TrainResult{};
@@ -362,6 +382,7 @@ private:
     std::mt19937_64 rng_;
     Heartbeat heartbeat_;
     PendingIndex pending_;
+    trainer::ClaimFilter claim_filter_;
     int io_failures_ = 0;     // consecutive failures: backoff 0.5 s, 1 s, ... 10 s
     std::string loop_error_;  // last error of the claim loop (printed once, not every poll)
 };

@@ -151,6 +151,7 @@ engine::TrainResult run_external(const ExternalRun& run) {
         if (size > last_curves) {
             last_curves = size;
             progress.mark();
+            if (run.on_progress) run.on_progress();
         }
         if (size > int64_t(run.limits.max_output_bytes))
             flood = "curves.csv grew past " + std::to_string(run.limits.max_output_bytes) + " bytes";

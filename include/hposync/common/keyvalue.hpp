@@ -3,7 +3,9 @@
 //
 //   # comment lines start with '#'; blank lines are ignored
 //   format = hposync-job 1
-//   lr = 0.01
+//   lr = 0.01          # a comment after a value: '#' first in the value or after a space/tab
+//
+// (so a value never holds " #"; KeyValueWriter writes such a '#' as '?'; "a#b" stays a value.)
 //
 // Strict: a line without '=', an empty key, a key with characters outside [A-Za-z0-9_.-],
 // a duplicate key, a line longer than kMaxLine, or a NUL byte is a ParseError naming the

@@ -2,6 +2,7 @@
 // job's external trainer under the trainer contract (trainer/external.hpp). Both return an
 // engine::TrainResult, which the worker publishes with the same code.
 #pragma once
+#include <functional>
 #include <string>
 
 #include "hposync/engine/train.hpp"
@@ -17,13 +18,18 @@ struct TrainerContext {
     std::string worker_id;
     const trainer::TrainerSet* trainers = nullptr;
     trainer::Limits limits;
-    trainer::Progress* progress = nullptr;  // marked while an external trainer progresses
+    trainer::Progress* progress = nullptr;  // optional: marked while an external trainer progresses
+    std::function<bool()> stop_requested;   // the worker's stop signal (hand-back)
+    std::function<void()> on_progress;      // an external trainer's curves grew (heartbeat)
 };
 
-// `trainer_name` is the job's `trainer` key. cfg has the worker's threads and checkpoint
-// path filled in; hooks.should_stop is the worker's stop signal. Throws like engine::train
-// for the built-in; for an external trainer only IoError (its folder could not be made).
-engine::TrainResult train_job(const protocol::Job& job, const std::string& trainer_name, const engine::TrainConfig& cfg,
-                              const engine::TrainHooks& hooks, const TrainerContext& ctx);
+// The job's trainer: its `trainer` key (default "hposync", the built-in engine).
+std::string trainer_of(const protocol::Job& job);
+
+// cfg has the worker's threads and checkpoint path filled in. The built-in runs
+// engine::train(cfg, hooks) and throws like it; an external trainer gets ctx's stop signal
+// and progress callback, and throws only IoError (its folder could not be made).
+engine::TrainResult train_job(const protocol::Job& job, const engine::TrainConfig& cfg, const engine::TrainHooks& hooks,
+                              const TrainerContext& ctx);
 
 }  // namespace hposync::orchestration

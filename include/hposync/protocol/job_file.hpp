@@ -26,11 +26,12 @@ struct Job {
     int64_t repeat = 0;
     std::string resume_from;            // "" or the job whose checkpoint a promotion continues
     std::vector<std::string> searched;  // keys the search varies (legends in reports)
-    std::string trainer = "hposync";    // which trainer runs the job (an id)
     engine::TrainConfig train;          // everything engine::train needs; data_dir, threads
                                         // and checkpoint_path are the worker's business
                                         // and never in the file
     int64_t max_attempts = 3;           // lease expiries before the master gives up
+    std::string trainer = "hposync";    // who trains it: the built-in engine or an external
+                                        // trainer the worker has (docs/PROTOCOL.md section 10)
 };
 
 // "r000-c0003-s0".

@@ -72,6 +72,7 @@ struct ExternalRun {
     Limits limits;
     std::function<bool()> should_stop;  // the worker's stop signal: hand the job back
     Progress* progress = nullptr;       // optional
+    std::function<void()> on_progress;  // optional: called when curves.csv grew (the worker's heartbeat)
     std::function<void(const std::string&)> log;  // optional progress lines
 };
 

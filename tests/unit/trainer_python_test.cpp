@@ -1,0 +1,89 @@
+// The shipped Python trainers' deterministic parts, checked against the engine: the same
+// train/validation split (a bit-exact std::mt19937_64 permutation in Python) and, within
+// each framework, the same initial weights for the same seed. Skipped where python3 or a
+// framework is missing (make trainers-deps).
+#include <doctest/doctest.h>
+
+#include <boost/filesystem.hpp>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include "hposync/common/subprocess.hpp"
+#include "hposync/data/permutation.hpp"
+
+using namespace hposync;
+
+namespace {
+
+std::string trainers_dir() {
+    for (const char* c : {"../trainers", "trainers", "../../trainers"})
+        if (boost::filesystem::exists(std::string(c) + "/hposync_trainer.py")) return boost::filesystem::canonical(c).string();
+    return "../trainers";
+}
+
+// Runs python code with trainers/ on the path; returns (ok, stdout).
+std::pair<bool, std::string> python(const std::string& code) {
+    SpawnOptions o;
+    o.argv = {"/usr/bin/python3", "-c", "import sys; sys.path.insert(0, '" + trainers_dir() + "')\n" + code};
+    Subprocess p(o);
+    const ExitStatus st = p.wait();
+    if (!st.ok()) MESSAGE("python: " << st.describe() << ": " << sanitize_tail(p.stderr_tail(), 600));
+    return {st.ok(), p.stdout_tail()};
+}
+
+bool importable(const std::string& module) { return python("import " + module).first; }
+
+}  // namespace
+
+TEST_CASE("python trainers: the data split permutation is the engine's, bit for bit") {
+    if (::access("/usr/bin/python3", X_OK) != 0 || !importable("numpy")) {
+        MESSAGE("skipped: no python3 with numpy");
+        return;
+    }
+    for (uint64_t seed : std::vector<uint64_t>{1, uint64_t(7) ^ 0xDA7A5E7ull, 18446744073709551615ull}) {
+        auto [ok, out] = python("import hposync_trainer as ht; print(' '.join(map(str, ht.seeded_permutation(1000, " +
+                                std::to_string(seed) + "))))");
+        REQUIRE(ok);
+        std::string want;
+        for (int64_t v : data::seeded_permutation(1000, seed)) want += (want.empty() ? "" : " ") + std::to_string(v);
+        CHECK(out == want + "\n");
+    }
+}
+
+TEST_CASE("python trainers: same seed -> same initial weights within a framework; another seed differs") {
+    if (::access("/usr/bin/python3", X_OK) != 0) return;
+    if (importable("torch")) {
+        auto [ok, out] = python(R"(
+import torch, torch_trainer as tt
+def init(seed, spec):
+    torch.manual_seed(seed)
+    return [p.detach().clone() for p in tt.build_model(spec, (1, 28, 28), 10).parameters()]
+for spec in ('mlp:1024-512-256-128', 'cnn:conv6x5-pool2-conv16x5p0-pool2-fc120-fc84'):
+    a, b, c = init(7, spec), init(7, spec), init(8, spec)
+    print(spec, all(torch.equal(x, y) for x, y in zip(a, b)), any(not torch.equal(x, y) for x, y in zip(a, c)), sum(x.numel() for x in a))
+)");
+        REQUIRE(ok);
+        CHECK(out.find("mlp:1024-512-256-128 True True 1494154") != std::string::npos);  // engine's param count
+        CHECK(out.find("cnn:conv6x5-pool2-conv16x5p0-pool2-fc120-fc84 True True") != std::string::npos);  // LeNet-5
+    } else {
+        MESSAGE("torch not installed: initial weights not checked");
+    }
+    if (importable("sklearn")) {
+        auto [ok, out] = python(R"(
+import numpy as np, sklearn_trainer as st, hposync_trainer as ht
+def init(seed):
+    job = ht.Job({'id': 'x', 'model': 'mlp:64-32', 'optimizer': 'sgd', 'lr': '1e-12'})
+    clf = st.make_classifier(job, seed)
+    x = np.zeros((4, 784), np.float32); y = np.arange(4)
+    clf.partial_fit(x, y, classes=np.arange(10))   # initialises; lr 1e-12 on zero inputs barely moves it
+    return clf.coefs_ + clf.intercepts_
+a, b, c = init(7), init(7), init(8)
+print(all(np.array_equal(x, y) for x, y in zip(a, b)), any(not np.array_equal(x, y) for x, y in zip(a, c)))
+)");
+        REQUIRE(ok);
+        CHECK(out == "True True\n");
+    } else {
+        MESSAGE("sklearn not installed: initial weights not checked");
+    }
+}
