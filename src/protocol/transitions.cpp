@@ -233,6 +233,14 @@ ResultCheck Transitions::check_result(const std::string& id, const Job* expected
             for (auto* v : {&want, &got})
                 v->erase(std::remove_if(v->begin(), v->end(), [](const auto& kv) { return kv.first == "max_attempts"; }),
                          v->end());
+            if (got.size() < want.size() && std::equal(got.begin(), got.end(), want.begin())) {
+                // Its job.* keys stop early: a file cut short (written without the atomic
+                // writer), not another job's answer.
+                c.verdict = ResultVerdict::torn;
+                c.why = path + ": cut short (its job.* keys end after " + std::to_string(got.size()) + " of " +
+                        std::to_string(want.size()) + ")";
+                return c;
+            }
             if (got != want) {
                 // Name the first differing key, not its values (they may be anything).
                 std::string key = "(number of job.* keys)";

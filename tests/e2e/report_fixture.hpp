@@ -35,7 +35,7 @@ inline protocol::Result fixture_result(int config, int repeat, const std::string
     job.train.time_budget_s = budget;
     job.train.model = "mlp:16";
     engine::TrainResult tr;
-    tr.status = status;
+    tr.status = *run_status_from_text(status);
     if (status != "ok") tr.reason = "loss is \"nan\" at step 17, epoch 2";  // comma and quotes: CSV quoting
     tr.param_count = 12906 + 1000 * config;  // differing counts: params_vs_runtime is not degenerate
     tr.train_seconds = 2.0 + config;

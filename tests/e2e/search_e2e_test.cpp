@@ -85,7 +85,7 @@ void check_proposals_match(const Ran& ran, int64_t expected_rounds) {
             REQUIRE(it != ran.by_id.end());
             for (const auto& [k, v] : t.params) CHECK(job_value(it->second, k) == v);
             if (t.budget > 0) CHECK(it->second.train.epochs_done == static_cast<int64_t>(t.budget));
-            CHECK(it->second.train.status == "ok");
+            CHECK(it->second.train.status == RunStatus::ok);
             obs.push_back({t, it->second.train.status, protocol::objective_of(it->second, ran.study.objective)});
         }
         history.push_back(std::move(obs));

@@ -187,9 +187,9 @@ search.trainer = crash, hang, garbage, flood, exit3, hposync
         INFO(trainer << ": " << r.train.status << " " << r.train.reason);
         CHECK(r.attempt == 1);
         if (trainer == "hposync") {
-            CHECK(r.train.status == "ok");
+            CHECK(r.train.status == RunStatus::ok);
         } else {
-            CHECK(r.train.status == "failed");
+            CHECK(r.train.status == RunStatus::failed);
             CHECK(r.train.reason.size() < 700);  // bounded
             for (unsigned char c : r.train.reason) CHECK((c >= 32 && c < 127));  // sanitised
         }
@@ -270,7 +270,7 @@ TEST_CASE("trainers e2e: budget overrun of each shipped trainer under a real wor
         for (const auto& [k, v] : r.job)
             if (k == "trainer") trainer = v;
         INFO(trainer << ": " << r.train.status << " " << r.train.reason << " note: " << r.train.note);
-        CHECK(r.train.status == "ok");
+        CHECK(r.train.status == RunStatus::ok);
         CHECK(r.train.budget_exhausted);
         CHECK(r.train.updates.size() > 0);
         const std::string tag = "time budget: stopped ";

@@ -168,7 +168,8 @@ TEST_CASE("job schema: every key can be written and read back with a non-default
         {"time_budget_s", "2.5"}, {"shuffle", "false"}, {"seed", "18446744073709551615"},
         {"record_updates", "false"}, {"synthetic_sleep_s", "1"}, {"checkpoint_every_epochs", "2"},
         {"checkpoint_every_s", "30"}, {"max_attempts", "7"}, {"instruments", "grad_norm, dead_relu"},
-        {"instrument_every", "5"}, {"label_noise", "0.1"}, {"normalize", "false"}, {"predictions", "9"}};
+        {"instrument_every", "5"}, {"label_noise", "0.1"}, {"normalize", "false"}, {"predictions", "9"},
+        {"keep_checkpoint", "true"}};
     std::string text = kHead;
     for (const auto& [k, v] : values) text += k + " = " + v + "\n";
     const Job j = parse(text);

@@ -113,7 +113,7 @@ TEST_CASE("result check: valid, torn, foreign (another job content), symlinked, 
     const std::string result = f.layout.result(job.id);
     const std::string text = f.read(result);
     f.put(result, text.substr(0, text.size() / 2));
-    CHECK(f.t.check_result(job.id, &job).verdict == ResultVerdict::torn);
+    { auto cut = f.t.check_result(job.id, &job); INFO(cut.why); CHECK(cut.verdict == ResultVerdict::torn); }
 
     const std::string secret = f.tmp.path + "/secret";
     f.put(secret, "token = s3cr3t\n");

@@ -18,7 +18,7 @@ Run updates_only() {
     Run r;
     r.id = "r000-c0000-s0";
     r.config = "c0000";
-    r.status = "ok";
+    r.status = RunStatus::ok;
     r.train.steps = 50;
     for (int s = 1; s <= 50; ++s) r.train.updates.push_back({s, 0.01 * s, 2.0 / s});
     return r;
@@ -79,7 +79,7 @@ TEST_CASE("cockpit runs: best and worst by the objective, then diverged and runs
         r.train.final_train_loss = 1.0 - 0.1 * i;
         data.runs.push_back(r);
     }
-    data.runs[1].status = "diverged";
+    data.runs[1].status = RunStatus::diverged;
     data.objective = "train_loss";
     std::vector<Finding> f = {{"overfitting", "r000-c0001-s0", "t", "e", "s"}};
     auto chosen = cockpit_runs(data, f);

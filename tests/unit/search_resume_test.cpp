@@ -48,20 +48,21 @@ TEST_CASE("resume: 1 epoch + resumed to 3 epochs is bit-identical to 3 epochs fr
     c.opt.lr = 0.05;
     c.batch_size = 32;
     c.seed = 5;
+    c.identity = "resume test: one configuration";  // checkpoints need an identity (protocol::train_config)
     c.threads = 1;
     c.epochs = 3;
     const engine::TrainResult scratch = engine::train(c);
-    REQUIRE(scratch.status == "ok");
+    REQUIRE(scratch.status == hposync::RunStatus::ok);
 
     c.checkpoint_path = (d.path / "rung.ckpt").string();
     c.keep_final_checkpoint = true;
     c.epochs = 1;
     const engine::TrainResult rung0 = engine::train(c);
-    REQUIRE(rung0.status == "ok");
+    REQUIRE(rung0.status == hposync::RunStatus::ok);
     REQUIRE(fs::is_regular_file(c.checkpoint_path));
     c.epochs = 3;  // the promotion: same configuration, larger budget, same checkpoint
     const engine::TrainResult promoted = engine::train(c);
-    REQUIRE(promoted.status == "ok");
+    REQUIRE(promoted.status == hposync::RunStatus::ok);
     CHECK(promoted.segments == 2);
     CHECK(promoted.note.empty());
     REQUIRE(promoted.updates.size() == scratch.updates.size());
@@ -77,6 +78,7 @@ TEST_CASE("resume: 1 epoch + resumed to 3 epochs is bit-identical to 3 epochs fr
     CHECK(promoted.steps == scratch.steps);
     // And a checkpoint of another configuration is ignored with a note: from scratch.
     c.opt.lr = 0.02;
+    c.identity = "resume test: another configuration";
     const engine::TrainResult foreign = engine::train(c);
     CHECK(foreign.segments == 1);
     CHECK(foreign.note.find("ignored checkpoint") != std::string::npos);
