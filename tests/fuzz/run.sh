@@ -34,7 +34,7 @@ FLAGS="-std=c++17 -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-f
 # Every reader of the study directory: common, search, protocol (all of it, the slurm
 # script generator aside), the job builder and the checkpoint decoder.
 SRCS="$(ls src/common/*.cpp src/search/*.cpp src/protocol/*.cpp | grep -v slurm_script) \
-      src/orchestration/job_builder.cpp src/engine/checkpoint.cpp src/engine/instruments.cpp src/engine/loss.cpp"
+      src/orchestration/job_builder.cpp src/engine/checkpoint.cpp src/engine/instruments.cpp src/engine/cpu_dispatch.cpp src/engine/loss.cpp"
 OBJS=()
 for s in $SRCS; do
     o="$OUT/obj/$(echo "$s" | tr / _).o"
