@@ -89,6 +89,7 @@ export HPOSYNC_BIN  = $(abspath $(BUILD)/bin)
 export HPOSYNC_DATA = $(abspath data)
 
 test: deps
+	@$(MAKE) --no-print-directory trainers-deps
 	@bash tools/check-module-graph.sh --self-test
 	@bash tools/check-module-graph.sh
 	@$(MAKE) --no-print-directory data
