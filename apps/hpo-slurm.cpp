@@ -8,7 +8,6 @@
 #include <vector>
 
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/filesystem.hpp>
@@ -17,6 +16,7 @@
 #include "cli.hpp"
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/common/error.hpp"
+#include "hposync/common/subprocess.hpp"
 #include "hposync/protocol/slurm_script.hpp"
 
 namespace fs = boost::filesystem;
@@ -49,42 +49,26 @@ std::string sibling_worker_bin() {
     return (fs::path(std::string(exe, size_t(n))).parent_path() / "hpo-worker").string();
 }
 
-// Runs `sbatch --parsable script` without a shell; returns the job id it printed.
+// Runs `sbatch --parsable script` without a shell (common/subprocess); returns the job id it printed.
 std::string submit(const std::string& script) {
-    int out[2];
-    if (::pipe(out) != 0) throw_io_error("pipe for", "sbatch");
-    pid_t pid = ::fork();
-    if (pid < 0) throw_io_error("fork for", "sbatch");
-    if (pid == 0) {
-        ::dup2(out[1], STDOUT_FILENO);
-        ::close(out[0]);
-        ::close(out[1]);
-        const char* argv[] = {"sbatch", "--parsable", script.c_str(), nullptr};
-        ::execvp("sbatch", const_cast<char* const*>(argv));
-        std::fprintf(stderr, "hpo-slurm: cannot run sbatch: %s (is Slurm installed and in PATH?)\n",
-                     std::strerror(errno));
-        ::_exit(127);
+    SpawnOptions o;
+    o.argv = {"sbatch", "--parsable", script};
+    ExitStatus st;
+    std::string text, messages;
+    try {
+        Subprocess sbatch(o);
+        st = sbatch.wait();
+        text = sbatch.stdout_tail();
+        messages = sbatch.stderr_tail();
+    } catch (const Error& e) {
+        throw Error(std::string(e.what()) + " (is Slurm installed and in PATH?)");
     }
-    ::close(out[1]);
-    std::string text;
-    char buf[4096];
-    for (;;) {
-        ssize_t k = ::read(out[0], buf, sizeof buf);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) break;
-        text.append(buf, size_t(k));
-    }
-    ::close(out[0]);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        throw Error("sbatch " + script + " failed (exit status " +
-                    std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)) +
-                    "); its message is above");
+    if (!st.ok())
+        throw Error("sbatch " + script + " failed (" + st.describe() + "): " + sanitize_tail(messages));
+    if (!messages.empty()) std::cerr << messages;  // sbatch's warnings, as if it wrote them itself
     // --parsable prints "<jobid>" or "<jobid>;<cluster>".
     std::string id = text.substr(0, text.find_first_of(";\n"));
-    if (id.empty()) throw Error("sbatch " + script + " printed no job id (output: '" + text + "')");
+    if (id.empty()) throw Error("sbatch " + script + " printed no job id (output: '" + sanitize_tail(text) + "')");
     return id;
 }
 

@@ -9,6 +9,7 @@
 
 #include "cli.hpp"
 #include "hposync/common/error.hpp"
+#include "hposync/engine/memory.hpp"
 #include "hposync/orchestration/worker.hpp"
 #include "hposync/trainer/trainer_command.hpp"
 
@@ -62,6 +63,7 @@ int main(int argc, char** argv) {
         ("idle-exit", po::value(&opts.idle_exit_s)->default_value(0), "exit after this many seconds without a pending job; 0 = never")
         ("lease-s", po::value(&opts.lease_s)->default_value(30), "lease period: refreshed every lease-s/3 (keep below the master's --lease-timeout)")
         ("stall-s", po::value(&opts.stall_s)->default_value(600), "stop renewing the lease when training made no progress for this long (a hung trainer loses its job)")
+        ("max-memory", po::value<int64_t>(), "fail (with how much it needs) a job estimated to need more bytes than this; 0 = no limit (default: 3/4 of the host's memory; with N workers on a host give each 1/N)")
         ("no-inotify", "poll only (as on a network filesystem, where inotify sees no other host's writes)")
         ("trainer", po::value<std::vector<std::string>>()->composing(), "NAME=COMMAND: an external trainer (repeatable; COMMAND split at spaces, no shell)")
         ("trainers-file", po::value<std::string>(), "file of 'NAME = COMMAND' lines (format = hposync-trainers 1)")
@@ -72,6 +74,11 @@ int main(int argc, char** argv) {
     if (auto status = cli::parse(argc, argv, desc, "hpo-worker", kExamples, vm)) return *status;
     opts.verbose = vm.count("quiet") == 0;
     opts.inotify = vm.count("no-inotify") == 0;
+    opts.max_memory_bytes = vm.count("max-memory") ? vm["max-memory"].as<int64_t>() : engine::default_max_memory_bytes();
+    if (opts.max_memory_bytes < 0) {
+        std::cerr << "hpo-worker: --max-memory must be >= 0 (bytes; 0 = no limit)\n";
+        return 2;
+    }
     try {
         if (vm.count("trainers-file"))
             for (auto& t : trainer::read_trainers_file(vm["trainers-file"].as<std::string>()))

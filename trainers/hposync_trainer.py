@@ -13,6 +13,8 @@ Standard library plus numpy. A trainer does:
         run.epoch(train_loss, val_loss, val_error)
     run.finish(status="ok", test_loss=..., test_accuracy=...)
 
+or lets ht.train_epochs(...) run those loops (the shipped torch and sklearn trainers do).
+
 `t` is training time: run.paused() excludes evaluation, as the engine does.
 """
 
@@ -217,6 +219,57 @@ class Run:
                 v = repr(v) if math.isfinite(v) else ("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf"))
             lines.append(f"{k} = {v}")
         write_atomic(os.path.join(self.out, "metrics.txt"), "\n".join(lines) + "\n")
+
+
+def train_epochs(run, n, new_order, forward, commit, validate, save_state, position=None):
+    """The epoch / update loop of the shipped trainers, with the engine's rules: one
+    curves row per update, a non-finite loss ends the run as diverged (that update is
+    not applied), one row per epoch (a partial one when a stop cuts it), and on a stop
+    signal a checkpoint of the exact position so a resumed run continues the same batch
+    order.
+
+    new_order()   -> a permutation of range(n) for the next epoch
+    forward(idx)  -> (loss, remark) of the batch `idx` (remark: why, if it failed)
+    commit()      applies the update whose loss was accepted (None: forward applied it)
+    validate()    -> (val_loss, val_error), timed as paused
+    save_state(position) writes the checkpoint; position = {epoch, batch, order, t, step}
+    position      the position a checkpoint gave, or None for a fresh run
+    Returns (status, reason).
+    """
+    job = run.job
+    epoch, batch, order = 1, 0, None
+    if position:
+        epoch, batch, order = position["epoch"], position["batch"], position["order"]
+        run.step, run.epochs_done = position["step"], position["epoch"] - 1
+    run.start_clock(position["t"] if position else 0.0)
+    bs = job.batch_size
+    batches = math.ceil(n / bs)
+    while job.epochs <= 0 or epoch <= job.epochs:
+        if order is None:
+            order = new_order()
+        total, count = 0.0, 0
+        while batch < batches:
+            value, remark = forward(order[batch * bs:(batch + 1) * bs])
+            if not run.update(value):
+                return "diverged", f"loss became {value} at step {run.step} (lr={job.lr:g}) {remark}".strip()
+            if commit:
+                commit()
+            total += value
+            count += 1
+            batch += 1
+            if run.should_stop():
+                break
+        stopping = run.should_stop() and batch < batches
+        with run.paused():
+            vl, ve = validate()
+        run.epoch(total / max(count, 1), vl, ve, complete=not stopping)
+        if stopping or run.should_stop():
+            if run.checkpoint and run.stopped_by_signal():
+                save_state({"epoch": epoch if stopping else epoch + 1, "batch": batch if stopping else 0,
+                            "order": order if stopping else None, "t": run.t(), "step": run.step})
+            break
+        epoch, batch, order = epoch + 1, 0, None
+    return "ok", ""
 
 
 def write_atomic(path, data, mode="w"):

@@ -13,7 +13,6 @@ L2 term). Checkpoint: a pickle of the classifier and the position, written when 
 to stop; an existing HPOSYNC_CHECKPOINT is resumed.
 """
 
-import math
 import os
 import pickle
 import sys
@@ -66,54 +65,31 @@ def main():
     classes = np.unique(np.concatenate([ytr, yte]))
     rng = np.random.RandomState((run.seed + 1) % (2 ** 32))
 
-    start_epoch, start_batch, order, elapsed, resumed = 1, 0, None, 0.0, False
+    position = None
     if run.checkpoint and os.path.isfile(run.checkpoint):
         with open(run.checkpoint, "rb") as f:
             state = pickle.load(f)
         clf, rng = state["clf"], state["rng"]
-        start_epoch, start_batch, order, elapsed = state["epoch"], state["batch"], state["order"], state["t"]
-        run.step, run.epochs_done = state["step"], state["epoch"] - 1
-        resumed = True
+        position = state
 
-    n, bs = len(ytr), job.batch_size
-    batches = math.ceil(n / bs)
+    n = len(ytr)
     warnings.simplefilter("ignore", ConvergenceWarning)
     warnings.filterwarnings("ignore", message="Got `batch_size`")  # the last, shorter batch of an epoch
-    run.start_clock(elapsed)
-    epoch, status, reason = start_epoch, "ok", ""
-    while job.epochs <= 0 or epoch <= job.epochs:
-        if order is None:
-            order = rng.permutation(n) if job.shuffle else np.arange(n)
-        total, count = 0.0, 0
-        b = start_batch
-        while b < batches:
-            idx = order[b * bs:(b + 1) * bs]
-            try:
-                clf.partial_fit(xtr[idx], ytr[idx], classes=classes)
-                value = float(clf.loss_)
-            except ValueError as e:  # scikit-learn refuses NaN weights
-                value, reason = float("nan"), str(e)
-            if not run.update(value):
-                status, reason = "diverged", f"loss became {value} at step {run.step} (lr={job.lr:g}) {reason}".strip()
-                break
-            total += value
-            count += 1
-            b += 1
-            if run.should_stop():
-                break
-        if status != "ok":
-            break
-        stopping = run.should_stop() and b < batches
-        with run.paused():
-            vl, ve = evaluate(clf, xva, yva, classes)
-        run.epoch(total / max(count, 1), vl, ve, complete=not stopping)
-        if stopping or run.should_stop():
-            if run.checkpoint and run.stopped_by_signal():
-                state = {"clf": clf, "rng": rng, "epoch": epoch if stopping else epoch + 1, "batch": b if stopping else 0,
-                         "order": order if stopping else None, "t": run.t(), "step": run.step}
-                ht.write_atomic(run.checkpoint, pickle.dumps(state), "wb")
-            break
-        epoch, start_batch, order = epoch + 1, 0, None
+
+    def forward(idx):  # partial_fit applies the update itself
+        try:
+            clf.partial_fit(xtr[idx], ytr[idx], classes=classes)
+            return float(clf.loss_), ""
+        except ValueError as e:  # scikit-learn refuses NaN weights
+            return float("nan"), str(e)
+
+    def save_state(pos):
+        ht.write_atomic(run.checkpoint, pickle.dumps(dict(pos, clf=clf, rng=rng)), "wb")
+
+    status, reason = ht.train_epochs(
+        run, n, lambda: rng.permutation(n) if job.shuffle else np.arange(n), forward, None,
+        lambda: evaluate(clf, xva, yva, classes), save_state, position)
+    resumed = position is not None
     tl, te = (0.0, 1.0)
     if status == "ok":
         with run.paused():

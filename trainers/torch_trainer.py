@@ -11,7 +11,6 @@ engine's scheme). Checkpoint: torch.save of model, optimizer, position and clock
 when asked to stop; an existing HPOSYNC_CHECKPOINT is resumed.
 """
 
-import math
 import os
 import re
 import sys
@@ -125,55 +124,35 @@ def main():
     gen = torch.Generator().manual_seed(run.seed + 1)
 
     # Resume: the position (epoch, batch within it, its order) and the training clock.
-    start_epoch, start_batch, order, elapsed, resumed = 1, 0, None, 0.0, False
+    position = None
     if run.checkpoint and os.path.isfile(run.checkpoint):
         state = torch.load(run.checkpoint)
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["opt"])
         gen.set_state(state["gen"])
-        start_epoch, start_batch, order, elapsed = state["epoch"], state["batch"], state["order"], state["t"]
-        run.step, run.epochs_done = state["step"], state["epoch"] - 1
-        resumed = True
+        position = state
 
-    n, bs = len(ytr), job.batch_size
-    batches = math.ceil(n / bs)
-    run.start_clock(elapsed)
-    epoch, status, reason = start_epoch, "ok", ""
-    while job.epochs <= 0 or epoch <= job.epochs:
-        if order is None:
-            order = torch.randperm(n, generator=gen) if job.shuffle else torch.arange(n)
-        total, count = 0.0, 0
-        b = start_batch
-        while b < batches:
-            idx = order[b * bs:(b + 1) * bs]
-            opt.zero_grad(set_to_none=True)
-            loss = F.cross_entropy(model(xtr[idx]), ytr[idx])
-            value = loss.item()
-            if not run.update(value):
-                status, reason = "diverged", f"loss became {value} at step {run.step} (lr={job.lr:g})"
-                break
-            loss.backward()
-            opt.step()
-            total += value
-            count += 1
-            b += 1
-            if run.should_stop():
-                break
-        if status != "ok":
-            break
-        stopping = run.should_stop() and b < batches
-        with run.paused():
-            vl, ve = evaluate(model, xva, yva)
-        run.epoch(total / max(count, 1), vl, ve, complete=not stopping)
-        if stopping or run.should_stop():
-            if run.checkpoint and run.stopped_by_signal():
-                tmp = run.checkpoint + ".tmp"
-                torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "gen": gen.get_state(),
-                            "epoch": epoch if stopping else epoch + 1, "batch": b if stopping else 0,
-                            "order": order if stopping else None, "t": run.t(), "step": run.step}, tmp)
-                os.replace(tmp, run.checkpoint)
-            break
-        epoch, start_batch, order = epoch + 1, 0, None
+    n = len(ytr)
+    batch_loss = []
+
+    def forward(idx):
+        opt.zero_grad(set_to_none=True)
+        batch_loss[:] = [F.cross_entropy(model(xtr[idx]), ytr[idx])]
+        return batch_loss[0].item(), ""
+
+    def commit():  # only an accepted (finite) loss is applied
+        batch_loss[0].backward()
+        opt.step()
+
+    def save_state(pos):
+        tmp = run.checkpoint + ".tmp"
+        torch.save(dict(pos, model=model.state_dict(), opt=opt.state_dict(), gen=gen.get_state()), tmp)
+        os.replace(tmp, run.checkpoint)
+
+    status, reason = ht.train_epochs(
+        run, n, lambda: torch.randperm(n, generator=gen) if job.shuffle else torch.arange(n), forward, commit,
+        lambda: evaluate(model, xva, yva), save_state, position)
+    resumed = position is not None
     with run.paused():
         tl, te = evaluate(model, xte, yte)
     run.finish(status=status, reason=reason, param_count=params, test_loss=tl, test_accuracy=1 - te,

@@ -26,8 +26,9 @@ std::string host_name() {
     return buf;
 }
 
-// Writes all of `content` to a new file `tmp` and fsyncs it; removes it on failure.
-void write_temp(const std::string& tmp, std::string_view content) {
+// Writes all of `content` to a new file `tmp` (and fsyncs it when durable); removes it on
+// failure. close() is checked either way: NFS reports a failed write there.
+void write_temp(const std::string& tmp, std::string_view content, Durability durability) {
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) throw_io_error("cannot create", tmp);
     const char* p = content.data();
@@ -45,7 +46,9 @@ void write_temp(const std::string& tmp, std::string_view content) {
         p += n;
         left -= static_cast<size_t>(n);
     }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    const bool synced = durability == Durability::cached || ::fsync(fd) == 0;
+    if (!synced || ::close(fd) != 0) {
+        if (!synced) ::close(fd);
         int err = errno;
         ::unlink(tmp.c_str());
         errno = err;
@@ -73,21 +76,21 @@ std::string temp_name_for(const std::string& path) {
            std::to_string(counter++);
 }
 
-void write_file_atomic(const std::string& path, std::string_view content) {
+void write_file_atomic(const std::string& path, std::string_view content, Durability durability) {
     std::string tmp = temp_name_for(path);
-    write_temp(tmp, content);
+    write_temp(tmp, content, durability);
     if (::rename(tmp.c_str(), path.c_str()) != 0) {
         int err = errno;
         ::unlink(tmp.c_str());
         errno = err;
         throw_io_error("cannot rename into place", path);
     }
-    sync_dir(dir_of(path));
+    if (durability == Durability::durable) sync_dir(dir_of(path));
 }
 
-bool create_file_exclusive(const std::string& path, std::string_view content) {
+bool create_file_exclusive(const std::string& path, std::string_view content, Durability durability) {
     std::string tmp = temp_name_for(path);
-    write_temp(tmp, content);
+    write_temp(tmp, content, durability);
     int rc = ::link(tmp.c_str(), path.c_str());
     int err = errno;
     ::unlink(tmp.c_str());
@@ -96,8 +99,18 @@ bool create_file_exclusive(const std::string& path, std::string_view content) {
         errno = err;
         throw_io_error("cannot publish", path);
     }
-    sync_dir(dir_of(path));
+    if (durability == Durability::durable) sync_dir(dir_of(path));
     return true;
+}
+
+void sync_filesystem(const std::string& dir) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) throw_io_error("cannot open", dir);
+    const int rc = ::syncfs(fd);
+    const int err = errno;
+    ::close(fd);
+    errno = err;
+    if (rc != 0) throw_io_error("cannot sync the filesystem of", dir);
 }
 
 namespace {
@@ -172,6 +185,5 @@ std::string read_file(const std::string& path, size_t max_bytes) {
     return read_fd(fd, st, path, max_bytes);  // a file growing meanwhile still stops at max_bytes
 }
 
-std::string read_regular_file(const std::string& path, size_t max_bytes) { return read_file(path, max_bytes); }
 
 }  // namespace hposync

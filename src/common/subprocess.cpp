@@ -133,7 +133,8 @@ Subprocess::Subprocess(const SpawnOptions& opts) {
     };
     auto plumb = [&](int target, const std::string& path, int pipe_fds[2]) {
         if (!path.empty()) {
-            posix_spawn_file_actions_addopen(&fa, target, path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            // O_NOFOLLOW: a symlink planted at the output path is never written through.
+            posix_spawn_file_actions_addopen(&fa, target, path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
             return;
         }
         if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
@@ -144,7 +145,10 @@ Subprocess::Subprocess(const SpawnOptions& opts) {
     };
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     plumb(1, opts.stdout_path, out_pipe);
-    plumb(2, opts.stderr_path, err_pipe);
+    if (!opts.stderr_path.empty() && opts.stderr_path == opts.stdout_path)
+        posix_spawn_file_actions_adddup2(&fa, 1, 2);  // one file, one offset: lines interleave, never overwrite
+    else
+        plumb(2, opts.stderr_path, err_pipe);
     if (!opts.cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, opts.cwd.c_str());
 
     // Own process group (signals reach the child's children too); default dispositions

@@ -239,7 +239,7 @@ void write_checkpoint(const std::string& path, const Checkpoint& ckpt) {
 }
 
 Checkpoint read_checkpoint(const std::string& path, uint64_t max_bytes) {
-    return decode_checkpoint(read_regular_file(path, size_t(max_bytes)), path);
+    return decode_checkpoint(read_file(path, size_t(max_bytes)), path);
 }
 
 }  // namespace hposync::engine

@@ -100,7 +100,7 @@ void Heartbeat::write_locked() {
                           << std::endl;
             }
         }
-        write_file_atomic(transitions_.layout().worker_file(info_.id), worker_info_to_text(info_));
+        write_file_atomic(transitions_.layout().worker_file(info_.id), worker_info_to_text(info_), Durability::cached);
     } catch (const std::exception& e) {  // a full disk (or anything) must not kill training; the master judges
         std::cerr << "hpo-worker " << info_.id << ": heartbeat: " << e.what() << "\n";
     }

@@ -19,8 +19,10 @@
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/common/error.hpp"
 #include "hposync/common/keyvalue.hpp"
-#include "hposync/protocol/attempts_file.hpp"
+#include "hposync/common/text.hpp"
 #include "hposync/orchestration/job_builder.hpp"
+#include "hposync/orchestration/promotion.hpp"
+#include "hposync/protocol/attempts_file.hpp"
 #include "hposync/protocol/layout.hpp"
 #include "hposync/protocol/lease.hpp"
 #include "hposync/protocol/lease_file.hpp"
@@ -91,7 +93,7 @@ public:
             }
             history.push_back(std::move(obs));
         }
-        print_summary(study);
+        print_summary(study, history);
         lock.release();
         return 0;
     }
@@ -156,6 +158,9 @@ private:
                 if (published) warn(job.id + ": exists nowhere although " + manifest_path + " was written; published again");
             }
         }
+        // The jobs were written cached (Transitions::publish): one syncfs makes them all
+        // durable before the manifest that says the round exists.
+        if (written > 0) sync_filesystem(layout_.root());
         if (published) {
             std::optional<RoundManifest> old;
             try {
@@ -313,7 +318,7 @@ private:
         }
     }
 
-    void print_summary(const search::Study& study) {
+    void print_summary(const search::Study& study, const std::vector<std::vector<search::Observation>>& history) {
         out_ << "hpo-master: study " << study.name << " done";
         std::optional<std::pair<std::string, double>> best;
         for (int tries = 0; tries < 3 && !best; ++tries) {
@@ -327,15 +332,21 @@ private:
         out_ << "; best " << best_id << " " << objective_ << " = " << format_double(best->second) << "\n";
         try {
             Result r = read_result(layout_.result(best_id), false);
-            std::string searched;
+            std::vector<std::string> searched;
             for (const auto& [k, v] : r.job)
-                if (k == "searched") searched = v;
+                if (k == "searched") searched = split_list(v);
             out_ << "hpo-master: best config:";
             for (const auto& [k, v] : r.job)
-                if ((", " + searched + ",").find(", " + k + ",") != std::string::npos) out_ << " " << k << "=" << v;
+                if (std::find(searched.begin(), searched.end(), k) != searched.end()) out_ << " " << k << "=" << v;
             out_ << " (" << layout_.result(best_id) << ")\n";
         } catch (const Error& e) {
             out_ << "hpo-master: " << e.what() << "\n";
+        }
+        const ComputeSaved saved = compute_saved(history);
+        if (saved.promotions > 0) {
+            auto kind = study.options.find("budget_kind");
+            out_ << "hpo-master: " << compute_saved_line(saved, kind == study.options.end() || kind->second == "epochs")
+                 << "\n";
         }
         out_ << std::flush;
     }

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <limits>
 #include <map>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -62,18 +63,18 @@ int print_status(const std::string& dir, std::ostream& out) {
     std::map<std::string, int> pending_by_trainer;
     for (const auto& id : snap.pending)
         if (auto t = trainer::peek_trainer(layout.pending_job(id))) ++pending_by_trainer[*t];
-    std::string offered;  // ", a, b, c," of every live worker's `trainers`
+    std::set<std::string> offered;  // every live worker's `trainers`
     for (const auto& name : list_dir(layout.workers_dir())) {
         if (!id_from_name(name, ".worker")) continue;
         try {
             WorkerInfo w = read_worker_info(layout.workers_dir() + "/" + name);
             if (w.state == "stopped") continue;
-            offered += ", " + w.trainers + ",";
+            for (auto& t : split_list(w.trainers)) offered.insert(std::move(t));
         } catch (const Error&) {
         }
     }
     for (const auto& [t, n] : pending_by_trainer)
-        if (offered.find(", " + t + ",") == std::string::npos)
+        if (!offered.count(t))
             out << "  waiting for trainer '" << t << "': " << n << " pending job" << (n == 1 ? "" : "s")
                 << ", no running worker has it (hpo-worker --trainer " << t << "=COMMAND)\n";
 

@@ -21,6 +21,7 @@
 #include "hposync/common/error.hpp"
 #include "hposync/common/keyvalue.hpp"
 #include "hposync/engine/train.hpp"
+#include "hposync/orchestration/promotion.hpp"
 #include "hposync/orchestration/trainer_dispatch.hpp"
 #include "hposync/protocol/attempts_file.hpp"
 #include "hposync/protocol/job_file.hpp"
@@ -32,6 +33,7 @@
 #include "hposync/trainer/claim_filter.hpp"
 #include "heartbeat.hpp"
 #include "pending_watcher.hpp"
+#include "progress_reporter.hpp"
 
 namespace hposync::orchestration {
 using namespace hposync::protocol;
@@ -244,7 +246,7 @@ private:
         engine::TrainResult tr;
         int64_t attempt = 0;
         const double started = unix_now();
-        if (!train(*job, tr, attempt)) return;
+        if (!train(*job, tr, attempt, started)) return;
         publish(*job, tr, attempt, started);
     }
 
@@ -276,13 +278,18 @@ private:
     }
 
     // Trains `job`. False if the run was interrupted (the job is handed back).
-    bool train(const Job& job, engine::TrainResult& tr, int64_t& attempt) {
+    bool train(const Job& job, engine::TrainResult& tr, int64_t& attempt, double started) {
         const std::string& id = job.id;
         attempt = transitions_.attempts(id).count + 1;
         refuse_odd_checkpoint(id);
-        engine::TrainConfig cfg = job.train;
+        // A promotion continues from its previous rung's final checkpoint (promotion.hpp);
+        // without one it trains from the start and its result says why.
+        const ResumePreparation resume = prepare_resume(layout_, id, job.resume_from);
+        engine::TrainConfig cfg = job.train;  // parse_job set its identity
         cfg.threads = opts_.threads;
         cfg.checkpoint_path = layout_.checkpoint(id);  // resumes after a hand-back / preemption
+        cfg.max_memory_bytes = opts_.max_memory_bytes;
+        ProgressReporter progress(layout_, id, id_, started, [this](const std::string& l) { warn(l); });
         engine::TrainHooks hooks;
         hooks.should_stop = [this] {  // polled after every update: proof that training advances
             heartbeat_.progress();
@@ -290,13 +297,14 @@ private:
         };
         hooks.on_epoch = [&](const engine::EpochRecord& e) {
             heartbeat_.progress();
+            progress.epoch(e, unix_now());
             char buf[160];
             std::snprintf(buf, sizeof buf, ": epoch %lld train_loss %.4f val_loss %.4f val_error %.4f",
                           static_cast<long long>(e.epoch), e.train_loss, e.val_loss, e.val_error);
             say(id + buf);
         };
         say(id + ": training (attempt " + std::to_string(attempt) + ", model " + cfg.model + ", trainer " +
-            trainer_of(job) + ")");
+            trainer_of(job) + (resume.copied ? ", continuing " + job.resume_from + "'s checkpoint" : "") + ")");
         TrainerContext trainer_ctx;
         trainer_ctx.layout = &layout_;
         trainer_ctx.worker_id = id_;
@@ -308,21 +316,27 @@ private:
             inject_test_fault(id);
             tr = train_job(job, cfg, hooks, trainer_ctx);
         } catch (const IoError& e) {
+            progress.finish();
             if (e.errno_value == ENOSPC || e.errno_value == EDQUOT) throw;  // ours: hand back
             tr = engine::TrainResult{};
             tr.status = RunStatus::failed;
             tr.reason = e.what();
         } catch (const Error& e) {
-            // Bad data file, bad model spec, ...: the job's problem, not this worker's.
+            // An external trainer's bad output, ...: the job's problem, not this worker's.
             tr = engine::TrainResult{};
             tr.status = RunStatus::failed;
             tr.reason = e.what();
+        } catch (...) {
+            progress.finish();
+            throw;  // counted as an attempt by serve()
         }
+        progress.finish();
         if (tr.interrupted) {
             hand_back(id);
             say(id + ": interrupted, handed back" + (path_exists(cfg.checkpoint_path) ? " (checkpoint kept)" : ""));
             return false;
         }
+        if (!resume.note.empty()) tr.note += (tr.note.empty() ? "" : "; ") + resume.note;
         return true;
     }
 
@@ -368,7 +382,8 @@ private:
         if (!accepted) say(id + ": another result was accepted first; ours is discarded");
         if (!transitions_.finish(id, id_)) say(id + ": job file was moved meanwhile (requeued); the result decides");
         finish_holding(accepted);
-        remove_if_exists(layout_.checkpoint(id));
+        // A rung job's final state stays for the promotion that may continue it.
+        if (!keep_checkpoint(job)) remove_if_exists(layout_.checkpoint(id));
         say(id + ": " + to_text(tr.status) + (tr.reason.empty() ? "" : " (" + tr.reason + ")") + ", val_error " +
             format_double(tr.final_val_error));
     }

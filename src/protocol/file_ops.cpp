@@ -9,11 +9,11 @@ namespace {
 class RealFileOps final : public FileOps {
 public:
     std::string read(const std::string& path, size_t max_bytes) override { return read_file(path, max_bytes); }
-    void write_atomic(const std::string& path, std::string_view content) override {
-        write_file_atomic(path, content);
+    void write_atomic(const std::string& path, std::string_view content, Durability durability) override {
+        write_file_atomic(path, content, durability);
     }
-    bool create_exclusive(const std::string& path, std::string_view content) override {
-        return create_file_exclusive(path, content);
+    bool create_exclusive(const std::string& path, std::string_view content, Durability durability) override {
+        return create_file_exclusive(path, content, durability);
     }
     bool rename(const std::string& from, const std::string& to) override { return rename_if_exists(from, to); }
     void remove(const std::string& path) override { remove_if_exists(path); }

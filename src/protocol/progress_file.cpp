@@ -32,7 +32,7 @@ std::string progress_path(const Layout& layout, const std::string& id) {
 }
 
 void begin_progress(const Layout& layout, const std::string& id, const std::string& worker, double started_unix) {
-    write_file_atomic(progress_path(layout, id), header(id, worker, started_unix));
+    write_file_atomic(progress_path(layout, id), header(id, worker, started_unix), Durability::cached);  // advisory
 }
 
 void append_progress(const Layout& layout, const std::string& id, const std::string& worker,

@@ -325,17 +325,17 @@ bool write_result(FileOps& ops, const Layout& layout, Result& r, const std::stri
     validate_id(token, "curves token");
     r.curves = Layout::curves_name(r.id, token);
     const std::string csv_path = layout.results_file(r.curves);
-    ops.write_atomic(csv_path, curves_to_csv(r.train, &r.curves_rows));
+    ops.write_atomic(csv_path, curves_to_csv(r.train, &r.curves_rows), Durability::durable);
     std::string pred_path;
     if (!r.train.predictions.empty()) {  // like the curves: written before the commit point
         r.predictions = r.id + "." + token + ".predictions.csv";
         r.predictions_rows = int64_t(r.train.predictions.size());
         pred_path = layout.results_file(r.predictions);
-        ops.write_atomic(pred_path, predictions_to_csv(r.train.predictions));
+        ops.write_atomic(pred_path, predictions_to_csv(r.train.predictions), Durability::durable);
     }
     bool created = false;
     try {
-        created = ops.create_exclusive(layout.result(r.id), result_to_text(r));
+        created = ops.create_exclusive(layout.result(r.id), result_to_text(r), Durability::durable);
     } catch (const IoError&) {  // ENOSPC, EIO: nothing was published; leave no orphan CSV
         ops.remove(csv_path);
         if (!pred_path.empty()) ops.remove(pred_path);

@@ -37,12 +37,12 @@ RequeueOutcome count_attempt(FileOps& ops, const Layout& layout, const std::stri
                              const std::string& to, std::string& what) {
     a.count += 1;
     a.reasons.push_back(now_utc() + " " + reason);
-    ops.write_atomic(layout.attempts_file(id), attempts_to_text(a));
+    ops.write_atomic(layout.attempts_file(id), attempts_to_text(a), Durability::cached);
     what.clear();
     if (a.count >= max_attempts) {
         std::string why = "gave up after " + std::to_string(a.count) + " attempts:\n";
         for (const auto& r : a.reasons) why += "  " + r + "\n";
-        ops.write_atomic(layout.failed_reason(id), why);
+        ops.write_atomic(layout.failed_reason(id), why, Durability::durable);
         if (!ops.rename(from, layout.failed_job(id))) return RequeueOutcome::gone;
         what = "failed after " + std::to_string(a.count) + " attempts";
         return RequeueOutcome::failed;
@@ -75,7 +75,11 @@ Transitions::Transitions(const Layout& layout, FileOps& ops) : layout_(layout), 
 
 // ---- master -----------------------------------------------------------------------------
 
-bool Transitions::publish(const Job& job) { return ops_.create_exclusive(layout_.pending_job(job.id), job_to_text(job)); }
+// Cached: the master makes a round's jobs durable with one sync_filesystem() before its
+// manifest (a job lost with the page cache before that is written again on restart).
+bool Transitions::publish(const Job& job) {
+    return ops_.create_exclusive(layout_.pending_job(job.id), job_to_text(job), Durability::cached);
+}
 
 Attempts Transitions::attempts(const std::string& id, std::string* repaired) {
     const std::string path = layout_.attempts_file(id);
@@ -89,7 +93,7 @@ Attempts Transitions::attempts(const std::string& id, std::string* repaired) {
         // Cut mid-line, edited, a FIFO or a directory: never an abort, never a hang.
         const std::string why = e.what();
         const std::string aside = unique_aside(layout_.quarantine_file(id + ".attempts.bad"));
-        ops_.write_atomic(aside + ".reason", now_utc() + " attempts record refused and replaced: " + why + "\n");
+        ops_.write_atomic(aside + ".reason", now_utc() + " attempts record refused and replaced: " + why + "\n", Durability::durable);
         ops_.rename(path, aside);
         Attempts a;
         a.count = 1;  // at least the expiry that wrote it happened: a destroyed record still ends
@@ -149,7 +153,7 @@ bool Transitions::set_aside_result(const std::string& id, const std::string& kin
     } catch (const Error&) {
     }
     const std::string aside = layout_.quarantine_file(id + "." + kind);
-    ops_.write_atomic(aside + ".reason", now_utc() + " " + why + "\n");
+    ops_.write_atomic(aside + ".reason", now_utc() + " " + why + "\n", Durability::durable);
     if (!ops_.rename(layout_.result(id), aside)) return false;
     for (const auto& name : {csv, pred})
         if (plain_name(name)) ops_.rename(layout_.results_file(name), layout_.quarantine_file(name));
@@ -171,7 +175,7 @@ bool Transitions::repair_torn_job(const Job& job, std::string* log) {
     } catch (const Error&) {  // no reason (or a refused one): the move itself is the record
     }
     const std::string torn = layout_.quarantine_torn(job.id, "job");
-    ops_.write_atomic(torn + ".reason", reason);
+    ops_.write_atomic(torn + ".reason", reason, Durability::durable);
     ops_.remove(layout_.quarantine_reason(job.id));
     if (!ops_.rename(layout_.quarantine_job(job.id), torn)) return false;
     // Written again as pending, then counted like any other failed attempt.
@@ -270,7 +274,7 @@ ResultCheck Transitions::check_result(const std::string& id, const Job* expected
 
 bool Transitions::refuse_file(const std::string& dir, const std::string& name, const std::string& why) {
     const std::string aside = unique_aside(layout_.quarantine_file(name + ".refused"));
-    ops_.write_atomic(aside + ".reason", now_utc() + " " + dir + "/" + name + ": " + why + "\n");
+    ops_.write_atomic(aside + ".reason", now_utc() + " " + dir + "/" + name + ": " + why + "\n", Durability::durable);
     return ops_.rename(dir + "/" + name, aside);
 }
 
@@ -303,7 +307,8 @@ Job Transitions::read_claimed(const std::string& id, const std::string& worker) 
 
 bool Transitions::renew(const LeaseInfo& lease) {
     if (!ops_.exists(layout_.running_job(lease.id, lease.worker))) return false;
-    ops_.write_atomic(layout_.running_lease(lease.id, lease.worker), lease_to_text(lease));
+    // Cached: rewritten every lease_s / 3 and judged only for change (docs/SCALE.md).
+    ops_.write_atomic(layout_.running_lease(lease.id, lease.worker), lease_to_text(lease), Durability::cached);
     return true;
 }
 
@@ -315,7 +320,7 @@ bool Transitions::hand_back(const std::string& id, const std::string& worker) {
 
 bool Transitions::quarantine(const std::string& id, const std::string& worker, const std::string& reason) {
     // Reason first: whoever sees the job in quarantine/ finds the reason beside it.
-    ops_.write_atomic(layout_.quarantine_reason(id), reason + "\n");
+    ops_.write_atomic(layout_.quarantine_reason(id), reason + "\n", Durability::durable);
     const bool ok = ops_.rename(layout_.running_job(id, worker), layout_.quarantine_job(id));
     ops_.remove(layout_.running_lease(id, worker));
     return ok;

@@ -100,7 +100,7 @@ CockpitPage write_cockpit(const Run& run, const std::string& why, const std::vec
         std::string text;
         for (const auto& [step, v] : points) text += std::to_string(step) + " " + format_double(v) + "\n";
         const std::string name = "cockpit-" + run.id + "-" + std::to_string(file_of.size()) + ".dat";
-        write_file_atomic(out + "/gnuplot/" + name, text);
+        write_file_atomic(out + "/gnuplot/" + name, text, Durability::cached);
         file_of[metric] = "gnuplot/" + name;
     }
 
@@ -148,7 +148,7 @@ CockpitPage write_cockpit(const Run& run, const std::string& why, const std::vec
     }
     gp += "unset multiplot\n";
     const std::string script = "gnuplot/cockpit-" + run.id + ".gp";
-    write_file_atomic(out + "/" + script, gp);
+    write_file_atomic(out + "/" + script, gp, Durability::cached);
     run_gnuplot(script, out, page.image);
 
     std::string h = "<p><a href=\"index.html\">back to the report</a> · <a href=\"run-" + html_escape(run.id) +
@@ -164,7 +164,7 @@ CockpitPage write_cockpit(const Run& run, const std::string& why, const std::vec
         h += "<p><b>[" + html_escape(f.rule) + "] " + html_escape(f.title) + "</b><br>evidence: " + html_escape(f.evidence) +
              "<br>suggestion: " + html_escape(f.suggestion) + "</p>\n";
     h += "<img src=\"" + html_escape(page.image) + "\" alt=\"instrument panels\">\n";
-    write_file_atomic(out + "/" + page.html, html_page("cockpit " + run.id, h));
+    write_file_atomic(out + "/" + page.html, html_page("cockpit " + run.id, h), Durability::cached);
     return page;
 }
 

@@ -1,12 +1,10 @@
 #include "hposync/report/gnuplot.hpp"
 
-#include <cerrno>
-#include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/common/error.hpp"
+#include "hposync/common/subprocess.hpp"
 
 namespace hposync::report {
 
@@ -35,32 +33,23 @@ void run_gnuplot(const std::string& script, const std::string& workdir, const st
     // paths, and the folder can be renamed into place afterwards.
     const std::string base = workdir.empty() ? "" : workdir + "/";
     const std::string log = script + ".log";
-    pid_t pid = ::fork();
-    if (pid < 0) throw Error("cannot start gnuplot for " + script);
-    if (pid == 0) {
-        if (!workdir.empty() && ::chdir(workdir.c_str()) != 0) ::_exit(126);
-        // O_EXCL | O_NOFOLLOW: never write through a planted symlink, never reuse a file.
-        ::unlink(log.c_str());
-        int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (fd >= 0) {
-            ::dup2(fd, 1);
-            ::dup2(fd, 2);
-            ::close(fd);
-        }
-        const char* argv[] = {"gnuplot", script.c_str(), nullptr};
-        ::execvp("gnuplot", const_cast<char* const*>(argv));
-        ::_exit(127);
+    ::unlink((base + log).c_str());  // a fresh log; the spawn never writes through a symlink
+    SpawnOptions o;
+    o.argv = {"gnuplot", script};
+    o.cwd = workdir;
+    o.stdout_path = o.stderr_path = base + log;
+    ExitStatus st;
+    try {
+        Subprocess gp(o);
+        st = gp.wait();
+    } catch (const Error& e) {
+        throw Error(std::string(e.what()) + " (gnuplot not installed? run `make deps`)");
     }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) throw Error("lost track of gnuplot running " + script);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (!st.ok()) {
         // No half-drawn picture stays behind.
         if (!output.empty()) ::unlink((base + output).c_str());
-        int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        throw Error("gnuplot failed on " + script + " (exit status " + std::to_string(code) +
-                    (code == 127 ? ": gnuplot not installed? run `make deps`" : "") + "); its messages (" + log +
-                    "):\n" + tail_of(base + log));
+        throw Error("gnuplot failed on " + script + " (" + st.describe() + "); its messages (" + log + "):\n" +
+                    tail_of(base + log));
     }
 }
 

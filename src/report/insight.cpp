@@ -16,12 +16,12 @@ namespace hposync::report {
 InsightOutput write_insight(const StudyData& data, PlotSink& sink, const std::string& previous_logbook) {
     InsightOutput result;
     const std::vector<Finding> findings = diagnose(data);
-    write_file_atomic(sink.out + "/diagnosis.txt", diagnosis_text(findings, data.runs.size()));
+    write_file_atomic(sink.out + "/diagnosis.txt", diagnosis_text(findings, data.runs.size()), Durability::cached);
     result.files.push_back("diagnosis.txt");
 
     // The logbook keeps what the researcher wrote: the previous report's text, read by
     // write_report (a regular file only, never through a symlink).
-    write_file_atomic(sink.out + "/logbook.md", logbook_md(data, findings, previous_logbook));
+    write_file_atomic(sink.out + "/logbook.md", logbook_md(data, findings, previous_logbook), Durability::cached);
     result.files.push_back("logbook.md");
 
     const std::vector<CockpitChoice> chosen = cockpit_runs(data, findings);

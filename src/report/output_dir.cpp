@@ -67,7 +67,10 @@ FreshOutput::FreshOutput(std::string target) : target_(std::move(target)) {
     buf.push_back('\0');
     if (!::mkdtemp(buf.data())) throw Error(tmpl + ": cannot create the report folder: " + std::strerror(errno));
     fresh_ = buf.data();
-    write_file_atomic(fresh_ + "/" + kReportMarker, "written by hpo-report; the folder is replaced as a whole\n");
+    // Every file of a report is written Durability::cached: a report is derived from the
+    // study's files and made again at will, and at 100,000 runs two fsyncs per page
+    // would cost minutes.
+    write_file_atomic(fresh_ + "/" + kReportMarker, "written by hpo-report; the folder is replaced as a whole\n", Durability::cached);
 }
 
 FreshOutput::~FreshOutput() {

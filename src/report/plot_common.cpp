@@ -24,7 +24,7 @@ std::vector<const Run*> all_runs(const StudyData& data) {
 
 bool run_plot_script(PlotSink& sink, const std::string& name, const std::string& script, const std::string& picture,
                      const std::string& caption) {
-    write_file_atomic(gnuplot_file(sink, name + ".gp"), script);
+    write_file_atomic(gnuplot_file(sink, name + ".gp"), script, Durability::cached);
     try {
         run_gnuplot(gnuplot_ref(name + ".gp"), sink.out, picture);
     } catch (const Error& e) {
@@ -62,7 +62,7 @@ void draw_lines(PlotSink& sink, const LinePlot& plot, const std::vector<Series>&
         sink.skipped.push_back(plot.name + ": no data in this study");
         return;
     }
-    write_file_atomic(gnuplot_file(sink, plot.name + ".dat"), data);
+    write_file_atomic(gnuplot_file(sink, plot.name + ".dat"), data, Durability::cached);
     const bool logy = plot.logy || (plot.auto_logy && y_pos_lo < 1e300 && y_hi / y_pos_lo > std::pow(10, 1.5));
     // Legends go to the right of the plot, never over the data; the picture grows by the
     // legend's width so the plot area keeps its size. Past 40 a legend is noise (the

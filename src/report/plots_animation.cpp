@@ -58,7 +58,7 @@ void plot_update_animation(const StudyData& data, PlotSink& sink) {
             }
             text += "\n\n";
         }
-        write_file_atomic(gnuplot_file(sink, p.dat), text);
+        write_file_atomic(gnuplot_file(sink, p.dat), text, Durability::cached);
         panels.push_back(std::move(p));
     }
     if (y_hi <= 0) y_lo = 0.1, y_hi = 10;

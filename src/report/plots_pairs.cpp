@@ -93,7 +93,7 @@ void plot_pair_heatmap(const StudyData& data, PlotSink& sink) {
         sink.skipped.push_back("pair heatmap: fewer than 2 runs with a value for " + a + " and " + b);
         return;
     }
-    write_file_atomic(gnuplot_file(sink, name + ".dat"), text);
+    write_file_atomic(gnuplot_file(sink, name + ".dat"), text, Durability::cached);
     run_plot_script(sink, name, script, file,
                     std::string(cells ? "Heatmap: mean " : "Pair plot: ") + label + " for each combination of " + a +
                         " and " + b + (cells ? " (one cell per pair of values, the mean written in it)." :

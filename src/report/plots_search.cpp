@@ -79,7 +79,7 @@ void plot_params_vs_runtime(const StudyData& data, PlotSink& sink) {
                       label.c_str());
         text += buf;
     }
-    write_file_atomic(gnuplot_file(sink, "params_vs_runtime.dat"), text);
+    write_file_atomic(gnuplot_file(sink, "params_vs_runtime.dat"), text, Durability::cached);
     std::string file = "params_vs_runtime." + sink.format;
     std::string script = gp_terminal(sink.format, file);
     script += "set title 'parameter count vs training time'\nset xlabel 'parameters (log scale)'\n"
@@ -142,7 +142,7 @@ void plot_history(const StudyData& data, PlotSink& sink) {
         sink.skipped.push_back("history: no run has a value of the objective " + data.objective);
         return;
     }
-    write_file_atomic(gnuplot_file(sink, "history.dat"), pts + "\n\n" + best + "\n\n" + (none.empty() ? "nan nan\n" : none));
+    write_file_atomic(gnuplot_file(sink, "history.dat"), pts + "\n\n" + best + "\n\n" + (none.empty() ? "nan nan\n" : none), Durability::cached);
     const std::string file = "history." + sink.format;
     std::string script = gp_terminal(sink.format, file, 1000, 600);
     script += "set title " + gp_quote("optimization history: " + label + (budget ? " against cumulative budget" : "")) +
@@ -282,7 +282,7 @@ void plot_objective_vs_parameters(const StudyData& data, PlotSink& sink) {
         }
         const bool show_means = repeated > 0;
         write_file_atomic(gnuplot_file(sink, "error_vs_" + key + ".dat"),
-                          good + "\n\n" + (bad.empty() ? "nan nan\n" : bad) + "\n\n" + means);
+                          good + "\n\n" + (bad.empty() ? "nan nan\n" : bad) + "\n\n" + means, Durability::cached);
         std::string file = "error_vs_" + key + "." + sink.format;
         bool logx = numeric && data.log_scale(key);
         std::string script = gp_terminal(sink.format, file, 800, 500);

@@ -93,7 +93,7 @@ void plot_predictions(const StudyData& data, PlotSink& sink) {
                 }
                 pixels += "\n";
             }
-            write_file_atomic(sink.out + "/" + dat, pixels);
+            write_file_atomic(sink.out + "/" + dat, pixels, Durability::cached);
             if (correct) std::snprintf(title, sizeof title, "%d (p %.2f)", p.predicted, double(top_probability(p)));
             else std::snprintf(title, sizeof title, "true %d, said %d (p %.2f)", p.label, p.predicted, double(top_probability(p)));
             gp += "set title " + gp_quote(title) + " font ',9'\nplot " + gp_quote(dat) + " matrix with image\n";

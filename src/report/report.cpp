@@ -30,8 +30,8 @@ ReportOutput write_report(const ReportOptions& options) {
     result.state = data.finished ? "finished"
                                  : "study still running: " + std::to_string(data.runs.size()) + " of " +
                                        std::to_string(total) + " jobs finished";
-    write_file_atomic(out + "/summary.csv", summary_csv(data));
-    write_file_atomic(out + "/curves.csv", curves_csv(data));
+    write_file_atomic(out + "/summary.csv", summary_csv(data), Durability::cached);
+    write_file_atomic(out + "/curves.csv", curves_csv(data), Durability::cached);
     result.files = {"summary.csv", "curves.csv"};
 
     PlotSink sink;
@@ -58,7 +58,7 @@ ReportOutput write_report(const ReportOptions& options) {
 
     write_file_atomic(out + "/index.html",
                       index_html(data, sink.made, sink.skipped, result.state, views.html_top + insight.html,
-                                 views.head, options.live && !data.finished));
+                                 views.head, options.live && !data.finished), Durability::cached);
     result.files.push_back("index.html");
     fresh.commit();
     result.index = result.out + "/index.html";

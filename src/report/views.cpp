@@ -98,7 +98,7 @@ void write_run_page(const StudyData& data, const Run& run, PlotSink& sink, const
         h += svg_line_chart("batch loss per update", "update step", "batch loss", {u}, true);
     }
     h += "<h2>Job file</h2>\n<pre>" + html_escape(job_text(data, run)) + "</pre>\n";
-    write_file_atomic(sink.out + "/run-" + run.id + ".html", html_page("run " + run.id, h, views_script()));
+    write_file_atomic(sink.out + "/run-" + run.id + ".html", html_page("run " + run.id, h, views_script()), Durability::cached);
 }
 
 std::string live_html(const StudyData& data) {
@@ -240,7 +240,7 @@ ViewsOutput write_views(const StudyData& data, PlotSink& sink, const InsightOutp
     h += importance_html(data);
     const std::string pc = parallel_coordinates_svg(data);
     if (!pc.empty()) {
-        write_file_atomic(sink.out + "/parallel_coordinates.svg", pc);
+        write_file_atomic(sink.out + "/parallel_coordinates.svg", pc, Durability::cached);
         out.files.push_back("parallel_coordinates.svg");
         h += "<h2 id=\"parallel\">Parallel coordinates</h2>\n<p>Which regions of the space give good results? One line "
              "per run through its parameter values to its objective. <a href=\"parallel_coordinates.svg\">SVG</a></p>\n"
@@ -248,7 +248,7 @@ ViewsOutput write_views(const StudyData& data, PlotSink& sink, const InsightOutp
     }
     const std::string tl = timeline_svg(data);
     if (!tl.empty()) {
-        write_file_atomic(sink.out + "/timeline.svg", tl);
+        write_file_atomic(sink.out + "/timeline.svg", tl, Durability::cached);
         out.files.push_back("timeline.svg");
     }
     h += timeline_html(data);

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <map>
 #include <set>
+#include <sys/stat.h>
 
 #include "../unit/idx_fixture.hpp"
 #include "hposync/common/atomic_file.hpp"
@@ -115,4 +116,158 @@ TEST_CASE("hpo-train --job: the same result file as hpo-worker for the same job"
     const std::string wp = file_ending(layout.results_dir(), ".predictions.csv"), tp = file_ending(out, ".predictions.csv");
     REQUIRE(!wp.empty());
     CHECK(read_text(wp) == read_text(tp));
+}
+
+namespace {
+
+// Sets $HPOSYNC_DATA for the processes this test starts; restores it afterwards.
+struct DataEnv {
+    explicit DataEnv(const std::string& dir) {
+        const char* old = std::getenv("HPOSYNC_DATA");
+        had_ = old != nullptr;
+        saved_ = old ? old : "";
+        ::setenv("HPOSYNC_DATA", dir.c_str(), 1);
+    }
+    ~DataEnv() {
+        if (had_) ::setenv("HPOSYNC_DATA", saved_.c_str(), 1);
+        else ::unsetenv("HPOSYNC_DATA");
+    }
+    bool had_;
+    std::string saved_;
+};
+
+}  // namespace
+
+TEST_CASE("promotion: a worker continues the previous rung's checkpoint; the result equals hpo-train from scratch") {
+    // Successive halving, eta 3, budgets 1 -> 3 epochs: round 0 trains 3 settings for one
+    // epoch (each keeps its final checkpoint), round 1 continues the best one to 3 epochs.
+    hposync::testing::IdxFixture data(600, 200);
+    DataEnv env(data.dir());
+    const fs::path root = data.root / "sh";
+    fs::create_directories(root / "study");
+    const protocol::Layout layout((root / "study").string());
+    const std::string study = (root / "sh.study").string();
+    write_file_atomic(study,
+                      "format = hposync-study 1\nname = sh-resume\nstrategy = successive-halving\nseed = 11\n"
+                      "samples = 3\neta = 3\nmin_budget = 1\nmax_budget = 3\nobjective = val_error\n"
+                      "dataset = mnist\nmodel = mlp:16\noptimizer = momentum\nbatch_size = 32\n"
+                      "search.lr = loguniform(0.01, 0.2)\n");
+    Process worker("hpo-worker", {"--dir", layout.root(), "--id", "w1", "--threads", "1", "--poll-ms", "50"},
+                   (root / "worker.log").string());
+    Process master("hpo-master", {"--dir", layout.root(), "--study", study, "--poll-ms", "50"},
+                   (root / "master.log").string());
+    const int master_rc = master.wait(300);
+    worker.signal(SIGTERM);
+    CHECK(worker.wait(30) == 0);
+    REQUIRE_MESSAGE(master_rc == 0, master.log() << "\nworker:\n" << worker.log());
+
+    // The promoted job names its previous rung and continued it: two segments, no note.
+    std::string promoted, rung;
+    for (const auto& e : fs::directory_iterator(layout.results_dir())) {
+        const std::string name = e.path().filename().string();
+        if (name.rfind("r001-", 0) == 0 && name.size() > 7 && name.substr(name.size() - 7) == ".result")
+            promoted = name.substr(0, name.size() - 7);
+    }
+    REQUIRE_MESSAGE(!promoted.empty(), master.log());
+    const KeyValueFile result = KeyValueFile::read(layout.result(promoted));
+    rung = result.str("job.resume_from");
+    CHECK(rung.rfind("r000-", 0) == 0);
+    CHECK(result.str("status") == "ok");
+    CHECK(result.str("epochs_done") == "3");
+    CHECK_MESSAGE(result.str("segments") == "2", worker.log());
+    CHECK(result.str_or("note", "") == "");
+    CHECK(worker.log().find("continuing " + rung + "'s checkpoint") != std::string::npos);
+    // The rung kept its final state for the promotion; the last rung keeps nothing.
+    CHECK(fs::is_regular_file(layout.checkpoint(rung)));
+    CHECK_FALSE(fs::exists(layout.checkpoint(promoted)));
+    // The master says what the promotion saved: 3 x 1 + (3 - 1) epochs instead of 3 x 1 + 3.
+    CHECK_MESSAGE(master.log().find("compute: 5 epochs with resumed promotions instead of 6 from scratch") !=
+                      std::string::npos,
+                  master.log());
+
+    // The same job file trained from scratch (hpo-train has no previous rung to continue):
+    // the same result apart from who ran it, its segments and the same curves.
+    const std::string out = (root / "scratch").string();
+    fs::create_directories(out);
+    Process train("hpo-train", {"--job", layout.done_job(promoted), "--out", out, "--threads", "1"},
+                  (root / "train.log").string());
+    REQUIRE_MESSAGE(train.wait(300) == 0, train.log());
+    auto a = comparable(layout.result(promoted)), b = comparable(out + "/" + promoted + ".result");
+    CHECK(b.at("segments") == "1");
+    a.erase("segments"), b.erase("segments");
+    CHECK(a == b);
+    std::string resumed_curves;
+    for (const auto& e : fs::directory_iterator(layout.results_dir())) {
+        const std::string name = e.path().filename().string();
+        if (name.rfind(promoted + ".", 0) == 0 && name.find(".curves.csv") != std::string::npos)
+            resumed_curves = e.path().string();
+    }
+    REQUIRE(!resumed_curves.empty());
+    const auto resumed_rows = rows_without_time(read_text(resumed_curves));
+    CHECK(resumed_rows.size() > 3 * 600 / 32);  // every update of all three epochs
+    CHECK(resumed_rows == rows_without_time(read_text(file_ending(out, ".curves.csv"))));
+}
+
+TEST_CASE("promotion: a missing previous-rung checkpoint trains from the start and the result says so") {
+    hposync::testing::IdxFixture data(300, 100);
+    DataEnv env(data.dir());
+    const fs::path root = data.root / "fallback";
+    fs::create_directories(root / "study");
+    const protocol::Layout layout((root / "study").string());
+    layout.create_dirs();
+    const std::string id = "r001-c0002-s0";
+    write_file_atomic(layout.pending_job(id),
+                      "format = hposync-job 1\nid = " + id +
+                          "\nstudy = fb\nround = 1\nconfig = c0002\nsearched = lr\ndataset = mnist\nmodel = mlp:8\n"
+                          "lr = 0.05\nbatch_size = 32\nepochs = 2\nseed = 3\nresume_from = r000-c0002-s0\n");
+    // A FIFO where the rung's checkpoint should be: refused unread, not waited on.
+    const std::string fifo = layout.checkpoint("r000-c0002-s0");
+    REQUIRE(::mkfifo(fifo.c_str(), 0644) == 0);
+    Process worker("hpo-worker", {"--dir", layout.root(), "--id", "w1", "--threads", "1", "--poll-ms", "50",
+                                  "--max-jobs", "1"},
+                   (root / "worker.log").string());
+    REQUIRE_MESSAGE(worker.wait(120) == 0, worker.log());
+    const KeyValueFile result = KeyValueFile::read(layout.result(id));
+    CHECK(result.str("status") == "ok");
+    CHECK(result.str("segments") == "1");
+    CHECK(result.str("epochs_done") == "2");
+    CHECK_MESSAGE(result.str_or("note", "").find("resume_from r000-c0002-s0: checkpoint is not a regular file; "
+                                                 "trained from the start") != std::string::npos,
+                  result.str_or("note", ""));
+    ::unlink(fifo.c_str());
+}
+
+TEST_CASE("hpo-worker --max-memory: a poison job gets a failed result that says how much it needs") {
+    // The adversarial review's poison job: it passes every bound of the job schema, and
+    // training it would need hundreds of GB. With the default limit (3/4 of the host's
+    // memory) and with an explicit one, the worker writes a failed result before
+    // allocating, and serves the next job.
+    hposync::testing::IdxFixture data(300, 100);
+    DataEnv env(data.dir());
+    for (const std::string limit : {"", "1000000000"}) {
+        CAPTURE(limit);
+        const fs::path root = data.root / ("poison" + limit);
+        fs::create_directories(root / "study");
+        const protocol::Layout layout((root / "study").string());
+        layout.create_dirs();
+        const std::string poison = "r000-c0001-s0", fine = "r000-c0002-s0";
+        const std::string common = "\nstudy = poison\nround = 0\nsearched = model\ndataset = mnist\nlr = 0.05\nepochs = 1\n";
+        write_file_atomic(layout.pending_job(poison), "format = hposync-job 1\nid = " + poison + "\nconfig = c0001" +
+                                                          common + "model = cnn:conv65536x3-pool11\nbatch_size = 512\n");
+        write_file_atomic(layout.pending_job(fine), "format = hposync-job 1\nid = " + fine + "\nconfig = c0002" + common +
+                                                        "model = mlp:8\nbatch_size = 32\n");
+        std::vector<std::string> args = {"--dir", layout.root(), "--id", "w1", "--threads", "1", "--poll-ms", "50",
+                                         "--max-jobs", "2"};
+        if (!limit.empty()) args.insert(args.end(), {"--max-memory", limit});
+        Process worker("hpo-worker", args, (root / "worker.log").string());
+        REQUIRE_MESSAGE(worker.wait(120) == 0, worker.log());
+        const KeyValueFile bad = KeyValueFile::read(layout.result(poison));
+        CHECK(bad.str("status") == "failed");
+        const std::string reason = bad.str("reason");
+        CHECK_MESSAGE(reason.find("out of memory (estimated before training): the job needs about") != std::string::npos,
+                      reason);
+        CHECK(reason.find("GiB") != std::string::npos);
+        if (!limit.empty()) CHECK(reason.find("the limit is 953.7 MiB") != std::string::npos);
+        CHECK(KeyValueFile::read(layout.result(fine)).str("status") == "ok");
+    }
 }

@@ -58,6 +58,22 @@ TEST_CASE("subprocess: environment, cwd, stdin from /dev/null, files") {
     CHECK(p.stderr_total() == 0);
 }
 
+TEST_CASE("subprocess: one file for stdout and stderr; never written through a symlink") {
+    TempDir d;
+    SpawnOptions o = sh("echo one; echo two >&2; echo three");
+    o.stdout_path = o.stderr_path = d.path + "/both.log";
+    Subprocess p(o);
+    CHECK(p.wait().ok());
+    CHECK(read_file(d.path + "/both.log") == "one\ntwo\nthree\n");  // shared offset: nothing overwritten
+
+    write_file_atomic(d.path + "/secret", "keep me\n");
+    REQUIRE(::symlink((d.path + "/secret").c_str(), (d.path + "/out.log").c_str()) == 0);
+    SpawnOptions planted = sh("echo overwritten");
+    planted.stdout_path = d.path + "/out.log";
+    CHECK_THROWS_AS(Subprocess{planted}, Error);
+    CHECK(read_file(d.path + "/secret") == "keep me\n");
+}
+
 TEST_CASE("subprocess: start failures are errors naming the program") {
     SpawnOptions o;
     o.argv = {"/no/such/program-hposync"};

@@ -45,16 +45,16 @@ public:
         }
         return real().read(path, max_bytes);
     }
-    void write_atomic(const std::string& path, std::string_view content) override {
+    void write_atomic(const std::string& path, std::string_view content, Durability durability) override {
         if (const Rule* r = match(Op::write, path)) throw_err("cannot write", path, r->err);
-        real().write_atomic(path, content);
+        real().write_atomic(path, content, durability);
     }
-    bool create_exclusive(const std::string& path, std::string_view content) override {
+    bool create_exclusive(const std::string& path, std::string_view content, Durability durability) override {
         if (const Rule* r = match(Op::create, path)) {
             if (r->err == EEXIST) return false;
             throw_err("cannot publish", path, r->err);
         }
-        return real().create_exclusive(path, content);
+        return real().create_exclusive(path, content, durability);
     }
     bool rename(const std::string& from, const std::string& to) override {
         if (const Rule* r = match(Op::rename, from)) {

@@ -8,14 +8,30 @@
 
 namespace hposync {
 
+// Whether a write must survive the loss of the host's page cache (power loss, kernel
+// crash), docs/SCALE.md "fsync policy". Both kinds are atomic for every reader and
+// survive the death of the writing process; only `durable` pays two fsyncs (the file,
+// then its directory), about 10 ms each on a busy disk.
+//   durable: results and their CSVs, study.conf, master.lock, round manifests.
+//   cached:  files rewritten every few seconds or repaired from others (leases, worker
+//            files, attempts records, progress files) and job files, which the master
+//            makes durable with one sync_filesystem() before their round manifest.
+enum class Durability { durable, cached };
+
 // Atomically replaces (or creates) `path` with `content`. Throws IoError on failure
 // (ENOSPC included); on failure the old file, if any, is untouched and no temp is left.
-void write_file_atomic(const std::string& path, std::string_view content);
+void write_file_atomic(const std::string& path, std::string_view content,
+                       Durability durability = Durability::durable);
 
 // Atomically creates `path` with `content` only if it does not exist yet: the temp file
 // is published with link(2), which fails with EEXIST when another writer was first.
 // Returns true if this call created the file, false if it already existed.
-bool create_file_exclusive(const std::string& path, std::string_view content);
+bool create_file_exclusive(const std::string& path, std::string_view content,
+                           Durability durability = Durability::durable);
+
+// syncfs(2) of the filesystem holding `dir`: every cached write before it is durable
+// after it. Throws IoError when it fails.
+void sync_filesystem(const std::string& dir);
 
 // Reads a whole regular file. Throws IoError if it cannot be opened or read (ENOENT,
 // EIO, ...); ParseError if it is a symbolic link (never followed), not a regular file
@@ -23,13 +39,6 @@ bool create_file_exclusive(const std::string& path, std::string_view content);
 // (checked before reading, so a hostile 10 GB file cannot make us allocate 10 GB).
 // Error messages name the path and the kind of file, never any of its content.
 std::string read_file(const std::string& path, size_t max_bytes = 64u << 20);
-
-// Reads a whole file only if it is a regular file of at most max_bytes, judged before a
-// byte is read: opened O_NOFOLLOW|O_NONBLOCK (a symlink is refused, a FIFO cannot block
-// the open), then fstat. A symlink, directory, FIFO, device or socket, or a larger file,
-// is a ParseError "<path>: not a regular file (...)" / "...: N bytes, more than ...";
-// a missing or unreadable file an IoError.
-std::string read_regular_file(const std::string& path, size_t max_bytes);
 
 // Name for temporary files: ".<base>.tmp.<host>.<pid>.<n>". Readers skip names
 // starting with '.', so temporaries are never mistaken for data.

@@ -29,7 +29,8 @@ struct SpawnOptions {
     std::string cwd;                // "" = the caller's
     std::vector<std::pair<std::string, std::string>> env;  // added to / replacing the caller's
     std::string stdout_path;        // "" = capture (bounded); else truncate and write this file
-    std::string stderr_path;        // same for stderr
+                                    // (relative to the caller's directory; never through a symlink)
+    std::string stderr_path;        // same for stderr; the same path as stdout_path = one shared file
     size_t capture_bytes = 64 * 1024;  // tail kept per captured stream
 };
 

@@ -22,6 +22,11 @@ struct WorkerOptions {
                                // seconds (updates, epochs): a hung trainer loses its job
     bool inotify = true;       // wake on local writes; false = jittered polling only
     bool verbose = true;       // progress lines on stdout
+    // A job the engine estimates to need more memory than this (weights, activations at
+    // its batch size, optimizer state, data) gets a failed result saying how much, before
+    // a buffer is allocated. 0 = no limit. hpo-worker's default is 3/4 of the host's
+    // memory (engine::default_max_memory_bytes); give each of N workers on a host 1/N.
+    int64_t max_memory_bytes = 0;
     // External trainers this worker has (--trainer NAME=COMMAND, --trainers-file); it
     // claims only jobs whose `trainer` is one of them or the built-in (trainer/claim_filter.hpp).
     trainer::TrainerSet trainers;

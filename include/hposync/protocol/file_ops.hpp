@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "hposync/common/atomic_file.hpp"
+
 namespace hposync::protocol {
 
 class FileOps {
@@ -16,10 +18,10 @@ public:
     virtual ~FileOps() = default;
     // read_file: regular files only, never through a symlink, at most max_bytes.
     virtual std::string read(const std::string& path, size_t max_bytes) = 0;
-    // write_file_atomic: temp + fsync + rename.
-    virtual void write_atomic(const std::string& path, std::string_view content) = 0;
-    // create_file_exclusive: temp + fsync + link; false if `path` existed (EEXIST).
-    virtual bool create_exclusive(const std::string& path, std::string_view content) = 0;
+    // write_file_atomic: temp (+ fsync when durable) + rename.
+    virtual void write_atomic(const std::string& path, std::string_view content, Durability durability) = 0;
+    // create_file_exclusive: temp (+ fsync) + link; false if `path` existed (EEXIST).
+    virtual bool create_exclusive(const std::string& path, std::string_view content, Durability durability) = 0;
     // rename_if_exists: false on ENOENT (somebody else moved the file first).
     virtual bool rename(const std::string& from, const std::string& to) = 0;
     // remove_if_exists: ENOENT is fine.
