@@ -153,9 +153,17 @@ demo: deps
 	bash tools/demo.sh
 
 # ---- sanitizer build ------------------------------------------------------------------
+# ASan + UBSan build of everything and the unit tests; `make test-asan` runs them (CI does).
 debug:
-	$(MAKE) BUILD=build-debug OPTFLAGS="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	$(MAKE) -j2 BUILD=build-debug OPTFLAGS="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer" \
 	    LDLIBS="$(LDLIBS) -fsanitize=address,undefined" all build-debug/unit-tests
+
+# The unit tests under ASan + UBSan. Leak checking is off: oneDNN and libgomp keep
+# their thread pools and kernel caches for the process's lifetime by design.
+.PHONY: test-asan
+test-asan: debug
+	cd tests && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    ../build-debug/unit-tests
 
 bench: deps
 	@$(MAKE) --no-print-directory data

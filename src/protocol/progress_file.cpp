@@ -40,8 +40,14 @@ void append_progress(const Layout& layout, const std::string& id, const std::str
     const std::string path = progress_path(layout, id);
     struct stat st;
     if (::lstat(path.c_str(), &st) != 0) begin_progress(layout, id, worker, 0);
-    int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+    // O_NONBLOCK: a FIFO planted here fails at once (ENXIO) instead of blocking training;
+    // anything else that is not a regular file is refused after fstat.
+    int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) throw_io_error("cannot append progress to", path);
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ::close(fd);
+        throw IoError("cannot append progress to " + path + ": not a regular file", 0);
+    }
     char row[256];
     const int n = std::snprintf(row, sizeof row, "%lld,%.4f,%s,%s,%s\n", (long long)e.epoch, e.t,
                                 format_double(e.train_loss).c_str(), format_double(e.val_loss).c_str(),

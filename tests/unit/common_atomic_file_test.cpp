@@ -26,3 +26,22 @@ TEST_CASE("atomic write replaces content and leaves no temporaries") {
     CHECK_THROWS_AS(write_file_atomic((dir / "no/such/dir/x").string(), "x"), IoError);
     fs::remove_all(dir);
 }
+
+TEST_CASE("cached writes: the same atomic replace and exclusive create, without fsync; syncfs") {
+    fs::path dir = fs::temp_directory_path() / fs::unique_path("hpo-af-%%%%%%");
+    fs::create_directories(dir);
+    const std::string p = (dir / "lease").string();
+    write_file_atomic(p, "beat 1", Durability::cached);
+    write_file_atomic(p, "beat 2", Durability::cached);
+    CHECK(read_file(p) == "beat 2");
+    CHECK(create_file_exclusive((dir / "job").string(), "first", Durability::cached));
+    CHECK_FALSE(create_file_exclusive((dir / "job").string(), "second", Durability::cached));
+    CHECK(read_file((dir / "job").string()) == "first");
+    int files = 0;
+    for (auto& e : fs::directory_iterator(dir)) { (void)e; ++files; }
+    CHECK(files == 2);  // no temporaries left
+    CHECK_NOTHROW(sync_filesystem(dir.string()));
+    CHECK_THROWS_AS(sync_filesystem((dir / "missing").string()), IoError);
+    CHECK_THROWS_AS(write_file_atomic((dir / "no/such/dir/x").string(), "x", Durability::cached), IoError);
+    fs::remove_all(dir);
+}

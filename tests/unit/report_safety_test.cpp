@@ -2,6 +2,8 @@
 // progress file reader.
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
 #include <boost/filesystem.hpp>
 #include <fcntl.h>
 #include <unistd.h>
@@ -126,5 +128,12 @@ TEST_CASE("progress file: appended rows read back, a torn last row ignored, a ba
     fs::create_symlink(dir / "elsewhere", path);
     CHECK_THROWS_AS(protocol::append_progress(layout, id, "w1", {1, 0.5, 1.0, 1.1, 0.4}), IoError);
     CHECK_FALSE(fs::exists(dir / "elsewhere"));
+    // A FIFO planted at the path: refused at once, never waited on (training goes on).
+    fs::remove(path);
+    REQUIRE(::mkfifo(path.c_str(), 0644) == 0);
+    CHECK_THROWS_AS(protocol::append_progress(layout, id, "w1", {1, 0.5, 1.0, 1.1, 0.4}), IoError);
+    fs::remove(path);
+    fs::create_directory(path);
+    CHECK_THROWS_AS(protocol::append_progress(layout, id, "w1", {1, 0.5, 1.0, 1.1, 0.4}), IoError);
     fs::remove_all(dir);
 }
