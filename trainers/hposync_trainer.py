@@ -89,6 +89,9 @@ class Job:
         self.record_updates = as_bool(g("record_updates", "true"))
         self.label_noise = float(g("label_noise", "0"))
         self.normalize = as_bool(g("normalize", "true"))
+        self.init_weights = g("init_weights", "own")
+        if self.init_weights not in ("own", "hposync"):
+            raise ValueError(f"init_weights {self.init_weights!r}: expected own or hposync")
         if self.optimizer not in ("sgd", "momentum", "nesterov", "adam"):
             raise ValueError(f"optimizer {self.optimizer!r}: expected sgd, momentum, nesterov or adam")
         if self.epochs <= 0 and self.time_budget_s <= 0:
@@ -219,6 +222,41 @@ class Run:
                 v = repr(v) if math.isfinite(v) else ("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf"))
             lines.append(f"{k} = {v}")
         write_atomic(os.path.join(self.out, "metrics.txt"), "\n".join(lines) + "\n")
+
+
+def read_weights(path):
+    """A weights file (format hposync-weights 1, docs/PROTOCOL.md section 10): the engine's
+    initial weights as [(name, float32 array)], in layer order, in the engine's layouts
+    (dense [out][in], convolution [out][in][kh][kw], bias [out], batch-norm gamma, beta)."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    marker = b"data = float32-le\n"
+    at = raw.find(marker)
+    head = raw[:max(at, 0)].decode("ascii", "replace").splitlines()
+    if at < 0 or not head or head[0] != "format = hposync-weights 1":
+        raise ValueError(f"{path}: not a 'format = hposync-weights 1' file")
+    data = np.frombuffer(raw, dtype="<f4", offset=at + len(marker))
+    out, pos = [], 0
+    for line in head[1:]:
+        key, _, value = line.partition(" = ")
+        if key == "tensor":
+            name, count = value.split()
+            out.append((name, data[pos:pos + int(count)]))
+            pos += int(count)
+    if pos != len(data):
+        raise ValueError(f"{path}: the tensors list {pos} floats, the file holds {len(data)}")
+    return out
+
+
+def initial_weights(run):
+    """The engine's initial weights when the job asks for them (init_weights = hposync),
+    else None (the trainer's own initialiser, seeded)."""
+    if run.job.init_weights != "hposync":
+        return None
+    path = os.environ.get("HPOSYNC_INIT_WEIGHTS")
+    if not path:
+        raise ValueError("init_weights = hposync, but HPOSYNC_INIT_WEIGHTS is not set (hpo-worker writes it)")
+    return read_weights(path)
 
 
 def train_epochs(run, n, new_order, forward, commit, validate, save_state, position=None):

@@ -36,6 +36,26 @@ def make_classifier(job, seed):
                          nesterovs_momentum=job.optimizer == "nesterov", **kw)
 
 
+def load_engine_weights(clf, tensors, x, y, classes):
+    """Starts the classifier from the engine's initial weights (ht.read_weights).
+    MLPClassifier makes its weights, and every attribute it needs, on its first
+    partial_fit: one call on the first batch creates them, then they are overwritten
+    (engine [out][in] -> scikit-learn [in][out]) and that call's optimizer state is
+    dropped, so the first counted update starts exactly from the engine's weights."""
+    clf.partial_fit(x, y, classes=classes)
+    if len(tensors) != 2 * len(clf.coefs_):
+        raise ValueError(f"init weights: {len(tensors)} tensors for an MLP with {len(clf.coefs_)} layers")
+    for i, ((wname, w), (bname, b)) in enumerate(zip(tensors[0::2], tensors[1::2])):
+        n_in, n_out = clf.coefs_[i].shape
+        if w.size != n_in * n_out or b.size != n_out:
+            raise ValueError(f"init weights: {wname} / {bname} do not fit layer {i + 1} ({n_in} -> {n_out})")
+        clf.coefs_[i][...] = w.reshape(n_out, n_in).T
+        clf.intercepts_[i][...] = b
+    if hasattr(clf, "_optimizer"):
+        del clf._optimizer  # made again, fresh, by the next partial_fit
+    clf.t_, clf.n_iter_, clf.loss_curve_ = 0, 0, []
+
+
 def evaluate(clf, x, y, classes):
     if len(y) == 0:
         return 0.0, 1.0
@@ -71,6 +91,13 @@ def main():
             state = pickle.load(f)
         clf, rng = state["clf"], state["rng"]
         position = state
+    else:
+        try:
+            init = ht.initial_weights(run)
+            if init is not None:
+                load_engine_weights(clf, init, xtr[:job.batch_size], ytr[:job.batch_size], classes)
+        except (ValueError, OSError) as e:
+            return ht.fail(run, e)
 
     n = len(ytr)
     warnings.simplefilter("ignore", ConvergenceWarning)

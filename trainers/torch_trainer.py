@@ -81,6 +81,23 @@ def build_model(spec, in_shape, classes):
     return model
 
 
+def load_engine_weights(model, tensors):
+    """Copies the engine's initial weights (ht.read_weights) into the model: dense and
+    convolution weight and bias, batch-norm gamma and beta, in layer order. The layouts
+    are PyTorch's own ([out][in], [out][in][kh][kw])."""
+    targets = []
+    for mod in model.modules():
+        if isinstance(mod, (nn.Linear, nn.Conv2d, nn.BatchNorm1d, nn.BatchNorm2d)):
+            targets += [mod.weight, mod.bias]
+    if len(targets) != len(tensors):
+        raise ValueError(f"init weights: {len(tensors)} tensors for a model with {len(targets)}")
+    with torch.no_grad():
+        for p, (name, values) in zip(targets, tensors):
+            if p.numel() != values.size:
+                raise ValueError(f"init weights: {name} has {values.size} floats, the model's tensor {p.numel()}")
+            p.copy_(torch.from_numpy(values.copy()).reshape(p.shape))
+
+
 def make_optimizer(job, model):
     decay = [p for n, p in model.named_parameters() if p.dim() > 1]   # weights
     rest = [p for n, p in model.named_parameters() if p.dim() <= 1]   # biases, BN
@@ -114,6 +131,9 @@ def main():
         xtr, ytr, xva, yva, xte, yte = ht.load_splits(run)
         torch.manual_seed(run.seed)
         model = build_model(job.model, xtr.shape[1:], int(max(ytr.max(), yte.max())) + 1)
+        init = ht.initial_weights(run)
+        if init is not None:
+            load_engine_weights(model, init)
         opt = make_optimizer(job, model)
     except (ValueError, OSError) as e:
         return ht.fail(run, e)

@@ -47,6 +47,8 @@ def section(rows, meta):
         if r.get("partial") == "1":
             n = r.get("results", r.get("completed"))
             s += f" (partial: {n} in {float(r['seconds']):.0f} s)"
+        if r.get("crashes", "0") != "0":  # optuna_peer.py restarts a process its journal read killed
+            s += f", {r['crashes']} crashes"
         return s
 
     for key in sorted(set(hp) | set(op)):

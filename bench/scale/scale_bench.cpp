@@ -166,7 +166,14 @@ void bench_throughput(const Args& a) {
               wd_results = ev.watch(layout.results_dir());
     const std::string study = write_random_study(tmp + "/scale.study", a.jobs, a.sleep_s);
     auto workers = start_workers(dir, tmp, a.workers, 0);
-    std::this_thread::sleep_for(std::chrono::milliseconds(300 + 5 * a.workers));  // idle and watching
+    // Steady state, as on a cluster whose workers are long-lived: the clock starts only
+    // once every worker has registered (its workers/<id>.worker file: heartbeat running,
+    // about to watch jobs/pending), then 200 ms more. 128 processes starting on 2 cores
+    // take a second or more, which is start-up, not per-job cost.
+    const auto ready_by = Clock::now() + std::chrono::seconds(120);
+    while (protocol::list_dir(layout.workers_dir()).size() < size_t(a.workers) && Clock::now() < ready_by)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
     Process master("hpo-master", {"--dir", dir, "--study", study, "--poll-ms", "50", "-q"}, tmp + "/master.log");
 
     std::map<std::string, int> claims;  // job id -> renames into running/

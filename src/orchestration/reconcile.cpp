@@ -29,7 +29,8 @@ void Reconciler::ensure_dirs() {
     const std::string jobs = layout_.root() + "/jobs";
     for (const auto& d : {layout_.rounds_dir(), jobs, layout_.pending_dir(), layout_.running_dir(), layout_.done_dir(),
                           layout_.failed_dir(), layout_.quarantine_dir(), layout_.attempts_dir(),
-                          layout_.checkpoints_dir(), layout_.results_dir(), layout_.workers_dir()}) {
+                          layout_.checkpoints_dir(), layout_.results_dir(), layout_.workers_dir(),
+                          layout_.work_dir()}) {
         struct stat st;
         if (::lstat(d.c_str(), &st) != 0 || S_ISDIR(st.st_mode)) continue;
         // A plain file, a symlink (which could lead our writes out of the study), a FIFO

@@ -187,6 +187,11 @@ std::vector<JobKey> build_schema() {
     }
     s.push_back(id({"trainer", "which trainer runs the job", true}, false,
                    [](Job& j) -> std::string& { return j.trainer; }));
+    s.push_back(choice({"init_weights",
+                        "an external trainer starts from its own initialiser (own) or from the engine's initial "
+                        "weights for this seed (hposync: HPOSYNC_INIT_WEIGHTS)",
+                        true},
+                       {"own", "hposync"}, [](Job& j) -> std::string& { return j.init_weights; }));
     // ---- data ----
     s.push_back(choice({"dataset", "data set", true}, {"mnist", "fashion-mnist", "cifar10"},
                        [](Job& j) -> std::string& { return j.train.dataset; }));

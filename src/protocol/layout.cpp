@@ -77,8 +77,9 @@ std::string Layout::quarantine_reason(const std::string& id) const {
 std::string Layout::attempts_file(const std::string& id) const { return attempts_dir() + "/" + id + ".attempts"; }
 std::string Layout::checkpoint(const std::string& id) const { return checkpoints_dir() + "/" + id + ".ckpt"; }
 std::string Layout::handback_note(const std::string& id) const { return checkpoints_dir() + "/" + id + ".handback"; }
+std::string Layout::work_dir() const { return root_ + "/work"; }
 std::string Layout::trainer_work(const std::string& id, const std::string& worker) const {
-    return root_ + "/work/" + id + "@" + worker;
+    return work_dir() + "/" + id + "@" + worker;
 }
 std::string Layout::result(const std::string& id) const { return results_dir() + "/" + id + ".result"; }
 std::string Layout::curves_name(const std::string& id, const std::string& token) {

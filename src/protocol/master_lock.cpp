@@ -2,6 +2,9 @@
 
 #include <cerrno>
 #include <csignal>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hposync/common/atomic_file.hpp"
@@ -18,8 +21,8 @@ struct Holder {
     std::string host, started;
 };
 
-Holder read_holder(const std::string& path) {
-    KeyValueFile f = KeyValueFile::read(path);
+Holder parse_holder(const std::string& text, const std::string& path) {
+    KeyValueFile f = KeyValueFile::parse(text, path);
     Holder h;
     h.pid = f.integer("pid", 1, INT64_MAX);
     h.host = f.str("host");
@@ -44,6 +47,36 @@ bool pid_alive(int64_t pid) {
     return state != 'Z' && state != 'X';
 }
 
+// An exclusive flock(2) on a small regular file beside the lock, held for one take-over.
+// Only processes of one host contend for it (see the take-over), so flock's semantics on
+// network filesystems do not matter here; the kernel releases it when its holder dies,
+// so it never goes stale.
+class TakeoverTurn {
+public:
+    explicit TakeoverTurn(const std::string& path) {
+        fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+        if (fd_ < 0) throw_io_error("cannot open the take-over lock", path);
+        struct stat st;
+        if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
+            ::close(fd_);
+            throw Error(path + ": not a regular file; remove it to let a master take over a stale lock");
+        }
+        while (::flock(fd_, LOCK_EX) != 0) {
+            if (errno == EINTR) continue;
+            const int err = errno;
+            ::close(fd_);
+            errno = err;
+            throw_io_error("cannot lock", path);
+        }
+    }
+    ~TakeoverTurn() { ::close(fd_); }  // releases the flock
+    TakeoverTurn(const TakeoverTurn&) = delete;
+    TakeoverTurn& operator=(const TakeoverTurn&) = delete;
+
+private:
+    int fd_ = -1;
+};
+
 std::string holder_text(const std::string& path) {
     try {
         return read_file(path, 64 * 1024);
@@ -65,9 +98,14 @@ MasterLock::MasterLock(const Layout& layout, std::string* log) : path_(layout.ma
             held_ = true;
             return;
         }
+        // One read: the text whose holder is judged dead below is the text the take-over
+        // compares with. (Two reads let a third taker judge the stale lock dead, then
+        // compare with the fresh lock another taker had just made, and remove it.)
         Holder h;
+        std::string judged;
         try {
-            h = read_holder(path_);
+            judged = read_file(path_, 64 * 1024);
+            h = parse_holder(judged, path_);
         } catch (const IoError& e) {
             if (e.errno_value == ENOENT) continue;  // released meanwhile: try again
             throw;
@@ -80,19 +118,23 @@ MasterLock::MasterLock(const Layout& layout, std::string* log) : path_(layout.ma
                         " (another host: if that master is dead, remove the lock file)");
         if (pid_alive(h.pid))
             throw Error("another hpo-master is running on this directory: " + path_ + " is held by " + who);
-        // Take-over that two takers cannot both win: move the stale file to a name only we
-        // use, then check that what we moved is the lock we judged. If another taker was
-        // faster and already holds a fresh lock, we moved ITS lock: put it back (link:
-        // never over a third one) and judge again (it is alive: refuse).
-        const std::string judged = holder_text(path_);
-        const std::string aside = temp_name_for(path_ + ".stale");
-        if (!rename_if_exists(path_, aside)) continue;  // somebody else moved it first
-        if (holder_text(aside) != judged || judged.empty()) {
-            if (::link(aside.c_str(), path_.c_str()) != 0 && errno != EEXIST) throw_io_error("cannot restore", path_);
-            remove_if_exists(aside);
-            continue;
+        // Take-over that two takers cannot both win, and that never removes a live lock:
+        // takers on this host (a stale lock is taken over only by one on its host) take
+        // turns under flock(2) on D/master.lock.takeover, released by the kernel when a
+        // taker dies. Under it the lock is removed only if it still holds the very text
+        // judged stale; then every taker races for the exclusive create again.
+        {
+            TakeoverTurn turn(path_ + ".takeover");
+            std::string now;
+            try {
+                now = read_file(path_, 64 * 1024);
+            } catch (const IoError& e) {
+                if (e.errno_value == ENOENT) continue;  // removed meanwhile: create it
+                throw;
+            }
+            if (now != judged) continue;  // another taker replaced it: judge the new holder
+            if (::unlink(path_.c_str()) != 0 && errno != ENOENT) throw_io_error("cannot remove stale", path_);
         }
-        remove_if_exists(aside);
         if (log) *log = "taking over stale lock " + path_ + " of " + who + " (no such process, or a zombie)";
     }
     throw Error("cannot take " + path_ + ": it keeps changing (several masters starting at once?)");
@@ -120,7 +162,7 @@ void MasterLock::release() {
 std::string describe_master_lock(const Layout& layout) {
     if (!path_exists(layout.master_lock())) return "";
     try {
-        Holder h = read_holder(layout.master_lock());
+        Holder h = parse_holder(read_file(layout.master_lock(), 64 * 1024), layout.master_lock());
         std::string s = "pid " + std::to_string(h.pid) + " on host " + h.host + " since " + h.started;
         if (h.host == host_name() && !pid_alive(h.pid)) s += " (STALE: no such process)";
         return s;

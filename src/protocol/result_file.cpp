@@ -325,13 +325,14 @@ bool write_result(FileOps& ops, const Layout& layout, Result& r, const std::stri
     validate_id(token, "curves token");
     r.curves = Layout::curves_name(r.id, token);
     const std::string csv_path = layout.results_file(r.curves);
-    ops.write_atomic(csv_path, curves_to_csv(r.train, &r.curves_rows), Durability::durable);
+    // Its contents are fsynced now; its name with the result's link below (same directory).
+    ops.write_atomic(csv_path, curves_to_csv(r.train, &r.curves_rows), Durability::contents);
     std::string pred_path;
     if (!r.train.predictions.empty()) {  // like the curves: written before the commit point
         r.predictions = r.id + "." + token + ".predictions.csv";
         r.predictions_rows = int64_t(r.train.predictions.size());
         pred_path = layout.results_file(r.predictions);
-        ops.write_atomic(pred_path, predictions_to_csv(r.train.predictions), Durability::durable);
+        ops.write_atomic(pred_path, predictions_to_csv(r.train.predictions), Durability::contents);
     }
     bool created = false;
     try {

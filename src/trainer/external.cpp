@@ -7,6 +7,7 @@
 #include <boost/filesystem.hpp>
 #include <csignal>
 #include <memory>
+#include <cerrno>
 #include <cstdio>
 #include <sys/stat.h>
 
@@ -14,7 +15,9 @@
 #include "hposync/common/error.hpp"
 #include "hposync/common/keyvalue.hpp"
 #include "hposync/common/subprocess.hpp"
+#include "hposync/engine/weights_file.hpp"
 #include "hposync/protocol/result_file.hpp"
+#include "hposync/protocol/transitions.hpp"
 #include "hposync/trainer/metrics_file.hpp"
 
 namespace hposync::trainer {
@@ -82,6 +85,17 @@ engine::TrainResult run_external(const ExternalRun& run) {
     // job resumed from the trainer's checkpoint or restarted from scratch.
     const std::string& handback_marker = run.handback_note;
     {
+        // D/work must be a real directory: a symlink planted there would lead the trainer's
+        // files out of the study. Not the job's fault: an IoError hands the job back, and
+        // the master moves the impostor aside (Reconciler::ensure_dirs).
+        const std::string parent = fs::path(run.work_dir).parent_path().string();
+        struct stat st;
+        if (::lstat(parent.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
+            const std::string kind = protocol::non_regular_kind(parent);
+            throw IoError(parent + " is " + (kind.empty() ? "a regular file" : kind) +
+                              ", not a directory; no trainer folder is made through it",
+                          ENOTDIR);
+        }
         boost::system::error_code ec;
         fs::remove_all(run.work_dir, ec);  // left by a worker that died mid-run
         fs::create_directories(out_dir, ec);
@@ -106,6 +120,19 @@ engine::TrainResult run_external(const ExternalRun& run) {
               {"HPOSYNC_SEED", std::to_string(cfg.seed)},
               {"HPOSYNC_TRAINER", name}};
     if (run.threads > 0) so.env.push_back({"OMP_NUM_THREADS", std::to_string(run.threads)});
+    if (run.job.init_weights == "hposync") {
+        // The engine's initial weights for this seed, so that frameworks compared in one
+        // study start from the same point (engine/weights_file.hpp).
+        const std::string weights_path = run.work_dir + "/init.weights";
+        try {
+            write_file_atomic(weights_path, engine::initial_weights_file(cfg), Durability::cached);
+        } catch (const IoError&) {
+            throw;  // the worker's disk: hand back
+        } catch (const Error& e) {
+            return failed("init_weights = hposync: " + std::string(e.what()));
+        }
+        so.env.push_back({"HPOSYNC_INIT_WEIGHTS", weights_path});
+    }
     so.capture_bytes = std::max<size_t>(run.limits.reason_bytes * 4, 4096);
 
     const bool had_checkpoint = regular_size(run.checkpoint_path) >= 0;

@@ -1,18 +1,17 @@
-// Spawning real hposync processes for end-to-end tests: fork + execv (never a shell, so
-// no quoting surprises), stdout and stderr into a log file, wait with a timeout, signals.
+// Spawning real hposync processes for end-to-end tests: common/subprocess (never a shell,
+// so no quoting surprises), stdout and stderr into a log file, wait with a timeout, signals.
 #pragma once
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
-#include <fcntl.h>
 #include <fstream>
+#include <optional>
 #include <sstream>
-#include <stdexcept>
 #include <string>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 #include <vector>
+
+#include "hposync/common/subprocess.hpp"
 
 namespace hposync::e2e {
 
@@ -29,70 +28,62 @@ inline std::string read_text(const std::string& path) {
     return ss.str();
 }
 
+// A hposync binary started through common/subprocess (posix_spawn of an argv, the
+// product's one way to start a program), stdout and stderr into one log file.
 class Process {
 public:
-    // Starts bin_dir()/<program> with `args`; output goes to `log`.
+    // Starts bin_dir()/<program> with `args`; output goes to `log`. Throws
+    // hposync::Error naming the binary if it cannot be started (not built?).
     Process(const std::string& program, const std::vector<std::string>& args, std::string log)
-        : log_(std::move(log)) {
-        const std::string path = bin_dir() + "/" + program;
-        std::vector<std::string> all = {path};
-        all.insert(all.end(), args.begin(), args.end());
-        std::vector<char*> argv;
-        for (auto& a : all) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        pid_ = ::fork();
-        if (pid_ < 0) throw std::runtime_error("fork failed");
-        if (pid_ == 0) {
-            int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            if (fd >= 0) {
-                ::dup2(fd, 1);
-                ::dup2(fd, 2);
-                ::close(fd);
-            }
-            ::execv(path.c_str(), argv.data());
-            ::_exit(127);  // binary missing: visible as exit status 127
-        }
-    }
-    ~Process() {
-        if (running()) {
-            ::kill(pid_, SIGKILL);
-            wait(10);
-        }
-    }
-    Process(const Process&) = delete;
-    Process& operator=(const Process&) = delete;
+        : log_(std::move(log)), child_(options(program, args, log_)) {}
+    // A process still running is killed (SIGKILL to its group) and reaped by ~Subprocess.
 
-    pid_t pid() const { return pid_; }
+    pid_t pid() const { return child_.pid(); }
     const std::string& log_path() const { return log_; }
     std::string log() const { return read_text(log_); }
-    void signal(int sig) const { ::kill(pid_, sig); }
+    // To the process alone, as a user's kill(1): a worker forwards it to its trainer itself.
+    void signal(int sig) const { ::kill(child_.pid(), sig); }
 
-    bool running() {
-        if (done_) return false;
-        int st = 0;
-        pid_t r = ::waitpid(pid_, &st, WNOHANG);
-        if (r == pid_) record(st);
-        return !done_;
-    }
+    bool running() { return !child_.wait_for(0); }
     // Exit status, 128 + signal if killed, or -1 if still running after timeout_s.
     int wait(double timeout_s) {
-        auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
-        while (running()) {
-            if (std::chrono::steady_clock::now() > until) return -1;
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
-        return status_;
+        const std::optional<ExitStatus> st = child_.wait_for(timeout_s);
+        if (!st) return -1;
+        return st->exited ? st->code : 128 + st->signal;
     }
 
 private:
-    void record(int st) {
-        done_ = true;
-        status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    static SpawnOptions options(const std::string& program, const std::vector<std::string>& args,
+                                const std::string& log) {
+        SpawnOptions o;
+        o.argv = {bin_dir() + "/" + program};
+        o.argv.insert(o.argv.end(), args.begin(), args.end());
+        o.stdout_path = o.stderr_path = log;
+        return o;
     }
-    pid_t pid_ = -1;
     std::string log_;
-    bool done_ = false;
-    int status_ = -1;
+    Subprocess child_;
+};
+
+// Sets an environment variable for the processes a test starts; restores it afterwards.
+class ScopedEnv {
+public:
+    ScopedEnv(std::string name, const std::string& value) : name_(std::move(name)) {
+        const char* old = std::getenv(name_.c_str());
+        had_ = old != nullptr;
+        saved_ = old ? old : "";
+        ::setenv(name_.c_str(), value.c_str(), 1);
+    }
+    ~ScopedEnv() {
+        if (had_) ::setenv(name_.c_str(), saved_.c_str(), 1);
+        else ::unsetenv(name_.c_str());
+    }
+    ScopedEnv(const ScopedEnv&) = delete;
+    ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+private:
+    std::string name_, saved_;
+    bool had_ = false;
 };
 
 // Polls `cond` every 10 ms until it holds or timeout_s passes; returns whether it held.

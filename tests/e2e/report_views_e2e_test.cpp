@@ -112,22 +112,15 @@ std::string run_chromium(const std::vector<std::string>& extra, const std::strin
     args.insert(args.end(), extra.begin(), extra.end());
     args.push_back(url);
     const std::string out_path = (tmp / "chromium.out").string(), err_path = (tmp / "chromium.err").string();
-    pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-        int o = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), e = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        ::dup2(o, 1), ::dup2(e, 2);
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        ::alarm(120);  // never hangs the suite
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
-    }
-    int st = 0;
-    ::waitpid(pid, &st, 0);
+    SpawnOptions o;
+    o.argv = args;
+    o.stdout_path = out_path;
+    o.stderr_path = err_path;
+    Subprocess browser(o);
+    std::optional<ExitStatus> st = browser.wait_for(120);
+    if (!st) st = browser.terminate(5);  // never hangs the suite
     err = slurp(err_path);
-    CHECK_MESSAGE((WIFEXITED(st) && WEXITSTATUS(st) == 0), err);
+    CHECK_MESSAGE(st->ok(), st->describe() << "\n" << err);
     return slurp(out_path);
 }
 

@@ -9,12 +9,9 @@
 
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/protocol/job_file.hpp"
-#include "hposync/protocol/layout.hpp"
-#include "hposync/protocol/result_file.hpp"
-#include "hposync/protocol/snapshot.hpp"
 #include "hposync/search/strategy.hpp"
 #include "hposync/search/study.hpp"
-#include "process.hpp"
+#include "study_run.hpp"
 
 namespace fs = boost::filesystem;
 using namespace hposync;
@@ -28,39 +25,12 @@ struct Ran {
 
 // Runs the study text with a master and two workers; restarts the master once at the end.
 Ran run_search_study(const std::string& name, const std::string& text, size_t expected_jobs) {
-    fs::path dir = fs::temp_directory_path() / fs::unique_path("hpo-search-%%%%%%");
-    fs::create_directories(dir);
-    const std::string study_path = (dir / (name + ".study")).string();
-    write_file_atomic(study_path, text);
-    e2e::Process w1("hpo-worker", {"--dir", dir.string(), "--id", "w1", "--threads", "1", "--poll-ms", "50"},
-                    (dir / "w1.log").string());
-    e2e::Process w2("hpo-worker", {"--dir", dir.string(), "--id", "w2", "--threads", "1", "--poll-ms", "50"},
-                    (dir / "w2.log").string());
-    {
-        e2e::Process master("hpo-master", {"--dir", dir.string(), "--study", study_path, "--poll-ms", "50"},
-                            (dir / "master.log").string());
-        const int rc = master.wait(120);
-        INFO("master log:\n" << master.log() << "\nworker 1:\n" << w1.log());
-        REQUIRE(rc == 0);
-    }
-    // A restarted master replays the results, proposes the same rounds, finds them all done.
-    e2e::Process again("hpo-master", {"--dir", dir.string(), "--study", study_path, "--poll-ms", "50"},
-                       (dir / "master2.log").string());
-    CHECK(again.wait(60) == 0);
-    w1.signal(SIGTERM);
-    w2.signal(SIGTERM);
-    CHECK(w1.wait(20) == 0);
-    CHECK(w2.wait(20) == 0);
-
-    protocol::Layout layout(dir.string());
-    auto snap = protocol::take_snapshot(layout);
-    CHECK(snap.pending.empty());
-    CHECK(snap.running.empty());
-    CHECK(snap.results.size() == expected_jobs);
+    const fs::path study = fs::temp_directory_path() / fs::unique_path(name + "-%%%%%%.study");
+    write_file_atomic(study.string(), text);
     Ran out;
-    out.study = search::read_study(study_path);
-    for (const auto& id : snap.results) out.by_id[id] = protocol::read_result(layout.result(id));
-    fs::remove_all(dir);
+    out.study = search::read_study(study.string());
+    out.by_id = e2e::run_study(study.string(), expected_jobs, /*restart_master=*/true, 120);
+    fs::remove(study);
     return out;
 }
 

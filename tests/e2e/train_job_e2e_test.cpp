@@ -77,9 +77,7 @@ TEST_CASE("hpo-train --job: the same result file as hpo-worker for the same job"
     write_file_atomic(layout.pending_job(id), job);
 
     // Both processes find the generated data through $HPOSYNC_DATA.
-    const char* old = std::getenv("HPOSYNC_DATA");
-    const std::string saved = old ? old : "";
-    ::setenv("HPOSYNC_DATA", data.dir().c_str(), 1);
+    e2e::ScopedEnv env("HPOSYNC_DATA", data.dir());
     Process worker("hpo-worker", {"--dir", layout.root(), "--id", "w1", "--threads", "1", "--poll-ms", "100",
                                   "--max-jobs", "1"},
                    (root / "worker.log").string());
@@ -88,8 +86,6 @@ TEST_CASE("hpo-train --job: the same result file as hpo-worker for the same job"
     fs::create_directories(out);
     Process train("hpo-train", {"--job", job_copy, "--out", out, "--threads", "1"}, (root / "train.log").string());
     const int train_rc = train.wait(300);
-    if (old) ::setenv("HPOSYNC_DATA", saved.c_str(), 1);
-    else ::unsetenv("HPOSYNC_DATA");
     REQUIRE_MESSAGE(worker_rc == 0, worker.log());
     REQUIRE_MESSAGE(train_rc == 0, train.log());
 
@@ -118,31 +114,11 @@ TEST_CASE("hpo-train --job: the same result file as hpo-worker for the same job"
     CHECK(read_text(wp) == read_text(tp));
 }
 
-namespace {
-
-// Sets $HPOSYNC_DATA for the processes this test starts; restores it afterwards.
-struct DataEnv {
-    explicit DataEnv(const std::string& dir) {
-        const char* old = std::getenv("HPOSYNC_DATA");
-        had_ = old != nullptr;
-        saved_ = old ? old : "";
-        ::setenv("HPOSYNC_DATA", dir.c_str(), 1);
-    }
-    ~DataEnv() {
-        if (had_) ::setenv("HPOSYNC_DATA", saved_.c_str(), 1);
-        else ::unsetenv("HPOSYNC_DATA");
-    }
-    bool had_;
-    std::string saved_;
-};
-
-}  // namespace
-
 TEST_CASE("promotion: a worker continues the previous rung's checkpoint; the result equals hpo-train from scratch") {
     // Successive halving, eta 3, budgets 1 -> 3 epochs: round 0 trains 3 settings for one
     // epoch (each keeps its final checkpoint), round 1 continues the best one to 3 epochs.
     hposync::testing::IdxFixture data(600, 200);
-    DataEnv env(data.dir());
+    e2e::ScopedEnv env("HPOSYNC_DATA", data.dir());
     const fs::path root = data.root / "sh";
     fs::create_directories(root / "study");
     const protocol::Layout layout((root / "study").string());
@@ -210,7 +186,7 @@ TEST_CASE("promotion: a worker continues the previous rung's checkpoint; the res
 
 TEST_CASE("promotion: a missing previous-rung checkpoint trains from the start and the result says so") {
     hposync::testing::IdxFixture data(300, 100);
-    DataEnv env(data.dir());
+    e2e::ScopedEnv env("HPOSYNC_DATA", data.dir());
     const fs::path root = data.root / "fallback";
     fs::create_directories(root / "study");
     const protocol::Layout layout((root / "study").string());
@@ -243,7 +219,7 @@ TEST_CASE("hpo-worker --max-memory: a poison job gets a failed result that says 
     // memory) and with an explicit one, the worker writes a failed result before
     // allocating, and serves the next job.
     hposync::testing::IdxFixture data(300, 100);
-    DataEnv env(data.dir());
+    e2e::ScopedEnv env("HPOSYNC_DATA", data.dir());
     for (const std::string limit : {"", "1000000000"}) {
         CAPTURE(limit);
         const fs::path root = data.root / ("poison" + limit);

@@ -17,6 +17,7 @@
 #include "hposync/protocol/job_file.hpp"
 #include "hposync/protocol/layout.hpp"
 #include "hposync/protocol/result_file.hpp"
+#include "../unit/idx_fixture.hpp"
 #include "process.hpp"
 
 using namespace hposync;
@@ -281,5 +282,61 @@ TEST_CASE("trainers e2e: budget overrun of each shipped trainer under a real wor
                            << " updates");
         CHECK(overrun >= 0);
         CHECK(overrun < 10);  // the exercise's bound; the target (< 1 s) is reported above
+    }
+}
+
+TEST_CASE("trainers e2e: init_weights = hposync starts torch and sklearn from the engine's weights") {
+    // Evidence: with shuffle = false every trainer's first update sees the same batch (the
+    // engine's split, re-implemented in hposync_trainer.py), so its loss, computed before
+    // the update, is the same function of the same weights: equal to float rounding.
+    // With init_weights = own the frameworks' own initialisers give other losses.
+    if (!have_python3()) {
+        MESSAGE("skipped: no /usr/bin/python3");
+        return;
+    }
+    const std::string root = repo_root();
+    std::vector<std::string> trainers;
+    for (const std::string name : {"torch", "sklearn"}) {
+        SpawnOptions probe;
+        probe.argv = {"/usr/bin/python3", "-c", "import " + name};
+        Subprocess p(probe);
+        if (p.wait().ok()) trainers.push_back(name);
+        else MESSAGE("not checked: " << name << " (make trainers-deps installs it)");
+    }
+    if (trainers.empty()) return;
+    hposync::testing::IdxFixture data(600, 200);
+    e2e::ScopedEnv env("HPOSYNC_DATA", data.dir());
+    Dir d;
+    d.layout.create_dirs();
+    std::vector<std::string> args = {"--dir", d.dir(), "--id", "w", "--threads", "1", "--poll-ms", "50", "--idle-exit", "2"};
+    for (const auto& t : trainers) args.insert(args.end(), {"--trainer", t + "=" + root + "/trainers/" + t + "_trainer.py"});
+    std::map<std::string, std::pair<std::string, std::string>> jobs;  // id -> (trainer, init_weights)
+    jobs["r000-c0000-s0"] = {"hposync", "own"};
+    int n = 1;
+    for (const auto& t : trainers)
+        for (const std::string init : {"hposync", "own"}) jobs["r000-c000" + std::to_string(n++) + "-s0"] = {t, init};
+    for (const auto& [id, ti] : jobs)
+        write_file_atomic(d.layout.pending_job(id),
+                          "format = hposync-job 1\nid = " + id + "\nstudy = init\nround = 0\nconfig = " + id.substr(5, 5) +
+                              "\nrepeat = 0\ntrainer = " + ti.first + "\ninit_weights = " + ti.second +
+                              "\ndataset = mnist\nmodel = mlp:32-16\noptimizer = sgd\nlr = 0.05\nbatch_size = 32\n"
+                              "epochs = 1\nshuffle = false\nseed = 5\n");
+    Process worker("hpo-worker", args, d.log("worker"));
+    REQUIRE_MESSAGE(worker.wait(300) == 0, worker.log());
+    auto results = results_of(d.layout);
+    REQUIRE(results.size() == jobs.size());
+    for (const auto& [id, r] : results) {
+        INFO(id << " " << jobs[id].first << " " << jobs[id].second << ": " << r.train.reason);
+        REQUIRE(r.train.status == RunStatus::ok);
+        REQUIRE(r.train.updates.size() >= 10);
+    }
+    const double engine_first = results.at("r000-c0000-s0").train.updates[0].loss;
+    for (const auto& [id, r] : results) {
+        if (jobs[id].first == "hposync") continue;
+        const double first = r.train.updates[0].loss;
+        MESSAGE(jobs[id].first << " (init_weights = " << jobs[id].second << "): first update's loss " << first
+                               << ", the engine's " << engine_first);
+        if (jobs[id].second == "hposync") CHECK(first == doctest::Approx(engine_first).epsilon(1e-4));
+        else CHECK(std::fabs(first - engine_first) > 1e-3);  // the comparison can fail
     }
 }

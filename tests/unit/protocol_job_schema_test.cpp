@@ -169,7 +169,7 @@ TEST_CASE("job schema: every key can be written and read back with a non-default
         {"record_updates", "false"}, {"synthetic_sleep_s", "1"}, {"checkpoint_every_epochs", "2"},
         {"checkpoint_every_s", "30"}, {"max_attempts", "7"}, {"instruments", "grad_norm, dead_relu"},
         {"instrument_every", "5"}, {"label_noise", "0.1"}, {"normalize", "false"}, {"predictions", "9"},
-        {"keep_checkpoint", "true"}};
+        {"keep_checkpoint", "true"}, {"init_weights", "hposync"}};
     std::string text = kHead;
     for (const auto& [k, v] : values) text += k + " = " + v + "\n";
     const Job j = parse(text);
@@ -232,7 +232,7 @@ TEST_CASE("job schema: a checkpoint is refused for a job differing in any single
         {"eps", "1e-07"},              {"weight_decay", "0.0001"},   {"batch_size", "31"},
         {"shuffle", "false"},          {"seed", "12"},               {"record_updates", "false"},
         {"instruments", "grad_norm"},  {"instrument_every", "7"},    {"label_noise", "0.1"},
-        {"normalize", "false"},        {"predictions", "3"}};
+        {"normalize", "false"},        {"predictions", "3"},         {"init_weights", "hposync"}};
     int identity_keys = 0;
     for (const auto& k : job_schema()) {
         if (!k.identity) continue;

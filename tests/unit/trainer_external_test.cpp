@@ -102,6 +102,15 @@ TEST_CASE("trainer: a well-behaved trainer gives its curves and metrics; the fol
     CHECK_FALSE(protocol::path_exists(f.run.work_dir));
 }
 
+TEST_CASE("trainer: no trainer folder is made through a symlink planted at D/work") {
+    Fixture f(kGoodBody);
+    ::mkdir((f.dir.path + "/elsewhere").c_str(), 0755);
+    REQUIRE(::symlink((f.dir.path + "/elsewhere").c_str(), (f.dir.path + "/work-link").c_str()) == 0);
+    f.run.work_dir = f.dir.path + "/work-link/r000-c0000-s0@w1";
+    CHECK_THROWS_AS(run_external(f.run), IoError);  // the worker hands the job back
+    CHECK(protocol::list_dir(f.dir.path + "/elsewhere").empty());
+}
+
 TEST_CASE("trainer: the job reaches the trainer as a validated copy of the job file") {
     Fixture f("cp \"$HPOSYNC_JOB\" \"$HPOSYNC_DATA/seen.job\"\n" + std::string(kGoodBody));
     f.run.job.train.model = "mlp:8;touch pwned";  // data, never a command

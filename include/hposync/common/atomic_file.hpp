@@ -12,11 +12,15 @@ namespace hposync {
 // crash), docs/SCALE.md "fsync policy". Both kinds are atomic for every reader and
 // survive the death of the writing process; only `durable` pays two fsyncs (the file,
 // then its directory), about 10 ms each on a busy disk.
-//   durable: results and their CSVs, study.conf, master.lock, round manifests.
-//   cached:  files rewritten every few seconds or repaired from others (leases, worker
-//            files, attempts records, progress files) and job files, which the master
-//            makes durable with one sync_filesystem() before their round manifest.
-enum class Durability { durable, cached };
+//   durable:  results, study.conf, master.lock, round manifests, reasons, checkpoints.
+//   contents: the file is fsynced, its directory is not: its name becomes durable with
+//             the next durable write in the same directory. A result's curves and
+//             predictions CSVs, whose result is linked (durably) into results/ next.
+//   cached:   files rewritten every few seconds or repaired from others (leases, worker
+//             files, attempts records, progress files, report files) and job files,
+//             which the master makes durable with one sync_filesystem() before their
+//             round manifest.
+enum class Durability { durable, contents, cached };
 
 // Atomically replaces (or creates) `path` with `content`. Throws IoError on failure
 // (ENOSPC included); on failure the old file, if any, is untouched and no temp is left.

@@ -32,6 +32,8 @@ struct Job {
     int64_t max_attempts = 3;           // lease expiries before the master gives up
     std::string trainer = "hposync";    // who trains it: the built-in engine or an external
                                         // trainer the worker has (docs/PROTOCOL.md section 10)
+    std::string init_weights = "own";   // an external trainer's start: its framework's own
+                                        // initialiser, or "hposync": the engine's weights
 };
 
 // "r000-c0003-s0".

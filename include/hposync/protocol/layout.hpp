@@ -62,6 +62,7 @@ public:
     std::string handback_note(const std::string& id) const;
     // work/<id>@<worker>/: an external trainer's folder for one attempt (job copy, out/),
     // removed when the attempt ends; anything left there belongs to a dead worker.
+    std::string work_dir() const;  // work/: external trainers' folders (made on first use)
     std::string trainer_work(const std::string& id, const std::string& worker) const;
     std::string result(const std::string& id) const;
     // Curves CSV: only the file name lives in the result (`curves = ...`), the file is in results/.
