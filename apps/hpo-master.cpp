@@ -17,6 +17,7 @@ const char* kExamples = R"(
 Examples:
   hpo-master --dir . --study examples/demo.study       run a study in the repository's jobs/
   hpo-master --dir /shared/study --study lr.study --lease-timeout 300
+  hpo-master --dir D --study s.study --report          keep D/report/index.html current while it runs
   hpo-master status --dir /shared/study                jobs by state, workers, best results
 
 The master writes jobs into D/jobs/pending and waits for hpo-worker processes to produce
@@ -44,6 +45,8 @@ int main(int argc, char** argv) {
         ("max-attempts", po::value(&opts.max_attempts)->default_value(3),
          "lease expiries before a job is given up (jobs/failed); written into each job")
         ("force", "replace a different study already in D/study.conf")
+        ("report", "keep D/report current while the study runs: hpo-report after new results (log: D/report.log)")
+        ("report-every", po::value(&opts.report_every_s)->default_value(10), "with --report: at most one report per this many seconds")
         ("quiet,q", "no progress lines");
     // clang-format on
     po::variables_map vm;
@@ -54,6 +57,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     opts.force = vm.count("force") > 0;
+    opts.report = vm.count("report") > 0;
     opts.verbose = vm.count("quiet") == 0;
     try {
         if (status) return orchestration::print_status(opts.dir, std::cout);

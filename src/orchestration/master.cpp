@@ -12,6 +12,7 @@
 #include <cstring>
 #include <limits>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -34,6 +35,7 @@
 #include "hposync/search/study.hpp"
 #include "hposync/protocol/transitions.hpp"
 #include "hposync/orchestration/reconcile.hpp"
+#include "report_refresher.hpp"
 
 namespace hposync::orchestration {
 using namespace hposync::protocol;
@@ -68,6 +70,9 @@ public:
         lock_ = &lock;
         if (!takeover.empty()) say(takeover);
         install_study();
+        if (opts_.report)
+            report_ = std::make_unique<ReportRefresher>(layout_.root(), opts_.report_every_s,
+                                                        [this](const std::string& l) { warn(l); });
         const search::Study study = search::read_study(layout_.study_conf());
         objective_ = study.objective;
         auto strategy = search::make_strategy(study);
@@ -95,6 +100,7 @@ public:
         }
         print_summary(study, history);
         lock.release();
+        if (report_) report_->finish();  // after the lock: the report sees a finished study
         return 0;
     }
 
@@ -224,6 +230,7 @@ private:
                         if (rec_.valid_result(id, snap)) {
                             final_.insert(id);
                             note_best(id, o->objective);
+                            if (report_) report_->results_changed();
                         }
                     } else if (it != outcomes.end()) {
                         outcomes.erase(it);
@@ -260,6 +267,7 @@ private:
             if (best_) line += "; best so far: " + best_->first + " " + format_double(best_->second);
             if (line != last_line) say(line);
             last_line = line;
+            if (report_) report_->poll();
             if (outcomes.size() == jobs.size()) return true;
             if (g_master_stop) return false;
             sleep_poll();
@@ -361,6 +369,7 @@ private:
     std::set<std::string> changed_;  // ids with a new outcome since the round loop last looked
     std::set<std::string> final_;    // jobs whose outcome is a valid result
     std::optional<std::pair<std::string, double>> best_;
+    std::unique_ptr<ReportRefresher> report_;  // --report
     std::string objective_ = "val_error";
     std::string io_error_reported_;  // last I/O error printed (not repeated every poll)
 };

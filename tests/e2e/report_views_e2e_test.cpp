@@ -2,6 +2,7 @@
 // processes, synthetic jobs), in a real browser (headless Chromium), and live (--watch).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <boost/filesystem.hpp>
 #include <fcntl.h>
 #include <regex>
@@ -301,6 +302,35 @@ TEST_CASE("hpo-report --watch on a real worker: in-flight curves once the worker
     CHECK_MESSAGE(progress_seen, w.log());
     CHECK(inflight_seen);
     CHECK_FALSE(fs::exists(protocol::progress_path(layout, "r000-slow-s0")));  // removed once the result is out
+    CHECK(slurp(index).find("http-equiv=\"refresh\"") == std::string::npos);
+    fs::remove_all(dir);
+}
+
+TEST_CASE("hpo-master --report: the report is refreshed while the study runs, and final at the end") {
+    const fs::path dir = fs::temp_directory_path() / fs::unique_path("hpo-master-report-%%%%%%");
+    fs::create_directories(dir);
+    const std::string study = (dir / "live.study").string();
+    write_file_atomic(study, "format = hposync-study 1\nname = live-master\nstrategy = grid\nmodel = synthetic:quadratic\n"
+                             "epochs = 2\nsynthetic_sleep_s = 1\nsearch.lr = 0.001, 0.01, 0.1, 0.3\n");
+    const fs::path d = dir / "d";
+    e2e::Process w("hpo-worker", {"--dir", d.string(), "--id", "w1", "--threads", "1", "--poll-ms", "50", "--idle-exit", "3"},
+                   (dir / "w1.log").string());
+    e2e::Process master("hpo-master", {"--dir", d.string(), "--study", study, "--poll-ms", "50", "--report",
+                                       "--report-every", "0.5"},
+                        (dir / "master.log").string());
+    const fs::path index = d / "report" / "index.html";
+    bool seen_while_running = false;
+    e2e::eventually([&] {
+        if (fs::exists(index) && master.running()) seen_while_running = true;
+        return !master.running();
+    }, 120);
+    REQUIRE_MESSAGE(master.wait(10) == 0, master.log());
+    CHECK(w.wait(30) == 0);
+    CHECK_MESSAGE(seen_while_running, master.log());
+    CHECK(master.log().find("--report") == std::string::npos);  // no warning about the report
+    // The final report: every run in summary.csv, and no self-refresh (the study is done).
+    const std::string summary = slurp(d / "report" / "summary.csv");
+    CHECK(std::count(summary.begin(), summary.end(), '\n') == 5);  // header + 4 runs
     CHECK(slurp(index).find("http-equiv=\"refresh\"") == std::string::npos);
     fs::remove_all(dir);
 }

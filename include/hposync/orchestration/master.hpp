@@ -16,6 +16,8 @@ struct MasterOptions {
     double lease_timeout_s = 120; // requeue a running job whose lease did not change this long
     int64_t max_attempts = 3;     // lease expiries before a job goes to jobs/failed
     bool force = false;           // replace a different D/study.conf
+    bool report = false;          // keep D/report current: hpo-report after new results
+    double report_every_s = 10;   // ... at most this often (and once at the end)
     bool verbose = true;
 };
 
