@@ -52,7 +52,10 @@ echo "load_before=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RAW"
 echo "disk=$(df -T "$DIR" | awk 'NR==2 {print $2}') dir=$DIR max_seconds=$MAXS latency_dir=$LDIR latency_disk=$(df -T "$LDIR" | awk 'NR==2 {print $2}')" >> "$RAW"
 
 if [ "${SCALE_QUICK:-0}" = 1 ]; then SIZES="1000 5000"; PEER_SIZES="2000"; U_JOBS=256; PEND=20000; else
-  SIZES="1000 20000 100000"; PEER_SIZES="20000 100000"; U_JOBS=1280; PEND=100000; fi
+  # 128 workers: 10 jobs each, where the last jobs' tail (a worker that got an 11th one
+  # sets the end) bounds utilisation near 10/11; and 30 each, closer to a long-lived
+  # cluster's steady state.
+  SIZES="1000 20000 100000"; PEER_SIZES="20000 100000"; U_JOBS="1280 3840"; PEND=100000; fi
 limit() { if [ "$1" -ge 20000 ] && [ "$MAXS" != 0 ]; then echo "$MAXS"; else echo 0; fi; }
 
 for W in 4 16; do
@@ -67,8 +70,10 @@ for W in 4 16; do
   done
 done
 
-echo "bench-scale: 128 workers, $U_JOBS jobs of 1 s"
-timeout 900 "$BIN" throughput --jobs "$U_JOBS" --workers 128 --sleep-s 1 --dir "$DIR" | record
+for U in $U_JOBS; do
+  echo "bench-scale: 128 workers, $U jobs of 1 s"
+  timeout 900 "$BIN" throughput --jobs "$U" --workers 128 --sleep-s 1 --dir "$DIR" | record
+done
 for P in 0 100; do
   echo "bench-scale: claim latency at $PEND pending (poll_ms=$P; 0 = inotify)"
   timeout 900 "$BIN" latency --pending "$PEND" --samples 200 --poll-ms "$P" --dir "$LDIR" | record

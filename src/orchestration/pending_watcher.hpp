@@ -17,6 +17,7 @@ public:
 
 private:
     void watch();
+    bool drain();
     std::string dir_;
     int fd_ = -1;
     int wd_ = -1;
