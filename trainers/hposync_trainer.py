@@ -280,6 +280,8 @@ def train_epochs(run, n, new_order, forward, commit, validate, save_state, posit
         epoch, batch, order = position["epoch"], position["batch"], position["order"]
         run.step, run.epochs_done = position["step"], position["epoch"] - 1
     run.start_clock(position["t"] if position else 0.0)
+    if run.should_stop():  # the budget ran out (or a stop came) while it was starting up
+        return "ok", ""
     bs = job.batch_size
     batches = math.ceil(n / bs)
     while job.epochs <= 0 or epoch <= job.epochs:

@@ -10,7 +10,7 @@ bash trainers/install-deps.sh
 rm -rf "$D"
 pids=()
 for w in 1 2 3; do
-  timeout 3600 "$BIN/hpo-worker" --dir "$D" --id "fw-$w" --threads 1 --poll-ms 200 --idle-exit 30 --quiet \
+  timeout 3600 "$BIN/hpo-worker" --dir "$D" --id "fw-$w" --threads 1 --poll-ms 200 --idle-exit 30 --quiet --trainer-grace 9 \
     --trainer torch=trainers/torch_trainer.py --trainer sklearn=trainers/sklearn_trainer.py &
   pids+=($!)
 done
