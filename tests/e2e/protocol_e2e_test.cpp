@@ -16,6 +16,7 @@
 #include "hposync/protocol/round_file.hpp"
 #include "hposync/protocol/snapshot.hpp"
 #include "process.hpp"
+#include "study_dir.hpp"
 
 using namespace hposync;
 using namespace hposync::protocol;
@@ -25,24 +26,7 @@ using hposync::e2e::read_text;
 
 namespace {
 
-struct StudyDir {
-    std::string path;
-    Layout layout;
-    StudyDir() : path(make()), layout(path + "/d") {}
-    ~StudyDir() {
-        if (!std::getenv("HPOSYNC_KEEP")) boost::filesystem::remove_all(path);
-    }
-    std::string dir() const { return layout.root(); }
-    std::string file(const std::string& name, const std::string& text) const {
-        write_file_atomic(path + "/" + name, text);
-        return path + "/" + name;
-    }
-    std::string log(const std::string& name) const { return path + "/" + name + ".log"; }
-    static std::string make() {
-        char tmpl[] = "/tmp/hposync-e2e-XXXXXX";
-        return ::mkdtemp(tmpl);
-    }
-};
+using e2e::StudyDir;
 
 std::vector<std::string> worker_args(const StudyDir& d, const std::string& id, std::vector<std::string> more = {}) {
     std::vector<std::string> a = {"--dir", d.dir(), "--id", id, "--threads", "1", "--poll-ms", "100", "--lease-s", "0.6"};

@@ -19,6 +19,7 @@
 #include "hposync/protocol/result_file.hpp"
 #include "../unit/idx_fixture.hpp"
 #include "process.hpp"
+#include "study_dir.hpp"
 
 using namespace hposync;
 using namespace hposync::protocol;
@@ -27,25 +28,7 @@ using hposync::e2e::read_text;
 
 namespace {
 
-struct Dir {
-    std::string path;
-    Layout layout;
-    Dir() : path(make()), layout(path + "/d") {}
-    ~Dir() {
-        if (!std::getenv("HPOSYNC_KEEP")) boost::filesystem::remove_all(path);
-    }
-    std::string dir() const { return layout.root(); }
-    std::string file(const std::string& name, const std::string& text, bool exec = false) const {
-        write_file_atomic(path + "/" + name, text);
-        if (exec) ::chmod((path + "/" + name).c_str(), 0755);
-        return path + "/" + name;
-    }
-    std::string log(const std::string& name) const { return path + "/" + name + ".log"; }
-    static std::string make() {
-        char tmpl[] = "/tmp/hposync-trainer-e2e-XXXXXX";
-        return ::mkdtemp(tmpl);
-    }
-};
+using Dir = e2e::StudyDir;
 
 std::string repo_root() {
     for (const char* c : {"..", ".", "../.."})
