@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench`: hposync's training speed next to PyTorch's and against the machine's
-# sgemm limit, and the protocol's overhead. Writes bench/results.md and prints it.
+# sgemm limit, and the protocol's overhead. Writes the engine section of bench/results.md and prints the file.
 #
 #   bash bench/run.sh            (make bench builds everything first, then calls this)
 #   BUILD=build-x bash bench/run.sh     use another build directory
@@ -77,11 +77,15 @@ for W in 1 4 16; do
 done
 
 echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RAW"
-$PY bench/make_table.py "$RAW" > bench/results.md
 
 echo "bench: training-health instruments (instruments = all every 10 updates vs none)"
 overhead=$(BUILD="$BUILD" REPEATS=3 bash bench/instrument_overhead.sh | tail -n 1)
-printf '\n## Training-health instruments\n\n- MLP 512-256 on MNIST, hpo-worker, 3 alternating runs each: %s\n' "$overhead" >> bench/results.md
+# This script owns the `engine` section of bench/results.md; bench-scale and
+# portability.sh own theirs, so each can be rerun alone without losing the others.
+{
+  $PY bench/make_table.py "$RAW"
+  printf '\n## Training-health instruments\n\n- MLP 512-256 on MNIST, hpo-worker, 3 alternating runs each: %s\n' "$overhead"
+} | $PY bench/splice_section.py engine bench/results.md
 echo "bench: portable default build vs make NATIVE=1 (bench/portability.sh)"
 bash bench/portability.sh || echo "bench: portability run failed"
 echo

@@ -177,8 +177,18 @@ std::vector<Objective> objectives(const Table* table) {
         Objective o;
         o.name = "mnist-cnn";
         o.fixed = "model = tabular\nobjective = val_error\n";
-        o.space = "search.filters = int(10, 30)\nsearch.lr = loguniform(0.01, 0.316)\nsearch.momentum = uniform(0, 1)\n"
-                  "search.batch_size = log2int(4, 8)\n";
+        // The searched space is the grid's hull, so every method sees the same cells.
+        auto ax = [&](const char* key) -> const std::vector<double>& {
+            for (size_t k = 0; k < 4; ++k)
+                if (table->keys[k] == key) return table->axis[k];
+            throw Error(std::string("tabular benchmark: no column ") + key);
+        };
+        auto num = [](double v) { return format_double(v); };
+        const auto &f = ax("filters"), &lr = ax("lr"), &mom = ax("momentum"), &bs = ax("batch_size");
+        o.space = "search.filters = int(" + num(f.front()) + ", " + num(f.back()) + ")\nsearch.lr = loguniform(" +
+                  num(lr.front()) + ", " + num(lr.back()) + ")\nsearch.momentum = uniform(" + num(mom.front()) + ", " +
+                  num(mom.back()) + ")\nsearch.batch_size = log2int(" + num(std::log2(bs.front())) + ", " +
+                  num(std::log2(bs.back())) + ")\n";
         auto list = [](const std::vector<double>& a) {
             std::string s;
             for (double v : a) s += (s.empty() ? "" : ", ") + format_double(v);
@@ -188,8 +198,8 @@ std::vector<Objective> objectives(const Table* table) {
         o.optimum = table->best;
         o.min_budget = 1;
         o.max_budget = table->epochs;
-        o.eta = 2;
-        o.sh_samples = 64;
+        o.eta = table->epochs >= 9 ? 3 : 2;  // at least three rungs
+        o.sh_samples = o.eta == 3 ? 81 : 64;
         o.table = table;
         out.push_back(o);
     }
@@ -197,7 +207,7 @@ std::vector<Objective> objectives(const Table* table) {
 }
 
 const std::vector<std::string> kMethods = {"random", "grid", "successive-halving", "hyperband", "tpe", "tpe-multivariate",
-                                           "tpe-no-liar", "bohb"};
+                                           "tpe-no-liar", "bohb", "hyperband-eta2", "bohb-eta2"};
 
 search::Study study_for(const Objective& o, const std::string& method, uint64_t seed) {
     std::string t = "format = hposync-study 1\nname = bench\nseed = " + std::to_string(seed) + "\n";
@@ -205,6 +215,8 @@ search::Study study_for(const Objective& o, const std::string& method, uint64_t 
     if (o.table) fixed = "";  // tabular: no jobs are built
     const std::string budgets = "min_budget = " + std::to_string(o.min_budget) + "\nmax_budget = " +
                                 std::to_string(o.max_budget) + "\neta = " + std::to_string(o.eta) + "\n";
+    const std::string budgets2 = "min_budget = " + std::to_string(o.min_budget) + "\nmax_budget = " +
+                                 std::to_string(o.max_budget) + "\neta = 2\n";
     const std::string epochs = "epochs = " + std::to_string(o.max_budget) + "\n";
     const std::string rounds = "samples = " + std::to_string(kBatch) + "\nrounds = " + std::to_string(kEvals / kBatch) + "\n";
     const std::string obj = o.table ? "objective = val_error\n" : "";
@@ -217,6 +229,9 @@ search::Study study_for(const Objective& o, const std::string& method, uint64_t 
         t += "strategy = successive-halving\nsamples = " + std::to_string(o.sh_samples) + "\n" + budgets + o.space;
     else if (method == "hyperband") t += "strategy = hyperband\nbrackets = 1000\n" + budgets + o.space;
     else if (method == "bohb") t += "strategy = bohb\nbrackets = 1000\n" + budgets + o.space;
+    // eta 2: a promotion saves half of its rung's budget instead of a third (the resume table).
+    else if (method == "hyperband-eta2") t += "strategy = hyperband\nbrackets = 1000\n" + budgets2 + o.space;
+    else if (method == "bohb-eta2") t += "strategy = bohb\nbrackets = 1000\n" + budgets2 + o.space;
     else throw Error("unknown method " + method);
     return search::parse_study(KeyValueFile::parse(t + fixed + obj, "bench:" + o.name + ":" + method));
 }

@@ -19,7 +19,7 @@ if ! dpkg-query -W -f='${Status}' python3-optuna 2>/dev/null | grep -q "install 
 fi
 start=$(date +%s)
 objectives=(quadratic noisy branin hartmann6 mnist-cnn)
-echo "bench-search: ${#objectives[@]} objectives x 8 hposync methods + 2 Optuna samplers x $SEEDS seeds"
+echo "bench-search: ${#objectives[@]} objectives x 10 hposync methods + 2 Optuna samplers x $SEEDS seeds"
 # One process per objective and side (Optuna: per sampler too), all at once: on a
 # shared machine a single Optuna process gets a small share of the cores and its TPE is
 # the slowest part by far. rm first: a trace left by an interrupted run must not count.
@@ -35,5 +35,5 @@ done
 printf '%s\n' "${jobs[@]}" | xargs -P "${#jobs[@]}" -I{} bash -c {} || echo "bench-search: some traces were cut by the timeout"
 took=$(( $(date +%s) - start ))
 echo "bench-search: measured in ${took} s (load $(cut -d' ' -f1 /proc/loadavg))"
-/usr/bin/python3 bench/search_table.py "$OUT" "$took" bench/search-results.md bench/search-results.png
+/usr/bin/python3 bench/search_table.py "$OUT" "$took" bench/search-results.md bench/search-results.png "$TAB"
 echo "bench-search: wrote bench/search-results.md and bench/search-results.png"

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Turns the traces of bench/search_run.sh into bench/search-results.md (one table) and
 bench/search-results.png (the median curves). Usage:
-  search_table.py TRACE_DIR SECONDS_TAKEN OUT.md OUT.png"""
+  search_table.py TRACE_DIR SECONDS_TAKEN OUT.md OUT.png TABULAR.csv"""
 import collections
 import glob
 import math
@@ -9,10 +9,10 @@ import os
 import subprocess
 import sys
 
-METHODS = ["random", "grid", "successive-halving", "hyperband", "bohb", "tpe", "tpe-multivariate",
-           "tpe-no-liar", "optuna-tpe", "optuna-random"]
+METHODS = ["random", "grid", "successive-halving", "hyperband", "hyperband-eta2", "bohb", "bohb-eta2", "tpe",
+           "tpe-multivariate", "tpe-no-liar", "optuna-tpe", "optuna-random"]
 OBJECTIVES = ["quadratic", "noisy", "branin", "hartmann6", "mnist-cnn"]
-BUDGET = {"mnist-cnn": 2}  # max epochs per evaluation; 27 for the synthetic ones
+BUDGET = {}  # max epochs per evaluation: 27 for the synthetic ones, the table's epochs for mnist-cnn
 LEVELS = [25, 50, 100]
 
 
@@ -76,8 +76,23 @@ def compute_to_reach(rows, target, col=1):
     return math.inf
 
 
+def read_tabular(path):
+    """(grid points, epochs, the first line's account of how long computing it took)."""
+    with open(path) as f:
+        first = f.readline().strip()
+        header = f.readline().strip().split(",")
+        rows = sum(1 for line in f if line.strip() and not line.startswith("#"))
+    epochs = sum(1 for h in header if h.startswith("val_error_e"))
+    m = first.split(" computed in ")
+    how_long = "computed in " + m[1].split(" by ")[0] if len(m) > 1 else "time to compute not recorded"
+    return rows, epochs, how_long
+
+
 def main():
-    trace_dir, took, out_md, out_png = sys.argv[1:5]
+    trace_dir, took, out_md, out_png, tabular = sys.argv[1:6]
+    grid_points, epochs, how_long = read_tabular(tabular)
+    BUDGET["mnist-cnn"] = epochs
+    eta = 3 if epochs >= 9 else 2  # as bench/search_bench.cpp
     runs = load(trace_dir)
     by = collections.defaultdict(dict)
     dropped = collections.Counter()
@@ -91,7 +106,7 @@ def main():
     max_seeds = max(len(v) for v in by.values())
     md = []
     md.append("# Search strategies against Optuna (`make bench-search`)\n")
-    md.append("Measured in one run of `make bench-search` (%s s wall on the shared 2-core machine, both "
+    md.append("Measured in one run of `make bench-search` (%s s wall on the 2-core machine, both "
               "sides in the same run). %d seeds per method (study seeds 1000..%d, Optuna sampler seeds the "
               "same); batch of 10 configurations per round for random, tpe and both Optuna samplers (Optuna: "
               "10 `ask`s, then 10 `tell`s); 100 evaluations at the full budget for them. Multi-fidelity "
@@ -107,9 +122,10 @@ def main():
     md.append("Objectives: `synthetic:quadratic` and `synthetic:noisy` (4-D, optimum 0.02 val_error; noisy "
               "adds +-0.02 per epoch, so its regret can go below 0), `synthetic:branin` (2-D, optimum "
               "0.397887) and `synthetic:hartmann6` (6-D, optimum -3.32237), all at 27 epochs (budgets "
-              "1..27, eta 3), and `mnist-cnn`: real CNN runs on MNIST (bench/tabular/mnist-cnn.csv, 81 "
-              "grid points x 2 epochs, replayed by nearest grid point; regret against the grid's best "
-              "validation error after 2 epochs; budgets 1..2, eta 2).\n")
+              "1..27, eta 3), and `mnist-cnn`: real CNN runs on MNIST (bench/tabular/mnist-cnn.csv, %d "
+              "grid points x %d epochs, %s; replayed by nearest grid point; regret against the grid's best "
+              "validation error after %d epochs; budgets 1..%d, eta %d). `-eta2` methods: the same with "
+              "eta 2.\n" % (grid_points, epochs, how_long, epochs, epochs, eta))
     for o in OBJECTIVES:
         B = BUDGET.get(o, 27)
         md.append("\n### %s\n" % o)
@@ -145,13 +161,13 @@ def main():
     md.append("\n**BOHB vs random search**: compute (epochs) until the best regret reaches random "
               "search's final median (after 100 evaluations), median over seeds, as a fraction of random "
               "search's 100 evaluations; from scratch / with resumed promotions.\n")
-    md.append("| objective | random's final median | bohb | hyperband | tpe |")
-    md.append("|---|---|---|---|---|")
+    md.append("| objective | random's final median | bohb | bohb-eta2 | hyperband | hyperband-eta2 | tpe |")
+    md.append("|---|---|---|---|---|---|---|")
     for o in OBJECTIVES:
         B = BUDGET.get(o, 27)
         target = pct([at_evals(r, 100) for r in by[(o, "random")].values()], 0.5)
         row = [fmt(target)]
-        for m in ("bohb", "hyperband", "tpe"):
+        for m in ("bohb", "bohb-eta2", "hyperband", "hyperband-eta2", "tpe"):
             fr = [pct([compute_to_reach(r, target, col) for r in by[(o, m)].values()], 0.5) / (100 * B)
                   for col in (1, 2)]
             row.append(" / ".join("-" if x == math.inf else "%.2f" % x for x in fr))
@@ -159,11 +175,11 @@ def main():
     md.append("\n**Resumed promotions**: compute saved when a promoted configuration continues from its "
               "previous rung's checkpoint (1 - resumed / from-scratch epochs over the whole run; the "
               "results are identical, tests/unit/search_resume_test.cpp checks the curves bit for bit).\n")
-    md.append("| objective | successive-halving | hyperband | bohb |")
-    md.append("|---|---|---|---|")
+    md.append("| objective | successive-halving | hyperband | hyperband-eta2 | bohb | bohb-eta2 |")
+    md.append("|---|---|---|---|---|---|")
     for o in OBJECTIVES:
         row = []
-        for m in ("successive-halving", "hyperband", "bohb"):
+        for m in ("successive-halving", "hyperband", "hyperband-eta2", "bohb", "bohb-eta2"):
             s = [1 - r[-1][2] / r[-1][1] for r in by[(o, m)].values()]
             row.append("%.1f %%" % (100 * pct(s, 0.5)))
         md.append("| %s | %s |" % (o, " | ".join(row)))

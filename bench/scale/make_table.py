@@ -3,7 +3,11 @@
 bench/results.md (between <!-- scale:begin --> and <!-- scale:end -->, replaced in place;
 the rest of the file is left as it is). Bars are issue 19's."""
 import datetime
+import os
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from splice_section import splice  # noqa: E402
 
 
 def parse(path):
@@ -98,13 +102,12 @@ def main():
     rows, meta = parse(sys.argv[1])
     path = sys.argv[2]
     text = open(path).read()
-    new = section(rows, meta)
-    b, e = text.find("<!-- scale:begin -->"), text.find("<!-- scale:end -->")
-    if b >= 0 and e > b:
-        text = text[:b] + new + text[e + len("<!-- scale:end -->\n"):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + new
-    open(path, "w").write(text)
+    # section() carries its own markers; splice() wants the text between them.
+    body = section(rows, meta).replace("<!-- scale:begin -->\n", "").replace("<!-- scale:end -->", "")
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(splice(text, "scale", body))
+    os.replace(tmp, path)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# `hpo-master status` and `hpo-report` on a study of N results (default 100,000): a small
+# real study (hpo-master + one hpo-worker, synthetic:quadratic, 40 jobs with curves) is
+# grown to N results by bench/scale/fake_results.py, then each reader is timed on it.
+# Prints one line: kind=readers results=N status_s=... report_s=... report_rss_mb=...
+#   bash bench/scale/readers.sh [N] [DIR]        (DIR: where the study goes; default /tmp)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+N=${1:-100000}
+BASE=${2:-/tmp}
+BIN=${HPOSYNC_BIN:-build/bin}
+work=$(mktemp -d "$BASE/hposync-readers.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cat > "$work/template.study" <<'STUDY'
+format = hposync-study 1
+name = readers
+strategy = random
+seed = 3
+samples = 40
+objective = val_error
+model = synthetic:quadratic
+epochs = 9
+search.lr = loguniform(0.0001, 0.5)
+search.momentum = uniform(0, 1)
+search.batch_size = log2int(3, 9)
+STUDY
+"$BIN/hpo-worker" --dir "$work/template" --id w1 --idle-exit 5 -q &
+worker=$!
+"$BIN/hpo-master" --dir "$work/template" --study "$work/template.study" --poll-ms 50 -q
+wait "$worker" || true
+/usr/bin/python3 bench/scale/fake_results.py "$work/template" "$work/study" "$N"
+sync
+t0=$(date +%s.%N)
+"$BIN/hpo-master" status --dir "$work/study" > "$work/status.txt"
+t1=$(date +%s.%N)
+/usr/bin/time -f "%M" -o "$work/rss.txt" "$BIN/hpo-report" --dir "$work/study" --out "$work/report" > "$work/report.txt" 2>&1
+t2=$(date +%s.%N)
+rows=$(grep -c "^<tr" "$work/report/index.html" || true)
+files=$(find "$work/report" -type f | wc -l)
+size_mb=$(du -sm "$work/report" | cut -f1)
+echo "kind=readers results=$N status_s=$(echo "$t1 - $t0" | bc) report_s=$(echo "$t2 - $t1" | bc) report_rss_mb=$(( $(cat "$work/rss.txt") / 1024 )) report_files=$files report_mb=$size_mb index_rows=$rows"
