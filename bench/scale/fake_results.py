@@ -2,12 +2,15 @@
 """Grows a finished study directory to N results for timing `hpo-master status` and
 `hpo-report` at 100,000 results without running 100,000 jobs: every result (and its
 curves CSV) of the template directory is copied under new ids r000-c<6 digits>-s0, with
-the id, config and curves name rewritten; jobs go to done/. Plain writes (the set-up is
+the id, config and curves name rewritten, lr, momentum and the validation error
+jittered; jobs go to done/. Plain writes (the set-up is
 not what is measured).
 
     /usr/bin/python3 bench/scale/fake_results.py TEMPLATE_DIR OUT_DIR N
 """
 import os
+import random
+import re
 import shutil
 import sys
 
@@ -32,6 +35,16 @@ def main():
         new_id = f"r000-{new_cfg}-s0"
         new_curves = curves.replace(rid, new_id, 1)
         t = text.replace(rid, new_id).replace(f"= {cfg}\n", f"= {new_cfg}\n").replace(curves, new_curves)
+        # Every copy its own point and value, so the report's forest, slices and parallel
+        # coordinates see 100,000 distinct runs, not 40 repeated ones.
+        rng = random.Random(i)
+        lr, mom = "%.6g" % (10 ** rng.uniform(-4, -0.3)), "%.6g" % rng.random()
+        t = re.sub(r"^job\.lr = .*$", "job.lr = " + lr, t, flags=re.M)
+        t = re.sub(r"^job\.momentum = .*$", "job.momentum = " + mom, t, flags=re.M)
+        t = re.sub(r"^final_val_error = (.*)$", lambda m: "final_val_error = %.6g" % (float(m.group(1)) * rng.uniform(0.5, 1.5)),
+                   t, flags=re.M)
+        job = re.sub(r"^lr = .*$", "lr = " + lr, job, flags=re.M)
+        job = re.sub(r"^momentum = .*$", "momentum = " + mom, job, flags=re.M)
         with open(os.path.join(res, new_curves), "w") as f:
             f.write(csv)
         with open(os.path.join(res, new_id + ".result"), "w") as f:

@@ -78,6 +78,9 @@ for P in 0 100; do
   echo "bench-scale: claim latency at $PEND pending (poll_ms=$P; 0 = inotify)"
   timeout 900 "$BIN" latency --pending "$PEND" --samples 200 --poll-ms "$P" --dir "$LDIR" | record
 done
+R_N=100000; [ "${SCALE_QUICK:-0}" = 1 ] && R_N=5000
+echo "bench-scale: hpo-master status and hpo-report at $R_N results"
+timeout 1200 bash bench/scale/readers.sh "$R_N" "$DIR" | record
 echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RAW"
 
 $PY bench/scale/make_table.py "$RAW" bench/results.md

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <set>
 
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/common/error.hpp"
@@ -20,6 +21,22 @@ std::vector<const Run*> all_runs(const StudyData& data) {
     std::vector<const Run*> runs;
     for (const auto& r : data.runs) runs.push_back(&r);
     return runs;
+}
+
+std::vector<const Run*> runs_to_draw(const StudyData& data, const std::vector<const Run*>& runs,
+                                     std::string& caption, size_t limit) {
+    if (runs.size() <= limit) return runs;
+    std::set<const Run*> candidates(runs.begin(), runs.end()), keep;
+    for (const Run* r : data.ranked()) {
+        if (keep.size() == limit) break;
+        if (candidates.count(r)) keep.insert(r);
+    }
+    std::vector<const Run*> out;
+    for (const Run* r : runs)
+        if (keep.count(r)) out.push_back(r);
+    caption += " Drawn: the best " + std::to_string(out.size()) + " of " + std::to_string(runs.size()) + " runs by " +
+               data.objective + " (curves.csv has every run).";
+    return out;
 }
 
 bool run_plot_script(PlotSink& sink, const std::string& name, const std::string& script, const std::string& picture,

@@ -34,6 +34,14 @@ bool run_plot_script(PlotSink& sink, const std::string& name, const std::string&
 std::string gnuplot_file(const PlotSink& sink, const std::string& file);
 std::string gnuplot_ref(const std::string& file);
 std::vector<const Run*> all_runs(const StudyData& data);
+
+// Line plots draw one curve per run. Past kMaxCurves runs the picture is a blot, and
+// gnuplot re-reads the data file once per curve (`index i`), so 20,000 runs took over ten
+// minutes; such a plot draws the best kMaxCurves of `runs` by the objective (in their
+// original order, so colours stay put) and its caption says so. curves.csv keeps all.
+constexpr size_t kMaxCurves = 100;
+std::vector<const Run*> runs_to_draw(const StudyData& data, const std::vector<const Run*>& runs,
+                                     std::string& caption, size_t limit = kMaxCurves);
 // `set format` lines for readable tick labels (1e-06, 0.001, 10, not 0.0000010).
 std::string gp_tick_format();
 

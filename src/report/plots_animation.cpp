@@ -36,9 +36,18 @@ void plot_update_animation(const StudyData& data, PlotSink& sink) {
     };
     std::vector<Panel> panels;
     double y_lo = 1e300, y_hi = 0;
-    for (const auto& [group, runs] : groups) {
+    // Every frame re-plots every curve of every panel: past kPanelCurves per panel the
+    // script grows with frames x curves and each curve re-reads its data file.
+    constexpr size_t kPanelCurves = 12;
+    std::string drawn_note;
+    for (const auto& [group, all] : groups) {
         Panel p;
         p.title = group;
+        std::string note;
+        const std::vector<const Run*> runs = runs_to_draw(data, all, note, kPanelCurves);
+        if (!note.empty())
+            drawn_note = " Each panel draws at most its best " + std::to_string(kPanelCurves) + " runs by " +
+                         data.objective + ".";
         p.series = series_per_run(runs, [](const Run& r) {
             Points pts;
             size_t n = r.train.updates.size(), stride = std::max<size_t>(1, n / 800);
@@ -97,7 +106,7 @@ void plot_update_animation(const StudyData& data, PlotSink& sink) {
     run_plot_script(sink, "loss_animation", script, "loss_animation.gif",
                     "Animation: per-update loss curves of every configuration growing over time, one panel per "
                     "optimizer / batch size, one y range for all panels (" + std::to_string(kFrames) +
-                        " frames, the last held).");
+                        " frames, the last held)." + drawn_note);
 }
 
 }  // namespace hposync::report

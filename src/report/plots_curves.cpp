@@ -55,7 +55,8 @@ void draw_epoch_plots(const StudyData& data, PlotSink& sink, const std::vector<E
         plot.auto_logy = p.metric == val_error;  // runs at 0.9 and at 0.01: log, so good runs stay apart
         plot.integer_x = !p.by_time;
         auto extract = [&](const Run& r) { return epoch_points(r, p.metric, p.by_time); };
-        std::vector<Series> series = series_per_run(all_runs(data), extract, {}, &colours);
+        const std::vector<const Run*> runs = runs_to_draw(data, all_runs(data), plot.caption);
+        std::vector<Series> series = series_per_run(runs, extract, {}, &colours);
         if (data.multi_fidelity()) {
             // Successive halving / hyperband: a promoted setting keeps its colour, and each
             // rung (budget) has its own dash type, so the rungs of one setting stay apart.
@@ -64,8 +65,8 @@ void draw_epoch_plots(const StudyData& data, PlotSink& sink, const std::vector<E
             int k = 0;
             for (auto& [b, i] : rung) i = k++;
             size_t s = 0;
-            for (const auto& r : data.runs)
-                if (!extract(r).empty() && s < series.size()) series[s++].dash = 1 + rung[run_budget(r)] % 5;
+            for (const Run* r : runs)
+                if (!extract(*r).empty() && s < series.size()) series[s++].dash = 1 + rung[run_budget(*r)] % 5;
             plot.caption += " Dash type = rung (budget): solid for the smallest.";
         }
         draw_lines(sink, plot, series);
@@ -116,6 +117,7 @@ void plot_update_curves(const StudyData& data, PlotSink& sink) {
     plot.logy = true;
     plot.caption = std::string("Loss of every parameter update (batch cross-entropy) against training time, log y") +
                    (budgeted_only ? ", for the time-budgeted runs." : ".");
+    runs = runs_to_draw(data, runs, plot.caption);
     const auto colours = config_colours(data);
     draw_lines(sink, plot, series_per_run(runs, extract, {}, &colours));
 }

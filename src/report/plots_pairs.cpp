@@ -2,6 +2,7 @@
 // Few values on both axes (a grid): one cell per combination coloured by the mean
 // objective, the mean written in it. Otherwise one point per run coloured by it.
 #include <algorithm>
+#include <set>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -19,11 +20,12 @@ namespace {
 constexpr size_t kMaxCells = 12;  // values per axis for the cell view
 
 std::vector<std::string> values_of(const StudyData& data, const std::string& key) {
-    std::vector<std::string> v;
+    std::set<std::string> seen;  // 100,000 runs of a continuous dimension: as many values
     for (const auto& r : data.runs) {
         auto it = r.job.find(key);
-        if (it != r.job.end() && std::find(v.begin(), v.end(), it->second) == v.end()) v.push_back(it->second);
+        if (it != r.job.end()) seen.insert(it->second);
     }
+    std::vector<std::string> v(seen.begin(), seen.end());
     std::sort(v.begin(), v.end(), [](const std::string& a, const std::string& b) {
         char *ea, *eb;
         const double x = std::strtod(a.c_str(), &ea), y = std::strtod(b.c_str(), &eb);

@@ -1,8 +1,11 @@
 #include "hposync/report/study_data.hpp"
 
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 #include <sys/stat.h>
 #include <ctime>
@@ -143,7 +146,13 @@ StudyData load_study(const std::string& dir) {
         }
     }
     protocol::Snapshot snap = protocol::take_snapshot(layout);
-    for (const auto& id : snap.results) {
+    // Results are read in parallel (each ~0.3 ms with its curves: 100,000 are half a
+    // minute on one core) into slots, then kept in id order.
+    const std::vector<std::string> ids(snap.results.begin(), snap.results.end());
+    std::vector<std::optional<Run>> read(ids.size());
+    std::vector<std::string> errors(ids.size());
+    tbb::parallel_for(size_t(0), ids.size(), [&](size_t i) {
+        const std::string& id = ids[i];
         try {
             protocol::Result res = protocol::read_result(layout.result(id), true);
             // The id names files of the report (run pages, cockpits): only a valid one.
@@ -165,10 +174,20 @@ StudyData load_study(const std::string& dir) {
             for (const auto& [k, v] : res.job) run.job[k] = v;
             auto it = run.job.find("searched");
             if (it != run.job.end()) run.searched = split_list(it->second);
-            data.runs.push_back(std::move(run));
+            read[i] = std::move(run);
         } catch (const Error& e) {
-            data.unreadable.push_back(e.what());
-            data.unfinished.push_back({id, "unreadable result"});
+            errors[i] = e.what();
+        } catch (const std::exception& e) {  // bad_alloc: reported, not thrown out of the pool
+            errors[i] = layout.result(id) + ": " + e.what();
+        }
+    });
+    data.runs.reserve(ids.size());
+    for (size_t i = 0; i < ids.size(); ++i) {
+        if (read[i]) {
+            data.runs.push_back(std::move(*read[i]));
+        } else {
+            data.unreadable.push_back(errors[i]);
+            data.unfinished.push_back({ids[i], "unreadable result"});
         }
     }
     std::sort(data.runs.begin(), data.runs.end(), [](const Run& a, const Run& b) { return a.id < b.id; });

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
+#include <set>
 
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/common/error.hpp"
@@ -58,11 +60,12 @@ std::vector<SvgSeries> epoch_series(const Run& run, int which) {
     return {a};
 }
 
-void write_run_page(const StudyData& data, const Run& run, PlotSink& sink, const InsightOutput& insight) {
+void write_run_page(const StudyData& data, const Run& run, PlotSink& sink, const InsightOutput& insight,
+                    const std::map<std::string, std::vector<const Finding*>>& findings) {
     std::string h = "<p><a href=\"index.html\">back to the report</a></p>\n<h1>Run " + html_escape(run.id) + "</h1>\n";
     std::vector<Finding> mine;
-    for (const auto& f : insight.findings)
-        if (f.run == run.id) mine.push_back(f);
+    if (auto it = findings.find(run.id); it != findings.end())
+        for (const Finding* f : it->second) mine.push_back(*f);
     h += "<p>" + html_escape(run.setting()) + ". " + html_escape(run_verdict(run, mine)) + ".</p>\n<table>";
     auto row = [&](const std::string& k, const std::string& v) { h += "<tr><th>" + html_escape(k) + "</th><td>" + html_escape(v) + "</td></tr>"; };
     const double obj = data.objective_value(run);
@@ -131,6 +134,13 @@ std::string live_html(const StudyData& data) {
 }  // namespace
 
 std::string trials_table_html(const StudyData& data) {
+    std::vector<const Run*> rows;
+    for (const auto& r : data.runs) rows.push_back(&r);
+    return trials_table_html(data, rows, nullptr, true);
+}
+
+std::string trials_table_html(const StudyData& data, const std::vector<const Run*>& rows,
+                              const std::set<std::string>* has_page, bool with_unfinished) {
     const std::vector<std::string> keys = data.searched_keys();
     std::string h = "<h2 id=\"trials-view\">Trials</h2>\n<p>Every run; click a column header to sort, type to filter. "
                     "Objective: " + html_escape(data.objective_label()) + " (lower is better; - = no value).</p>\n"
@@ -141,8 +151,12 @@ std::string trials_table_html(const StudyData& data) {
     for (const char* c : {"status", "epochs", "steps", "time_s", "worker", "round"})
         h += std::string("<th class=\"sort\" data-col=\"") + c + "\">" + c + "</th>";
     h += "</tr></thead><tbody>\n";
-    for (const auto& r : data.runs) {
-        h += "<tr><td data-v=\"" + html_escape(r.id) + "\"><a href=\"run-" + html_escape(r.id) + ".html\">" + html_escape(r.id) + "</a></td>";
+    for (const Run* rp : rows) {
+        const Run& r = *rp;
+        const bool linked = !has_page || has_page->count(r.id);
+        h += "<tr><td data-v=\"" + html_escape(r.id) + "\">" +
+             (linked ? "<a href=\"run-" + html_escape(r.id) + ".html\">" + html_escape(r.id) + "</a>" : html_escape(r.id)) +
+             "</td>";
         for (const auto& k : keys) {
             auto it = r.job.find(k);
             const std::string v = it == r.job.end() ? "" : it->second;
@@ -153,11 +167,12 @@ std::string trials_table_html(const StudyData& data) {
              number_cell(double(r.train.steps), "%.0f") + number_cell(r.train.train_seconds, "%.1f") + cell(r.worker) +
              number_cell(double(r.round), "%.0f") + "</tr>\n";
     }
-    for (const auto& [id, state] : data.unfinished) {
-        h += "<tr>" + cell(id, id);
-        for (size_t i = 0; i < keys.size(); ++i) h += "<td data-v=\"\"></td>";
-        h += "<td data-v=\"\">-</td>" + cell(state) + "<td data-v=\"\"></td><td data-v=\"\"></td><td data-v=\"\"></td><td></td><td data-v=\"\"></td></tr>\n";
-    }
+    if (with_unfinished)
+        for (const auto& [id, state] : data.unfinished) {
+            h += "<tr>" + cell(id, id);
+            for (size_t i = 0; i < keys.size(); ++i) h += "<td data-v=\"\"></td>";
+            h += "<td data-v=\"\">-</td>" + cell(state) + "<td data-v=\"\"></td><td data-v=\"\"></td><td data-v=\"\"></td><td></td><td data-v=\"\"></td></tr>\n";
+        }
     return h + "</tbody></table>\n";
 }
 
@@ -226,17 +241,78 @@ std::string views_script() {
 )JS";
 }
 
+namespace {
+
+// A big study (more rows than kTrialsPerPage): the rows best first by the objective (runs
+// without a value after them, unfinished jobs last), kTrialsPerPage per page; page 1 in
+// index.html, the others in trials-<k>.html with the same sorting and filtering. Run pages
+// are written for the runs of page 1 and for every run with a finding or a cockpit page;
+// the other rows are not links (their data is in summary.csv and curves.csv). 100,000
+// run pages would be ~1 GB of HTML that nobody opens one by one.
+std::string paged_trials(const StudyData& data, PlotSink& sink, const InsightOutput& insight,
+                         const std::map<std::string, std::vector<const Finding*>>& findings,
+                         std::vector<std::string>& files) {
+    std::vector<const Run*> order = data.ranked();
+    std::set<const Run*> ranked(order.begin(), order.end());
+    for (const auto& r : data.runs)
+        if (!ranked.count(&r)) order.push_back(&r);
+    std::set<std::string> has_page;
+    auto page_for = [&](const Run& r) {
+        if (!is_valid_id(r.id) || !has_page.insert(r.id).second) return;
+        write_run_page(data, r, sink, insight, findings);
+        files.push_back("run-" + r.id + ".html");
+    };
+    for (size_t i = 0; i < order.size() && i < kTrialsPerPage; ++i) page_for(*order[i]);
+    for (const auto& r : data.runs)
+        if (findings.count(r.id) || insight.cockpit_of.count(r.id)) page_for(r);
+    const size_t rows = order.size() + data.unfinished.size();
+    const size_t pages = (rows + kTrialsPerPage - 1) / kTrialsPerPage;
+    auto page_name = [](size_t k) { return k == 1 ? std::string("index.html#trials-view") : "trials-" + std::to_string(k) + ".html"; };
+    auto nav = [&](size_t current) {
+        std::string n = "<p class=\"pages\">" + std::to_string(rows) + " rows, best first by " + html_escape(data.objective) +
+                        ", " + std::to_string(kTrialsPerPage) + " per page (summary.csv has every run); page:";
+        for (size_t k = 1; k <= pages; ++k)
+            n += k == current ? " <b>" + std::to_string(k) + "</b>"
+                              : " <a href=\"" + page_name(k) + "\">" + std::to_string(k) + "</a>";
+        return n + "</p>\n";
+    };
+    auto slice = [&](size_t k) {
+        const size_t lo = (k - 1) * kTrialsPerPage, hi = std::min(order.size(), k * kTrialsPerPage);
+        return lo < hi ? std::vector<const Run*>(order.begin() + long(lo), order.begin() + long(hi))
+                       : std::vector<const Run*>();
+    };
+    // The unfinished jobs go on the last page, after the last runs.
+    for (size_t k = 2; k <= pages; ++k) {
+        std::string body = "<p><a href=\"index.html\">back to the report</a></p>\n" + nav(k) +
+                           trials_table_html(data, slice(k), &has_page, k == pages);
+        const std::string file = "trials-" + std::to_string(k) + ".html";
+        write_file_atomic(sink.out + "/" + file, html_page("trials, page " + std::to_string(k), body, views_script()),
+                          Durability::cached);
+        files.push_back(file);
+    }
+    return trials_table_html(data, slice(1), &has_page, pages == 1) + nav(1);
+}
+
+}  // namespace
+
 ViewsOutput write_views(const StudyData& data, PlotSink& sink, const InsightOutput& insight, bool live) {
     ViewsOutput out;
     out.head = views_script();
-    for (const auto& r : data.runs) {
-        if (!is_valid_id(r.id)) continue;  // load_study admits only valid ids; never a path part otherwise
-        write_run_page(data, r, sink, insight);
-        out.files.push_back("run-" + r.id + ".html");
-    }
+    std::map<std::string, std::vector<const Finding*>> findings;  // run id -> its findings
+    for (const auto& f : insight.findings) findings[f.run].push_back(&f);
     std::string& h = out.html_top;
     if (live || !data.finished) h += live_html(data);
-    h += trials_table_html(data);
+    const size_t rows = data.runs.size() + data.unfinished.size();
+    if (rows <= kTrialsPerPage) {
+        for (const auto& r : data.runs) {
+            if (!is_valid_id(r.id)) continue;  // load_study admits only valid ids; never a path part otherwise
+            write_run_page(data, r, sink, insight, findings);
+            out.files.push_back("run-" + r.id + ".html");
+        }
+        h += trials_table_html(data);
+    } else {
+        h += paged_trials(data, sink, insight, findings, out.files);
+    }
     h += importance_html(data);
     const std::string pc = parallel_coordinates_svg(data);
     if (!pc.empty()) {

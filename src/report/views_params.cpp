@@ -105,7 +105,9 @@ std::string importance_html(const StudyData& data) {
         std::snprintf(buf, sizeof buf, "%.1f %%", 100 * imp.variance_fraction[i]);
         h += std::string("<td>") + buf + "</td></tr>\n";
     }
-    h += "</table>\n<p>" + std::to_string(x.size()) + " runs; the main effects together explain ";
+    h += "</table>\n<p>" + std::to_string(x.size()) + " runs" +
+         (x.size() > kMaxTreeSamples ? " (each tree on a bootstrap sample of " + std::to_string(kMaxTreeSamples) + ")" : "") +
+         "; the main effects together explain ";
     double sum = 0;
     for (double v : imp.variance_fraction) sum += v;
     std::snprintf(buf, sizeof buf, "%.0f %%", 100 * sum);
@@ -124,10 +126,24 @@ std::string parallel_coordinates_svg(const StudyData& data) {
         if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
     }
     // Worst first, so the best lines are drawn on top.
-    std::sort(runs.begin(), runs.end(), [](auto& a, auto& b) {
+    std::stable_sort(runs.begin(), runs.end(), [](auto& a, auto& b) {
         const double x = std::isfinite(a.first) ? a.first : 1e300, y = std::isfinite(b.first) ? b.first : 1e300;
         return x > y;
     });
+    // A big study: the best kParallelBest lines and an even spread (every k-th by rank) of
+    // the others, so the picture keeps its shape but stays a file a browser opens (one
+    // line is ~150 bytes of SVG: 100,000 would be 15 MB).
+    constexpr size_t kParallelBest = 1000, kParallelRest = 1000;
+    std::string drawn;
+    if (runs.size() > kParallelBest + kParallelRest) {
+        const size_t rest = runs.size() - kParallelBest;
+        std::vector<std::pair<double, const Run*>> kept;
+        for (size_t i = 0; i < kParallelRest; ++i) kept.push_back(runs[i * rest / kParallelRest]);
+        kept.insert(kept.end(), runs.begin() + long(rest), runs.end());
+        drawn = "; drawn: the best " + std::to_string(kParallelBest) + " and " + std::to_string(kParallelRest) +
+                " evenly spread others of " + std::to_string(runs.size()) + " runs";
+        runs = std::move(kept);
+    }
     const size_t n_axes = axes.size() + 1;  // + the objective
     const int L = 60, R = 60, T = 40, B = 50, W = std::max(900, int(n_axes) * 170), H = 420;
     const double ph = H - T - B;
@@ -136,7 +152,8 @@ std::string parallel_coordinates_svg(const StudyData& data) {
     std::string out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(W) + "\" height=\"" +
                       std::to_string(H) + "\" font-family=\"sans-serif\" font-size=\"11\">\n";
     out += "<text x=\"" + std::to_string(W / 2) + "\" y=\"16\" text-anchor=\"middle\" font-size=\"13\">parallel coordinates: "
-           "one line per run, coloured by " + html_escape(data.objective_label()) + " (blue best, red worst; grey dashed: no value)</text>\n";
+           "one line per run, coloured by " + html_escape(data.objective_label()) + " (blue best, red worst; grey dashed: no value" +
+           html_escape(drawn) + ")</text>\n";
     char buf[200];
     for (const auto& [v, r] : runs) {
         std::string pts;

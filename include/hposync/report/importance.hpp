@@ -26,6 +26,9 @@ struct ImportanceResult {
     size_t trees = 0;                       // trees with non-zero variance
 };
 
+// Bootstrap samples of at most this many trials per tree (below it: n, as usual).
+constexpr size_t kMaxTreeSamples = 5000;
+
 // x: one row per trial, one column per parameter, each in [0, 1]; y: objective per trial.
 ImportanceResult fanova_importance(const std::vector<std::vector<double>>& x, const std::vector<double>& y,
                                    uint64_t seed = 1, int trees = 64);

@@ -1,7 +1,9 @@
 // The standard HPO views of the report, for every strategy (grid included):
 //   trials table    every run: searched parameters, objective, status, epochs, steps,
-//                   time, worker; sortable and filterable in the page (inline script)
-//   run pages       run-<id>.html: curves, the job file text, the cockpit link
+//                   time, worker; sortable and filterable in the page (inline script);
+//                   past kTrialsPerPage rows, pages of that many, best first
+//   run pages       run-<id>.html: curves, the job file text, the cockpit link (a paged
+//                   study: for the first page's runs and every run with a finding)
 //   importance      fANOVA on a random forest (importance.hpp)
 //   parallel coordinates  parallel_coordinates.svg, lines coloured by the objective
 //   timeline        timeline.svg: jobs per worker and host over time, requeues and
@@ -10,6 +12,7 @@
 //                   curves from the progress files (protocol/progress_file.hpp)
 // The slice and pair (heatmap) plots are gnuplot plots (plots.hpp) so they export.
 #pragma once
+#include <set>
 #include <string>
 #include <vector>
 
@@ -43,8 +46,16 @@ std::vector<ParamAxis> param_axes(const StudyData& data);
 std::string importance_html(const StudyData& data);
 std::string parallel_coordinates_svg(const StudyData& data);
 
-// The trials table with its filter box (ids link to run pages).
+// Rows per trials page: a bigger study's table is split into pages, best first (a
+// 100,000-row table is a 30 MB page that a browser takes minutes to sort).
+constexpr size_t kTrialsPerPage = 1000;
+
+// The trials table with its filter box (ids link to run pages): every run and unfinished
+// job of the study, or the given rows (ids link only where `has_page` has them, when
+// given; the unfinished jobs only if `with_unfinished`).
 std::string trials_table_html(const StudyData& data);
+std::string trials_table_html(const StudyData& data, const std::vector<const Run*>& rows,
+                              const std::set<std::string>* has_page, bool with_unfinished);
 
 // The inline script: table sorting (click a header; #sort=<column> in the URL sorts on
 // load), filtering, and an error log (#page-errors) for script errors and resources
