@@ -1,12 +1,14 @@
 #include "hposync/report/best_so_far.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <tbb/parallel_for.h>
 
 #include "hposync/common/random.hpp"
 
 namespace hposync::report {
-std::vector<std::vector<double>> simulate_searches(const std::vector<double>& errors, int count, uint64_t seed) {
+std::vector<std::vector<double>> simulate_searches(const std::vector<double>& errors, int count, uint64_t seed,
+                                                   const std::vector<size_t>& at) {
     std::vector<std::vector<double>> curves(size_t(std::max(count, 0)));
     // Each curve has its own generator state (seed, index): the result does not depend on
     // how TBB splits the work across threads.
@@ -15,11 +17,36 @@ std::vector<std::vector<double>> simulate_searches(const std::vector<double>& er
         std::vector<double> order = errors;
         fisher_yates(order, [&](uint64_t n) { return rng.below_mod(n); });
         std::vector<double>& curve = curves[c];
-        curve.resize(order.size());
         double best = 1e300;
-        for (size_t i = 0; i < order.size(); ++i) curve[i] = best = std::min(best, order[i]);
+        if (at.empty()) {
+            curve.resize(order.size());
+            for (size_t i = 0; i < order.size(); ++i) curve[i] = best = std::min(best, order[i]);
+            return;
+        }
+        curve.reserve(at.size());
+        size_t done = 0;
+        for (size_t count_at : at) {
+            for (; done < std::min(count_at, order.size()); ++done) best = std::min(best, order[done]);
+            curve.push_back(best);
+        }
     });
     return curves;
+}
+
+std::vector<size_t> log_positions(size_t n, size_t dense, size_t log_points) {
+    std::vector<size_t> out;
+    for (size_t i = 1; i <= std::min(n, dense); ++i) out.push_back(i);
+    if (n <= dense) return out;
+    const double step = std::pow(double(n) / double(dense), 1.0 / double(std::max<size_t>(log_points, 1)));
+    double x = double(dense);
+    while (true) {
+        x *= step;
+        const size_t next = std::min(n, size_t(std::llround(x)));
+        if (next > out.back()) out.push_back(next);
+        if (next >= n) break;
+    }
+    if (out.back() != n) out.push_back(n);
+    return out;
 }
 
 std::vector<double> median_curve(const std::vector<std::vector<double>>& curves) {

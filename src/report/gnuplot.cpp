@@ -26,30 +26,37 @@ std::string tail_of(const std::string& path) {
 }  // namespace
 
 void run_gnuplot(const std::string& script, const std::string& workdir, const std::string& output) {
+    GnuplotRun(script, workdir, output).finish();
+}
+
+GnuplotRun::GnuplotRun(const std::string& script, const std::string& workdir, const std::string& output)
+    : script_(script), base_(workdir.empty() ? "" : workdir + "/"), log_(script + ".log"), output_(output) {
     // gnuplot's messages (warnings such as "empty x range", "48 frames in animation") go
     // to <script>.log, so stdout/stderr of hpo-report stay readable; on failure the tail
     // of that log is part of the error. With a workdir, gnuplot runs inside it and every
     // path (script, data, output) is relative: messages and scripts carry no absolute
     // paths, and the folder can be renamed into place afterwards.
-    const std::string base = workdir.empty() ? "" : workdir + "/";
-    const std::string log = script + ".log";
-    ::unlink((base + log).c_str());  // a fresh log; the spawn never writes through a symlink
+    ::unlink((base_ + log_).c_str());  // a fresh log; the spawn never writes through a symlink
     SpawnOptions o;
     o.argv = {"gnuplot", script};
     o.cwd = workdir;
-    o.stdout_path = o.stderr_path = base + log;
-    ExitStatus st;
+    o.stdout_path = o.stderr_path = base_ + log_;
     try {
-        Subprocess gp(o);
-        st = gp.wait();
+        process_ = std::make_unique<Subprocess>(o);
     } catch (const Error& e) {
         throw Error(std::string(e.what()) + " (gnuplot not installed? run `make deps`)");
     }
+}
+
+GnuplotRun::~GnuplotRun() = default;  // Subprocess's destructor kills and reaps a running child
+
+void GnuplotRun::finish() {
+    const ExitStatus st = process_->wait();
     if (!st.ok()) {
         // No half-drawn picture stays behind.
-        if (!output.empty()) ::unlink((base + output).c_str());
-        throw Error("gnuplot failed on " + script + " (" + st.describe() + "); its messages (" + log + "):\n" +
-                    tail_of(base + log));
+        if (!output_.empty()) ::unlink((base_ + output_).c_str());
+        throw Error("gnuplot failed on " + script_ + " (" + st.describe() + "); its messages (" + log_ + "):\n" +
+                    tail_of(base_ + log_));
     }
 }
 

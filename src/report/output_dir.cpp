@@ -61,7 +61,13 @@ FreshOutput::FreshOutput(std::string target) : target_(std::move(target)) {
         throw Error(target_ + ": " + std::strerror(errno));
     }
     const std::string parent = parent_of(target_);
-    boost::filesystem::create_directories(parent);
+    // Boost 1.74's create_directories(".") fails with "Invalid argument", so a relative
+    // --out such as `report` needs the existence test first.
+    boost::system::error_code ec;
+    if (!boost::filesystem::is_directory(parent, ec)) {
+        boost::filesystem::create_directories(parent, ec);
+        if (ec) throw Error(parent + ": cannot create the folder for the report: " + ec.message());
+    }
     std::string tmpl = parent + "/." + name_of(target_) + ".new.XXXXXX";
     std::vector<char> buf(tmpl.begin(), tmpl.end());
     buf.push_back('\0');

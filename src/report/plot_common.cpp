@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 #include <set>
 
 #include "hposync/common/atomic_file.hpp"
@@ -39,17 +40,45 @@ std::vector<const Run*> runs_to_draw(const StudyData& data, const std::vector<co
     return out;
 }
 
-bool run_plot_script(PlotSink& sink, const std::string& name, const std::string& script, const std::string& picture,
+struct PendingPlot {
+    std::unique_ptr<GnuplotRun> run;
+    std::string picture, caption;
+};
+
+namespace {
+// Always the oldest: `made` keeps the order the plots were started in, whatever order
+// the processes end in.
+void finish_oldest(PlotSink& sink) {
+    std::shared_ptr<PendingPlot> plot = sink.running.front();
+    sink.running.erase(sink.running.begin());
+    try {
+        plot->run->finish();
+        sink.made.push_back({plot->picture, plot->caption});
+    } catch (const Error& e) {
+        sink.skipped.push_back(plot->picture + ": " + e.what());
+    }
+}
+}  // namespace
+
+void run_plot_script(PlotSink& sink, const std::string& name, const std::string& script, const std::string& picture,
                      const std::string& caption) {
     write_file_atomic(gnuplot_file(sink, name + ".gp"), script, Durability::cached);
+    while (!sink.running.empty() && sink.running.size() >= std::max<size_t>(sink.parallel, 1)) finish_oldest(sink);
+    auto plot = std::make_shared<PendingPlot>();
+    plot->picture = picture;
+    plot->caption = caption;
     try {
-        run_gnuplot(gnuplot_ref(name + ".gp"), sink.out, picture);
+        plot->run = std::make_unique<GnuplotRun>(gnuplot_ref(name + ".gp"), sink.out, picture);
     } catch (const Error& e) {
         sink.skipped.push_back(picture + ": " + e.what());
-        return false;
+        return;
     }
-    sink.made.push_back({picture, caption});
-    return true;
+    sink.running.push_back(std::move(plot));
+    if (sink.parallel <= 1) finish_oldest(sink);
+}
+
+void finish_plots(PlotSink& sink) {
+    while (!sink.running.empty()) finish_oldest(sink);
 }
 
 void draw_lines(PlotSink& sink, const LinePlot& plot, const std::vector<Series>& series) {

@@ -26,8 +26,9 @@ void draw_lines(PlotSink& sink, const LinePlot& plot, const std::vector<Series>&
 
 // Writes <out>/gnuplot/<name>.gp and runs it inside <out>; `picture` is the file (relative
 // to <out>) it draws: recorded in sink.made with `caption` on success, removed and
-// reported in sink.skipped on failure. Returns whether it was drawn.
-bool run_plot_script(PlotSink& sink, const std::string& name, const std::string& script, const std::string& picture,
+// reported in sink.skipped on failure. With sink.parallel > 1 gnuplot may still be
+// drawing when this returns (finish_plots waits); the script and data are written first.
+void run_plot_script(PlotSink& sink, const std::string& name, const std::string& script, const std::string& picture,
                      const std::string& caption);
 
 // <out>/gnuplot/<file> for writing; "gnuplot/<file>" for use inside a script.

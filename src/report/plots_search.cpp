@@ -191,12 +191,18 @@ void plot_random_search(const StudyData& data, PlotSink& sink) {
             sink.skipped.push_back("best_so_far: fewer than 3 finished evaluations");
         } else {
             auto shown = simulate_searches(errors, 20, 1);
-            auto median = median_curve(simulate_searches(errors, 1000, 2));
+            const std::vector<size_t> at = log_positions(errors.size());
+            auto median = median_curve(simulate_searches(errors, 1000, 2, at));
             std::vector<Series> series;
-            auto finite_points = [](const std::vector<double>& c) {
+            // Drawn "with steps", a curve needs only the points where its value changes
+            // and its last point: the same picture from ~log n points instead of n.
+            auto finite_steps = [](const std::vector<double>& c, const std::vector<size_t>& x) {
                 Points p;
-                for (size_t i = 0; i < c.size(); ++i)
-                    if (std::isfinite(c[i])) p.push_back({double(i + 1), c[i]});
+                for (size_t i = 0; i < c.size(); ++i) {
+                    if (!std::isfinite(c[i])) continue;
+                    const bool changes = p.empty() || c[i] != p.back().second || i + 1 == c.size();
+                    if (changes) p.push_back({double(x.empty() ? i + 1 : x[i]), c[i]});
+                }
                 return p;
             };
             for (auto& c : shown) {
@@ -204,14 +210,14 @@ void plot_random_search(const StudyData& data, PlotSink& sink) {
                 s.colour = "#b0b0b0";
                 s.width = 1;
                 if (series.empty()) s.title = "20 simulated searches (reshuffled evaluations)";
-                s.points = finite_points(c);
+                s.points = finite_steps(c, {});
                 series.push_back(std::move(s));
             }
             Series m;
             m.colour = "#d62728";
             m.width = 3.5;
             m.title = "median of 1000 simulated searches";
-            m.points = finite_points(median);
+            m.points = finite_steps(median, at);
             series.push_back(std::move(m));
             LinePlot plot;
             plot.name = "best_so_far";
@@ -269,10 +275,18 @@ void plot_objective_vs_parameters(const StudyData& data, PlotSink& sink) {
         if (good.empty()) continue;
         // A grid (values that repeat): the mean per value with its spread (min..max) as a
         // line with error bars over the single runs.
+        // Only where values do repeat like a grid's (at most kMaxMeanPoints values, and
+        // most runs sharing theirs): a continuous dimension whose printed values collide
+        // now and then would get a red line through 100,000 points that says nothing
+        // (and costs gnuplot seconds).
+        constexpr size_t kMaxMeanPoints = 200;
         std::string means;
-        size_t repeated = 0;
+        size_t repeated = 0, runs_sharing = 0, runs_with_value = 0;
         for (const auto& [x, vs] : per_value) {
             repeated += vs.size() > 1;
+            runs_with_value += vs.size();
+            if (vs.size() > 1) runs_sharing += vs.size();
+            if (per_value.size() > kMaxMeanPoints) continue;
             double m = 0;
             for (double v : vs) m += v;
             m /= double(vs.size());
@@ -280,7 +294,7 @@ void plot_objective_vs_parameters(const StudyData& data, PlotSink& sink) {
                           *std::max_element(vs.begin(), vs.end()));
             means += buf;
         }
-        const bool show_means = repeated > 0;
+        const bool show_means = repeated > 0 && per_value.size() <= kMaxMeanPoints && 2 * runs_sharing >= runs_with_value;
         write_file_atomic(gnuplot_file(sink, "error_vs_" + key + ".dat"),
                           good + "\n\n" + (bad.empty() ? "nan nan\n" : bad) + "\n\n" + means, Durability::cached);
         std::string file = "error_vs_" + key + "." + sink.format;

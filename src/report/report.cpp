@@ -1,6 +1,8 @@
 #include "hposync/report/report.hpp"
 
+#include <algorithm>
 #include <boost/filesystem.hpp>
+#include <thread>
 
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/common/error.hpp"
@@ -37,6 +39,7 @@ ReportOutput write_report(const ReportOptions& options) {
     PlotSink sink;
     sink.out = out;
     sink.format = options.format;
+    sink.parallel = std::max(1u, std::thread::hardware_concurrency());
     plot_epoch_curves(data, sink);
     plot_time_curves(data, sink);
     plot_params_vs_runtime(data, sink);
@@ -53,6 +56,7 @@ ReportOutput write_report(const ReportOptions& options) {
     // coordinates, timeline (views.hpp).
     ViewsOutput views = write_views(data, sink, insight, options.live);
     result.files.insert(result.files.end(), views.files.begin(), views.files.end());
+    finish_plots(sink);
     for (const auto& p : sink.made) result.files.push_back(p.file);
     result.skipped = sink.skipped;
 

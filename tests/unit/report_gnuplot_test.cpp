@@ -1,5 +1,5 @@
-// gnuplot back end: quoting of untrusted text, and a failing script is an error that
-// names the script and shows gnuplot's own message.
+// gnuplot back end: quoting of untrusted text, a failing script is an error that names
+// the script and shows gnuplot's own message, plots drawn by several gnuplots at once.
 #include <doctest/doctest.h>
 
 #include <boost/filesystem.hpp>
@@ -7,6 +7,9 @@
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/common/error.hpp"
 #include "hposync/report/gnuplot.hpp"
+#include "hposync/report/plots.hpp"
+
+#include "../../src/report/plot_common.hpp"
 
 using namespace hposync::report;
 namespace fs = boost::filesystem;
@@ -34,5 +37,38 @@ TEST_CASE("a failing gnuplot script is an error naming the script and gnuplot's 
         CHECK(what.find(bad) != std::string::npos);
         CHECK(what.find("no-such-file.dat") != std::string::npos);  // gnuplot's own words
     }
+    fs::remove_all(dir);
+}
+
+TEST_CASE("plots drawn in parallel: made in start order, a failure skipped with its reason, no process left") {
+    fs::path dir = fs::temp_directory_path() / fs::unique_path("report-gp-par-%%%%%%");
+    fs::create_directories(dir / "gnuplot");
+    PlotSink sink;
+    sink.out = dir.string();
+    sink.format = "svg";
+    sink.parallel = 3;
+    // The first plot is the slowest (a pause), so later ones end before it: `made` must
+    // still list them in the order they were started.
+    const std::vector<std::string> names = {"slow", "a", "broken", "b", "c", "d"};
+    for (const auto& name : names) {
+        std::string script = gp_terminal("svg", name + ".svg", 200, 100);
+        if (name == "slow") script += "pause 0.3\n";
+        script += name == "broken" ? "plot 'gnuplot/no-such.dat' using 1:2\n" : "plot x\n";
+        run_plot_script(sink, name, script, name + ".svg", "caption " + name);
+        CHECK(sink.running.size() <= 3);
+    }
+    finish_plots(sink);
+    CHECK(sink.running.empty());
+    REQUIRE(sink.made.size() == 5);
+    const std::vector<std::string> order = {"slow.svg", "a.svg", "b.svg", "c.svg", "d.svg"};
+    for (size_t i = 0; i < order.size(); ++i) {
+        CHECK(sink.made[i].file == order[i]);
+        CHECK(fs::file_size(dir / order[i]) > 100);
+    }
+    CHECK(sink.made[1].caption == "caption a");
+    REQUIRE(sink.skipped.size() == 1);
+    CHECK(sink.skipped[0].rfind("broken.svg: gnuplot failed on gnuplot/broken.gp", 0) == 0);
+    CHECK(sink.skipped[0].find("no-such.dat") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir / "broken.svg"));
     fs::remove_all(dir);
 }

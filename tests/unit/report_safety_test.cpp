@@ -89,6 +89,27 @@ TEST_CASE("fresh output: written beside the target, renamed into place, the old 
     fs::remove_all(dir);
 }
 
+TEST_CASE("fresh output: a relative target in the working directory (`hpo-report --out report`)") {
+    const fs::path dir = fs::temp_directory_path() / fs::unique_path("report-rel-%%%%%%");
+    fs::create_directories(dir);
+    const fs::path before = fs::current_path();
+    fs::current_path(dir);
+    {
+        FreshOutput f("report");  // its parent is "."
+        write_file_atomic(f.path() + "/index.html", "relative\n");
+        f.commit();
+    }
+    {
+        FreshOutput f("sub/dir/report/");  // missing parents are made, the trailing slash dropped
+        write_file_atomic(f.path() + "/index.html", "nested\n");
+        f.commit();
+    }
+    fs::current_path(before);
+    CHECK(slurp_ok(dir / "report" / "index.html") == "relative\n");
+    CHECK(slurp_ok(dir / "sub" / "dir" / "report" / "index.html") == "nested\n");
+    fs::remove_all(dir);
+}
+
 TEST_CASE("progress file: appended rows read back, a torn last row ignored, a bad row named, reading bounded") {
     const fs::path dir = fs::temp_directory_path() / fs::unique_path("report-progress-%%%%%%");
     protocol::Layout layout(dir.string());

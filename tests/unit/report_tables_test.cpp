@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "hposync/common/random.hpp"
 #include "hposync/report/best_so_far.hpp"
 #include "hposync/report/csv.hpp"
 
@@ -55,4 +56,24 @@ TEST_CASE("simulated best-so-far curves are non-increasing, reproducible, and me
     // After 1 evaluation, the median best is the median of the errors (0.3) over many draws.
     auto many = median_curve(simulate_searches(errors, 1001, 9));
     CHECK(many[0] == 0.3);
+}
+
+TEST_CASE("simulated searches sampled at log positions equal the full curves there") {
+    CHECK(log_positions(5) == std::vector<size_t>{1, 2, 3, 4, 5});
+    const auto at = log_positions(100000);
+    CHECK(at.size() < 2100);
+    CHECK(at.front() == 1);
+    CHECK(at.back() == 100000);
+    CHECK(std::adjacent_find(at.begin(), at.end(), [](size_t a, size_t b) { return b <= a; }) == at.end());
+    CHECK(at[999] == 1000);  // every count up to 1,000
+    std::vector<double> errors;
+    hposync::SplitMix64 rng(5);
+    for (int i = 0; i < 5000; ++i) errors.push_back(rng.uniform01());
+    const auto sparse_at = log_positions(errors.size(), 100, 50);
+    const auto full = simulate_searches(errors, 7, 11), sparse = simulate_searches(errors, 7, 11, sparse_at);
+    REQUIRE(sparse.size() == 7);
+    for (size_t c = 0; c < 7; ++c) {
+        REQUIRE(sparse[c].size() == sparse_at.size());
+        for (size_t i = 0; i < sparse_at.size(); ++i) CHECK(sparse[c][i] == full[c][sparse_at[i] - 1]);
+    }
 }

@@ -42,7 +42,9 @@ TEST_CASE("trials table: one page up to kTrialsPerPage rows, a run page per run"
     StudyData data;
     data.dir = dir.path;
     for (int i = 0; i < 30; ++i) data.runs.push_back(run_with(i, 0.5 - 0.01 * i));
-    PlotSink sink{dir.path, "svg", {}, {}};
+    PlotSink sink;
+    sink.out = dir.path;
+    sink.format = "svg";
     ViewsOutput out = write_views(data, sink, InsightOutput{}, false);
     CHECK(count(out.html_top, "<tr><td data-v=") == 30);
     CHECK(out.html_top.find("class=\"pages\"") == std::string::npos);
@@ -66,7 +68,9 @@ TEST_CASE("trials table: 2,500 runs in pages of kTrialsPerPage, best first; run 
     f.run = data.runs[3].id;  // a poor run with a finding still gets its page
     f.rule = "test";
     insight.findings.push_back(f);
-    PlotSink sink{dir.path, "svg", {}, {}};
+    PlotSink sink;
+    sink.out = dir.path;
+    sink.format = "svg";
     ViewsOutput out = write_views(data, sink, insight, false);
 
     // Page 1 (index.html) holds the 1,000 best; pages 2 and 3 the rest, unfinished last.

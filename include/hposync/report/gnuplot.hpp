@@ -2,8 +2,13 @@
 // <out>/gnuplot/, run as `gnuplot <script>` by fork/execvp with an argument vector —
 // never through a shell, since titles and names come from job files.
 #pragma once
+#include <memory>
 #include <string>
 #include <string_view>
+
+namespace hposync {
+class Subprocess;
+}
 
 namespace hposync::report {
 
@@ -12,6 +17,22 @@ namespace hposync::report {
 // gnuplot runs there and `script` / `output` are relative to it; on failure `output`
 // (the picture the script draws) is removed, so no half-drawn file stays behind.
 void run_gnuplot(const std::string& script, const std::string& workdir = "", const std::string& output = "");
+
+// The same run in the background: started by the constructor (which throws Error if
+// gnuplot cannot be started), waited for by finish(), which throws as run_gnuplot does.
+// Destroyed unfinished, gnuplot is killed.
+class GnuplotRun {
+public:
+    GnuplotRun(const std::string& script, const std::string& workdir = "", const std::string& output = "");
+    ~GnuplotRun();
+    GnuplotRun(const GnuplotRun&) = delete;
+    GnuplotRun& operator=(const GnuplotRun&) = delete;
+    void finish();
+
+private:
+    std::string script_, base_, log_, output_;
+    std::unique_ptr<Subprocess> process_;
+};
 
 // A gnuplot single-quoted string literal: 'it''s' (single quotes doubled, newlines dropped).
 std::string gp_quote(std::string_view text);

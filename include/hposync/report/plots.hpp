@@ -2,6 +2,8 @@
 // a gnuplot script in <out>/gnuplot/) and appends it to `made`, or appends a line to
 // `skipped` saying why the study has no data for it: never an empty plot.
 #pragma once
+#include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,12 +16,23 @@ struct PlotFile {
     std::string caption;  // one line for index.html
 };
 
+struct PendingPlot;  // a gnuplot run still drawing (plot_common.cpp)
+
 struct PlotSink {
     std::string out;      // output directory
     std::string format;   // png | svg (animations are always gif)
     std::vector<PlotFile> made;
     std::vector<std::string> skipped;
+    // How many gnuplot processes may draw at once. 1: every plot is drawn before its
+    // function returns. write_report uses one per core, because at 100,000 results
+    // gnuplot is a third of the report's time and runs while the report goes on.
+    size_t parallel = 1;
+    std::vector<std::shared_ptr<PendingPlot>> running;  // oldest first
 };
+
+// Waits for every plot still drawing and records it in `made` (or `skipped`), in the
+// order the plots were started. `made` is complete only after this.
+void finish_plots(PlotSink& sink);
 
 void plot_epoch_curves(const StudyData& data, PlotSink& sink);     // train/val loss, val error vs epoch
 void plot_time_curves(const StudyData& data, PlotSink& sink);      // train loss, val error vs wall time
