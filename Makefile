@@ -176,6 +176,12 @@ bench: deps
 bench-scale: all
 	BUILD=$(BUILD) bash bench/scale/run.sh
 
+# Workers on a second host over sshfs beside the same workers on the local disk (the
+# set-up of test-twohost; root): 1,000 to 100,000 no-op jobs, 4 workers. Figures in docs/SCALE.md.
+.PHONY: bench-twohost
+bench-twohost: all
+	BUILD=$(BUILD) bash bench/scale/twohost.sh 4 1000 10000 100000
+
 # `make bench-search`: every search strategy and Optuna's samplers on the same objectives
 # (bench/search_run.sh); writes bench/search-results.md and bench/search-results.png.
 .PHONY: bench-search

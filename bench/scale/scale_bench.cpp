@@ -9,6 +9,9 @@
 //       the run also counts jobs claimed twice and jobs without a result ("lost"). With
 //       --max-seconds the run stops after T seconds and reports the rate so far
 //       (partial=1): used only for the baseline at sizes where it would take an hour.
+//       --worker-bin B --worker-root R: the workers are B/hpo-worker (a wrapper that
+//       starts them on another host, bench/scale/twohost.sh) and see the directory --dir D
+//       as R (the same files over sshfs); the master and the counting stay here.
 //   scale-bench latency --pending N --samples K [--poll-ms P] [--dir D]
 //       jobs/pending holds N no-op jobs; one worker (inotify, or --no-inotify --poll-ms P)
 //       runs them. Claim latency = from the moment the worker is free (its previous
@@ -49,7 +52,7 @@ using hposync::e2e::Process;
 namespace {
 
 struct Args {
-    std::string mode, dir = "/tmp";
+    std::string mode, dir = "/tmp", worker_bin, worker_root;
     long jobs = 1000, pending = 100000, samples = 200;
     int workers = 4, poll_ms = 0;
     double sleep_s = 0, max_seconds = 0;
@@ -69,6 +72,8 @@ Args parse_args(int argc, char** argv) {
         else if (k == "--samples") a.samples = std::stol(v);
         else if (k == "--poll-ms") a.poll_ms = std::stoi(v);
         else if (k == "--dir") a.dir = v;
+        else if (k == "--worker-bin") a.worker_bin = v;
+        else if (k == "--worker-root") a.worker_root = v;
         else throw std::runtime_error("unknown option '" + k + "'");
     }
     return a;
@@ -140,12 +145,13 @@ std::string write_random_study(const std::string& path, long jobs, double sleep_
 }
 
 std::vector<std::unique_ptr<Process>> start_workers(const std::string& dir, const std::string& logs, int n,
-                                                    int poll_ms) {
+                                                    int poll_ms, const std::string& bin = "") {
     std::vector<std::unique_ptr<Process>> ws;
     for (int i = 0; i < n; ++i) {
         std::vector<std::string> args = {"--dir", dir, "--id", "sw" + std::to_string(i), "--threads", "1", "-q"};
         if (poll_ms > 0) args.insert(args.end(), {"--no-inotify", "--poll-ms", std::to_string(poll_ms)});
-        ws.push_back(std::make_unique<Process>("hpo-worker", args, logs + "/w" + std::to_string(i) + ".log"));
+        ws.push_back(std::make_unique<Process>(bin.empty() ? "hpo-worker" : bin + "/hpo-worker", args,
+                                               logs + "/w" + std::to_string(i) + ".log"));
     }
     return ws;
 }
@@ -165,7 +171,9 @@ void bench_throughput(const Args& a) {
     const int wd_pending = ev.watch(layout.pending_dir()), wd_running = ev.watch(layout.running_dir()),
               wd_results = ev.watch(layout.results_dir());
     const std::string study = write_random_study(tmp + "/scale.study", a.jobs, a.sleep_s);
-    auto workers = start_workers(dir, tmp, a.workers, 0);
+    // The workers' view of the same directory: tmp with --dir replaced by --worker-root.
+    const std::string worker_dir = a.worker_root.empty() ? dir : a.worker_root + tmp.substr(a.dir.size()) + "/d";
+    auto workers = start_workers(worker_dir, tmp, a.workers, 0, a.worker_bin);
     // Steady state, as on a cluster whose workers are long-lived: the clock starts only
     // once every worker has registered (its workers/<id>.worker file: heartbeat running,
     // about to watch jobs/pending), then 200 ms more. 128 processes starting on 2 cores
@@ -214,8 +222,9 @@ void bench_throughput(const Args& a) {
     }
     stop_all(workers);
     std::printf("kind=scale_throughput jobs=%ld workers=%d sleep_s=%g results=%ld seconds=%.3f jobs_per_s=%.1f "
-                "claimed_twice=%ld lost=%ld partial=%d\n",
-                a.jobs, a.workers, a.sleep_s, results, s, double(results) / s, twice, lost, partial ? 1 : 0);
+                "claimed_twice=%ld lost=%ld partial=%d%s\n",
+                a.jobs, a.workers, a.sleep_s, results, s, double(results) / s, twice, lost, partial ? 1 : 0,
+                a.worker_root.empty() ? "" : " workers_via=worker-root");
     std::fflush(stdout);
     boost::system::error_code ec;
     boost::filesystem::remove_all(tmp, ec);

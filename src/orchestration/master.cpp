@@ -78,6 +78,7 @@ public:
         auto strategy = search::make_strategy(study);
 
         std::vector<std::vector<search::Observation>> history;
+        std::vector<Job> previous;  // the round before this one: its kept checkpoints
         for (int64_t round = 0;; ++round) {
             auto trials = strategy->next_round(round, history);
             if (!trials) break;
@@ -86,11 +87,14 @@ public:
             while (!retry_on_io_error([&] { publish_round(study, round, jobs); })) {
                 if (g_master_stop) return 130;
             }
+            release_checkpoints(previous, jobs, false);
             std::map<std::string, Outcome> outcomes;
             if (!wait_for_round(round, jobs, outcomes)) {
                 say("stopped by signal; lock released, workers continue");
                 return 130;
             }
+            release_checkpoints(previous, jobs, true);
+            previous = jobs;
             std::vector<search::Observation> obs;
             for (size_t i = 0; i < jobs.size(); ++i) {
                 const Outcome& o = outcomes.at(jobs[i].id);
@@ -98,6 +102,7 @@ public:
             }
             history.push_back(std::move(obs));
         }
+        release_checkpoints(previous, {}, true);
         print_summary(study, history);
         lock.release();
         if (report_) report_->finish();  // after the lock: the report sees a finished study
@@ -108,6 +113,22 @@ private:
     // The longest gap between two passes that is still normal operation: beyond it, the
     // master itself was not running and lease observations restart (lease.hpp).
     static double max_gap_s(const MasterOptions& o) { return std::max(2.0, 4 * o.poll_ms / 1000.0); }
+
+    // Rung checkpoints no promotion can continue any more (promotion.hpp). A checkpoint
+    // that cannot be removed only costs disk space: a warning, and the study goes on.
+    void release_checkpoints(const std::vector<Job>& previous, const std::vector<Job>& next, bool next_finished) {
+        size_t released = 0;
+        for (const std::string& id : checkpoints_to_release(previous, next, next_finished)) {
+            try {
+                released += t_.release_checkpoint(id);
+            } catch (const Error& e) {
+                warn(std::string("checkpoint of ") + id + " not released: " + e.what());
+            }
+        }
+        if (released > 0)
+            say("released " + std::to_string(released) + " rung checkpoint" + (released == 1 ? "" : "s") +
+                " no promotion will continue");
+    }
 
     void say(const std::string& line) {
         if (opts_.verbose) out_ << "hpo-master: " << line << std::endl;

@@ -3,6 +3,7 @@
 #include <boost/filesystem.hpp>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include "hposync/common/atomic_file.hpp"
@@ -37,6 +38,18 @@ ResumePreparation prepare_resume(const protocol::Layout& layout, const std::stri
 }
 
 bool keep_checkpoint(const protocol::Job& job) { return job.train.keep_final_checkpoint; }
+
+std::vector<std::string> checkpoints_to_release(const std::vector<protocol::Job>& previous,
+                                                const std::vector<protocol::Job>& next, bool next_finished) {
+    std::set<std::string> continued;
+    if (!next_finished)
+        for (const protocol::Job& j : next)
+            if (!j.resume_from.empty()) continued.insert(j.resume_from);
+    std::vector<std::string> out;
+    for (const protocol::Job& j : previous)
+        if (keep_checkpoint(j) && !continued.count(j.id)) out.push_back(j.id);
+    return out;
+}
 
 ComputeSaved compute_saved(const std::vector<std::vector<search::Observation>>& history) {
     ComputeSaved c;

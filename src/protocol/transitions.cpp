@@ -208,6 +208,13 @@ std::string Transitions::read_lease(const std::string& id, const std::string& wo
 
 bool Transitions::requeue_done(const std::string& id) { return ops_.rename(layout_.done_job(id), layout_.pending_job(id)); }
 
+bool Transitions::release_checkpoint(const std::string& id) {
+    const std::string path = layout_.checkpoint(id);
+    if (!ops_.exists(path)) return false;
+    ops_.remove(path);
+    return true;
+}
+
 std::string Transitions::archive_study_state(const std::string& stamp) {
     const std::string dest = layout_.archive_dir() + "/" + stamp;
     make_directory(layout_.archive_dir());

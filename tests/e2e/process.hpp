@@ -32,7 +32,8 @@ inline std::string read_text(const std::string& path) {
 // product's one way to start a program), stdout and stderr into one log file.
 class Process {
 public:
-    // Starts bin_dir()/<program> with `args`; output goes to `log`. Throws
+    // Starts bin_dir()/<program> (or `program` itself if it is a path) with `args`;
+    // output goes to `log`. Throws
     // hposync::Error naming the binary if it cannot be started (not built?).
     Process(const std::string& program, const std::vector<std::string>& args, std::string log)
         : log_(std::move(log)), child_(options(program, args, log_)) {}
@@ -56,7 +57,7 @@ private:
     static SpawnOptions options(const std::string& program, const std::vector<std::string>& args,
                                 const std::string& log) {
         SpawnOptions o;
-        o.argv = {bin_dir() + "/" + program};
+        o.argv = {program.find('/') == std::string::npos ? bin_dir() + "/" + program : program};
         o.argv.insert(o.argv.end(), args.begin(), args.end());
         o.stdout_path = o.stderr_path = log;
         return o;

@@ -153,9 +153,18 @@ TEST_CASE("promotion: a worker continues the previous rung's checkpoint; the res
     CHECK_MESSAGE(result.str("segments") == "2", worker.log());
     CHECK(result.str_or("note", "") == "");
     CHECK(worker.log().find("continuing " + rung + "'s checkpoint") != std::string::npos);
-    // The rung kept its final state for the promotion; the last rung keeps nothing.
-    CHECK(fs::is_regular_file(layout.checkpoint(rung)));
+    // The rung kept its final state for the promotion (the promoted job continued it,
+    // above); once nothing could continue them, the master released every rung
+    // checkpoint: the two configurations not promoted when round 1 was published, the
+    // promoted one's source at the end. The last rung keeps nothing.
+    CHECK_FALSE(fs::exists(layout.checkpoint(rung)));
     CHECK_FALSE(fs::exists(layout.checkpoint(promoted)));
+    for (const auto& e : fs::directory_iterator(layout.checkpoints_dir()))
+        CHECK_MESSAGE(e.path().extension() != ".ckpt", e.path().string() << " left behind");
+    CHECK_MESSAGE(master.log().find("released 2 rung checkpoints no promotion will continue") != std::string::npos,
+                  master.log());
+    CHECK_MESSAGE(master.log().find("released 1 rung checkpoint no promotion will continue") != std::string::npos,
+                  master.log());
     // The master says what the promotion saved: 3 x 1 + (3 - 1) epochs instead of 3 x 1 + 3.
     CHECK_MESSAGE(master.log().find("compute: 5 epochs with resumed promotions instead of 6 from scratch") !=
                       std::string::npos,

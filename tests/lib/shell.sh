@@ -91,6 +91,17 @@ EOC
     SSHD_PID=$!
 }
 
+# sshfs_from_namespace NS SERVER_IP PORT KEY REMOTE_DIR MOUNTPOINT LOG [MORE_OPTIONS]: mounts
+# REMOTE_DIR of the sshd at SERVER_IP:PORT (start_sftp_sshd) on MOUNTPOINT, in this host's
+# mount namespace but over NS's network, so the mount is visible to every later
+# `ip netns exec NS` (tests/twohost/run.sh says why). Sets SSHFS_PID (`sshfs -f`, a
+# background job of the calling shell); the caller waits for `mountpoint -q MOUNTPOINT`.
+sshfs_from_namespace() {
+    local opts="port=$3,IdentityFile=$4,StrictHostKeyChecking=no,UserKnownHostsFile=/dev/null,BatchMode=yes${8:+,$8}"
+    nsenter --net="/run/netns/$1" sshfs -f "root@$2:$5" "$6" -o "$opts" >"$7" 2>&1 &
+    SSHFS_PID=$!
+}
+
 # free_subnet: prints an unused 10.x.y (a /24 no interface of this host is in).
 free_subnet() {
     local n

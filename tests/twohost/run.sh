@@ -92,10 +92,7 @@ wait_for 10 "sshd on $HOST_IP:$PORT" port_open || fail_with_logs "sshd does not 
 
 # ---- the study directory, mounted over sshfs from host 2 --------------------------------------
 mkdir -p "$S/probe" "$S/probe-ops"
-nsenter --net="/run/netns/$NS" sshfs -f "root@$HOST_IP:$S" "$MNT" \
-    -o "port=$PORT,IdentityFile=$T/ssh/client_ed25519,StrictHostKeyChecking=no,UserKnownHostsFile=/dev/null,BatchMode=yes" \
-    >"$T/log/sshfs.log" 2>&1 &
-SSHFS_PID=$!
+sshfs_from_namespace "$NS" "$HOST_IP" "$PORT" "$T/ssh/client_ed25519" "$S" "$MNT" "$T/log/sshfs.log"
 wait_for 15 "the sshfs mount on $MNT" mountpoint -q "$MNT" || fail_with_logs "sshfs did not mount $S on $MNT"
 FSTYPE=$(findmnt -n -o FSTYPE,SOURCE "$MNT")
 say "filesystem of host 2: $FSTYPE on $MNT (via $NS); of this host: $(stat -f -c %T "$S") on $S"

@@ -299,3 +299,17 @@ TEST_CASE("master lock: many takers of one stale lock at once -> exactly one win
         CHECK(lost == 0);
     }
 }
+
+TEST_CASE("transition checkpoint released: removed, already gone is no error, an I/O error is thrown") {
+    Fixture f;
+    const std::string id = "r000-c0001-s0";
+    f.put(f.layout.checkpoint(id), "CKPT");
+    CHECK(f.t.release_checkpoint(id));
+    CHECK_FALSE(f.exists(f.layout.checkpoint(id)));
+    CHECK_FALSE(f.t.release_checkpoint(id));  // gone already (a restarted master replays)
+    f.put(f.layout.checkpoint(id), "CKPT");
+    f.ops.fail(Op::remove, id + ".ckpt", EIO, 1);
+    CHECK_THROWS_AS(f.t.release_checkpoint(id), IoError);
+    CHECK(f.exists(f.layout.checkpoint(id)));  // kept: the master warns and goes on
+    CHECK(f.t.release_checkpoint(id));
+}

@@ -115,6 +115,31 @@ TEST_CASE("resume: prepare_resume copies the previous rung's checkpoint, regular
     CHECK_FALSE(orchestration::prepare_resume(layout, "r000-c0005-s0", "").copied);
 }
 
+TEST_CASE("resume: kept rung checkpoints are released once no job can continue them") {
+    auto job = [](const std::string& id, bool keep, const std::string& from = "") {
+        protocol::Job j;
+        j.id = id;
+        j.train.keep_final_checkpoint = keep;
+        j.resume_from = from;
+        return j;
+    };
+    // Round 0: three configurations keep their checkpoints, one (a failed setting) did not.
+    const std::vector<protocol::Job> round0 = {job("r000-c0001-s0", true), job("r000-c0002-s0", true),
+                                               job("r000-c0003-s0", true), job("r000-c0004-s0", false)};
+    // Round 1 promotes c0002 only.
+    const std::vector<protocol::Job> round1 = {job("r001-c0002-s0", false, "r000-c0002-s0")};
+    using V = std::vector<std::string>;
+    // Published: the two that were not promoted go; the promoted one's source stays.
+    CHECK(orchestration::checkpoints_to_release(round0, round1, false) == V{"r000-c0001-s0", "r000-c0003-s0"});
+    // Round 1 finished: the source goes too (released again is harmless: gone already).
+    CHECK(orchestration::checkpoints_to_release(round0, round1, true) ==
+          V{"r000-c0001-s0", "r000-c0002-s0", "r000-c0003-s0"});
+    // The last round: nothing continues it.
+    const std::vector<protocol::Job> last = {job("r002-c0002-s0", true)};
+    CHECK(orchestration::checkpoints_to_release(last, {}, true) == V{"r002-c0002-s0"});
+    CHECK(orchestration::checkpoints_to_release({}, round1, false).empty());  // round 0: no previous round
+}
+
 TEST_CASE("resume: compute saved by hyperband's promotions (eta 3, 1..9 epochs)") {
     Study s = study_of("strategy = hyperband\nseed = 9\nmin_budget = 1\nmax_budget = 9\neta = 3\n"
                        "search.x = uniform(0, 1)\n");

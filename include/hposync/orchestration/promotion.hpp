@@ -12,6 +12,10 @@
 //   train:   TrainConfig::keep_final_checkpoint = keep_checkpoint(job), so a rung job
 //            leaves its final state for the next rung;
 //   after:   a kept checkpoint stays in D/checkpoints/ (the worker removes it otherwise).
+//
+// The master-side step: a kept checkpoint is released (removed) as soon as no job can
+// continue it any more (checkpoints_to_release), so a study of big models does not
+// leave one checkpoint per rung job on the disk.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -38,6 +42,16 @@ ResumePreparation prepare_resume(const protocol::Layout& layout, const std::stri
 
 // Whether the job's final checkpoint must be kept for a later promotion.
 bool keep_checkpoint(const protocol::Job& job);
+
+// The kept checkpoints of `previous` (a round's jobs) that no job can continue any more,
+// given `next` (the jobs of the round after it; promotions only ever continue the round
+// just before theirs, search/halving.cpp). Once `next` is published: those no job of
+// `next` continues (the configurations that were not promoted). Once every job of `next`
+// has its result (`next_finished`): all of them, since a promoted job that runs again
+// continues from its own copy or, failing that, trains from the start. After the last
+// round, `next` is empty and finished: all of them.
+std::vector<std::string> checkpoints_to_release(const std::vector<protocol::Job>& previous,
+                                                const std::vector<protocol::Job>& next, bool next_finished);
 
 // Compute of the finished rounds in budget units (epochs, or seconds): every trial at
 // its budget, and with promotions resumed (a promoted trial costs its budget minus the

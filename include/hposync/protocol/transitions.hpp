@@ -106,6 +106,10 @@ public:
     // Rows "result vanished": done/<id>.job without a result (deleted by hand) -> pending.
     bool requeue_done(const std::string& id);
 
+    // Row "checkpoint released": removes checkpoints/<id>.ckpt, a rung's checkpoint kept
+    // for a promotion that no job can continue any more. False if it had gone already.
+    bool release_checkpoint(const std::string& id);
+
     // `--force` on a directory that holds another study's state: moves study.conf,
     // rounds/, jobs/, results/, checkpoints/ and workers/ into archive/<stamp>/ and returns
     // that path. Nothing of the old study is read or counted afterwards.
