@@ -208,6 +208,15 @@ engine::TrainResult run_external(const ExternalRun& run) {
     const auto ended = Clock::now();
     // Its children, if it left any running, go with it.
     ::kill(-proc->pid(), SIGKILL);
+    // A trainer can write too much and exit between two folder scans (1 GB to the page
+    // cache takes well under the 0.5 s between scans): the same verdict as if caught.
+    if (why == Why::none) {
+        if (regular_size(curves_path) > int64_t(run.limits.max_output_bytes))
+            flood = "curves.csv grew past " + std::to_string(run.limits.max_output_bytes) + " bytes";
+        else if (folder_bytes(out_dir) > run.limits.max_output_bytes)
+            flood = "its output folder grew past " + std::to_string(run.limits.max_output_bytes) + " bytes";
+        if (!flood.empty()) why = Why::flood;
+    }
     const std::string tail = sanitize_tail(proc->stderr_tail().empty() ? proc->stdout_tail() : proc->stderr_tail(),
                                            run.limits.reason_bytes);
     const std::string with_tail = tail.empty() ? "" : ": " + tail;

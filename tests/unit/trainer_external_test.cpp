@@ -219,6 +219,14 @@ TEST_CASE("trainer: floods are cut off early, whatever their size") {
         CHECK(r.status == RunStatus::failed);
         CHECK(r.reason.find("output folder grew past") != std::string::npos);
     }
+    SUBCASE("too much written and gone before the first folder scan") {
+        // 8 MB take milliseconds, the folder is scanned every 0.5 s: judged after the exit.
+        Fixture f("head -c 8000000 /dev/zero > \"$HPOSYNC_OUT/junk.bin\"; exit 0");
+        f.run.limits.max_output_bytes = 4 << 20;
+        auto r = run_external(f.run);
+        CHECK(r.status == RunStatus::failed);
+        CHECK_MESSAGE(r.reason.find("output folder grew past 4194304 bytes") != std::string::npos, r.reason);
+    }
 }
 
 TEST_CASE("trainer: the time budget ends the run with SIGTERM, then SIGKILL after the grace") {
