@@ -274,16 +274,14 @@ void plot_objective_vs_parameters(const StudyData& data, PlotSink& sink) {
         }
         if (good.empty()) continue;
         // A grid (values that repeat): the mean per value with its spread (min..max) as a
-        // line with error bars over the single runs.
-        // Only where values do repeat like a grid's (at most kMaxMeanPoints values, and
-        // most runs sharing theirs): a continuous dimension whose printed values collide
-        // now and then would get a red line through 100,000 points that says nothing
-        // (and costs gnuplot seconds).
+        // line with error bars over the single runs. Only where values repeat like a
+        // grid's (at most kMaxMeanPoints values, most runs sharing theirs): a continuous
+        // dimension whose printed values collide now and then would get a red line
+        // through 100,000 points that says nothing (and costs gnuplot seconds).
         constexpr size_t kMaxMeanPoints = 200;
         std::string means;
-        size_t repeated = 0, runs_sharing = 0, runs_with_value = 0;
+        size_t runs_sharing = 0, runs_with_value = 0;
         for (const auto& [x, vs] : per_value) {
-            repeated += vs.size() > 1;
             runs_with_value += vs.size();
             if (vs.size() > 1) runs_sharing += vs.size();
             if (per_value.size() > kMaxMeanPoints) continue;
@@ -294,7 +292,8 @@ void plot_objective_vs_parameters(const StudyData& data, PlotSink& sink) {
                           *std::max_element(vs.begin(), vs.end()));
             means += buf;
         }
-        const bool show_means = repeated > 0 && per_value.size() <= kMaxMeanPoints && 2 * runs_sharing >= runs_with_value;
+        // runs_sharing > 0 follows: good is not empty, so runs_with_value > 0.
+        const bool show_means = per_value.size() <= kMaxMeanPoints && 2 * runs_sharing >= runs_with_value;
         write_file_atomic(gnuplot_file(sink, "error_vs_" + key + ".dat"),
                           good + "\n\n" + (bad.empty() ? "nan nan\n" : bad) + "\n\n" + means, Durability::cached);
         std::string file = "error_vs_" + key + "." + sink.format;

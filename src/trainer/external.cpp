@@ -155,6 +155,7 @@ engine::TrainResult run_external(const ExternalRun& run) {
     Clock::time_point term_at{};
     bool killed = false;
     std::string flood;
+    const std::string limit = std::to_string(run.limits.max_output_bytes) + " bytes";  // for the flood reasons
     int64_t last_curves = -1;
     auto last_scan = start;
     ExitStatus status;
@@ -181,14 +182,14 @@ engine::TrainResult run_external(const ExternalRun& run) {
             if (run.on_progress) run.on_progress();
         }
         if (size > int64_t(run.limits.max_output_bytes))
-            flood = "curves.csv grew past " + std::to_string(run.limits.max_output_bytes) + " bytes";
+            flood = "curves.csv grew past " + limit;
         const uint64_t printed = proc->stdout_total() + proc->stderr_total();
         if (printed > run.limits.max_output_bytes)
-            flood = "printed more than " + std::to_string(run.limits.max_output_bytes) + " bytes on stdout/stderr";
+            flood = "printed more than " + limit + " on stdout/stderr";
         if (seconds(now - last_scan) >= 0.5) {
             last_scan = now;
             if (folder_bytes(out_dir) > run.limits.max_output_bytes)
-                flood = "its output folder grew past " + std::to_string(run.limits.max_output_bytes) + " bytes";
+                flood = "its output folder grew past " + limit;
         }
         if (!flood.empty() && why != Why::flood) {  // no grace for a flood: it fills a disk
             why = Why::flood;
@@ -212,9 +213,9 @@ engine::TrainResult run_external(const ExternalRun& run) {
     // cache takes well under the 0.5 s between scans): the same verdict as if caught.
     if (why == Why::none) {
         if (regular_size(curves_path) > int64_t(run.limits.max_output_bytes))
-            flood = "curves.csv grew past " + std::to_string(run.limits.max_output_bytes) + " bytes";
+            flood = "curves.csv grew past " + limit;
         else if (folder_bytes(out_dir) > run.limits.max_output_bytes)
-            flood = "its output folder grew past " + std::to_string(run.limits.max_output_bytes) + " bytes";
+            flood = "its output folder grew past " + limit;
         if (!flood.empty()) why = Why::flood;
     }
     const std::string tail = sanitize_tail(proc->stderr_tail().empty() ? proc->stdout_tail() : proc->stderr_tail(),
