@@ -71,6 +71,34 @@ TEST_CASE("pending index: a stale sample costs failed renames, never a wrong cla
     CHECK(got == std::set<std::string>{job_id(1000), job_id(1001), job_id(1002)});
 }
 
+TEST_CASE("pending index: a drained sample is listed again after a few lost renames, not tried to the end") {
+    TempDir t;
+    Layout l(t.path);
+    l.create_dirs();
+    publish(l, 0, 2000);
+    PendingIndex idx(l.pending_dir(), 5, 512);
+    REQUIRE(claim(idx, l, "w1"));  // the sample now holds 511 names
+    for (const auto& name : list_dir(l.pending_dir()))
+        rename_if_exists(l.pending_dir() + "/" + name, l.done_dir() + "/" + name);
+    publish(l, 5000, 3);
+    idx.begin_claim();
+    int lost = 0;
+    std::optional<std::string> got;
+    while (auto id = idx.next()) {
+        if (rename_if_exists(l.pending_job(*id), l.running_job(*id, "w1"))) {
+            got = id;
+            break;
+        }
+        ++lost;
+    }
+    REQUIRE(got);
+    CHECK(*got >= job_id(5000));
+    // The last listing saw 2,000 names, so a listing costs about 2000 / 32 = 62 renames;
+    // trying all 511 dead names first would cost eight times that.
+    CHECK(lost == 2000 / 32);
+    CHECK(idx.listings() == 2);
+}
+
 TEST_CASE("pending index: hints are tried first; a hint already taken is skipped") {
     TempDir t;
     Layout l(t.path);
@@ -84,27 +112,49 @@ TEST_CASE("pending index: hints are tried first; a hint already taken is skipped
     CHECK(*idx.next() == job_id(7));
 }
 
-TEST_CASE("pending index: 16 racing claimers, 5,000 jobs: each claimed exactly once, nobody starves") {
+TEST_CASE("pending index: 16 racing claimers, 5,000 jobs: each claimed exactly once, nobody gives up early") {
     TempDir t;
     Layout l(t.path);
     l.create_dirs();
     const int kJobs = 5000, kClaimers = 16;
     publish(l, 0, kJobs);
     std::vector<std::vector<std::string>> claimed(kClaimers);
-    std::vector<int64_t> listings(kClaimers);
+    std::vector<int64_t> listings(kClaimers), failed_renames(kClaimers);
+    std::vector<int> left_when_gave_up(kClaimers, -1);
+    std::atomic<int> ready{0};
     std::vector<std::thread> ts;
     for (int w = 0; w < kClaimers; ++w)
         ts.emplace_back([&, w] {
+            // Start together, so the race is between claimers, not between thread starts.
+            ready.fetch_add(1);
+            while (ready.load() < kClaimers) std::this_thread::yield();
             PendingIndex idx(l.pending_dir(), 100 + w, 512);
-            while (auto id = claim(idx, l, "w" + std::to_string(w))) claimed[w].push_back(*id);
+            const std::string worker = "w" + std::to_string(w);
+            for (;;) {
+                idx.begin_claim();
+                std::optional<std::string> got;
+                while (auto id = idx.next()) {
+                    if (rename_if_exists(l.pending_job(*id), l.running_job(*id, worker))) {
+                        got = id;
+                        break;
+                    }
+                    ++failed_renames[w];
+                }
+                if (!got) break;
+                claimed[w].push_back(*got);
+            }
+            // Jobs only ever leave pending/, so what is there now was there when the index
+            // said "nothing left": it must be nothing.
+            left_when_gave_up[w] = int(list_dir(l.pending_dir()).size());
             listings[w] = idx.listings();
         });
     for (auto& th : ts) th.join();
     std::map<std::string, int> count;
-    size_t fewest = kJobs;
+    int64_t failed = 0;
     for (int w = 0; w < kClaimers; ++w) {
         for (const auto& id : claimed[w]) ++count[id];
-        fewest = std::min(fewest, claimed[w].size());
+        failed += failed_renames[w];
+        CHECK(left_when_gave_up[w] == 0);
     }
     CHECK(count.size() == size_t(kJobs));
     int twice = 0;
@@ -112,8 +162,9 @@ TEST_CASE("pending index: 16 racing claimers, 5,000 jobs: each claimed exactly o
     CHECK(twice == 0);
     CHECK(list_dir(l.pending_dir()).empty());
     CHECK(list_dir(l.running_dir()).size() == size_t(kJobs));
-    // Threads are scheduled unevenly on a loaded machine; "no starvation" here means
-    // every claimer got some share, not an equal one.
-    CHECK(fewest > 0);
+    // How evenly the OS schedules 16 threads on 2 cores is not the index's doing, so no
+    // per-claimer share is asserted; the cost of lost races is pinned by the drained-sample
+    // test above.
+    MESSAGE("failed renames: " << failed << " for " << kJobs << " claims");
     for (int64_t n : listings) CHECK(n < kJobs / 8);  // listings are amortised, not per claim
 }

@@ -44,6 +44,9 @@ private:
     bool listed_in_claim_ = false;  // a listing happened during the current claim attempt
     bool truncated_ = false;        // that listing saw more names than the sample holds
     int64_t listings_ = 0;
+    int tries_since_listing_ = 0;  // ids handed out in this claim since the last listing
+    size_t seen_ = 0;              // job names the last listing saw
+    static constexpr size_t kMinStaleAfter = 4, kNamesPerRename = 32;
 };
 
 }  // namespace hposync::protocol
