@@ -282,7 +282,9 @@ void Run::finish() {
         result_.final_val_loss = pos_.epochs.back().val_loss;
         result_.final_val_error = pos_.epochs.back().val_error;
     }
-    if (result_.status == RunStatus::ok) {
+    // An interrupted run is handed back, not published: its test evaluation would only
+    // spend the scheduler's grace period (Slurm's GraceTime) before the hand-back.
+    if (result_.status == RunStatus::ok && !result_.interrupted) {
         Evaluation test = evaluate(*model_, data_.test);
         result_.test_loss = test.loss;
         result_.test_accuracy = data_.test.n > 0 ? 1 - test.error : 0;

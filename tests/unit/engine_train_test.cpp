@@ -162,6 +162,9 @@ TEST_CASE("train: should_stop interrupts; resuming from the checkpoint is bit-id
     TrainResult first = train(c, hooks);
     CHECK(first.interrupted);
     CHECK(first.steps == stop_at);
+    // Handed back, never published: no test-set evaluation spends the grace period.
+    CHECK(first.test_accuracy == 0);
+    CHECK(first.predictions.empty());
     REQUIRE(fs::exists(ckpt));
     hooks.should_stop = stop_after(end_at - stop_at);
     TrainResult second = train(c, hooks);
