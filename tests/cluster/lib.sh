@@ -74,8 +74,7 @@ ClusterName=hposynccluster
 SlurmctldHost=$(hostname -s)($HOST_IP)
 SlurmctldPort=$ctl_port
 SlurmdPort=$d_port
-SlurmUser=root
-SlurmdUser=root
+$(slurm_conf_common "$T/plugstack.conf")
 AuthType=auth/none
 CredType=cred/none
 # A requeued job may start again only after its credential expired (default 120 s).
@@ -88,17 +87,6 @@ SlurmctldLogFile=$T/log/slurmctld.log
 SlurmdLogFile=$T/log/slurmd-%n.log
 # debug: the slurmd log names each signal it delivers (the preemption scenario reads it)
 SlurmdDebug=debug
-PlugStackConfig=$T/plugstack.conf
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_CPU
-ReturnToService=2
-MpiDefault=none
-AccountingStorageType=accounting_storage/none
-JobAcctGatherType=jobacct_gather/none
-JobCompType=jobcomp/none
-SchedulerParameters=sched_interval=2
 # A node that does not answer for SlurmdTimeout s is DOWN (sites: 300).
 SlurmdTimeout=10
 # SIGTERM -> SIGKILL at cancel / end of grace time (sites: 30).

@@ -126,3 +126,26 @@ add_veth_namespace() {
     ip netns exec "$ns" ip link set "$vn" up
     ip netns exec "$ns" ip link set lo up
 }
+
+# slurm_conf_common PLUGSTACK: the slurm.conf lines both test clusters share (tests/slurm,
+# tests/cluster): daemons and jobs as root, no site SPANK plugins (our own empty
+# PLUGSTACK), no cgroups (containers lack them: proctrack/linuxproc, task/none), CPUs as
+# the consumable so array tasks share nodes, nodes back in service after a reboot, no
+# accounting, and a 2 s scheduler pass so tests wait seconds, not the default minute.
+slurm_conf_common() {
+    cat <<EOC
+SlurmUser=root
+SlurmdUser=root
+PlugStackConfig=$1
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
+ReturnToService=2
+MpiDefault=none
+AccountingStorageType=accounting_storage/none
+JobAcctGatherType=jobacct_gather/none
+JobCompType=jobcomp/none
+SchedulerParameters=sched_interval=2
+EOC
+}

@@ -38,8 +38,7 @@ ClusterName=hposynctest
 SlurmctldHost=$host(127.0.0.1)
 SlurmctldPort=$ctl_port
 SlurmdPort=$d_port
-SlurmUser=root
-SlurmdUser=root
+$(slurm_conf_common "$t/plugstack.conf")
 AuthType=auth/munge
 AuthInfo=socket=$t/munge/munge.sock
 CredType=cred/munge
@@ -49,17 +48,6 @@ SlurmctldPidFile=$t/slurmctld.pid
 SlurmdPidFile=$t/slurmd.pid
 SlurmctldLogFile=$t/log/slurmctld.log
 SlurmdLogFile=$t/log/slurmd.log
-PlugStackConfig=$t/plugstack.conf
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_CPU
-ReturnToService=2
-MpiDefault=none
-AccountingStorageType=accounting_storage/none
-JobAcctGatherType=jobacct_gather/none
-JobCompType=jobcomp/none
-SchedulerParameters=sched_interval=2
 NodeName=$host NodeAddr=127.0.0.1 CPUs=2 RealMemory=1000 State=UNKNOWN
 PartitionName=test Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
