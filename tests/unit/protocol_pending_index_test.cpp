@@ -29,11 +29,15 @@ void publish(const Layout& l, int first, int n) {
     for (int i = first; i < first + n; ++i) std::ofstream(l.pending_job(job_id(i))) << "x\n";
 }
 
-// What a worker's claim loop does with the index.
-std::optional<std::string> claim(PendingIndex& idx, const Layout& l, const std::string& worker) {
+// What a worker's claim loop does with the index; `lost` (if given) counts the renames
+// that found the job already taken.
+std::optional<std::string> claim(PendingIndex& idx, const Layout& l, const std::string& worker,
+                                 int64_t* lost = nullptr) {
     idx.begin_claim();
-    while (auto id = idx.next())
+    while (auto id = idx.next()) {
         if (rename_if_exists(l.pending_job(*id), l.running_job(*id, worker))) return id;
+        if (lost) ++*lost;
+    }
     return std::nullopt;
 }
 
@@ -82,16 +86,8 @@ TEST_CASE("pending index: a drained sample is listed again after a few lost rena
     for (const auto& name : list_dir(l.pending_dir()))
         rename_if_exists(l.pending_dir() + "/" + name, l.done_dir() + "/" + name);
     publish(l, 5000, 3);
-    idx.begin_claim();
-    int lost = 0;
-    std::optional<std::string> got;
-    while (auto id = idx.next()) {
-        if (rename_if_exists(l.pending_job(*id), l.running_job(*id, "w1"))) {
-            got = id;
-            break;
-        }
-        ++lost;
-    }
+    int64_t lost = 0;
+    const auto got = claim(idx, l, "w1", &lost);
     REQUIRE(got);
     CHECK(*got >= job_id(5000));
     // The last listing saw 2,000 names, so a listing costs about 2000 / 32 = 62 renames;
@@ -131,17 +127,7 @@ TEST_CASE("pending index: 16 racing claimers, 5,000 jobs: each claimed exactly o
             while (ready.load() < kClaimers) std::this_thread::yield();
             PendingIndex idx(l.pending_dir(), 100 + w, 512);
             const std::string worker = "w" + std::to_string(w);
-            for (;;) {
-                idx.begin_claim();
-                std::optional<std::string> got;
-                while (auto id = idx.next()) {
-                    if (rename_if_exists(l.pending_job(*id), l.running_job(*id, worker))) {
-                        got = id;
-                        break;
-                    }
-                    ++failed_renames[w];
-                }
-                if (!got) break;
+            while (auto got = claim(idx, l, worker, &failed_renames[w])) {
                 claimed[w].push_back(*got);
                 // Real workers train between claims. Without it, 5,000 renames take ~25 ms,
                 // one scheduler period for 16 threads on 2 cores, and a share of zero says
