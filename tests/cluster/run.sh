@@ -193,6 +193,8 @@ EOF
 # ---- scenario 3: preemption by partition priority ------------------------------------------------------
 # The same study twice: once through the cluster with a preemption, once uninterrupted by
 # one local worker (the reference); the preempted job's result must be the reference's.
+# 160 epochs (~8 s a job): the high job is scheduled up to sched_interval (2 s) after it
+# is submitted, and with 40 epochs (~2 s) the victim sometimes finished its job first.
 PREEMPT_STUDY='format = hposync-study 1
 name = preempt
 strategy = grid
@@ -203,7 +205,7 @@ train_subset = 3000
 model = mlp:64
 optimizer = momentum
 batch_size = 4
-epochs = 40
+epochs = 160
 record_updates = false
 checkpoint_every_epochs = 2
 search.lr = 0.003, 0.01, 0.03'
