@@ -36,13 +36,31 @@ E2E_OBJ   := $(E2E_SRC:%.cpp=$(BUILD)/%.o)
 TOOL_SRC  := $(wildcard tools/*.cpp)
 TOOLS     := $(TOOL_SRC:tools/%.cpp=$(BUILD)/bin/%)
 
-.PHONY: all deps data test unit e2e demo debug clean bench bench-scale stress fuzz test-slurm check-modules
+.PHONY: all deps deps-torch deps-bench lock data test unit e2e demo debug clean bench bench-scale stress fuzz test-slurm check-modules
 .PHONY: test-cluster test-cluster-if-possible test-portability
 all: $(APPS) $(TOOLS)
 
 # ---- dependencies ---------------------------------------------------------------
+# C++ side: Debian's packages (tools/install-deps.sh). Python side: one project environment,
+# .venv, from the hashed lock files in requirements/ (tools/python-env.sh); every Python
+# entry point runs through tools/py. Groups: main (numpy, scikit-learn, Keras 3 on JAX),
+# torch (PyTorch 2.x: ~4 GB with the CUDA wheels PyPI's torch depends on, so only the
+# targets that run it install it), bench (Optuna 5, SMAC3, DEHB, HEBO). A second run of
+# any of these is a no-op.
 deps:
 	@bash tools/install-deps.sh
+	@bash tools/python-env.sh main
+
+deps-torch: deps
+	@bash tools/python-env.sh main torch
+
+deps-bench: deps
+	@bash tools/python-env.sh main torch bench
+
+# Re-resolves requirements/*.in into the hashed locks (CPython 3.11, x86-64 Linux) with uv,
+# installed for the purpose into a throw-away environment. Commit the changed locks.
+lock:
+	@bash tools/lock.sh
 
 # ---- data -------------------------------------------------------------------------
 data: $(BUILD)/bin/mnist-json-to-idx
@@ -88,8 +106,7 @@ check-modules:
 export HPOSYNC_BIN  = $(abspath $(BUILD)/bin)
 export HPOSYNC_DATA = $(abspath data)
 
-test: deps
-	@$(MAKE) --no-print-directory trainers-deps
+test: deps-torch
 	@bash tools/check-module-graph.sh --self-test
 	@bash tools/check-module-graph.sh
 	@$(MAKE) --no-print-directory data
@@ -106,11 +123,7 @@ unit: $(BUILD)/unit-tests
 e2e: $(BUILD)/e2e-tests all
 	cd tests && ../$(BUILD)/e2e-tests
 
-.PHONY: test-slurm-if-present stress-quick test-twohost trainers-deps
-# The shipped Python trainers (trainers/): Debian's python3-torch and python3-sklearn.
-trainers-deps:
-	@bash trainers/install-deps.sh
-
+.PHONY: test-slurm-if-present stress-quick test-twohost
 
 stress-quick:
 	@if [ -f tests/stress/run.sh ]; then bash tests/stress/run.sh --quick; fi
@@ -165,7 +178,7 @@ test-asan: debug
 	cd tests && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    ../build-debug/unit-tests
 
-bench: deps
+bench: deps-bench
 	@$(MAKE) --no-print-directory data
 	@$(MAKE) --no-print-directory -j2 all
 	BUILD=$(BUILD) bash bench/run.sh
@@ -173,7 +186,7 @@ bench: deps
 
 # 1,000 to 100,000 no-op jobs, 4 / 16 / 128 workers, beside Optuna's JournalFileStorage
 # (installed if missing); 23 minutes at load ~20. Writes the scale section of bench/results.md.
-bench-scale: all
+bench-scale: deps-bench all
 	BUILD=$(BUILD) bash bench/scale/run.sh
 
 # Workers on a second host over sshfs beside the same workers on the local disk (the
@@ -189,7 +202,7 @@ $(BUILD)/bin/search-bench: $(BUILD)/bench/search_bench.o $(BUILD)/libhposync.a
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
 
-bench-search: deps
+bench-search: deps-bench
 	@$(MAKE) --no-print-directory -j2 $(BUILD)/bin/search-bench
 	BUILD=$(BUILD) bash bench/search_run.sh
 

@@ -19,6 +19,7 @@ or lets ht.train_epochs(...) run those loops (the shipped torch and sklearn trai
 """
 
 import gzip
+import importlib
 import math
 import os
 import signal
@@ -26,7 +27,36 @@ import struct
 import sys
 import time
 
-import numpy as np
+# Which package of which lock group provides a module, and the command that installs it
+# (requirements/<group>.lock; README, "Python environment").
+_PACKAGES = {"numpy": ("numpy", "main"), "sklearn": ("scikit-learn", "main"), "keras": ("keras", "main"),
+             "jax": ("jax", "main"), "torch": ("torch", "torch")}
+_INSTALL = {"main": "make deps", "torch": "make deps-torch"}
+_MISSING = []  # reasons found before a Run existed to report them (numpy, below)
+
+
+def missing_reason(module):
+    package, group = _PACKAGES.get(module.split(".")[0], (module, "main"))
+    return (f"this trainer needs the Python package '{package}', which the environment {sys.prefix} "
+            f"does not have: run '{_INSTALL.get(group, 'make deps')}' in the hposync checkout")
+
+
+def require(module):
+    """Imports `module`. Without it the job gets a failed result naming the package and the
+    command that installs it (the worker stays up and goes on with other jobs)."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as e:
+        run = Run()
+        run.finish(status="failed", reason=missing_reason(e.name or module))
+        sys.exit(0)
+
+
+try:
+    import numpy as np
+except ModuleNotFoundError as _e:  # reported by Run() as a failed result
+    np = None
+    _MISSING.append(missing_reason(_e.name or "numpy"))
 
 _STARTED = time.monotonic()
 # Installed at import, before the trainer imports torch or sklearn (seconds): a SIGTERM
@@ -140,6 +170,9 @@ class Run:
         self._since = None           # start of the current stretch, None while paused
         self.last_epoch = None
         self.diverged_step = -1
+        if _MISSING:
+            self.finish(status="failed", reason=_MISSING[0])
+            sys.exit(0)
 
     # Training time: runs between start_clock() and pause(), as in engine/train.hpp.
     def start_clock(self, already=0.0):

@@ -1,4 +1,6 @@
-#!/usr/bin/python3
+#!/bin/sh
+# Starts itself with the project's Python environment (tools/py; README, "Python environment"):
+''''exec "$(dirname "$0")/../tools/py" "$0" "$@" # '''
 # A complete hposync trainer (docs/PROTOCOL.md, section 10): softmax regression in numpy.
 import gzip, os, signal, time
 import numpy as np

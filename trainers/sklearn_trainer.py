@@ -1,9 +1,11 @@
-#!/usr/bin/python3
-"""hposync trainer: scikit-learn MLPClassifier (Debian python3-sklearn). Runs `mlp:` specs
+#!/bin/sh
+# Starts itself with the project's Python environment (tools/py; README, "Python environment"):
+''''exec "$(dirname "$0")/../tools/py" "$0" "$@" # '''
+"""hposync trainer: scikit-learn MLPClassifier (scikit-learn from PyPI). Runs `mlp:` specs
 with sgd / momentum / nesterov / adam; one partial_fit per batch, so every parameter
 update gives one (t, loss) row. Contract: docs/PROTOCOL.md, "Trainer contract".
 
-    hpo-worker --dir D --trainer sklearn=/usr/bin/python3 trainers/sklearn_trainer.py
+    hpo-worker --dir D --trainer sklearn=trainers/sklearn_trainer.py
 
 Same seed -> same initial weights (random_state = seed; scikit-learn's Glorot-uniform
 init). Weight decay: scikit-learn's `alpha` is an L2 penalty divided by the batch size,
@@ -21,9 +23,9 @@ import warnings
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hposync_trainer as ht  # noqa: E402  (first: it starts the budget clock)
 
-import numpy as np  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
-from sklearn.neural_network import MLPClassifier  # noqa: E402
+np = ht.require("numpy")  # a failed result naming the package when the environment lacks it
+ConvergenceWarning = ht.require("sklearn.exceptions").ConvergenceWarning
+MLPClassifier = ht.require("sklearn.neural_network").MLPClassifier
 
 
 def make_classifier(job, seed):

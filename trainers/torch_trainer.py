@@ -1,9 +1,11 @@
-#!/usr/bin/python3
-"""hposync trainer: PyTorch (Debian python3-torch). Runs the job's `mlp:` and `cnn:` model
+#!/bin/sh
+# Starts itself with the project's Python environment (tools/py; README, "Python environment"):
+''''exec "$(dirname "$0")/../tools/py" "$0" "$@" # '''
+"""hposync trainer: PyTorch (PyTorch 2.x from PyPI, group torch). Runs the job's `mlp:` and `cnn:` model
 specs (engine/model_spec.hpp) with sgd / momentum / nesterov / adam and weight decay, on
 HPOSYNC_THREADS threads. Contract: docs/PROTOCOL.md, "Trainer contract".
 
-    hpo-worker --dir D --trainer torch=/usr/bin/python3 trainers/torch_trainer.py
+    hpo-worker --dir D --trainer torch=trainers/torch_trainer.py
 
 Same seed -> same initial weights (torch.manual_seed before the model is built; He
 normal for layers followed by ReLU, Glorot uniform for the last, zero biases: the
@@ -18,8 +20,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hposync_trainer as ht  # noqa: E402  (first: it starts the budget clock)
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+np = ht.require("numpy")
+torch = ht.require("torch")  # a failed result naming the package when the environment lacks it
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
