@@ -1,7 +1,8 @@
 // The shipped Python trainers' deterministic parts, checked against the engine: the same
 // train/validation split (a bit-exact std::mt19937_64 permutation in Python) and, within
-// each framework, the same initial weights for the same seed. Skipped where python3 or a
-// framework is missing (make trainers-deps).
+// each framework, the same initial weights for the same seed. They run with the project's
+// environment (tools/py); make test builds it first (make deps-torch), so a missing
+// framework fails the test.
 #include <doctest/doctest.h>
 
 #include <boost/filesystem.hpp>
@@ -22,10 +23,13 @@ std::string trainers_dir() {
     return "../trainers";
 }
 
+// The project's Python (tools/py: the .venv that `make deps` builds from the locks).
+std::string project_python() { return trainers_dir() + "/../tools/py"; }
+
 // Runs python code with trainers/ on the path; returns (ok, stdout).
 std::pair<bool, std::string> python(const std::string& code) {
     SpawnOptions o;
-    o.argv = {"/usr/bin/python3", "-c", "import sys; sys.path.insert(0, '" + trainers_dir() + "')\n" + code};
+    o.argv = {project_python(), "-c", "import sys; sys.path.insert(0, '" + trainers_dir() + "')\n" + code};
     Subprocess p(o);
     const ExitStatus st = p.wait();
     if (!st.ok()) MESSAGE("python: " << st.describe() << ": " << sanitize_tail(p.stderr_tail(), 600));
@@ -37,10 +41,8 @@ bool importable(const std::string& module) { return python("import " + module).f
 }  // namespace
 
 TEST_CASE("python trainers: the data split permutation is the engine's, bit for bit") {
-    if (::access("/usr/bin/python3", X_OK) != 0 || !importable("numpy")) {
-        MESSAGE("skipped: no python3 with numpy");
-        return;
-    }
+    // make test builds the environment first (make deps-torch): a missing one is a failure.
+    REQUIRE_MESSAGE(importable("numpy"), "no project Python environment: run 'make deps-torch'");
     for (uint64_t seed : std::vector<uint64_t>{1, uint64_t(7) ^ 0xDA7A5E7ull, 18446744073709551615ull}) {
         auto [ok, out] = python("import hposync_trainer as ht; print(' '.join(map(str, ht.seeded_permutation(1000, " +
                                 std::to_string(seed) + "))))");
@@ -52,7 +54,8 @@ TEST_CASE("python trainers: the data split permutation is the engine's, bit for 
 }
 
 TEST_CASE("python trainers: same seed -> same initial weights within a framework; another seed differs") {
-    if (::access("/usr/bin/python3", X_OK) != 0) return;
+    REQUIRE_MESSAGE(importable("numpy"), "no project Python environment: run 'make deps-torch'");
+    CHECK_MESSAGE(importable("torch"), "make deps-torch installs torch");
     if (importable("torch")) {
         auto [ok, out] = python(R"(
 import torch, torch_trainer as tt
@@ -69,6 +72,7 @@ for spec in ('mlp:1024-512-256-128', 'cnn:conv6x5-pool2-conv16x5p0-pool2-fc120-f
     } else {
         MESSAGE("torch not installed: initial weights not checked");
     }
+    CHECK_MESSAGE(importable("sklearn"), "make deps installs scikit-learn");
     if (importable("sklearn")) {
         auto [ok, out] = python(R"(
 import numpy as np, sklearn_trainer as st, hposync_trainer as ht
