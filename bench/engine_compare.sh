@@ -54,7 +54,7 @@ for round in $(seq "$ROUNDS"); do
 done
 echo "| config | threads | before (samples/s) | after (samples/s) | after / before |"
 echo "|---|---|---|---|---|"
-/usr/bin/python3 - "$raw" <<'PY'
+tools/py - "$raw" <<'PY'
 import statistics, sys
 rows = {}
 for line in open(sys.argv[1]):

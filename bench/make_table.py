@@ -1,4 +1,5 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
+# Run with the project's environment: tools/py bench/make_table.py ...
 """Turns the `key=value` lines bench/run.sh collected into bench/results.md (markdown on
 stdout). Computes ratios and fractions of peak; invents nothing: a missing measurement
 is shown as "-".

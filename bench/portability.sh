@@ -94,4 +94,4 @@ done
     echo "- oneDNN picks its own kernels at run time in all three rows; the baseline row's loss is hposync's own loops at SSE4.2 width."
 } > "$OUT/portability.md"
 cat "$OUT/portability.md"
-/usr/bin/python3 bench/splice_section.py portability bench/results.md < "$OUT/portability.md"
+tools/py bench/splice_section.py portability bench/results.md < "$OUT/portability.md"

@@ -16,23 +16,9 @@ OUT=$BUILD/bench
 RAW=$OUT/raw.txt
 mkdir -p "$OUT"
 
-# ---- the peer: Debian's PyTorch, on OpenBLAS -------------------------------------------
-# Without libopenblas0-pthread Debian's torch runs on the reference BLAS (~5 GFLOP/s
-# instead of ~190) and every ratio would flatter hposync.
-peer_pkgs=(python3-torch python3-sklearn libopenblas0-pthread)
-missing=()
-for p in "${peer_pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "bench: installing ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
-# The python3 first on PATH may be another interpreter that does not see Debian's packages.
-PY=/usr/bin/python3
+# ---- the peer: PyTorch 2.x from the project environment (make deps-bench, torch group) ----
+# Its CPU path (oneDNN, MKL/OpenBLAS) is printed by bench/torch_bench.py beside every row.
+PY=tools/py
 
 # ---- the bench programs (against the library `make all` built) -------------------------
 CXXFLAGS="-std=c++17 -O3 -march=native -Wall -Wextra -fopenmp -Iinclude"

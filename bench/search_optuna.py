@@ -1,4 +1,5 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
+# Run with the project's environment: tools/py bench/search_optuna.py ...
 """The peers of `make bench-search`: Optuna 3.1's TPESampler and RandomSampler on the
 objectives of search-bench, by ask/tell with the same batch per round (10 asks, then 10
 tells), the same 100 evaluations, the same seeds (1000..), the same search space (read

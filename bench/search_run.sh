@@ -12,11 +12,6 @@ OUT=$BUILD/bench-search
 BENCH=$BUILD/bin/search-bench
 TAB=bench/tabular/mnist-cnn.csv
 mkdir -p "$OUT"
-if ! dpkg-query -W -f='${Status}' python3-optuna 2>/dev/null | grep -q "install ok installed"; then
-  echo "bench-search: installing python3-optuna"
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-optuna >/dev/null
-fi
 start=$(date +%s)
 objectives=(quadratic noisy branin hartmann6 mnist-cnn)
 echo "bench-search: ${#objectives[@]} objectives x 10 hposync methods + 2 Optuna samplers x $SEEDS seeds"
@@ -28,12 +23,12 @@ jobs=()
 for o in "${objectives[@]}"; do
   jobs+=("timeout 1500 $BENCH run --seeds $SEEDS --tabular $TAB --objectives $o > $OUT/hposync-$o.csv")
   for s in tpe random; do
-    jobs+=("timeout 1500 /usr/bin/python3 bench/search_optuna.py $BENCH $SEEDS --tabular $TAB --objectives $o --samplers $s > $OUT/optuna-$s-$o.csv")
+    jobs+=("timeout 1500 tools/py bench/search_optuna.py $BENCH $SEEDS --tabular $TAB --objectives $o --samplers $s > $OUT/optuna-$s-$o.csv")
   done
 done
 # A trace cut by its timeout still counts with its complete runs (the table says how many).
 printf '%s\n' "${jobs[@]}" | xargs -P "${#jobs[@]}" -I{} bash -c {} || echo "bench-search: some traces were cut by the timeout"
 took=$(( $(date +%s) - start ))
 echo "bench-search: measured in ${took} s (load $(cut -d' ' -f1 /proc/loadavg))"
-/usr/bin/python3 bench/search_table.py "$OUT" "$took" bench/search-results.md bench/search-results.png "$TAB"
+tools/py bench/search_table.py "$OUT" "$took" bench/search-results.md bench/search-results.png "$TAB"
 echo "bench-search: wrote bench/search-results.md and bench/search-results.png"

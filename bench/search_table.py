@@ -1,4 +1,5 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
+# Run with the project's environment: tools/py bench/search_table.py ...
 """Turns the traces of bench/search_run.sh into bench/search-results.md (one table) and
 bench/search-results.png (the median curves). Usage:
   search_table.py TRACE_DIR SECONDS_TAKEN OUT.md OUT.png TABULAR.csv"""

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# Run with the project's environment: tools/py bench/splice_section.py ...
 """Replaces one section of a markdown file in place, keeping every other section.
 
     splice_section.py NAME FILE < new-section-text

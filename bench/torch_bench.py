@@ -1,4 +1,5 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
+# Run with the project's environment: tools/py bench/torch_bench.py ...
 """The PyTorch side of `make bench`: the same networks, initialisation, optimizer,
 batch size and step as bench/engine_bench.cpp, timed the same way.
 
@@ -7,7 +8,7 @@ Usage: torch_bench.py THREADS CONFIG_FILE
 Prints one `key=value` line per measurement (bench/make_table.py reads them): first the
 BLAS in use and its sgemm GFLOP/s, then one line per config.
 
-Run with /usr/bin/python3: Debian's torch lives in the system interpreter.
+Run with tools/py (the project environment; PyTorch from the torch lock group).
 """
 import os
 import re

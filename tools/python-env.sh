@@ -7,7 +7,8 @@
 #
 # Installer: plain pip in the environment, `--require-hashes --no-deps --only-binary :all:`:
 # every file is pinned by version and sha256, nothing is resolved at install time, and no
-# package's build script runs. The locks are made by `make lock` (uv pip compile).
+# package's build script runs. Exception: the bench group's peers include packages PyPI has
+# only as source (pynisher, SMAC3's dependency), so that group alone may build sdists. The locks are made by `make lock` (uv pip compile).
 # A group is complete when .venv/hposync-groups/<group> holds its lock's sha256; the stamp is
 # written last, so an interrupted install is detected. A changed lock, a changed base
 # interpreter or a half-built environment rebuilds .venv from scratch (an environment always
@@ -85,8 +86,9 @@ for g in "${wanted[@]}"; do
   echo "python-env: installing group '$g' from requirements/$g.lock"
   t0=$(date +%s)
   rm -f "$stamps/$g"
+  binary=(--only-binary :all:); [ "$g" = bench ] && binary=(--prefer-binary)
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
-      --require-hashes --no-deps --only-binary :all: -r "requirements/$g.lock"
+      --require-hashes --no-deps "${binary[@]}" -r "requirements/$g.lock"
   lock_sum "$g" > "$stamps/$g.tmp" && mv "$stamps/$g.tmp" "$stamps/$g"
   echo "python-env: group '$g' installed in $(( $(date +%s) - t0 )) s"
 done

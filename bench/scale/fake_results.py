@@ -1,4 +1,5 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
+# Run with the project's environment: tools/py bench/scale/fake_results.py ...
 """Grows a finished study directory to N results for timing `hpo-master status` and
 `hpo-report` at 100,000 results without running 100,000 jobs: every result (and its
 curves CSV) of the template directory is copied under new ids r000-c<6 digits>-s0, with
@@ -6,7 +7,7 @@ the id, config and curves name rewritten, lr, momentum and the validation error
 jittered; jobs go to done/. Plain writes (the set-up is
 not what is measured).
 
-    /usr/bin/python3 bench/scale/fake_results.py TEMPLATE_DIR OUT_DIR N
+    tools/py bench/scale/fake_results.py TEMPLATE_DIR OUT_DIR N
 """
 import os
 import random

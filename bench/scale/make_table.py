@@ -1,4 +1,5 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
+# Run with the project's environment: tools/py bench/scale/make_table.py ...
 """Turns bench/scale/run.sh's raw `key=value` lines into the scale section of
 bench/results.md (between <!-- scale:begin --> and <!-- scale:end -->, replaced in place;
 the rest of the file is left as it is). Bars are issue 19's."""

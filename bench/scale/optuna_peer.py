@@ -1,9 +1,10 @@
-#!/usr/bin/python3
-"""The peer of scale-bench throughput: Optuna 3.1's JournalFileStorage (the file-based
+#!/usr/bin/env python3
+# Run with the project's environment: tools/py bench/scale/optuna_peer.py ...
+"""The peer of scale-bench throughput: Optuna's JournalFileBackend (the file-based
 store Optuna's users put on NFS) doing the same no-op work with the same number of
 processes on the same disk.
 
-    /usr/bin/python3 bench/scale/optuna_peer.py --trials N --workers W --dir DIR
+    tools/py bench/scale/optuna_peer.py --trials N --workers W --dir DIR
 
 W processes (fork) share one journal file; each runs N/W trials of a no-op objective
 with RandomSampler over the same one-dimensional space as hposync's study
@@ -32,7 +33,8 @@ optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 
 def storage(path):
-    return optuna.storages.JournalStorage(optuna.storages.JournalFileStorage(path))
+    # Optuna 4 renamed JournalFileStorage to journal.JournalFileBackend (the old name is gone in 5).
+    return optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(path))
 
 
 def objective(trial):

@@ -28,7 +28,7 @@ STUDY
 worker=$!
 "$BIN/hpo-master" --dir "$work/template" --study "$work/template.study" --poll-ms 50 -q
 wait "$worker" || true
-/usr/bin/python3 bench/scale/fake_results.py "$work/template" "$work/study" "$N"
+tools/py bench/scale/fake_results.py "$work/template" "$work/study" "$N"
 sync
 t0=$(date +%s.%N)
 "$BIN/hpo-master" status --dir "$work/study" > "$work/status.txt"

@@ -28,15 +28,8 @@ RAW=$OUT/scale-raw.txt
 mkdir -p "$OUT"
 export HPOSYNC_BIN=$(cd "$BUILD/bin" && pwd)
 
-# ---- the peer: Debian's Optuna 3.1 ---------------------------------------------------------
-if ! dpkg-query -W -f='${Status}' python3-optuna 2>/dev/null | grep -q "install ok installed"; then
-  echo "bench-scale: installing python3-optuna"
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends python3-optuna >/dev/null
-fi
-PY=/usr/bin/python3  # the python3 first on PATH may not see Debian's packages
+# ---- the peer: Optuna from the project environment (make deps-bench, bench group) ------------
+PY=tools/py
 
 # ---- the bench program (against the library `make all` built) -------------------------------
 BIN=$OUT/scale-bench

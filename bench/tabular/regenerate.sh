@@ -19,6 +19,6 @@ done
 nice -n 10 timeout 3000 "$bin/hpo-master" --dir "$dir" --study "$here/mnist-cnn-grid.study" --poll-ms 200 -q
 wait "${workers[@]}" || true
 took=$(( $(date +%s) - start ))
-/usr/bin/python3 "$here/to_csv.py" "$dir" "$took" > "$here/mnist-cnn.csv.tmp"
+tools/py "$here/to_csv.py" "$dir" "$took" > "$here/mnist-cnn.csv.tmp"
 mv "$here/mnist-cnn.csv.tmp" "$here/mnist-cnn.csv"
 echo "bench/tabular/mnist-cnn.csv: $(($(wc -l < "$here/mnist-cnn.csv") - 2)) configurations in ${took} s"

@@ -1,4 +1,5 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
+# Run with the project's environment: tools/py bench/tabular/to_csv.py ...
 """Turns the results of the grid study mnist-cnn-grid.study into the tabular benchmark's
 CSV: one row per configuration (filters, lr, momentum, batch_size), the status, the
 validation error after each epoch and the training seconds. Reads only regular files

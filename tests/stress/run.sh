@@ -5,4 +5,4 @@
 # (--only NAME..., --keep). Exit status nonzero on any violation.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-exec python3 tests/stress/stress.py --bin "${HPOSYNC_BIN:-build/bin}" "$@"
+exec tools/py tests/stress/stress.py --bin "${HPOSYNC_BIN:-build/bin}" "$@"

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# Run with the project's environment: tools/py tests/stress/stress.py ...
 """Reliability scenarios with real hpo-master / hpo-worker processes (docs/RELIABILITY.md).
 
 Every figure printed is counted from the study directory and the processes' logs after
