@@ -4,7 +4,9 @@
 set -euo pipefail
 pkgs=(g++ make libboost-filesystem-dev libboost-program-options-dev libeigen3-dev
       libdnnl-dev libtbb-dev doctest-dev zlib1g-dev gnuplot-nox dataset-fashion-mnist
-      procps python3)
+      procps)
+# No python3-* packages: the Python side comes from PyPI's hashed locks (tools/python-env.sh),
+# which installs Debian's python3-venv only where no CPython 3.11 with venv is on PATH.
 pkgs+=(qemu-user binutils)  # tests/cluster/portability.sh: an emulated pre-AVX CPU, objdump
 pkgs+=(chromium)  # hpo-report's browser test (headless, file://)
 missing=()

@@ -42,7 +42,7 @@ TrainerCommand make_command(const std::string& name, const std::string& command,
 TrainerCommand parse_trainer_option(const std::string& text, const std::string& source) {
     const size_t eq = text.find('=');
     if (eq == std::string::npos)
-        throw ParseError(source + ": '" + text + "': expected NAME=COMMAND, e.g. torch=/usr/bin/python3 trainers/torch_trainer.py");
+        throw ParseError(source + ": '" + text + "': expected NAME=COMMAND, e.g. torch=trainers/torch_trainer.py");
     return make_command(text.substr(0, eq), text.substr(eq + 1), source);
 }
 

@@ -84,3 +84,14 @@ TEST_CASE("docs: every study and job snippet in README.md and docs/ parses") {
     MESSAGE("parsed " << studies << " study and " << jobs << " job snippets");
     CHECK(studies >= 3);  // README (2) and PROTOCOL.md section 9, at least
 }
+
+TEST_CASE("docs: README's complete trainer is trainers/minimal_trainer.py, byte for byte") {
+    // The e2e budget test runs that file under a real worker, so the snippet runs as printed.
+    const std::string root = repo_root();
+    std::string snippet;
+    for (const auto& b : fenced_blocks(root + "/README.md"))
+        if (b.text.find("A complete hposync trainer") != std::string::npos) snippet = b.text;
+    const std::string shipped = read_file(root + "/trainers/minimal_trainer.py");
+    REQUIRE_FALSE(snippet.empty());
+    CHECK(snippet == shipped);
+}

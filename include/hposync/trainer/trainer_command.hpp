@@ -3,7 +3,7 @@
 // only names a trainer; what that name runs is the worker owner's decision.
 //
 // COMMAND is split at spaces and tabs into an argv (no shell, no quoting, no $VARS, no
-// globbing): "torch=/usr/bin/python3 trainers/torch_trainer.py". The runner appends the
+// globbing): "mine=tools/py my_trainer.py". The runner appends the
 // contract's own arguments (docs/PROTOCOL.md, "Trainer contract").
 #pragma once
 #include <optional>
