@@ -82,14 +82,14 @@ def median(v):
 
 
 def blas_library():
-    """The BLAS shared object actually mapped into this process (after a matmul)."""
-    libs = set()
-    with open("/proc/self/maps") as f:
-        for line in f:
-            path = line.split()[-1]
-            if "blas" in os.path.basename(path).lower():
-                libs.add(os.path.realpath(path))
-    return ",".join(sorted(libs)) or "none-mapped"
+    """The CPU math path of this torch: its build's BLAS (PyPI's wheels link MKL statically,
+    so no BLAS file shows in /proc/self/maps), oneDNN's version, and the torch version."""
+    import re as _re
+    cfg = torch.__config__.show()
+    blas = _re.search(r"BLAS_INFO=(\w+)", cfg)
+    dnnl = _re.search(r"MKL-DNN v([\d.]+)", cfg)
+    return (f"torch-{torch.__version__.split('+')[0]}:blas-{blas[1] if blas else 'unknown'}"
+            f":onednn-{dnnl[1] if dnnl else 'none'}")
 
 
 def bench_sgemm(threads, n=3072, reps=5):
