@@ -63,6 +63,7 @@ public:
                [this](const std::string& l) { warn(l); }) {}
 
     int run() {
+        rec_.watch_for_pauses();
         rec_.ensure_dirs();
         tracker_ = std::make_unique<SnapshotTracker>(layout_);
         std::string takeover;
@@ -110,8 +111,9 @@ public:
     }
 
 private:
-    // The longest gap between two passes that is still normal operation: beyond it, the
-    // master itself was not running and lease observations restart (lease.hpp).
+    // The longest pause of the master itself (process stopped, machine suspended) that is
+    // still normal operation: beyond it, lease observations restart (reconcile.hpp,
+    // common/pause_detector.hpp). Slow passes are not pauses.
     static double max_gap_s(const MasterOptions& o) { return std::max(2.0, 4 * o.poll_ms / 1000.0); }
 
     // Rung checkpoints no promotion can continue any more (promotion.hpp). A checkpoint

@@ -12,7 +12,8 @@ using namespace hposync::protocol;
 
 Reconciler::Reconciler(Transitions& transitions, double lease_timeout_s, double max_gap_s,
                        int64_t default_max_attempts, Say say, Say warn)
-    : t_(transitions), layout_(transitions.layout()), leases_(lease_timeout_s, steady_seconds, max_gap_s),
+    : t_(transitions), layout_(transitions.layout()), lease_timeout_s_(lease_timeout_s),
+      leases_(lease_timeout_s, steady_seconds), pauses_(max_gap_s),
       default_max_attempts_(default_max_attempts), say_(std::move(say)), warn_(std::move(warn)) {}
 
 const Job* Reconciler::known(const std::string& id) const {
@@ -63,9 +64,14 @@ const Result* Reconciler::valid_result(const std::string& id, const Snapshot& sn
 // Repairs what dead or slow workers left behind. Every step is a rename that fails
 // harmlessly (ENOENT) if a live worker got there first.
 void Reconciler::housekeeping(const Snapshot& snap) {
-    if (const double gap = leases_.begin_pass(); gap > 0)
+    // Only a pause of the master itself restarts the observations, never a slow pass:
+    // judging by the time between passes, passes slower than max_gap would restart them
+    // every time and a dead worker's job would never be requeued (issue 32, family 4).
+    if (const double gap = pauses_.pause(); gap > 0) {
         warn_("the master itself did not run for " + format_double(std::round(gap)) +
               " s (stopped or suspended); every lease's observation restarts now");
+        leases_ = LeaseTracker(lease_timeout_s_, steady_seconds);  // as after a restart of the master
+    }
     std::set<std::string> alive;
     for (const auto& [id, worker] : snap.running) {
         if (valid_result(id, snap)) {  // the worker died between publishing the result and moving the job

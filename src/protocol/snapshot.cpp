@@ -97,8 +97,11 @@ struct SnapshotTracker::Dir {
     std::set<std::string>* ids = nullptr;
     bool outcome = false;  // results/failed/quarantine: additions are reported
     int wd = -1;           // inotify watch, -1 = mtime checks
+    dev_t watched_dev = 0;  // the directory the watch is on: a watch follows its inode,
+    ino_t watched_ino = 0;  // not its path, so another inode at `path` means re-arm
     DirStamp stamp;
     bool unsure = true;  // re-list at the next refresh (never listed, or changed while listing)
+    bool self_moved = false;  // IN_MOVE_SELF / IN_DELETE_SELF seen: re-arm at this refresh
 };
 
 SnapshotTracker::SnapshotTracker(const Layout& layout, ChangeDetection how, double full_every_s)
@@ -123,9 +126,51 @@ SnapshotTracker::SnapshotTracker(const Layout& layout, ChangeDetection how, doub
                              (how == ChangeDetection::automatic && inotify_sees_all_writers(layout_.root()));
     if (use_inotify) inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (inotify_fd_ >= 0)
-        for (auto& d : dirs_)
-            d->wd = ::inotify_add_watch(inotify_fd_, d->path.c_str(),
-                                        IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ONLYDIR);
+        for (auto& d : dirs_) arm(*d);
+}
+
+namespace {
+bool identity_of(const std::string& path, dev_t& dev, ino_t& ino) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return false;
+    dev = st.st_dev;
+    ino = st.st_ino;
+    return true;
+}
+}  // namespace
+
+// (Re-)places the watch of `d` on the directory now at d.path. A watch follows the inode
+// it was put on: after `hpo-master --force` moved jobs/ into archive/, the old watches
+// reported the archived folders' changes and none of the new ones (issue 32, family 3).
+// The directory's identity is read before and after adding the watch; if they differ
+// (replaced meanwhile), the next refresh looks again.
+void SnapshotTracker::arm(Dir& d) {
+    if (d.wd >= 0) ::inotify_rm_watch(inotify_fd_, d.wd);  // EINVAL if already gone: fine
+    d.wd = -1;
+    d.unsure = true;
+    dev_t dev_before = 0, dev_after = 0;
+    ino_t ino_before = 0, ino_after = 0;
+    if (!identity_of(d.path, dev_before, ino_before)) return;  // absent: the next refresh tries again
+    const int wd = ::inotify_add_watch(inotify_fd_, d.path.c_str(),
+                                       IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_DELETE_SELF |
+                                           IN_MOVE_SELF | IN_ONLYDIR);
+    if (wd < 0) return;
+    if (!identity_of(d.path, dev_after, ino_after) || dev_after != dev_before || ino_after != ino_before) {
+        ::inotify_rm_watch(inotify_fd_, wd);
+        return;
+    }
+    d.wd = wd;
+    d.watched_dev = dev_after;
+    d.watched_ino = ino_after;
+}
+
+// True if the watch of `d` no longer covers the directory at d.path (moved, removed,
+// replaced, or never armed). A stat per directory and refresh: inotify is used on local
+// filesystems only, where that costs microseconds.
+bool SnapshotTracker::watch_stale(const Dir& d) const {
+    dev_t dev = 0;
+    ino_t ino = 0;
+    return d.wd < 0 || !identity_of(d.path, dev, ino) || dev != d.watched_dev || ino != d.watched_ino;
 }
 
 SnapshotTracker::~SnapshotTracker() {
@@ -189,8 +234,15 @@ bool SnapshotTracker::drain_events() {
         for (char* q = buf; q < buf + len;) {
             auto* e = reinterpret_cast<inotify_event*>(q);
             q += sizeof(inotify_event) + e->len;
-            if (e->mask & (IN_Q_OVERFLOW | IN_IGNORED)) {  // lost events, or the directory went away
+            if (e->mask & IN_Q_OVERFLOW) {  // lost events
                 ok = false;
+                continue;
+            }
+            // The watched directory itself moved or went (IN_IGNORED: its watch is gone;
+            // also sent for a watch arm() removed, which matches no directory any more).
+            if (e->mask & (IN_MOVE_SELF | IN_DELETE_SELF | IN_IGNORED)) {
+                for (auto& d : dirs_)
+                    if (d->wd == e->wd) d->self_moved = true;
                 continue;
             }
             if (e->len == 0) continue;
@@ -232,11 +284,18 @@ void SnapshotTracker::rebuild_running() {
 const Snapshot& SnapshotTracker::refresh() {
     new_outcomes_.clear();
     bool relist_all = last_full_ == 0 || monotonic_s() - last_full_ >= full_every_s_;
-    if (inotify_fd_ >= 0 && !drain_events()) {
-        relist_all = true;
-        for (auto& d : dirs_)  // re-arm watches of directories that were removed and recreated
-            d->wd = ::inotify_add_watch(inotify_fd_, d->path.c_str(),
-                                        IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ONLYDIR);
+    if (inotify_fd_ >= 0) {
+        if (!drain_events()) relist_all = true;  // lost events: everything is listed again
+        // A directory moved away (--force archives jobs/), removed, or replaced by another
+        // one at its path: the watch is re-placed on what is there now and that directory
+        // listed afresh. Its parent moving does not tell the watch, hence the inode check.
+        for (auto& d : dirs_)
+            if (d->self_moved || watch_stale(*d)) {
+                d->self_moved = false;
+                arm(*d);
+                ++rearmed_;
+                if (d->wd >= 0) list(*d);  // else (absent) the mtime checks below list it
+            }
     }
     for (auto& d : dirs_) {
         if (relist_all || (d->wd < 0 && (d->unsure || !(stamp_of(d->path) == d->stamp)))) list(*d);

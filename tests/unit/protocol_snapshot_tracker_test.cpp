@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <thread>
+#include <sys/stat.h>
 
 #include <doctest/doctest.h>
 #include "hposync/common/atomic_file.hpp"
@@ -106,4 +107,47 @@ TEST_CASE("snapshot tracker: automatic mode uses inotify on a local filesystem")
     SnapshotTracker tr(l);
     CHECK(tr.uses_inotify());
     CHECK_FALSE(inotify_sees_all_writers(t.path + "/no-such-dir"));
+}
+
+// Issue 32, family 3: `hpo-master --force` moves jobs/ and results/ into archive/ and
+// creates new ones. The watches followed the moved inodes: the tracker reported the
+// archived folders and missed the new ones until its next full listing (60 s), so the
+// master republished jobs it could not see, and they ran twice.
+TEST_CASE("snapshot tracker (inotify): watched folders moved away and recreated are watched again at once") {
+    TempDir t;
+    Layout l(t.path);
+    l.create_dirs();
+    hposync::write_file_atomic(l.pending_job("old"), "x\n");
+    SnapshotTracker tr(l, ChangeDetection::inotify, 3600);
+    REQUIRE(tr.uses_inotify());
+    CHECK(tr.refresh().pending == std::set<std::string>{"old"});
+    const int64_t listings = tr.full_listings();
+
+    // What --force does (Transitions::archive_study_state): the parents move, not the
+    // watched folders themselves, so no IN_MOVE_SELF reaches their watches.
+    ::mkdir((t.path + "/archive").c_str(), 0755);
+    for (const char* sub : {"jobs", "results"}) rename_if_exists(t.path + "/" + sub, t.path + "/archive/" + sub);
+    l.create_dirs();
+    hposync::write_file_atomic(l.pending_job("new"), "x\n");
+    hposync::create_file_exclusive(l.result("new"), "r\n");
+    same(tr.refresh(), take_snapshot(l));
+    CHECK(tr.refresh().pending == std::set<std::string>{"new"});
+    CHECK(tr.refresh().results == std::set<std::string>{"new"});
+    CHECK(tr.rearmed() == 6);  // every watched folder lives under jobs/ or results/
+    CHECK(tr.full_listings() - listings == 6);  // the re-armed folders only, not a periodic full listing
+
+    // Changes in the archived folders are no longer reported; changes in the new ones are,
+    // by events (no listing).
+    hposync::write_file_atomic(t.path + "/archive/jobs/pending/ghost.job", "x\n");
+    hposync::write_file_atomic(l.pending_job("second"), "x\n");
+    const int64_t before = tr.full_listings();
+    CHECK(tr.refresh().pending == std::set<std::string>{"new", "second"});
+    CHECK(tr.full_listings() == before);
+
+    // A watched folder itself renamed away and another put in its place.
+    rename_if_exists(l.pending_dir(), t.path + "/archive/pending2");
+    ::mkdir(l.pending_dir().c_str(), 0755);
+    hposync::write_file_atomic(l.pending_job("third"), "x\n");
+    CHECK(tr.refresh().pending == std::set<std::string>{"third"});
+    same(tr.refresh(), take_snapshot(l));
 }

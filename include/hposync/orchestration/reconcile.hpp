@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "hposync/common/pause_detector.hpp"
 #include "hposync/protocol/lease.hpp"
 #include "hposync/protocol/snapshot.hpp"
 #include "hposync/protocol/transitions.hpp"
@@ -28,8 +29,16 @@ namespace hposync::orchestration {
 class Reconciler {
 public:
     using Say = std::function<void(const std::string&)>;
+    // `max_gap_s`: a pause of the master itself longer than this (its process stopped,
+    // its machine suspended: PauseDetector) restarts every lease's observation.
     Reconciler(protocol::Transitions& transitions, double lease_timeout_s, double max_gap_s,
                int64_t default_max_attempts, Say say, Say warn);
+
+    // Starts the thread that tells the master's own pauses from slow passes (a pass of
+    // any length is then normal time in which leases age). Without it, as in unit tests
+    // that drive passes by hand, the time between two passes is taken for a pause when
+    // it exceeds max_gap_s.
+    void watch_for_pauses(double tick_s = 0.1) { pauses_.start_ticker(tick_s); }
 
     // Every job the master built (all rounds so far): the content results must match.
     void know(const protocol::Job& job) { known_[job.id] = job; }
@@ -56,7 +65,9 @@ private:
 
     protocol::Transitions& t_;
     const protocol::Layout& layout_;
+    double lease_timeout_s_;
     protocol::LeaseTracker leases_;
+    PauseDetector pauses_;
     int64_t default_max_attempts_;
     Say say_, warn_;
     std::map<std::string, protocol::Job> known_;

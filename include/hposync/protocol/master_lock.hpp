@@ -1,12 +1,18 @@
 // D/master.lock: at most one hpo-master per study directory.
 //
-// Taken by publishing the lock file with link(2) (O_EXCL semantics, safe on NFS). If the
-// file exists, its holder is judged: same host and the pid is alive -> refuse, naming
-// the holder; same host and the pid is gone (or a zombie) -> stale: say so, move it aside
-// under a unique name, verify that the moved file is the stale lock, take over (two
-// takers cannot both win);
-// another host -> refuse (we cannot see its processes; the message tells the user to
-// remove the file once they know that master is dead). See docs/PROTOCOL.md.
+// Taken by publishing the lock file with link(2) (O_EXCL semantics, safe on NFS). The
+// lock names its holder: pid, host, boot id, PID namespace. If the file exists, its
+// holder is judged:
+//  * another host -> refuse (we cannot see its processes; the message tells the user to
+//    remove the file once they know that master is dead);
+//  * same host, another boot id, taken before this boot -> stale (take over);
+//  * same host name, another boot id, taken after this boot -> another machine with the
+//    same name: refuse;
+//  * same host and boot, another PID namespace (a container) -> refuse: its pid cannot be
+//    probed from here;
+//  * same host, boot and namespace (or a format-1 lock without them): the pid is alive ->
+//    refuse, naming the holder; gone (or a zombie) -> stale: take over under a flock so
+//    that two takers cannot both win. See docs/PROTOCOL.md section 6.
 #pragma once
 #include <string>
 

@@ -66,10 +66,13 @@ public:
     bool uses_inotify() const;
     int64_t full_listings() const { return full_listings_; }  // directory listings so far
     int64_t events() const { return events_; }                // inotify events applied
+    int64_t rearmed() const { return rearmed_; }              // watches re-placed (directory moved/replaced)
 
 private:
     struct Dir;
     void list(Dir& d);
+    void arm(Dir& d);
+    bool watch_stale(const Dir& d) const;
     void apply(Dir& d, const std::string& name, bool present);
     void rebuild_running();
     bool drain_events();  // false on queue overflow (then everything is re-listed)
@@ -83,7 +86,7 @@ private:
     double full_every_s_;
     double last_full_ = 0;
     bool running_dirty_ = true;
-    int64_t full_listings_ = 0, events_ = 0;
+    int64_t full_listings_ = 0, events_ = 0, rearmed_ = 0;
 };
 
 // True if `path` is on a filesystem where inotify sees every change (local disk, tmpfs);
