@@ -34,6 +34,9 @@ Examples:
                            or at the limit, Slurm requeues the task, the job resumes elsewhere
   hpo-slurm --dir /shared/study --workers 2 --partition gpu --gres gpu:1 --dry-run
                            only write /shared/study/slurm/workers.sbatch and print its path
+  hpo-slurm --dir /shared/study --workers 4 -- --trainer torch=/shared/trainers/torch_trainer.py
+                           every option after -- goes to each hpo-worker as given (quoted
+                           for the shell); give paths that every node sees (absolute)
 
 The study directory must be on a filesystem every compute node mounts at the same path.
 Start the master separately (hpo-master --dir D --study FILE, e.g. examples/slurm/master.sbatch).
@@ -76,10 +79,18 @@ std::string submit(const std::string& script) {
 
 int main(int argc, char** argv) {
     protocol::SlurmOptions opts;
+    // Everything after `--` is for hpo-worker (its trainers, memory limit, ...): passed
+    // through, each word shell-quoted in the script.
+    for (int i = 1; i < argc; ++i)
+        if (std::string(argv[i]) == "--") {
+            opts.worker_args.assign(argv + i + 1, argv + argc);
+            argc = i;
+            break;
+        }
     std::string dir, worker_bin;
     po::options_description desc(
         "hpo-slurm: submit hpo-worker processes as a Slurm job array.\n"
-        "Usage: hpo-slurm --dir D --workers N [options]\n\nOptions");
+        "Usage: hpo-slurm --dir D --workers N [options] [-- hpo-worker options]\n\nOptions");
     // clang-format off
     desc.add_options()
         ("help,h", "show this help")

@@ -37,6 +37,11 @@ that name runs. The worker claims only jobs whose trainer it has (always: hposyn
 Stopping: SIGINT, SIGTERM or SIGUSR1 stops the current training at its next update
 (writing a checkpoint), hands the job back to jobs/pending and exits 0. A second SIGINT
 hands the job back and exits at once (status 130). See docs/PROTOCOL.md.
+
+Machine faults (no file descriptor, process or memory left, a full disk, a job above this
+worker's ulimit -v or cgroup memory.max): the job is handed back with no attempt counted,
+the worker backs off (0.5 s doubling to 30 s) and after --max-machine-faults in a row
+exits with status 3 saying why. Only a fault of the job itself gives a failed result.
 )";
 
 }  // namespace
@@ -63,7 +68,8 @@ int main(int argc, char** argv) {
         ("idle-exit", po::value(&opts.idle_exit_s)->default_value(0), "exit after this many seconds without a pending job; 0 = never")
         ("lease-s", po::value(&opts.lease_s)->default_value(30), "lease period: refreshed every lease-s/3 (keep below the master's --lease-timeout)")
         ("stall-s", po::value(&opts.stall_s)->default_value(600), "stop renewing the lease when training made no progress for this long (a hung trainer loses its job)")
-        ("max-memory", po::value<int64_t>(), "fail (with how much it needs) a job estimated to need more bytes than this; 0 = no limit (default: 3/4 of the host's memory; with N workers on a host give each 1/N)")
+        ("max-memory", po::value<int64_t>(), "fail (with how much it needs) a job estimated to need more bytes than this; 0 = no limit at all (default: 3/4 of the host's memory; with N workers on a host give each 1/N). Tighter worker-local limits (ulimit -v, ulimit -d, cgroup memory.max) also apply unless 0: a job above those is handed back for another worker")
+        ("max-machine-faults", po::value(&opts.max_machine_faults)->default_value(opts.max_machine_faults), "exit (status 3) after this many machine faults in a row (out of descriptors, processes, memory, disk: the job is handed back each time); 0 = never")
         ("no-inotify", "poll only (as on a network filesystem, where inotify sees no other host's writes)")
         ("trainer", po::value<std::vector<std::string>>()->composing(), "NAME=COMMAND: an external trainer (repeatable; COMMAND split at spaces, no shell)")
         ("trainers-file", po::value<std::string>(), "file of 'NAME = COMMAND' lines (format = hposync-trainers 1)")
@@ -74,9 +80,16 @@ int main(int argc, char** argv) {
     if (auto status = cli::parse(argc, argv, desc, "hpo-worker", kExamples, vm)) return *status;
     opts.verbose = vm.count("quiet") == 0;
     opts.inotify = vm.count("no-inotify") == 0;
-    opts.max_memory_bytes = vm.count("max-memory") ? vm["max-memory"].as<int64_t>() : engine::default_max_memory_bytes();
+    // Without --max-memory the limits that apply are read before every job
+    // (engine::memory_limits: the host's share, RLIMIT_AS, RLIMIT_DATA, cgroup memory.max).
+    opts.max_memory_bytes = vm.count("max-memory") ? vm["max-memory"].as<int64_t>() : 0;
+    opts.memory_limits = !vm.count("max-memory") || opts.max_memory_bytes > 0;
     if (opts.max_memory_bytes < 0) {
         std::cerr << "hpo-worker: --max-memory must be >= 0 (bytes; 0 = no limit)\n";
+        return 2;
+    }
+    if (opts.max_machine_faults < 0) {
+        std::cerr << "hpo-worker: --max-machine-faults must be >= 0 (0 = never exit)\n";
         return 2;
     }
     try {

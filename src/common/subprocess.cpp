@@ -1,15 +1,25 @@
-// posix_spawn rather than fork+exec: the worker is multi-threaded (heartbeat), and
-// posix_spawn (vfork-like in glibc) needs no async-signal-safe discipline in a child and
-// reports a failed exec as an error code instead of a child that exits 127.
+// fork + exec, with only async-signal-safe calls between them (the worker is
+// multi-threaded: heartbeat): everything the child needs (argv, environment, the program's
+// path) is prepared before fork, and a failed exec is reported through a close-on-exec
+// pipe as an errno instead of a child that exits 127. fork rather than posix_spawn
+// because a contained child (SpawnOptions::contain) needs PR_SET_PDEATHSIG, which
+// posix_spawn cannot set.
 #include "hposync/common/subprocess.hpp"
 
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
+#include <fstream>
+#include <map>
 #include <poll.h>
-#include <spawn.h>
+#include <pthread.h>
+#include <sstream>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -58,6 +68,49 @@ void close_fd(int& fd) {
     fd = -1;
 }
 
+}  // namespace
+
+
+bool become_subreaper() { return ::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0; }
+
+std::optional<ProcStat> read_proc_stat(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string text;
+    if (!std::getline(in, text)) return std::nullopt;
+    // "pid (comm) state ppid pgrp session tty tpgid flags ... starttime(22nd)": comm may
+    // hold spaces and parentheses, so the fields are counted from the last ')'.
+    const size_t close = text.rfind(')');
+    if (close == std::string::npos) return std::nullopt;
+    std::istringstream f(text.substr(close + 1));
+    ProcStat st;
+    st.pid = pid;
+    std::string skip;
+    f >> st.state >> st.ppid >> st.pgrp;
+    for (int i = 0; i < 16 && f; ++i) f >> skip;  // session .. itrealvalue
+    f >> st.start_ticks;
+    if (!f) return std::nullopt;
+    return st;
+}
+
+std::vector<ProcStat> process_table() {
+    std::vector<ProcStat> out;
+    DIR* d = ::opendir("/proc");
+    if (!d) return out;
+    while (dirent* e = ::readdir(d)) {
+        char* end = nullptr;
+        const long pid = std::strtol(e->d_name, &end, 10);
+        if (pid <= 0 || *end != '\0') continue;
+        if (auto st = read_proc_stat(pid_t(pid))) out.push_back(*st);
+    }
+    ::closedir(d);
+    return out;
+}
+
+namespace {
+uint64_t process_start_time(pid_t pid) {
+    auto st = read_proc_stat(pid);
+    return st ? st->start_ticks : 0;
+}
 }  // namespace
 
 std::string ExitStatus::describe() const {
@@ -109,82 +162,180 @@ std::string Subprocess::Tail::tail() const {
     return ring.substr(head) + ring.substr(0, head);
 }
 
-Subprocess::Subprocess(const SpawnOptions& opts) {
+namespace {
+
+// errno values that say "this machine is out of something" (processes, descriptors,
+// memory): a spawn failing with one is the machine's fault, not the program's.
+bool resource_errno(int e) { return e == EAGAIN || e == ENOMEM || e == EMFILE || e == ENFILE; }
+
+[[noreturn]] void spawn_failed(const SpawnOptions& opts, int err) {
+    const std::string what = "cannot start '" + opts.argv[0] + "'" + (opts.cwd.empty() ? "" : " in " + opts.cwd) +
+                             ": " + std::strerror(err);
+    if (resource_errno(err)) throw IoError(what, err);
+    throw Error(what);
+}
+
+// $PATH lookup done before fork (execvp may allocate, which a child of a multi-threaded
+// process must not). A name that is found nowhere is returned as is: execve reports ENOENT.
+std::string resolve_program(const std::string& name) {
+    if (name.find('/') != std::string::npos) return name;
+    const char* path = std::getenv("PATH");
+    const std::string dirs = path && *path ? path : "/usr/local/bin:/usr/bin:/bin";
+    for (size_t start = 0; start <= dirs.size();) {
+        size_t end = dirs.find(':', start);
+        if (end == std::string::npos) end = dirs.size();
+        const std::string dir = end > start ? dirs.substr(start, end - start) : ".";
+        const std::string candidate = dir + "/" + name;
+        struct stat st;
+        if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(candidate.c_str(), X_OK) == 0)
+            return candidate;
+        start = end + 1;
+    }
+    return name;
+}
+
+// In the child between fork and exec: async-signal-safe calls only. Any failure is
+// written (as errno) to `report_fd` and ends the child with 127.
+[[noreturn]] void child_fail(int report_fd) {
+    int e = errno;
+    ssize_t ignored = ::write(report_fd, &e, sizeof e);
+    (void)ignored;
+    ::_exit(127);
+}
+
+struct ChildPlan {
+    const char* program;
+    char* const* argv;
+    char* const* envp;
+    const char* cwd;          // nullptr = stay
+    const char* stdout_path;  // nullptr = use out_fd
+    const char* stderr_path;  // nullptr = use err_fd (or share stdout when err_is_out)
+    bool err_is_out;
+    int out_fd, err_fd;
+    int report_fd;
+    bool contain;
+    pid_t parent;
+};
+
+int open_output(const char* path) {
+    // O_NOFOLLOW: a symlink planted at the output path is never written through.
+    return ::open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
+}
+
+[[noreturn]] void run_child(const ChildPlan& p) {
+    // Own process group: a signal to the group reaches the programs it starts too.
+    if (::setpgid(0, 0) != 0) child_fail(p.report_fd);
+    if (p.contain) {
+        // Dies with the thread that spawned it (the worker's main thread), even by SIGKILL.
+        if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) child_fail(p.report_fd);
+        // The parent may have died before the prctl: then nobody would send the signal.
+        if (::getppid() != p.parent) ::_exit(127);
+    }
+    // Default dispositions (the caller's handlers must never run here) and an empty mask.
+    struct sigaction dfl;
+    std::memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; ++sig)
+        if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+
+    int in = ::open("/dev/null", O_RDONLY);
+    if (in < 0 || ::dup2(in, 0) < 0) child_fail(p.report_fd);
+    int out = p.stdout_path ? open_output(p.stdout_path) : p.out_fd;
+    if (out < 0 || ::dup2(out, 1) < 0) child_fail(p.report_fd);
+    if (p.err_is_out) {
+        if (::dup2(1, 2) < 0) child_fail(p.report_fd);  // one file, one offset: lines interleave
+    } else {
+        int err = p.stderr_path ? open_output(p.stderr_path) : p.err_fd;
+        if (err < 0 || ::dup2(err, 2) < 0) child_fail(p.report_fd);
+    }
+    // Opened above relative to the caller's directory; only now move.
+    if (p.cwd && ::chdir(p.cwd) != 0) child_fail(p.report_fd);
+    ::execve(p.program, p.argv, p.envp);
+    child_fail(p.report_fd);
+}
+
+}  // namespace
+
+Subprocess::Subprocess(const SpawnOptions& opts) : contain_(opts.contain) {
     if (opts.argv.empty() || opts.argv[0].empty()) throw Error("subprocess: empty command");
     std::vector<std::string> argv = opts.argv;
     // With a cwd change, a relative program path would be looked up in the new directory;
     // callers mean their own (a worker's `--trainer t=trainers/x.py`), so make it absolute.
     if (argv[0].find('/') != std::string::npos && argv[0][0] != '/') argv[0] = cwd_now() + "/" + argv[0];
+    const std::string program = resolve_program(argv[0]);
     std::vector<std::string> env = child_environment(opts.env);
     out_.limit = err_.limit = opts.capture_bytes;
+    if (opts.contain) become_subreaper();
 
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&attr);
-    int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
+    int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, report[2] = {-1, -1};
     auto cleanup = [&] {
-        posix_spawn_file_actions_destroy(&fa);
-        posix_spawnattr_destroy(&attr);
-        for (int* p : {out_pipe, err_pipe}) {
+        for (int* p : {out_pipe, err_pipe, report}) {
             close_fd(p[0]);
             close_fd(p[1]);
         }
     };
-    auto plumb = [&](int target, const std::string& path, int pipe_fds[2]) {
-        if (!path.empty()) {
-            // O_NOFOLLOW: a symlink planted at the output path is never written through.
-            posix_spawn_file_actions_addopen(&fa, target, path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
-            return;
-        }
-        if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
-            cleanup();
-            throw_io_error("subprocess: pipe for", opts.argv[0]);
-        }
-        posix_spawn_file_actions_adddup2(&fa, pipe_fds[1], target);  // dup2 clears CLOEXEC
+    auto make_pipe = [&](int fds[2], const char* what) {
+        if (::pipe2(fds, O_CLOEXEC) == 0) return;
+        const int e = errno;
+        cleanup();
+        throw IoError("subprocess: " + std::string(what) + " pipe for " + opts.argv[0] + ": " + std::strerror(e), e);
     };
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    plumb(1, opts.stdout_path, out_pipe);
-    if (!opts.stderr_path.empty() && opts.stderr_path == opts.stdout_path)
-        posix_spawn_file_actions_adddup2(&fa, 1, 2);  // one file, one offset: lines interleave, never overwrite
-    else
-        plumb(2, opts.stderr_path, err_pipe);
-    if (!opts.cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, opts.cwd.c_str());
-
-    // Own process group (signals reach the child's children too); default dispositions
-    // and an empty mask, whatever the caller ignores or blocks.
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    sigdelset(&all, SIGKILL);
-    sigdelset(&all, SIGSTOP);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
+    const bool err_is_out = !opts.stderr_path.empty() && opts.stderr_path == opts.stdout_path;
+    if (opts.stdout_path.empty()) make_pipe(out_pipe, "stdout");
+    if (!err_is_out && opts.stderr_path.empty()) make_pipe(err_pipe, "stderr");
+    make_pipe(report, "exec status");  // CLOEXEC: EOF = the exec succeeded
 
     std::vector<char*> cargv = c_strings(argv);
     std::vector<char*> cenv = c_strings(env);
-    int rc = ::posix_spawnp(&pid_, argv[0].c_str(), &fa, &attr, cargv.data(), cenv.data());
-    if (rc != 0) {
+    ChildPlan plan{program.c_str(), cargv.data(), cenv.data(),
+                   opts.cwd.empty() ? nullptr : opts.cwd.c_str(),
+                   opts.stdout_path.empty() ? nullptr : opts.stdout_path.c_str(),
+                   opts.stderr_path.empty() ? nullptr : opts.stderr_path.c_str(),
+                   err_is_out, out_pipe[1], err_pipe[1], report[1], opts.contain, ::getpid()};
+
+    // Every signal blocked across fork: a handler of ours (the worker's hand-back on a
+    // second SIGINT renames files) must never run in the child before exec.
+    sigset_t all, old;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_SETMASK, &all, &old);
+    pid_ = ::fork();
+    if (pid_ == 0) run_child(plan);
+    const int fork_errno = errno;
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    if (pid_ < 0) {
         cleanup();
         pid_ = -1;
-        throw Error("cannot start '" + opts.argv[0] + "'" + (opts.cwd.empty() ? "" : " in " + opts.cwd) + ": " +
-                    std::strerror(rc));
+        spawn_failed(opts, fork_errno);
     }
+    started_ = process_start_time(pid_);
     close_fd(out_pipe[1]);
     close_fd(err_pipe[1]);
+    close_fd(report[1]);
+    int child_errno = 0;
+    ssize_t got;
+    do got = ::read(report[0], &child_errno, sizeof child_errno);
+    while (got < 0 && errno == EINTR);
+    close_fd(report[0]);
+    if (got > 0) {  // the exec (or a step before it) failed: the child has exited 127
+        cleanup();
+        reap(true);
+        pid_ = -1;
+        spawn_failed(opts, child_errno);
+    }
     out_.fd = out_pipe[0];
     err_.fd = err_pipe[0];
     out_pipe[0] = err_pipe[0] = -1;
     for (Tail* t : {&out_, &err_})
         if (t->fd >= 0) ::fcntl(t->fd, F_SETFL, ::fcntl(t->fd, F_GETFL) | O_NONBLOCK);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
 }
 
 Subprocess::~Subprocess() {
-    if (pid_ > 0 && !status_) {
+    if (pid_ > 0 && contain_) {
+        kill_tree();
+    } else if (pid_ > 0 && !status_) {
         ::kill(-pid_, SIGKILL);
         reap(true);
     }
@@ -272,6 +423,50 @@ ExitStatus Subprocess::wait() {
 const ExitStatus& Subprocess::status() const {
     if (!status_) throw Error("subprocess: status of a running process");
     return *status_;
+}
+
+// The child's process group and every process that descends from this one (through
+// parent links, which the subreaper keeps: an orphan re-parents to us, not to init) and
+// started no earlier than the child, i.e. its children, its setsid'd daemons, their
+// children. Repeated until none is left, because killing a parent re-parents its children
+// to us; our own zombies among them are reaped. Bounded (2 s), so a fork bomb cannot keep
+// us here.
+void Subprocess::kill_tree() {
+    if (pid_ <= 0) return;
+    const pid_t self = ::getpid();
+    const auto until = Clock::now() + std::chrono::seconds(2);
+    for (;;) {
+        if (!status_) ::kill(pid_, SIGKILL);
+        ::kill(-pid_, SIGKILL);
+        reap(!status_ ? true : false);
+        const std::vector<ProcStat> table = process_table();
+        std::map<pid_t, std::vector<const ProcStat*>> children;
+        for (const auto& p : table) children[p.ppid].push_back(&p);
+        std::vector<const ProcStat*> found;
+        std::vector<pid_t> queue = {self};
+        while (!queue.empty()) {
+            const pid_t parent = queue.back();
+            queue.pop_back();
+            for (const ProcStat* c : children[parent]) {
+                queue.push_back(c->pid);
+                if (c->pid != pid_ && (c->pgrp == pid_ || c->start_ticks >= started_)) found.push_back(c);
+            }
+        }
+        bool alive = false;
+        for (const ProcStat* p : found) {
+            if (p->state != 'Z') {
+                ::kill(p->pid, SIGKILL);
+                alive = true;
+            }
+            if (p->ppid == self) {  // adopted (or our own): reap it once it is dead
+                int st;
+                ::waitpid(p->pid, &st, WNOHANG);
+                alive = true;
+            }
+        }
+        if (!alive || Clock::now() >= until) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
 }
 
 void Subprocess::signal_group(int sig) {

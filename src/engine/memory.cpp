@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <optional>
+#include <sys/resource.h>
 #include <sstream>
 
 #include "hposync/data/dataset.hpp"
@@ -67,16 +69,107 @@ MemoryEstimate estimate_memory(const TrainConfig& cfg) {
     return m;
 }
 
-int64_t default_max_memory_bytes() {
-    std::ifstream in("/proc/meminfo");
+namespace {
+
+// A number of kiB from /proc/<...> "Key:   123 kB" lines; -1 if absent.
+int64_t proc_kib(const std::string& path, const std::string& key) {
+    std::ifstream in(path);
     std::string line;
     while (std::getline(in, line)) {
         std::istringstream s(line);
-        std::string key;
+        std::string k;
         int64_t kib = 0;
-        if (s >> key >> kib && key == "MemTotal:" && kib > 0) return kib / 4 * 3 * 1024;
+        if (s >> k >> kib && k == key) return kib;
     }
-    return 0;
+    return -1;
+}
+
+// A cgroup file holding a number or "max"; -1 for "max", absent or unreadable.
+int64_t cgroup_number(const std::string& path) {
+    std::ifstream in(path);
+    std::string word;
+    if (!(in >> word) || word == "max") return -1;
+    try {
+        size_t used = 0;
+        const long long v = std::stoll(word, &used);
+        return used == word.size() && v >= 0 ? int64_t(v) : -1;
+    } catch (const std::exception&) {
+        return -1;
+    }
+}
+
+// The cgroup v2 path of this process ("0::/a/b" in /proc/self/cgroup), "" if none.
+std::string own_cgroup_v2() {
+    std::ifstream in("/proc/self/cgroup");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.compare(0, 3, "0::") == 0) return line.substr(3);
+    return "";
+}
+
+// The tightest memory.max of our cgroup and its ancestors (each one caps its subtree),
+// under the unified mount (/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid hosts).
+std::optional<MemoryLimit> cgroup_limit() {
+    const std::string own = own_cgroup_v2();
+    if (own.empty()) return std::nullopt;
+    std::vector<std::string> chain;  // "/a/b", "/a", "/" (the root has no memory.max: harmless)
+    for (std::string cg = own; !cg.empty(); cg = cg == "/" ? "" : cg.substr(0, std::max<size_t>(cg.rfind('/'), 1)))
+        chain.push_back(cg);
+    std::optional<MemoryLimit> best;
+    for (const std::string mount : {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"}) {
+        for (const std::string& cg : chain) {
+            const std::string file = mount + (cg == "/" ? "" : cg) + "/memory.max";
+            const int64_t max = cgroup_number(file);
+            if (max > 0 && (!best || max / 4 * 3 < best->bytes))
+                best = MemoryLimit{max / 4 * 3, "3/4 of cgroup memory.max " + format_bytes(max) + " (" + file + ")", true};
+        }
+        if (best) break;
+    }
+    return best;
+}
+
+// What an rlimit leaves: the limit less what this process already uses of it (VmSize
+// for RLIMIT_AS, VmData for RLIMIT_DATA), since the new buffers come on top.
+std::optional<MemoryLimit> rlimit_left(int resource, const char* name, const char* shell, const char* used_key) {
+    struct rlimit rl;
+    if (::getrlimit(resource, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return std::nullopt;
+    const int64_t limit = rl.rlim_cur > uint64_t(INT64_MAX) ? INT64_MAX : int64_t(rl.rlim_cur);
+    const int64_t used_kib = proc_kib("/proc/self/status", used_key);
+    const int64_t used = used_kib > 0 ? used_kib * 1024 : 0;
+    return MemoryLimit{std::max<int64_t>(limit - used, 0),
+                       std::string(name) + " (" + shell + ") " + format_bytes(limit) + " less the " +
+                           format_bytes(used) + " this process uses already",
+                       true};
+}
+
+}  // namespace
+
+std::string MemoryLimit::describe() const { return format_bytes(bytes) + " (" + source + ")"; }
+
+std::vector<MemoryLimit> memory_limits() {
+    std::vector<MemoryLimit> out;
+    const int64_t total_kib = proc_kib("/proc/meminfo", "MemTotal:");
+    if (total_kib > 0)
+        out.push_back({total_kib / 4 * 3 * 1024, "3/4 of the host's memory, MemTotal " + format_bytes(total_kib * 1024),
+                       false});
+    if (auto l = rlimit_left(RLIMIT_AS, "RLIMIT_AS", "ulimit -v", "VmSize:")) out.push_back(*l);
+    if (auto l = rlimit_left(RLIMIT_DATA, "RLIMIT_DATA", "ulimit -d", "VmData:")) out.push_back(*l);
+    if (auto l = cgroup_limit()) out.push_back(*l);
+    return out;
+}
+
+std::optional<MemoryLimit> tightest(const std::vector<MemoryLimit>& limits, bool worker_local) {
+    std::optional<MemoryLimit> best;
+    for (const auto& l : limits)
+        if (l.worker_local == worker_local && (!best || l.bytes < best->bytes)) best = l;
+    return best;
+}
+
+int64_t default_max_memory_bytes() {
+    int64_t best = 0;
+    for (const auto& l : memory_limits())
+        if (best == 0 || l.bytes < best) best = l.bytes;
+    return best;
 }
 
 }  // namespace hposync::engine

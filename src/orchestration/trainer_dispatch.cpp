@@ -13,7 +13,9 @@ engine::TrainResult train_job(const protocol::Job& job, const engine::TrainConfi
                               const TrainerContext& ctx) {
     const std::string trainer_name = trainer_of(job);
     const trainer::TrainerCommand* cmd = ctx.trainers ? ctx.trainers->find(trainer_name) : nullptr;
-    if (trainer_name == trainer::kBuiltinTrainer) return engine::train_job(cfg, hooks);  // errors: failed results
+    // engine::train, not engine::train_job: its exceptions reach the worker, whose
+    // classify_fault (fault.hpp) alone decides whether they are the job's or the machine's.
+    if (trainer_name == trainer::kBuiltinTrainer) return engine::train(cfg, hooks);
     if (!cmd)  // the claim filter keeps these in pending/; only a race with a torn peek gets here
         throw Error("this worker has no trainer '" + trainer_name + "'");
     trainer::ExternalRun run;

@@ -15,13 +15,18 @@
 #include <optional>
 #include <random>
 #include <thread>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/common/error.hpp"
 #include "hposync/common/keyvalue.hpp"
+#include "hposync/common/subprocess.hpp"
+#include "hposync/engine/memory.hpp"
 #include "hposync/engine/train.hpp"
+#include "hposync/orchestration/fault.hpp"
 #include "hposync/orchestration/promotion.hpp"
+#include "hposync/orchestration/stale_work.hpp"
 #include "hposync/orchestration/trainer_dispatch.hpp"
 #include "hposync/protocol/attempts_file.hpp"
 #include "hposync/protocol/job_file.hpp"
@@ -79,6 +84,10 @@ public:
 
     int run() {
         layout_.create_dirs();
+        // Orphaned descendants of a trainer (setsid'd daemons) re-parent to us, so that the
+        // end of their job can find and kill them (common/subprocess.hpp, containment).
+        if (!become_subreaper()) warn("cannot become a child subreaper; a trainer's daemons may outlive their job");
+        clean_stale_work_folders();  // before our heartbeat rewrites workers/<id>.worker
         heartbeat_.start();
         say("started in " + layout_.root() + " (lease " + format_double(opts_.lease_s) + " s; trainers " +
             trainer_names() + ")");
@@ -90,13 +99,21 @@ public:
                 why = "max jobs reached";
                 break;
             }
+            if (!fit_to_claim()) {
+                if (!exit_why_.empty()) {
+                    why = exit_why_;
+                    break;
+                }
+                continue;
+            }
             std::optional<std::string> id;
             try {
                 id = claim_next();
                 loop_error_.clear();
+                loop_failures_ = 0;
             } catch (const std::exception& e) {
-                // e.g. jobs/pending is a plain file, or the mount is gone: say so (once),
-                // wait, look again; the directory may be repaired.
+                // e.g. jobs/pending is a plain file, the mount is gone, no descriptor is
+                // left: say so (once), wait, look again; the directory may be repaired.
                 if (e.what() != loop_error_) std::cerr << "hpo-worker " << id_ << ": " << e.what() << "; retrying" << std::endl;
                 loop_error_ = e.what();
                 back_off();
@@ -105,8 +122,13 @@ public:
             if (id) {
                 serve(*id);
                 idle_since = std::chrono::steady_clock::now();
+                if (!exit_why_.empty()) {
+                    why = exit_why_;
+                    break;
+                }
                 continue;
             }
+            idle_chores();
             double idle = std::chrono::duration<double>(std::chrono::steady_clock::now() - idle_since).count();
             if (opts_.idle_exit_s > 0 && idle >= opts_.idle_exit_s) {
                 why = "idle for " + format_double(opts_.idle_exit_s) + " s";
@@ -116,8 +138,10 @@ public:
         }
         heartbeat_.set_state("stopped");
         heartbeat_.stop();
-        say("exiting (" + why + "), " + std::to_string(heartbeat_.jobs_done()) + " jobs done");
-        return 0;
+        const std::string bye = "exiting (" + why + "), " + std::to_string(heartbeat_.jobs_done()) + " jobs done";
+        if (exit_why_.empty()) say(bye);
+        else warn(bye);  // on stderr even with --quiet: the reason this host serves no more
+        return exit_why_.empty() ? 0 : 3;
     }
 
 private:
@@ -149,6 +173,7 @@ private:
     // jobs/pending), so a claim costs the same at 100 or 100,000 pending jobs.
     std::optional<std::string> claim_next() {
         pending_.begin_claim();
+        claim_filter_.begin_pass();
         while (auto next = pending_.next()) {
             const std::string& id = *next;
             // Look before claiming: a job for a trainer we lack stays for a worker that has it.
@@ -165,35 +190,45 @@ private:
         return std::nullopt;
     }
 
-    // The loop boundary: no exception thrown while serving a job ends the worker. I/O
-    // errors (full disk, lost mount) are not the job's fault: hand it back and back off.
-    // Anything else (out of memory, a bug) counts as an attempt of the job, so a job that
-    // breaks every worker ends in failed/ after max_attempts instead of looping forever.
+    // The loop boundary: no exception thrown while serving a job ends the worker.
+    // classify_fault (orchestration/fault.hpp) says whose fault it is: the machine's (hand
+    // the job back uncounted, back off, exit after too many in a row) or a bug's (count an
+    // attempt, so a job that breaks every worker ends in failed/ after max_attempts). A
+    // job's own faults never get here: train() turns them into failed results.
     void serve(const std::string& id) {
         try {
             run_job(id);
-            io_failures_ = 0;
-        } catch (const IoError& e) {
-            back_off_after_io_error(id, e);
-        } catch (const std::exception& e) {
-            give_up_attempt(id, e.what());
+            machine_faults_ = 0;
         } catch (...) {
-            give_up_attempt(id, "unknown exception");
+            const Fault f = classify_fault(std::current_exception(), FaultPhase::protocol);
+            if (f.kind == FaultKind::machine) machine_fault(id, f.what);
+            else give_up_attempt(id, f.what);
         }
     }
 
-    void back_off() {
-        const double wait_s = std::min(10.0, 0.5 * static_cast<double>(1 << std::min(io_failures_, 5)));
-        ++io_failures_;
+    // Waits 0.5 s, 1 s, 2 s, ... 30 s (the n-th call in a row), or less if stopped.
+    void back_off(int in_a_row) {
+        const double wait_s = std::min(30.0, 0.5 * static_cast<double>(1 << std::min(std::max(in_a_row - 1, 0), 6)));
         auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(wait_s);
         while (g_worker_stop_requests == 0 && std::chrono::steady_clock::now() < until)
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+    void back_off() { back_off(++loop_failures_); }
 
-    void back_off_after_io_error(const std::string& id, const IoError& e) {
-        warn(id + ": " + e.what() + "; job handed back, retrying");
+    // This machine cannot run jobs now (out of descriptors, processes, memory, disk; a
+    // worker-local memory limit). Not the job's fault: it goes back to pending/ with no
+    // attempt counted, for a worker that can run it.
+    void machine_fault(const std::string& id, const std::string& what) {
+        ++machine_faults_;
+        const bool give_up = opts_.max_machine_faults > 0 && machine_faults_ >= opts_.max_machine_faults;
+        warn(id + ": machine fault: " + what + "; job handed back (no attempt counted)" +
+             (give_up ? "" : ", backing off"));
         if (g_holding) hand_back(id);
-        back_off();
+        if (give_up) {
+            exit_why_ = std::to_string(machine_faults_) + " machine faults in a row, the last: " + what;
+            return;
+        }
+        back_off(machine_faults_);
     }
 
     void give_up_attempt(const std::string& id, const std::string& what) {
@@ -207,6 +242,68 @@ private:
             warn(id + ": " + e2.what() + "; the master's lease expiry will requeue it");
         }
         finish_holding(false);
+    }
+
+    // A trainer needs descriptors (pipes, its files, a Python interpreter's imports): with
+    // fewer free than this, claiming a job would only fail it. The machine's fault: the
+    // worker claims nothing, says why, backs off and in the end exits.
+    static constexpr int kMinFreeDescriptors = 64;
+
+    // False (after saying why and backing off) while this machine cannot run any job.
+    bool fit_to_claim() {
+        const std::string why = descriptor_shortage();
+        if (why.empty()) return true;
+        ++machine_faults_;
+        const bool give_up = opts_.max_machine_faults > 0 && machine_faults_ >= opts_.max_machine_faults;
+        if (why != loop_error_ || give_up) warn("machine fault: " + why + "; claiming no job" + (give_up ? "" : ", backing off"));
+        loop_error_ = why;
+        if (give_up) exit_why_ = std::to_string(machine_faults_) + " machine faults in a row, the last: " + why;
+        else back_off(machine_faults_);
+        return false;
+    }
+
+    // "" if enough descriptors are free; else what is short, naming the limit.
+    static std::string descriptor_shortage() {
+        struct rlimit rl;
+        if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return "";
+        int open = 0;
+        try {
+            open = int(list_dir("/proc/self/fd").size());
+        } catch (const std::exception&) {
+            return "";  // no /proc: nothing to judge by (EMFILE, if it comes, is classified then)
+        }
+        const int64_t free = int64_t(rl.rlim_cur) - open;
+        if (free >= kMinFreeDescriptors) return "";
+        return "only " + std::to_string(std::max<int64_t>(free, 0)) + " file descriptors free (RLIMIT_NOFILE, ulimit -n, is " +
+               std::to_string(int64_t(rl.rlim_cur)) + ", " + std::to_string(open) + " open); a job needs at least " +
+               std::to_string(kMinFreeDescriptors);
+    }
+
+    // Between jobs: folders of dead attempts (stale_work.hpp) and, once in a while, why the
+    // pending jobs this worker saw are not for it.
+    void idle_chores() {
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_clean_ >= std::chrono::seconds(60)) clean_stale_work_folders();
+        const auto& skipped = claim_filter_.pass_skipped();
+        if (skipped.empty()) return;
+        if (last_notice_ != std::chrono::steady_clock::time_point{} &&
+            now - last_notice_ < std::chrono::duration<double>(opts_.notice_s))
+            return;
+        last_notice_ = now;
+        std::string need;
+        for (const auto& [trainer, n] : skipped)
+            need += (need.empty() ? "" : ", ") + ("'" + trainer + "' (" + std::to_string(n) + " job" + (n == 1 ? "" : "s") + ")");
+        warn("waiting: the pending jobs need trainers this worker does not have: " + need + "; it has: " +
+             trainer_names() + " (add them with --trainer NAME=COMMAND or --trainers-file)");
+    }
+
+    void clean_stale_work_folders() {
+        last_clean_ = std::chrono::steady_clock::now();
+        try {
+            for (const std::string& line : clean_stale_work(layout_, id_)) warn(line);
+        } catch (const std::exception& e) {
+            warn(std::string("cleaning work/: ") + e.what());
+        }
     }
 
     void finish_holding(bool job_finished) {
@@ -288,7 +385,7 @@ private:
         engine::TrainConfig cfg = job.train;  // parse_job set its identity
         cfg.threads = opts_.threads;
         cfg.checkpoint_path = layout_.checkpoint(id);  // resumes after a hand-back / preemption
-        cfg.max_memory_bytes = opts_.max_memory_bytes;
+        const std::optional<engine::TrainResult> too_big = check_memory(job, cfg);
         ProgressReporter progress(layout_, id, id_, started, [this](const std::string& l) { warn(l); });
         engine::TrainHooks hooks;
         hooks.should_stop = [this] {  // polled after every update: proof that training advances
@@ -314,21 +411,15 @@ private:
         trainer_ctx.on_progress = [this] { heartbeat_.progress(); };
         try {
             inject_test_fault(id);
-            tr = train_job(job, cfg, hooks, trainer_ctx);
-        } catch (const IoError& e) {
-            progress.finish();
-            if (e.errno_value == ENOSPC || e.errno_value == EDQUOT) throw;  // ours: hand back
-            tr = engine::TrainResult{};
-            tr.status = RunStatus::failed;
-            tr.reason = e.what();
-        } catch (const Error& e) {
-            // An external trainer's bad output, ...: the job's problem, not this worker's.
-            tr = engine::TrainResult{};
-            tr.status = RunStatus::failed;
-            tr.reason = e.what();
+            tr = too_big ? *too_big : train_job(job, cfg, hooks, trainer_ctx);
         } catch (...) {
             progress.finish();
-            throw;  // counted as an attempt by serve()
+            const Fault f = classify_fault(std::current_exception(), FaultPhase::training);
+            if (f.kind != FaultKind::job) throw;  // the machine's or a bug: serve() decides
+            // Its model spec, its data, its trainer's output: the job's problem.
+            tr = engine::TrainResult{};
+            tr.status = RunStatus::failed;
+            tr.reason = f.what;
         }
         progress.finish();
         if (tr.interrupted) {
@@ -340,9 +431,43 @@ private:
         return true;
     }
 
+    // The built-in engine's memory estimate against the limits that apply (engine/memory.hpp).
+    // Above the host's share or --max-memory: a failed result naming the limit (the job is
+    // too big for this kind of machine). Above a worker-local limit only (RLIMIT_AS,
+    // RLIMIT_DATA, cgroup memory.max): IoError(ENOMEM), a machine fault, so the job goes
+    // back for a worker with room. Sets cfg.max_memory_bytes to the job's limit.
+    std::optional<engine::TrainResult> check_memory(const Job& job, engine::TrainConfig& cfg) const {
+        std::vector<engine::MemoryLimit> limits;
+        if (opts_.memory_limits) limits = engine::memory_limits();
+        if (opts_.max_memory_bytes > 0) limits.push_back({opts_.max_memory_bytes, "--max-memory", false});
+        const auto host = engine::tightest(limits, false);
+        const auto local = engine::tightest(limits, true);
+        cfg.max_memory_bytes = host ? host->bytes : 0;
+        if (limits.empty() || trainer_of(job) != trainer::kBuiltinTrainer) return std::nullopt;
+        engine::MemoryEstimate need;
+        try {
+            need = engine::estimate_memory(cfg);
+        } catch (const std::exception&) {
+            return std::nullopt;  // a bad spec: the engine fails the job saying why
+        }
+        const std::string needs = "the job " + need.describe(cfg.batch_size);
+        if (host && need.total() > host->bytes) {
+            engine::TrainResult r;
+            r.status = RunStatus::failed;
+            r.reason = "out of memory (estimated before training): " + needs + ", the limit is " + host->describe();
+            return r;
+        }
+        if (local && need.total() > local->bytes)
+            throw IoError("not enough memory for this worker (estimated before training): " + needs +
+                              ", this worker may use " + local->describe(),
+                          ENOMEM);
+        return std::nullopt;
+    }
+
     // Test hook (tests/stress, poison-job scenario): HPOSYNC_TEST_FAULT=<job id>:<kind>,...
     // makes training of that job hang without progress (kind "hang": the heartbeat stops
-    // renewing its lease), throw std::bad_alloc ("throw") or abort the process ("abort").
+    // renewing its lease), throw an exception no code expects ("throw": an internal error,
+    // counted as an attempt) or abort the process ("abort").
     // Like HPOSYNC_TEST_WALLCLOCK_OFFSET_S, it only simulates a fault no real job of the
     // test suite produces on demand.
     // Several faults: a comma-separated list.
@@ -357,7 +482,7 @@ private:
             start = end + 1;
             if (spec.compare(0, prefix.size(), prefix) != 0) continue;
             const std::string kind = spec.substr(prefix.size());
-            if (kind == "throw") throw std::bad_alloc();
+            if (kind == "throw") throw std::logic_error("injected fault (HPOSYNC_TEST_FAULT " + spec + ")");
             if (kind == "abort") std::abort();
             if (kind == "hang")
                 while (g_worker_stop_requests == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -398,8 +523,11 @@ private:
     Heartbeat heartbeat_;
     PendingIndex pending_;
     trainer::ClaimFilter claim_filter_;
-    int io_failures_ = 0;     // consecutive failures: backoff 0.5 s, 1 s, ... 10 s
+    int loop_failures_ = 0;   // consecutive failures of the claim loop (back_off)
+    int machine_faults_ = 0;  // consecutive machine faults while serving jobs
+    std::string exit_why_;    // set when the worker must stop: too many machine faults
     std::string loop_error_;  // last error of the claim loop (printed once, not every poll)
+    std::chrono::steady_clock::time_point last_clean_{}, last_notice_{};
 };
 }  // namespace
 

@@ -47,6 +47,22 @@ void check_path(const std::string& option, const std::string& path) {
             bad(option, "'" + path + "' contains '" + std::string(1, c) + "', which Slurm's #SBATCH lines cannot carry safely");
 }
 
+// Worker options after `--`: any text is safe once shell-quoted, but a control character
+// (a newline) is surely a mistake, and an option the script sets itself would be given
+// twice (hpo-worker refuses that) or silently contradict hpo-slurm's own option.
+void check_worker_args(const std::vector<std::string>& args) {
+    static const std::vector<std::pair<std::string, std::string>> kSetByScript = {
+        {"--dir", "hpo-slurm --dir"},           {"--id", "the array task (slurm-<job>_<task>)"},
+        {"--threads", "hpo-slurm --cpus-per-task"}, {"--idle-exit", "hpo-slurm --idle-exit"},
+        {"--lease-s", "hpo-slurm --lease-s"},   {"--poll-ms", "hpo-slurm --poll-ms"}};
+    for (const std::string& a : args) {
+        if (has_control_char(a)) bad("worker option '" + a.substr(0, 40) + "'", "contains a newline or another control character");
+        const std::string name = a.substr(0, a.find('='));
+        for (const auto& [option, by] : kSetByScript)
+            if (name == option) bad("worker option " + option, "the script sets it from " + by + "; give it there");
+    }
+}
+
 int64_t to_int(std::string_view part, std::string_view whole) {
     if (part.empty() || part.size() > 9) throw Error("--time: '" + std::string(whole) + "' is not a Slurm time limit");
     for (char c : part)
@@ -139,6 +155,7 @@ void validate_slurm_options(const SlurmOptions& o) {
     if (!o.partition.empty()) check_sbatch_word("--partition", o.partition, "_.,-");
     if (!o.gres.empty()) check_sbatch_word("--gres", o.gres, "_.,:-");
     check_sbatch_word("--job-name", o.job_name, "_.-");
+    check_worker_args(o.worker_args);
     if (!o.time.empty()) {
         check_sbatch_word("--time", o.time, ":-");
         const int64_t limit = parse_slurm_time(o.time);
@@ -180,6 +197,7 @@ std::string make_slurm_script(const SlurmOptions& o) {
       << " --idle-exit " << format_double(o.idle_exit_s);
     if (o.lease_s > 0) s << " --lease-s " << format_double(o.lease_s);
     if (o.poll_ms > 0) s << " --poll-ms " << o.poll_ms;
+    for (const std::string& a : o.worker_args) s << " " << shell_quote(a);
     s << "\n";
     return s.str();
 }

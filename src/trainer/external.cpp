@@ -4,6 +4,7 @@
 // way it ends (exit code, signal, hang, garbage) escapes as an exception.
 #include "hposync/trainer/external.hpp"
 
+#include <algorithm>
 #include <boost/filesystem.hpp>
 #include <csignal>
 #include <memory>
@@ -75,10 +76,21 @@ struct FolderGuard {
 
 }  // namespace
 
+std::string attempt_marker(const std::string& work_dir) {
+    // Canonical (symlinks resolved), so that the worker that wrote it and one cleaning up
+    // after it compute the same text whichever spelling of D each was given.
+    boost::system::error_code ec;
+    const fs::path p = fs::weakly_canonical(fs::absolute(work_dir), ec);
+    return (ec ? fs::absolute(work_dir) : p).lexically_normal().string();
+}
+
 engine::TrainResult run_external(const ExternalRun& run) {
     const std::string& name = run.command->name;
-    const std::string out_dir = run.work_dir + "/out";
-    const std::string job_path = run.work_dir + "/job.job";
+    // Absolute: the trainer runs in its folder, so a relative `--dir` would make every
+    // path it is given point nowhere.
+    const std::string work_dir = fs::absolute(run.work_dir).lexically_normal().string();
+    const std::string out_dir = work_dir + "/out";
+    const std::string job_path = work_dir + "/job.job";
     const std::string curves_path = out_dir + "/curves.csv";
     const std::string metrics_path = out_dir + "/metrics.txt";
     // Written at a hand-back, read by the next attempt: lets its result say whether the
@@ -88,7 +100,7 @@ engine::TrainResult run_external(const ExternalRun& run) {
         // D/work must be a real directory: a symlink planted there would lead the trainer's
         // files out of the study. Not the job's fault: an IoError hands the job back, and
         // the master moves the impostor aside (Reconciler::ensure_dirs).
-        const std::string parent = fs::path(run.work_dir).parent_path().string();
+        const std::string parent = fs::path(work_dir).parent_path().string();
         struct stat st;
         if (::lstat(parent.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
             const std::string kind = protocol::non_regular_kind(parent);
@@ -97,11 +109,11 @@ engine::TrainResult run_external(const ExternalRun& run) {
                           ENOTDIR);
         }
         boost::system::error_code ec;
-        fs::remove_all(run.work_dir, ec);  // left by a worker that died mid-run
+        fs::remove_all(work_dir, ec);  // left by a worker that died mid-run
         fs::create_directories(out_dir, ec);
         if (ec) throw IoError("cannot create trainer folder " + out_dir + ": " + ec.message(), ec.value());
     }
-    FolderGuard guard{run.work_dir};
+    FolderGuard guard{work_dir};
     // The job reaches the trainer as a file (the validated job, rewritten by our writer)
     // and as validated values in fixed variables: nothing of it is ever a command.
     write_file_atomic(job_path, protocol::job_to_text(run.job));
@@ -110,12 +122,12 @@ engine::TrainResult run_external(const ExternalRun& run) {
     SpawnOptions so;
     so.argv = run.command->argv;
     for (const std::string& a : {std::string("--job"), job_path, std::string("--out"), out_dir}) so.argv.push_back(a);
-    so.cwd = run.work_dir;
+    so.cwd = work_dir;
     so.env = {{"HPOSYNC_JOB", job_path},
               {"HPOSYNC_OUT", out_dir},
               {"HPOSYNC_DATA", run.data_dir},
               {"HPOSYNC_THREADS", std::to_string(run.threads)},
-              {"HPOSYNC_CHECKPOINT", run.checkpoint_path},
+              {"HPOSYNC_CHECKPOINT", fs::absolute(run.checkpoint_path).lexically_normal().string()},
               {"HPOSYNC_TIME_BUDGET", format_double(cfg.time_budget_s)},
               {"HPOSYNC_SEED", std::to_string(cfg.seed)},
               {"HPOSYNC_TRAINER", name}};
@@ -123,7 +135,7 @@ engine::TrainResult run_external(const ExternalRun& run) {
     if (run.job.init_weights == "hposync") {
         // The engine's initial weights for this seed, so that frameworks compared in one
         // study start from the same point (engine/weights_file.hpp).
-        const std::string weights_path = run.work_dir + "/init.weights";
+        const std::string weights_path = work_dir + "/init.weights";
         try {
             write_file_atomic(weights_path, engine::initial_weights_file(cfg), Durability::cached);
         } catch (const IoError&) {
@@ -134,6 +146,13 @@ engine::TrainResult run_external(const ExternalRun& run) {
         so.env.push_back({"HPOSYNC_INIT_WEIGHTS", weights_path});
     }
     so.capture_bytes = std::max<size_t>(run.limits.reason_bytes * 4, 4096);
+    // Containment (common/subprocess.hpp): the trainer dies with the worker, and all it
+    // started (setsid'd daemons included) dies when the run ends, before its folder is
+    // read and removed, so nothing of this attempt writes on after its result.
+    so.contain = true;
+    // Marks every process of this attempt (children inherit it), so that a worker restarted
+    // after a SIGKILL can find the survivors of a dead attempt on this host (attempt_marker).
+    so.env.push_back({kAttemptVar, attempt_marker(work_dir)});
 
     const bool had_checkpoint = regular_size(run.checkpoint_path) >= 0;
     const bool was_handed_back = regular_size(handback_marker) >= 0;
@@ -141,6 +160,8 @@ engine::TrainResult run_external(const ExternalRun& run) {
     std::unique_ptr<Subprocess> proc;
     try {
         proc = std::make_unique<Subprocess>(so);
+    } catch (const IoError&) {
+        throw;  // out of processes, descriptors or memory: the machine's fault, hand back
     } catch (const Error& e) {
         return failed(prefix + ": " + e.what());
     }
@@ -150,7 +171,13 @@ engine::TrainResult run_external(const ExternalRun& run) {
 
     const auto start = Clock::now();
     const bool has_budget = cfg.time_budget_s > 0;
-    const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(cfg.time_budget_s));
+    // One clock (docs/PROTOCOL.md, trainer contract): the budget counts training only, as
+    // the engine's does. Training starts when the trainer creates curves.csv (after its
+    // interpreter start, imports and data loading: its setup time, not budget); a trainer
+    // that has not created it within kSetupAllowance gets its budget counted from then.
+    const auto budget = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(cfg.time_budget_s));
+    auto deadline = start + std::chrono::duration_cast<Clock::duration>(kSetupAllowance) + budget;
+    bool training = false;
     enum class Why { none, budget, stop, stall, flood } why = Why::none;
     Clock::time_point term_at{};
     bool killed = false;
@@ -173,9 +200,13 @@ engine::TrainResult run_external(const ExternalRun& run) {
             proc->signal_group(SIGTERM);
         };
         if (run.should_stop && run.should_stop()) ask_to_stop(Why::stop);
+        const int64_t size = regular_size(curves_path);
+        if (!training && size >= 0) {
+            training = true;
+            deadline = std::min(deadline, now + budget);
+        }
         if (has_budget && now >= deadline) ask_to_stop(Why::budget);
 
-        const int64_t size = regular_size(curves_path);
         if (size > last_curves) {
             last_curves = size;
             progress.mark();
@@ -207,8 +238,9 @@ engine::TrainResult run_external(const ExternalRun& run) {
         }
     }
     const auto ended = Clock::now();
-    // Its children, if it left any running, go with it.
-    ::kill(-proc->pid(), SIGKILL);
+    // Its children, if it left any running, go with it: its process group and every
+    // descendant, those that left the group (setsid) included.
+    proc->kill_tree();
     // A trainer can write too much and exit between two folder scans (1 GB to the page
     // cache takes well under the 0.5 s between scans): the same verdict as if caught.
     if (why == Why::none) {

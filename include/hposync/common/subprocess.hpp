@@ -1,5 +1,5 @@
 // The one way hposync starts another program (external trainers, gnuplot, sbatch):
-// posix_spawn of an argv, never a shell, so no text ever becomes a command by accident.
+// fork + exec of an argv, never a shell, so no text ever becomes a command by accident.
 //
 //   SpawnOptions o;  o.argv = {"python3", "trainer.py"};  o.env = {{"HPOSYNC_OUT", dir}};
 //   Subprocess p(o);
@@ -12,6 +12,14 @@
 // stdout/stderr go to files or are captured through pipes; of captured output only the
 // last `capture_bytes` are kept, so a program printing gigabytes costs no memory (the
 // total count is kept, for callers that want to stop a flood).
+//
+// Containment (SpawnOptions::contain, used for external trainers): the caller becomes a
+// child subreaper (orphaned descendants re-parent to it, not to init, so they can be
+// found), the child gets PR_SET_PDEATHSIG(SIGKILL) (it dies with the *thread* that spawned
+// it, even when that process is SIGKILLed), and kill_tree() / the destructor kill the
+// child's process group and every other descendant that started after it, setsid'd
+// daemons included. Only for callers that run one contained child at a time: a process
+// of theirs started after the child would be taken for one of its descendants.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -32,7 +40,21 @@ struct SpawnOptions {
                                     // (relative to the caller's directory; never through a symlink)
     std::string stderr_path;        // same for stderr; the same path as stdout_path = one shared file
     size_t capture_bytes = 64 * 1024;  // tail kept per captured stream
+    bool contain = false;           // see "Containment" above
 };
+
+// Makes this process a child subreaper (prctl PR_SET_CHILD_SUBREAPER). False if the
+// kernel refused (then orphans go to init and kill_tree finds only the process group).
+bool become_subreaper();
+
+// One line of /proc/<pid>/stat.
+struct ProcStat {
+    pid_t pid = 0, ppid = 0, pgrp = 0;
+    char state = '?';           // R, S, D, Z, T, ...
+    uint64_t start_ticks = 0;   // since boot, in clock ticks
+};
+std::optional<ProcStat> read_proc_stat(pid_t pid);
+std::vector<ProcStat> process_table();  // every process this user can see
 
 // How a child ended.
 struct ExitStatus {
@@ -69,6 +91,9 @@ public:
     void signal_group(int sig);
     // SIGTERM to the group, up to `grace_s` for it to end, then SIGKILL; returns the status.
     ExitStatus terminate(double grace_s);
+    // SIGKILL to the child, its group and every descendant of this process started after
+    // it (see "Containment"); reaps the child and adopted zombies. Waits at most ~2 s.
+    void kill_tree();
 
     // Captured output so far: the last capture_bytes bytes, and how many bytes came in total.
     std::string stdout_tail() const { return out_.tail(); }
@@ -91,6 +116,8 @@ private:
     bool reap(bool block);
 
     pid_t pid_ = -1;
+    bool contain_ = false;
+    uint64_t started_ = 0;  // the child's start time (ProcStat::start_ticks)
     Tail out_, err_;
     std::optional<ExitStatus> status_;
 };

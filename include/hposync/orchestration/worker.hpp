@@ -27,6 +27,16 @@ struct WorkerOptions {
     // a buffer is allocated. 0 = no limit. hpo-worker's default is 3/4 of the host's
     // memory (engine::default_max_memory_bytes); give each of N workers on a host 1/N.
     int64_t max_memory_bytes = 0;
+    // Also apply the limits of engine::memory_limits(): 3/4 of the host's memory (a job
+    // above it gets a failed result) and the worker-local ones, RLIMIT_AS, RLIMIT_DATA,
+    // cgroup memory.max (a job above one of those is handed back: a machine fault, another
+    // worker may have room). hpo-worker: on, unless --max-memory 0.
+    bool memory_limits = false;
+    // Machine faults (orchestration/fault.hpp) in a row after which the worker exits
+    // (status 3) saying why; 0 = never. Between them it backs off 0.5 s, 1 s, ... 30 s.
+    int max_machine_faults = 10;
+    // How often an idle worker says that the pending jobs need trainers it lacks.
+    double notice_s = 60;
     // External trainers this worker has (--trainer NAME=COMMAND, --trainers-file); it
     // claims only jobs whose `trainer` is one of them or the built-in (trainer/claim_filter.hpp).
     trainer::TrainerSet trainers;
@@ -43,7 +53,8 @@ void install_worker_signal_handlers();
 std::string default_worker_id();
 
 // Runs the loop. Returns the process exit status: 0 when it ended normally (max jobs,
-// idle exit, stop signal). Throws hposync::Error for a bad directory or id.
+// idle exit, stop signal), 3 after max_machine_faults machine faults in a row. Throws
+// hposync::Error for a bad directory or id.
 int run_worker(const WorkerOptions& opts);
 
 }  // namespace hposync::orchestration

@@ -13,6 +13,7 @@
 //   #SBATCH --output="/D/slurm/worker-%A_%a.out"
 //   exec '/abs/hpo-worker' --dir '/D' --threads "${SLURM_CPUS_PER_TASK:-2}"
 //        --id "slurm-${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}" --idle-exit 600
+//        '--trainer' 'torch=/abs/trainers/torch_trainer.py'     (worker_args, quoted)
 //
 // `exec` matters: `B:` signals go to the batch shell's process only, so the worker must
 // be that process (a shell waiting in a child would not pass the signal on).
@@ -20,6 +21,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hposync::protocol {
 
@@ -40,6 +42,10 @@ struct SlurmOptions {
     std::string worker_bin;   // absolute path of hpo-worker on the compute nodes
     double idle_exit_s = 600; // worker exits after this long without pending jobs; 0 = never
     std::string job_name = "hpo-worker";
+    // Further hpo-worker options, passed through verbatim, one shell-quoted word each
+    // (hpo-slurm ... -- --trainer torch=... --max-memory ...). Those the script sets itself
+    // (--dir, --id, --threads, --idle-exit, --lease-s, --poll-ms) are refused here.
+    std::vector<std::string> worker_args;
 };
 
 // Checks every value that ends up in the script. Throws hposync::Error naming the option

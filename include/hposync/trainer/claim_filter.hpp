@@ -4,9 +4,12 @@
 // so workers with different trainers share one study without churn; a job whose trainer
 // no worker has stays in pending/ (hpo-master status names it).
 //
-// Pending job files never change (the master writes each once; a requeue renames the
-// same file back), so the answer is cached per id: each file is read once per worker.
+// Pending job files never change in place (the master writes each once, atomically; a
+// requeue renames the same file back), so the answer is cached per id and file identity
+// (device, inode, size, mtime): each file is read once per worker, and a new file under
+// an old id (after `hpo-master --force`, maybe for another trainer) is read again.
 #pragma once
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -26,11 +29,26 @@ public:
     bool wants(const std::string& id, const std::string& path);
     // Jobs skipped so far for a trainer this worker lacks: trainer -> count (for logs).
     const std::map<std::string, int>& skipped() const { return skipped_; }
+    // The same, counted since the last begin_pass() (one look through jobs/pending).
+    void begin_pass() { pass_skipped_.clear(); }
+    const std::map<std::string, int>& pass_skipped() const { return pass_skipped_; }
 
 private:
+    struct FileKey {
+        uint64_t dev = 0, ino = 0;
+        int64_t size = 0, mtime_ns = 0;
+        bool operator==(const FileKey& o) const {
+            return dev == o.dev && ino == o.ino && size == o.size && mtime_ns == o.mtime_ns;
+        }
+    };
+    struct Entry {
+        FileKey key;
+        std::string trainer;
+    };
     const TrainerSet& trainers_;
-    std::map<std::string, std::string> cache_;  // id -> trainer ("" = unreadable)
+    std::map<std::string, Entry> cache_;  // id -> the file it was read from, its trainer
     std::map<std::string, int> skipped_;
+    std::map<std::string, int> pass_skipped_;
 };
 
 }  // namespace hposync::trainer

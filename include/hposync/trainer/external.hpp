@@ -8,7 +8,8 @@
 // HPOSYNC_OUT (its output folder, empty at start), HPOSYNC_DATA (folder holding
 // <dataset>/), HPOSYNC_THREADS (0 = its default; OMP_NUM_THREADS too when > 0),
 // HPOSYNC_CHECKPOINT (resume from it if it exists, write it when asked to stop),
-// HPOSYNC_TIME_BUDGET (wall seconds from its start, 0 = none), HPOSYNC_SEED, HPOSYNC_TRAINER.
+// HPOSYNC_TIME_BUDGET (training seconds, 0 = none: counted from the moment it creates
+// curves.csv, its training loop's start), HPOSYNC_SEED, HPOSYNC_TRAINER.
 // What it writes in its output folder: curves.csv (the curves CSV, appended as it trains:
 // its growth is the progress signal) and, at the end, metrics.txt (metrics_file.hpp).
 //
@@ -82,6 +83,18 @@ struct ExternalRun {
 // anything the trainer does; throws hposync::IoError only if the work folder cannot be
 // prepared (the worker's problem: hand back).
 engine::TrainResult run_external(const ExternalRun& run);
+
+// Every process of an attempt carries HPOSYNC_ATTEMPT_DIR=<absolute work folder> in its
+// environment (children inherit it): a worker restarted after a SIGKILL finds the
+// survivors of a dead attempt by it (stale_work.hpp). Trainers may ignore it.
+inline constexpr const char* kAttemptVar = "HPOSYNC_ATTEMPT_DIR";
+std::string attempt_marker(const std::string& work_dir);
+
+// The time budget counts training only: from the trainer's creation of curves.csv (the
+// start of its training loop), not from its start. A trainer still without curves.csv
+// after this long (interpreter, imports, data loading: setup) gets its budget counted
+// from then on, so a slow setup cannot hold a job forever.
+inline constexpr std::chrono::seconds kSetupAllowance{120};
 
 // Extra time the runner measured between the budget's SIGTERM and the trainer's exit,
 // reported in TrainResult::note as "time budget: stopped <x> s after the deadline".
