@@ -1,18 +1,22 @@
 // search-bench: hposync's search strategies driven in-process, round by round, on
 // objectives with a known optimum (bench/search_run.sh drives it; `make bench-search`).
 //
-//   search-bench run --seeds N [--tabular CSV] [--objectives a,b] [--methods a,b]
-//       Every method on every objective with N study seeds. One CSV line per evaluation
-//       on stdout: objective,method,seed,evals,epochs,epochs_resumed,best
-//       (best = lowest regret among the evaluations at the maximum budget so far, "inf"
+//   search-bench run --seeds N [--batch K] [--evals E] [--tabular CSV] [--objectives a,b] [--methods a,b]
+//       Every method on every objective with N study seeds, in synchronous rounds of K
+//       configurations (random and the TPE variants; default 4) for E evaluations (default
+//       200). One CSV line per evaluation on stdout:
+//       objective,method,k,seed,evals,epochs,epochs_resumed,best
+//       (k = 0 for the methods whose rounds are their rungs or their grid: grid, successive
+//       halving, hyperband, BOHB; their trace does not depend on K;
+//       best = lowest regret among the evaluations at the maximum budget so far, "inf"
 //       before the first; epochs = compute if every job trains from scratch,
 //       epochs_resumed = compute if promotions continue their previous rung's checkpoint).
 //   search-bench space OBJECTIVE [--tabular CSV]
-//       The objective's search space (study lines), budget and optimum, for the Optuna
-//       driver (bench/search_optuna.py), so both sides search the same space.
+//       The objective's search space (study lines), budgets (min, max, eta) and optimum,
+//       for the peers' driver (bench/search_peers/), so every side searches the same space.
 //   search-bench eval OBJECTIVE [--tabular CSV]
-//       Reads lines "budget seed key=value ...", prints the objective of each: the
-//       Optuna driver evaluates with exactly the code the hposync strategies see.
+//       Reads lines "budget seed key=value ...", prints the regret of each: the peers'
+//       Python objectives (bench/search_peers/objectives.py) are checked against it.
 //
 // Objectives: the engine's synthetic:quadratic and synthetic:noisy, synthetic:branin
 // and synthetic:hartmann6 (real jobs through the master's job builder and the engine's
@@ -44,8 +48,13 @@ using search::Trial;
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr int kBatch = 10;    // configurations per round, every method (and Optuna)
-constexpr int kEvals = 100;   // evaluation budget of the full-budget methods
+// How a run is sized: configurations per round (random, tpe: samples) and the evaluation
+// budget (the full-budget methods' evaluations; the multi-fidelity methods' compute is
+// capped at evals x max_budget epochs).
+struct Sizing {
+    int batch = 4;
+    int evals = 200;
+};
 
 // The real tabular benchmark: validation error after each epoch of every grid point.
 struct Table {
@@ -209,7 +218,10 @@ std::vector<Objective> objectives(const Table* table) {
 const std::vector<std::string> kMethods = {"random", "grid", "successive-halving", "hyperband", "tpe", "tpe-multivariate",
                                            "tpe-no-liar", "bohb", "hyperband-eta2", "bohb-eta2"};
 
-search::Study study_for(const Objective& o, const std::string& method, uint64_t seed) {
+// Methods whose rounds are not sized by the batch (their rounds are rungs or the grid).
+bool rounds_are_rungs(const std::string& method) { return method != "random" && method.rfind("tpe", 0) != 0; }
+
+search::Study study_for(const Objective& o, const std::string& method, uint64_t seed, const Sizing& size) {
     std::string t = "format = hposync-study 1\nname = bench\nseed = " + std::to_string(seed) + "\n";
     std::string fixed = o.fixed;
     if (o.table) fixed = "";  // tabular: no jobs are built
@@ -218,7 +230,8 @@ search::Study study_for(const Objective& o, const std::string& method, uint64_t 
     const std::string budgets2 = "min_budget = " + std::to_string(o.min_budget) + "\nmax_budget = " +
                                  std::to_string(o.max_budget) + "\neta = 2\n";
     const std::string epochs = "epochs = " + std::to_string(o.max_budget) + "\n";
-    const std::string rounds = "samples = " + std::to_string(kBatch) + "\nrounds = " + std::to_string(kEvals / kBatch) + "\n";
+    const int n_rounds = (size.evals + size.batch - 1) / size.batch;  // the last round may overshoot
+    const std::string rounds = "samples = " + std::to_string(size.batch) + "\nrounds = " + std::to_string(n_rounds) + "\n";
     const std::string obj = o.table ? "objective = val_error\n" : "";
     if (method == "random") t += "strategy = random\n" + rounds + epochs + o.space;
     else if (method == "grid") t += "strategy = grid\n" + epochs + o.grid;
@@ -249,11 +262,12 @@ double evaluate(const Objective& o, const search::Study& study, const Trial& tri
 }
 
 // One study of one method run to its end, or until it has spent the compute of the full-
-// budget methods (kEvals x max_budget epochs); one CSV line per evaluation.
-void run_one(const Objective& o, const std::string& method, uint64_t seed, std::ostream& out) {
-    const search::Study study = study_for(o, method, seed);
+// budget methods (evals x max_budget epochs); one CSV line per evaluation.
+void run_one(const Objective& o, const std::string& method, uint64_t seed, const Sizing& size, std::ostream& out) {
+    const search::Study study = study_for(o, method, seed, size);
     const auto strategy = search::make_strategy(study);
-    const double cap = static_cast<double>(kEvals) * o.max_budget;
+    const double cap = static_cast<double>(size.evals) * o.max_budget;
+    const int k = rounds_are_rungs(method) ? 0 : size.batch;
     std::vector<std::vector<Observation>> history;
     std::map<std::pair<std::string, int64_t>, double> last_budget;  // (config, repeat) -> budget run
     double epochs = 0, resumed = 0, best = kInf;
@@ -272,7 +286,7 @@ void run_one(const Objective& o, const std::string& method, uint64_t seed, std::
             last_budget[key] = budget;
             ++evals;
             if (budget >= o.max_budget) best = std::min(best, v - o.optimum);
-            out << o.name << "," << method << "," << seed << "," << evals << "," << epochs << "," << resumed << ","
+            out << o.name << "," << method << "," << k << "," << seed << "," << evals << "," << epochs << "," << resumed << ","
                 << (std::isfinite(best) ? format_double(best) : "inf") << "\n";
         }
         history.push_back(std::move(obs));
@@ -294,7 +308,7 @@ const Objective& find_objective(const std::vector<Objective>& all, const std::st
 }
 
 int usage() {
-    std::cerr << "usage: search-bench run --seeds N [--tabular CSV] [--objectives a,b] [--methods a,b]\n"
+    std::cerr << "usage: search-bench run --seeds N [--batch K] [--evals E] [--tabular CSV] [--objectives a,b] [--methods a,b]\n"
                  "       search-bench space|eval OBJECTIVE [--tabular CSV]\n";
     return 2;
 }
@@ -307,6 +321,7 @@ int main(int argc, char** argv) {
         const std::string cmd = argv[1];
         std::string tabular, only_objectives, only_methods, name;
         int seeds = 20;
+        Sizing size;
         for (int i = 2; i < argc; ++i) {
             std::string a = argv[i];
             auto value = [&]() -> std::string {
@@ -315,35 +330,38 @@ int main(int argc, char** argv) {
             };
             if (a == "--tabular") tabular = value();
             else if (a == "--seeds") seeds = static_cast<int>(parse_int(value(), "--seeds"));
+            else if (a == "--batch") size.batch = static_cast<int>(parse_int(value(), "--batch"));
+            else if (a == "--evals") size.evals = static_cast<int>(parse_int(value(), "--evals"));
             else if (a == "--objectives") only_objectives = value();
             else if (a == "--methods") only_methods = value();
             else if (name.empty() && a[0] != '-') name = a;
             else return usage();
         }
+        if (size.batch < 1 || size.evals < 1) throw Error("--batch and --evals must be at least 1");
         Table table;
         if (!tabular.empty()) table = Table::read(tabular);
         const std::vector<Objective> all = objectives(tabular.empty() ? nullptr : &table);
         if (cmd == "run") {
             std::ios::sync_with_stdio(false);
-            std::cout << "objective,method,seed,evals,epochs,epochs_resumed,best\n";
+            std::cout << "objective,method,k,seed,evals,epochs,epochs_resumed,best\n";
             std::vector<std::string> objs = split(only_objectives), methods = split(only_methods);
             if (methods.empty()) methods = kMethods;
             for (const auto& o : all) {
                 if (!objs.empty() && std::find(objs.begin(), objs.end(), o.name) == objs.end()) continue;
                 for (const auto& m : methods)
-                    for (int s = 0; s < seeds; ++s) run_one(o, m, 1000 + static_cast<uint64_t>(s), std::cout);
+                    for (int s = 0; s < seeds; ++s) run_one(o, m, 1000 + static_cast<uint64_t>(s), size, std::cout);
             }
             return 0;
         }
         if (cmd == "space") {
             const Objective& o = find_objective(all, name);
             std::cout << o.space << "max_budget = " << o.max_budget << "\noptimum = " << format_double(o.optimum)
-                      << "\nbatch = " << kBatch << "\nevals = " << kEvals << "\n";
+                      << "\neta = " << o.eta << "\nmin_budget = " << o.min_budget << "\n";
             return 0;
         }
         if (cmd == "eval") {
             const Objective& o = find_objective(all, name);
-            const search::Study study = study_for(o, "random", 1);
+            const search::Study study = study_for(o, "random", 1, size);
             std::string line;
             while (std::getline(std::cin, line)) {
                 std::stringstream ss(line);
