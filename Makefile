@@ -115,10 +115,26 @@ test: deps-torch
 	@$(MAKE) --no-print-directory test-cluster-if-possible
 	@$(MAKE) --no-print-directory stress-quick
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory sim
 	@$(MAKE) --no-print-directory e2e
 
 unit: $(BUILD)/unit-tests
 	cd tests && ../$(BUILD)/unit-tests
+
+# ---- deterministic simulation (tests/sim, docs/RELIABILITY.md) ------------------------
+# Master, workers and a stranger in one process over an in-memory FileOps and a simulated
+# clock; one seed decides every interleaving and fault. A failing seed prints its replay
+# command (`$(BUILD)/sim-tests --seed N --verbose`). `make sim SIM_SEEDS=100000` for more.
+.PHONY: sim
+SIM_SRC   := $(wildcard tests/sim/*.cpp)
+SIM_OBJ   := $(SIM_SRC:%.cpp=$(BUILD)/%.o)
+SIM_SEEDS ?= 5000
+$(BUILD)/sim-tests: $(SIM_OBJ) $(BUILD)/libhposync.a
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
+
+sim: $(BUILD)/sim-tests
+	$(BUILD)/sim-tests --seeds $(SIM_SEEDS)
+-include $(SIM_OBJ:.o=.d)
 
 e2e: $(BUILD)/e2e-tests all
 	cd tests && ../$(BUILD)/e2e-tests
@@ -207,6 +223,7 @@ bench-search: deps-bench
 	BUILD=$(BUILD) bash bench/search_run.sh
 
 stress: all $(BUILD)/unit-tests
+	@$(MAKE) --no-print-directory sim SIM_SEEDS=100000
 	bash tests/stress/run.sh
 
 clean:

@@ -17,4 +17,11 @@ double unix_now();
 // gethostname(), "unknown" on failure or when empty.
 std::string host_name();
 
+// Simulation seam (tests/sim, the deterministic simulator): replaces both clocks above
+// for the whole process with functions of simulated time. nullptr restores the real
+// clocks (the default, so production behaviour is unchanged). Not thread-safe: set it
+// before any thread reads a clock.
+using ClockSource = double (*)();
+void set_clock_source(ClockSource steady, ClockSource wall);
+
 }  // namespace hposync
