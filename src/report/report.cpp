@@ -22,7 +22,7 @@ ReportOutput write_report(const ReportOptions& options) {
     if (data.runs.empty() && data.unfinished.empty())
         throw Error(options.dir + ": no jobs and no results: is this a study directory?");
     // Everything is written into a fresh folder that replaces the old report at the end.
-    FreshOutput fresh(result.out);
+    FreshOutput fresh(result.out, options.dir);  // refuses D, its protocol folders, foreign folders
     const std::string out = fresh.path();
     boost::filesystem::create_directories(out + "/gnuplot");
     result.warnings = data.warnings;

@@ -5,6 +5,7 @@
 #include <boost/filesystem.hpp>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 #include <vector>
@@ -254,14 +255,34 @@ TEST_CASE("hpo-report writes only into a fresh folder of its own: planted symlin
             if (k == "predictions") v = "1";
         REQUIRE(protocol::write_result(layout, p, "a1-test"));
     }
-    // An earlier report folder full of traps.
+    // An earlier report of its own, then traps planted in it: symlinks where its logbook
+    // and a plot were. The rerun refuses, names the first, follows neither, changes nothing.
     const fs::path out = dir / "report";
-    fs::create_directories(out / "gnuplot");
-    write_file_atomic((out / "index.html").string(), "old\n");
+    {
+        e2e::Process first("hpo-report", {"--dir", dir.string()}, (dir / "first.log").string());
+        REQUIRE_MESSAGE(first.wait(120) == 0, first.log());
+    }
+    fs::remove(out / "logbook.md");
     fs::create_symlink(secret, out / "logbook.md");
-    fs::create_symlink(victim, out / "gnuplot" / "val_error_vs_epoch.gp.log");
+    fs::remove(out / "val_error_vs_epoch.png");
     fs::create_symlink(victim, out / "val_error_vs_epoch.png");
+    {
+        e2e::Process trapped("hpo-report", {"--dir", dir.string()}, (dir / "trapped.log").string());
+        CHECK(trapped.wait(120) == 1);
+        CHECK_MESSAGE(trapped.log().find(out.string() + "/logbook.md: is no longer a regular file") != std::string::npos,
+                      trapped.log());
+        CHECK(fs::is_symlink(out / "logbook.md"));
+        CHECK(fs::is_symlink(out / "val_error_vs_epoch.png"));
+    }
+    CHECK(slurp(victim) == "untouched\n");
+    CHECK(slurp(secret) == "TOP SECRET\n");
+    // The user removes the traps; a file an earlier report wrote (listed in its manifest)
+    // that this report does not write again goes.
+    fs::remove(out / "logbook.md");
+    fs::remove(out / "val_error_vs_epoch.png");
     write_file_atomic((out / "cockpit-r000-c0099-s0.html").string(), "stale\n");
+    write_file_atomic((out / ".hposync-report-manifest").string(),
+                      slurp(out / ".hposync-report-manifest") + "f cockpit-r000-c0099-s0.html\n");
 
     e2e::Process p("hpo-report", {"--dir", dir.string()}, (dir / "report.log").string());
     REQUIRE_MESSAGE(p.wait(120) == 0, p.log());
@@ -291,11 +312,89 @@ TEST_CASE("hpo-report writes only into a fresh folder of its own: planted symlin
     write_file_atomic((dir / "mine" / "notes.txt").string(), "mine\n");
     e2e::Process q("hpo-report", {"--dir", dir.string(), "--out", (dir / "mine").string()}, (dir / "q.log").string());
     CHECK(q.wait(60) == 1);
-    CHECK(q.log().find("not a report folder") != std::string::npos);
+    CHECK(q.log().find((dir / "mine").string() + ": the folder is not empty and holds no .hposync-report-manifest") !=
+          std::string::npos);
     CHECK(slurp(dir / "mine" / "notes.txt") == "mine\n");
     fs::create_symlink(dir / "mine", dir / "link");
     e2e::Process l("hpo-report", {"--dir", dir.string(), "--out", (dir / "link").string()}, (dir / "l.log").string());
     CHECK(l.wait(60) == 1);
     CHECK(l.log().find("symbolic link") != std::string::npos);
+    fs::remove_all(dir);
+}
+
+namespace {
+// Every entry below `dir`: relative path -> content, "dir" or "link:<target>".
+std::map<std::string, std::string> tree_of(const fs::path& dir) {
+    std::map<std::string, std::string> out;
+    for (fs::recursive_directory_iterator it(dir), end; it != end; ++it) {
+        const std::string rel = it->path().string().substr(dir.string().size() + 1);
+        const auto type = it->symlink_status().type();
+        out[rel] = type == fs::symlink_file ? "link:" + fs::read_symlink(it->path()).string()
+                   : type == fs::directory_file ? "dir" : slurp(it->path());
+    }
+    return out;
+}
+}  // namespace
+
+TEST_CASE("hpo-report --out: a user's folder with an index.html and D/results are refused and unchanged; a rerun keeps the user's file") {
+    fs::path dir = fs::temp_directory_path() / fs::unique_path("hpo-report-%%%%%%");
+    protocol::Layout layout(dir.string());
+    layout.create_dirs();
+    add_run(layout, 0, 0, "sgd", 16, 0.01, "ok", 0);
+    add_run(layout, 1, 0, "adam", 32, 0.1, "ok", 0);
+
+    // A user's folder that happens to hold an index.html (a thesis, a web site).
+    const fs::path mine = dir.string() + "-thesis";
+    fs::create_directories(mine / "figures");
+    write_file_atomic((mine / "index.html").string(), "<h1>my site</h1>\n");
+    write_file_atomic((mine / "notes.txt").string(), "three months of notes\n");
+    write_file_atomic((mine / "figures" / "fig1.png").string(), std::string("\x89PNG\r\n\x1a\n", 8));
+    const auto mine_before = tree_of(mine);
+    {
+        e2e::Process p("hpo-report", {"--dir", dir.string(), "--out", mine.string()}, (dir / "mine.log").string());
+        CHECK(p.wait(120) == 1);
+        CHECK_MESSAGE(p.log().find("hpo-report: " + mine.string() + ": the folder is not empty") != std::string::npos, p.log());
+    }
+    CHECK(tree_of(mine) == mine_before);
+
+    // The study's own folders: results/ (and D itself, a folder above it, jobs/), also in
+    // live mode.
+    const auto study_before = tree_of(dir);
+    for (const std::vector<std::string>& extra :
+         {std::vector<std::string>{"--out", layout.results_dir()}, {"--out", dir.string()},
+          {"--out", dir.parent_path().string()}, {"--out", dir.string() + "/jobs"},
+          {"--out", layout.results_dir(), "--watch", "--watch-timeout-s", "5"}}) {
+        std::vector<std::string> args = {"--dir", dir.string()};
+        args.insert(args.end(), extra.begin(), extra.end());
+        e2e::Process p("hpo-report", args, dir.string() + ".log");
+        CHECK(p.wait(120) == 1);
+        CHECK_MESSAGE(p.log().find("hpo-report: " + extra[1] + ": ") != std::string::npos, p.log());
+        CHECK_MESSAGE((p.log().find("protocol path") != std::string::npos ||
+                       p.log().find("study folder") != std::string::npos), p.log());
+    }
+    fs::remove(dir.string() + ".log");
+    CHECK(tree_of(dir) == study_before);
+
+    // Its own folder: a rerun replaces its files, keeps the one the user added.
+    const fs::path out = dir / "report";
+    {
+        e2e::Process p("hpo-report", {"--dir", dir.string()}, (dir.string() + ".log"));
+        REQUIRE_MESSAGE(p.wait(120) == 0, p.log());
+    }
+    write_file_atomic((out / "my-conclusions.md").string(), "adam wins\n");
+    CHECK(slurp(out / "index.html").find("r000-c0002-s0") == std::string::npos);
+    add_run(layout, 2, 0, "sgd", 64, 0.05, "ok", 0);
+    {
+        e2e::Process p("hpo-report", {"--dir", dir.string()}, (dir.string() + ".log"));
+        REQUIRE_MESSAGE(p.wait(120) == 0, p.log());
+    }
+    CHECK(slurp(out / "my-conclusions.md") == "adam wins\n");
+    CHECK(slurp(out / "index.html").find("r000-c0002-s0") != std::string::npos);
+    CHECK(fs::exists(out / "run-r000-c0002-s0.html"));
+    const std::string manifest = slurp(out / ".hposync-report-manifest");
+    CHECK(manifest.find("f index.html\n") != std::string::npos);
+    CHECK(manifest.find("my-conclusions") == std::string::npos);
+    fs::remove(dir.string() + ".log");
+    fs::remove_all(mine);
     fs::remove_all(dir);
 }
