@@ -23,7 +23,9 @@ int main(int argc, char** argv) {
         "Safe to run while the study runs: it only reads, and says how many jobs are finished.\n\noptions");
     desc.add_options()("help,h", "show this help")
         ("dir", po::value(&opt.dir)->required(), "study directory (the one hpo-master and hpo-worker use)")
-        ("out", po::value(&opt.out), "output directory (default: <dir>/report)")
+        ("out", po::value(&opt.out), "output directory (default: <dir>/report): new, empty, or one hpo-report wrote "
+                                      "(it lists its files in .hposync-report-manifest and replaces only those); "
+                                      "never the study folder or its protocol folders")
         ("format", po::value(&opt.format)->default_value("png"), "plot format: png or svg (the animation is always GIF)")
         ("watch", "regenerate whenever the study directory changes; the page reloads itself until the study is finished")
         ("poll-s", po::value<double>()->default_value(2.0), "--watch: look for changes this often (seconds)")
