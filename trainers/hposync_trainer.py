@@ -15,17 +15,30 @@ Standard library plus numpy. A trainer does:
 
 or lets ht.train_epochs(...) run those loops (the shipped torch and sklearn trainers do).
 
-`t` is training time: run.paused() excludes evaluation, as the engine does.
+One clock (docs/PROTOCOL.md, "Trainer contract"): `t`, train_seconds and the time budget
+count the training loop only (forward, backward, update, loss bookkeeping), from
+train_epochs' start_clock(); run.paused() excludes evaluation, as the engine does.
+Interpreter start, imports, data loading and model building are setup_seconds, reported
+apart. curves.csv is created when the training clock starts: its appearance tells the
+worker that the budget begins.
+
+Checkpoints are data (save_checkpoint / load_checkpoint): an uncompressed .npz read with
+allow_pickle=False, carrying the job's identity; a torn, foreign or unreadable one means
+"start the job over", never a failed result and never code that runs.
 """
 
 import gzip
 import importlib
+import io
+import json
 import math
 import os
 import signal
+import stat
 import struct
 import sys
 import time
+import zipfile
 
 # Which package of which lock group provides a module, and the command that installs it
 # (requirements/<group>.lock; README, "Python environment").
@@ -58,7 +71,21 @@ except ModuleNotFoundError as _e:  # reported by Run() as a failed result
     np = None
     _MISSING.append(missing_reason(_e.name or "numpy"))
 
-_STARTED = time.monotonic()
+def _process_age():
+    """Seconds since this process started (the shell of the trainer's first lines exec'd
+    the interpreter in the same process), so that setup_seconds includes the interpreter's
+    start and the imports before this module. 0 where /proc is not there."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22: starttime, ticks after boot
+        return max(0.0, time.clock_gettime(time.CLOCK_BOOTTIME) - started)
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 0.0
+
+
+# When this process started, on the monotonic clock: setup_seconds count from here.
+_STARTED = time.monotonic() - _process_age()
 # Installed at import, before the trainer imports torch or sklearn (seconds): a SIGTERM
 # (time budget, hand-back) that arrives while it is still starting must not kill it.
 _SIGNALLED = []
@@ -151,33 +178,44 @@ class Run:
         self.out = opts.get("--out") or env("HPOSYNC_OUT")
         if not self.job_path or not self.out:
             raise SystemExit("need --job FILE --out DIR (or HPOSYNC_JOB / HPOSYNC_OUT)")
-        self.job = Job(read_job(self.job_path))
         self.data_dir = env("HPOSYNC_DATA") or "data"
         self.threads = int(env("HPOSYNC_THREADS") or "0")
         self.checkpoint = env("HPOSYNC_CHECKPOINT") or ""
-        # The runner enforces the budget (SIGTERM); we also stop on our own clock, so the
-        # trainer keeps to it when run by hand.
-        self.budget = float(env("HPOSYNC_TIME_BUDGET") or self.job.time_budget_s)
-        self.seed = int(env("HPOSYNC_SEED") or self.job.seed)
         os.makedirs(self.out, exist_ok=True)
-        self.budget_exhausted = False
-        self._curves = open(os.path.join(self.out, "curves.csv"), "w", encoding="ascii")
-        self._curves.write("kind,index,t,metric,value\n")
+        self._curves = None          # opened by start_clock(): training starts then
         self._last_flush = time.monotonic()
         self.step = 0
         self.epochs_done = 0
         self._train_clock = 0.0      # training seconds before the current stretch
         self._since = None           # start of the current stretch, None while paused
+        self._segment = (0.0, 0)     # (t, step) when this process's training began
+        self.setup_seconds = None    # process start -> training clock start
+        self.budget_exhausted = False
         self.last_epoch = None
         self.diverged_step = -1
         if _MISSING:
             self.finish(status="failed", reason=_MISSING[0])
             sys.exit(0)
+        self.job = Job(read_job(self.job_path))
+        # The budget counts training seconds (one clock: docs/PROTOCOL.md). The worker
+        # also enforces it (SIGTERM); we stop on our own clock, so the trainer keeps to it
+        # when run by hand, and stops before an update that would end past it.
+        self.budget = float(env("HPOSYNC_TIME_BUDGET") or self.job.time_budget_s)
+        self.seed = int(env("HPOSYNC_SEED") or self.job.seed)
 
     # Training time: runs between start_clock() and pause(), as in engine/train.hpp.
     def start_clock(self, already=0.0):
+        """Starts the training clock (at `already` seconds for a resumed run). Everything
+        before is setup; curves.csv is created now, and its appearance starts the worker's
+        budget clock."""
+        if self._curves is None:
+            self.setup_seconds = time.monotonic() - _STARTED
+            self._curves = open(os.path.join(self.out, "curves.csv"), "w", encoding="ascii")
+            self._curves.write("kind,index,t,metric,value\n")
+            self._flush(force=True)
         self._train_clock = already
         self._since = time.monotonic()
+        self._segment = (already, self.step)
 
     def t(self):
         return self._train_clock + (time.monotonic() - self._since if self._since is not None else 0.0)
@@ -197,9 +235,17 @@ class Run:
         return Run._Paused(self)
 
     def should_stop(self):
-        if self.budget > 0 and time.monotonic() - _STARTED >= self.budget:
-            self.budget_exhausted = True
-            return True
+        """True on a stop signal, or when the next update, at this run's mean speed so far,
+        would end past the budget (the engine's rule: the budget is overrun by at most one
+        update). Called between updates, so long epochs are cut too."""
+        if self.budget > 0 and self._curves is not None:  # the budget counts from start_clock()
+            now = self.t()
+            t0, step0 = self._segment
+            done = self.step - step0
+            mean = (now - t0) / done if done > 0 else 0.0
+            if now + mean > self.budget:
+                self.budget_exhausted = True
+                return True
         return bool(_SIGNALLED)
 
     def stopped_by_signal(self):
@@ -207,12 +253,17 @@ class Run:
 
     def _flush(self, force=False):
         now = time.monotonic()
-        if force or now - self._last_flush >= 0.5:  # the curves' growth is our heartbeat
+        if self._curves is not None and (force or now - self._last_flush >= 0.5):  # the curves' growth is our heartbeat
             self._curves.flush()
             self._last_flush = now
 
+    def _started(self):
+        if self._curves is None:
+            raise RuntimeError("hposync_trainer: call run.start_clock() before the first update (train_epochs does)")
+
     def update(self, loss):
         """Records update number self.step + 1; returns False if the loss is not finite."""
+        self._started()
         self.step += 1
         if not math.isfinite(loss):
             self.diverged_step = self.step
@@ -223,6 +274,7 @@ class Run:
         return True
 
     def epoch(self, train_loss, val_loss, val_error, complete=True):
+        self._started()
         if complete:
             self.epochs_done += 1
         index = self.epochs_done if complete else self.epochs_done + 1
@@ -233,15 +285,25 @@ class Run:
         self.last_epoch = (train_loss, val_loss, val_error)
 
     def finish(self, status="ok", reason="", **metrics):
-        """Writes metrics.txt (last, atomically) and closes the curves."""
-        self._flush(force=True)
-        self._curves.close()
+        """Writes metrics.txt (last, atomically) and closes the curves. An `ok` run that
+        completed no update is failed: its numbers would describe an untrained model."""
+        if self._curves is not None:
+            self._flush(force=True)
+            self._curves.close()
+        if status == "ok" and self.step == 0:
+            status = "failed"
+            budget = getattr(self, "budget", 0)
+            reason = (f"budget below one update: the time budget ({budget:g} s of training) ended before the first "
+                      "parameter update completed" if self.budget_exhausted or self.stopped_by_signal()
+                      else "no parameter update: the training set gives no batch")
         lines = ["format = hposync-metrics 1", f"status = {status}"]
         if reason:
             lines.append("reason = " + " ".join(str(reason).split())[:500])
         metrics.setdefault("steps", self.step)
         metrics.setdefault("epochs_done", self.epochs_done)
         metrics.setdefault("train_seconds", self.t())
+        metrics.setdefault("setup_seconds", self.setup_seconds if self.setup_seconds is not None
+                           else time.monotonic() - _STARTED)
         metrics.setdefault("diverged_step", self.diverged_step)
         if self.last_epoch:
             metrics.setdefault("final_train_loss", self.last_epoch[0])
@@ -352,6 +414,125 @@ def write_atomic(path, data, mode="w"):
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+# ---- checkpoints: data only, checked against the job ----------------------------------
+CHECKPOINT_FORMAT = "hposync-trainer-checkpoint 1"
+_META = "meta"      # uint8 array: JSON of the identity and the position's numbers
+_ORDER = "order"    # int64 array: the current epoch's sample order (absent between epochs)
+
+
+def checkpoint_identity(run, framework):
+    """What a checkpoint must match to be resumed: the job (id, study_hash, trainer) and
+    what shapes its arrays (framework, model, optimizer, batch size)."""
+    job = run.job
+    return {"format": CHECKPOINT_FORMAT, "framework": framework, "job": job.id,
+            "study_hash": job.kv.get("study_hash", ""), "trainer": job.kv.get("trainer", ""),
+            "model": job.model, "optimizer": job.optimizer, "batch_size": job.batch_size}
+
+
+def save_checkpoint(run, framework, arrays, position):
+    """Writes run.checkpoint atomically: an uncompressed .npz of `arrays` (name -> numpy
+    array of numbers), the position ({epoch, batch, order, t, step}) and the identity."""
+    meta = dict(checkpoint_identity(run, framework), epoch=int(position["epoch"]),
+                batch=int(position["batch"]), step=int(position["step"]), t=float(position["t"]))
+    out = {_META: np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)}
+    if position.get("order") is not None:
+        out[_ORDER] = np.asarray(position["order"], dtype=np.int64)
+    for name, a in arrays.items():
+        if name in (_META, _ORDER):
+            raise ValueError(f"checkpoint array name {name!r} is reserved")
+        out[name] = np.asarray(a)
+    buf = io.BytesIO()
+    np.savez(buf, **out)
+    write_atomic(run.checkpoint, buf.getvalue(), "wb")
+
+
+def discard_checkpoint(run, why):
+    """A checkpoint that cannot be resumed: the job starts over (the file is left where it
+    is; the next checkpoint replaces it)."""
+    print(f"hposync trainer: checkpoint {run.checkpoint}: {why}; starting the job over", file=sys.stderr, flush=True)
+    return None
+
+
+def load_checkpoint(run, framework, n):
+    """The checkpoint of this job, or None (start over) when there is none or it is torn,
+    foreign or unreadable; the reason goes to stderr. Returns (arrays, position) with
+    position = {epoch, batch, order, t, step}. Nothing in the file is ever executed:
+    only a regular file, only uncompressed members (no decompression bomb), numpy's
+    reader with allow_pickle=False (an object array is refused), JSON for the rest.
+    `n` is the training set's size (an order must be a permutation of range(n))."""
+    path = run.checkpoint
+    if not path:
+        return None
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        return discard_checkpoint(run, f"cannot stat it ({e.strerror})")
+    if not stat.S_ISREG(st.st_mode):
+        return discard_checkpoint(run, "not a regular file (a link, FIFO or folder is never opened)")
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            for info in z.infolist():
+                if info.compress_type != zipfile.ZIP_STORED or not info.filename.endswith(".npy"):
+                    raise ValueError(f"member {info.filename!r} is not a stored .npy array")
+        with np.load(io.BytesIO(raw), allow_pickle=False) as z:
+            arrays = {name: z[name] for name in z.files}
+        meta = json.loads(bytes(arrays.pop(_META)).decode("utf-8"))
+        if not isinstance(meta, dict):
+            raise ValueError("its meta is not an object")
+    except Exception as e:  # noqa: BLE001 - whatever is wrong with it, the job starts over
+        return discard_checkpoint(run, f"unreadable ({type(e).__name__}: {e})")
+    want = checkpoint_identity(run, framework)
+    for key, value in want.items():
+        if meta.get(key) != value:
+            return discard_checkpoint(run, f"it belongs to another job or setting ({key} = {meta.get(key)!r}, "
+                                 f"this job has {value!r})")
+    try:
+        position = {k: meta[k] for k in ("epoch", "batch", "step")}
+        if not all(type(v) is int and v >= 0 for v in position.values()) or position["epoch"] < 1:
+            raise ValueError("epoch, batch and step must be whole numbers (epoch >= 1)")
+        position["t"] = float(meta["t"])
+        if not (math.isfinite(position["t"]) and position["t"] >= 0):
+            raise ValueError(f"t = {position['t']} is not a training time")
+        order = arrays.pop(_ORDER, None)
+        if order is not None and (order.dtype != np.int64 or order.shape != (n,)
+                                  or not np.array_equal(np.sort(order), np.arange(n))):
+            raise ValueError(f"its sample order is not a permutation of the {n} training samples")
+        if position["batch"] > 0 and order is None:
+            raise ValueError("a position inside an epoch needs the epoch's order")
+        position["order"] = order if position["batch"] > 0 else None
+    except (KeyError, TypeError, ValueError) as e:
+        return discard_checkpoint(run, f"bad position ({type(e).__name__}: {e})")
+    return arrays, position
+
+
+def rng_arrays(rng, prefix="rng"):
+    """A numpy RandomState's state as arrays (a checkpoint holds no pickled object)."""
+    kind, keys, pos, has_gauss, cached = rng.get_state()
+    return {f"{prefix}.keys": keys, f"{prefix}.rest": np.array([pos, has_gauss], dtype=np.int64),
+            f"{prefix}.gauss": np.array(cached, dtype=np.float64)}
+
+
+def set_rng(rng, arrays, prefix="rng"):
+    rest = arrays[f"{prefix}.rest"]
+    rng.set_state(("MT19937", arrays[f"{prefix}.keys"].astype(np.uint32), int(rest[0]), int(rest[1]),
+                   float(arrays[f"{prefix}.gauss"])))
+
+
+def expect_shape(arrays, name, shape, dtype=None):
+    """arrays[name], checked: a checkpoint array of another shape or type is refused."""
+    if name not in arrays:
+        raise ValueError(f"the checkpoint has no array {name!r}")
+    a = arrays[name]
+    if tuple(a.shape) != tuple(shape) or (dtype is not None and a.dtype != dtype):
+        raise ValueError(f"checkpoint array {name!r} is {a.dtype}{list(a.shape)}, the model needs "
+                         f"{dtype or a.dtype}{list(shape)}")
+    return a
 
 
 # ---- data: the engine's files, subset, split and normalisation --------------------------

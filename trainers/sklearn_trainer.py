@@ -11,12 +11,13 @@ Same seed -> same initial weights (random_state = seed; scikit-learn's Glorot-un
 init). Weight decay: scikit-learn's `alpha` is an L2 penalty divided by the batch size,
 so alpha = weight_decay * batch_size gives the engine's g += weight_decay * w.
 The loss per update is `loss_` after that partial_fit (the batch's cross-entropy plus the
-L2 term). Checkpoint: a pickle of the classifier and the position, written when asked
-to stop; an existing HPOSYNC_CHECKPOINT is resumed.
+L2 term). Checkpoint, written when asked to stop: data only (ht.save_checkpoint, an .npz
+of the weights, the optimizer's state arrays, the shuffle generator's state and the
+position, with the job's identity); an existing HPOSYNC_CHECKPOINT of this job is
+resumed, anything else there (torn, foreign, not ours) means starting over.
 """
 
 import os
-import pickle
 import sys
 import warnings
 
@@ -38,13 +39,19 @@ def make_classifier(job, seed):
                          nesterovs_momentum=job.optimizer == "nesterov", **kw)
 
 
-def load_engine_weights(clf, tensors, x, y, classes):
-    """Starts the classifier from the engine's initial weights (ht.read_weights).
-    MLPClassifier makes its weights, and every attribute it needs, on its first
-    partial_fit: one call on the first batch creates them, then they are overwritten
-    (engine [out][in] -> scikit-learn [in][out]) and that call's optimizer state is
-    dropped, so the first counted update starts exactly from the engine's weights."""
+def prime(clf, x, y, classes):
+    """MLPClassifier makes its weights, its optimizer and every attribute it needs on its
+    first partial_fit: one call on the first batch creates them, to be overwritten by the
+    caller (engine weights, or a checkpoint), so that call's update never counts."""
     clf.partial_fit(x, y, classes=classes)
+    clf.t_, clf.n_iter_, clf.loss_curve_ = 0, 0, []
+
+
+def load_engine_weights(clf, tensors, x, y, classes):
+    """Starts the classifier from the engine's initial weights (ht.read_weights),
+    engine [out][in] -> scikit-learn [in][out]; the priming call's optimizer state is
+    dropped, so the first counted update starts exactly from the engine's weights."""
+    prime(clf, x, y, classes)
     if len(tensors) != 2 * len(clf.coefs_):
         raise ValueError(f"init weights: {len(tensors)} tensors for an MLP with {len(clf.coefs_)} layers")
     for i, ((wname, w), (bname, b)) in enumerate(zip(tensors[0::2], tensors[1::2])):
@@ -55,7 +62,40 @@ def load_engine_weights(clf, tensors, x, y, classes):
         clf.intercepts_[i][...] = b
     if hasattr(clf, "_optimizer"):
         del clf._optimizer  # made again, fresh, by the next partial_fit
-    clf.t_, clf.n_iter_, clf.loss_curve_ = 0, 0, []
+
+
+# The optimizer's state arrays, one per parameter (coefs_ then intercepts_, its order).
+def _optimizer_slots(clf):
+    opt = clf._optimizer
+    return {"m": opt.ms, "v": opt.vs} if hasattr(opt, "ms") else {"velocity": opt.velocities}
+
+
+def state_arrays(clf, rng):
+    """Everything a resume needs, as plain arrays."""
+    params = clf.coefs_ + clf.intercepts_
+    out = {f"param{k}": p for k, p in enumerate(params)}
+    for slot, values in _optimizer_slots(clf).items():
+        out.update({f"opt.{slot}{k}": v for k, v in enumerate(values)})
+    out["counters"] = np.array([clf.t_, clf.n_iter_, getattr(clf._optimizer, "t", 0)], dtype=np.int64)
+    out.update(ht.rng_arrays(rng))
+    return out
+
+
+def restore(clf, rng, arrays, x, y, classes):
+    """The classifier and generator of a checkpoint (state_arrays), every array checked
+    against the classifier's own shapes."""
+    prime(clf, x, y, classes)
+    params = clf.coefs_ + clf.intercepts_
+    for k, p in enumerate(params):
+        p[...] = ht.expect_shape(arrays, f"param{k}", p.shape, p.dtype)
+    for slot, values in _optimizer_slots(clf).items():
+        for k, p in enumerate(params):
+            values[k] = ht.expect_shape(arrays, f"opt.{slot}{k}", p.shape, p.dtype).copy()
+    t_, n_iter, opt_t = (int(v) for v in ht.expect_shape(arrays, "counters", (3,), np.int64))
+    clf.t_, clf.n_iter_ = t_, n_iter
+    if hasattr(clf._optimizer, "t"):
+        clf._optimizer.t = opt_t
+    ht.set_rng(rng, arrays)
 
 
 def evaluate(clf, x, y, classes):
@@ -79,31 +119,37 @@ def main():
             pass
     try:
         xtr, ytr, xva, yva, xte, yte = ht.load_splits(run)
-        clf = make_classifier(job, run.seed)
+        make_classifier(job, run.seed)  # an unsupported setting fails here, before any work
     except (ValueError, OSError) as e:
         return ht.fail(run, e)
     flat = lambda a: a.reshape(len(a), -1)  # noqa: E731
     xtr, xva, xte = flat(xtr), flat(xva), flat(xte)
     classes = np.unique(np.concatenate([ytr, yte]))
-    rng = np.random.RandomState((run.seed + 1) % (2 ** 32))
+    first = (xtr[:job.batch_size], ytr[:job.batch_size])
+    n = len(ytr)
 
+    def fresh():
+        return make_classifier(job, run.seed), np.random.RandomState((run.seed + 1) % (2 ** 32))
+
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    warnings.filterwarnings("ignore", message="Got `batch_size`")  # the last, shorter batch of an epoch
+    clf, rng = fresh()
     position = None
-    if run.checkpoint and os.path.isfile(run.checkpoint):
-        with open(run.checkpoint, "rb") as f:
-            state = pickle.load(f)
-        clf, rng = state["clf"], state["rng"]
-        position = state
-    else:
+    saved = ht.load_checkpoint(run, "sklearn", n)
+    if saved is not None:
+        try:
+            restore(clf, rng, saved[0], *first, classes)
+            position = saved[1]
+        except (ValueError, KeyError) as e:  # shapes of another model: start over
+            ht.discard_checkpoint(run, f"it does not fit this model ({e})")
+            clf, rng = fresh()
+    if position is None:
         try:
             init = ht.initial_weights(run)
             if init is not None:
-                load_engine_weights(clf, init, xtr[:job.batch_size], ytr[:job.batch_size], classes)
+                load_engine_weights(clf, init, *first, classes)
         except (ValueError, OSError) as e:
             return ht.fail(run, e)
-
-    n = len(ytr)
-    warnings.simplefilter("ignore", ConvergenceWarning)
-    warnings.filterwarnings("ignore", message="Got `batch_size`")  # the last, shorter batch of an epoch
 
     def forward(idx):  # partial_fit applies the update itself
         try:
@@ -113,7 +159,8 @@ def main():
             return float("nan"), str(e)
 
     def save_state(pos):
-        ht.write_atomic(run.checkpoint, pickle.dumps(dict(pos, clf=clf, rng=rng)), "wb")
+        if hasattr(clf, "_optimizer"):  # made by the first update
+            ht.save_checkpoint(run, "sklearn", state_arrays(clf, rng), pos)
 
     status, reason = ht.train_epochs(
         run, n, lambda: rng.permutation(n) if job.shuffle else np.arange(n), forward, None,

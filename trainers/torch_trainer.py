@@ -9,8 +9,14 @@ HPOSYNC_THREADS threads. Contract: docs/PROTOCOL.md, "Trainer contract".
 
 Same seed -> same initial weights (torch.manual_seed before the model is built; He
 normal for layers followed by ReLU, Glorot uniform for the last, zero biases: the
-engine's scheme). Checkpoint: torch.save of model, optimizer, position and clock, written
-when asked to stop; an existing HPOSYNC_CHECKPOINT is resumed.
+engine's scheme). Checkpoint, written when asked to stop: data only (ht.save_checkpoint,
+an .npz of the model's state_dict, the optimizer's per-parameter state, the shuffle
+generator's state and the position, with the job's identity), read with numpy's
+allow_pickle=False reader. Not torch.save/torch.load: even with weights_only=True,
+torch.load runs a (restricted) unpickler over the file, which has had bypasses
+(CVE-2025-32434), and one format and one reader serve every shipped trainer. An
+existing HPOSYNC_CHECKPOINT of this job is resumed; anything else there (torn, foreign,
+not ours) means starting over.
 """
 
 import os
@@ -110,6 +116,50 @@ def make_optimizer(job, model):
     return torch.optim.SGD(groups, lr=job.lr, momentum=momentum, nesterov=job.optimizer == "nesterov")
 
 
+# Optimizer state keys per kind (torch.optim.SGD / Adam state_dict()["state"][i]).
+_OPT_SLOTS = {"adam": ("step", "exp_avg", "exp_avg_sq")}
+
+
+def state_arrays(model, opt, gen):
+    """Everything a resume needs, as plain numpy arrays: the model's state_dict, each
+    parameter's optimizer state (param_groups come from the job, not the file) and the
+    shuffle generator's state."""
+    out = {"model." + k: v.detach().cpu().numpy() for k, v in model.state_dict().items()}
+    for i, slots in opt.state_dict()["state"].items():
+        for key, v in slots.items():
+            if torch.is_tensor(v):
+                out[f"opt.{i}.{key}"] = v.detach().cpu().numpy()
+    out["gen"] = gen.get_state().numpy()
+    return out
+
+
+def restore(model, opt, gen, arrays, optimizer):
+    """Loads state_arrays into a freshly built model, optimizer and generator, every array
+    checked against the model's own shapes and types (ValueError otherwise)."""
+    own = model.state_dict()
+    state = {}
+    for k, v in own.items():
+        a = ht.expect_shape(arrays, "model." + k, tuple(v.shape), np.dtype(str(v.dtype).replace("torch.", "")))
+        state[k] = torch.from_numpy(a.copy())
+    model.load_state_dict(state)
+    params = [p for g in opt.param_groups for p in g["params"]]
+    slots = _OPT_SLOTS.get(optimizer, ("momentum_buffer",))
+    opt_state = {}
+    for i, p in enumerate(params):
+        have = [s for s in slots if f"opt.{i}.{s}" in arrays]
+        if not have:
+            continue  # no update touched it yet
+        if len(have) != len(slots):
+            raise ValueError(f"optimizer state of parameter {i}: has {have}, needs {list(slots)}")
+        opt_state[i] = {s: torch.from_numpy(ht.expect_shape(arrays, f"opt.{i}.{s}", () if s == "step" else tuple(p.shape),
+                                                            np.float32).copy()) for s in slots}
+    extra = [k for k in arrays if k.startswith("opt.") and int(k.split(".")[1]) >= len(params)]
+    if extra:
+        raise ValueError(f"optimizer state for parameters the model does not have: {extra[:3]}")
+    opt.load_state_dict({"state": opt_state, "param_groups": opt.state_dict()["param_groups"]})
+    gen.set_state(torch.from_numpy(ht.expect_shape(arrays, "gen", tuple(gen.get_state().shape), np.uint8).copy()))
+
+
 def evaluate(model, x, y, batch=1000):
     if len(y) == 0:
         return 0.0, 1.0
@@ -131,30 +181,40 @@ def main():
         torch.set_num_threads(run.threads)
     try:
         xtr, ytr, xva, yva, xte, yte = ht.load_splits(run)
-        torch.manual_seed(run.seed)
-        model = build_model(job.model, xtr.shape[1:], int(max(ytr.max(), yte.max())) + 1)
+        classes = int(max(ytr.max(), yte.max())) + 1
         init = ht.initial_weights(run)
-        if init is not None:
-            load_engine_weights(model, init)
-        opt = make_optimizer(job, model)
     except (ValueError, OSError) as e:
         return ht.fail(run, e)
+
+    def fresh():
+        """Model, optimizer and shuffle generator as a new run starts them (seeded)."""
+        torch.manual_seed(run.seed)
+        m = build_model(job.model, xtr.shape[1:], classes)
+        if init is not None:
+            load_engine_weights(m, init)
+        return m, make_optimizer(job, m), torch.Generator().manual_seed(run.seed + 1)
+
+    try:
+        model, opt, gen = fresh()
+    except ValueError as e:
+        return ht.fail(run, e)
+    n = len(ytr)
+    position = None
+    saved = ht.load_checkpoint(run, "torch", n)
+    if saved is not None:
+        try:
+            restore(model, opt, gen, saved[0], job.optimizer)
+            position = saved[1]
+            if position["order"] is not None:
+                position["order"] = torch.from_numpy(position["order"])
+        except (ValueError, KeyError, RuntimeError) as e:  # shapes of another model: start over
+            ht.discard_checkpoint(run, f"it does not fit this model ({e})")
+            model, opt, gen = fresh()
     xtr, ytr = torch.from_numpy(xtr), torch.from_numpy(ytr)
     xva, yva = torch.from_numpy(xva), torch.from_numpy(yva)
     xte, yte = torch.from_numpy(xte), torch.from_numpy(yte)
     params = sum(p.numel() for p in model.parameters())
-    gen = torch.Generator().manual_seed(run.seed + 1)
 
-    # Resume: the position (epoch, batch within it, its order) and the training clock.
-    position = None
-    if run.checkpoint and os.path.isfile(run.checkpoint):
-        state = torch.load(run.checkpoint)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["opt"])
-        gen.set_state(state["gen"])
-        position = state
-
-    n = len(ytr)
     batch_loss = []
 
     def forward(idx):
@@ -167,9 +227,7 @@ def main():
         opt.step()
 
     def save_state(pos):
-        tmp = run.checkpoint + ".tmp"
-        torch.save(dict(pos, model=model.state_dict(), opt=opt.state_dict(), gen=gen.get_state()), tmp)
-        os.replace(tmp, run.checkpoint)
+        ht.save_checkpoint(run, "torch", state_arrays(model, opt, gen), pos)
 
     status, reason = ht.train_epochs(
         run, n, lambda: torch.randperm(n, generator=gen) if job.shuffle else torch.arange(n), forward, commit,

@@ -1,5 +1,6 @@
 #include "hposync/trainer/metrics_file.hpp"
 
+#include <cstdio>
 #include <limits>
 
 #include "hposync/common/error.hpp"
@@ -29,7 +30,7 @@ void apply_metrics(const std::string& text, const std::string& source, engine::T
     KeyValueFile f = KeyValueFile::parse(text, source);
     f.reject_unknown({"format", "status", "reason", "steps", "epochs_done", "param_count", "diverged_step",
                       "segments", "train_seconds", "final_train_loss", "final_val_loss", "final_val_error",
-                      "test_loss", "test_accuracy", "budget_exhausted", "resumed", "note"});
+                      "test_loss", "test_accuracy", "budget_exhausted", "resumed", "note", "setup_seconds"});
     if (f.str("format") != kMetricsFormat) f.fail("format", std::string("expected '") + kMetricsFormat + "'");
     const std::string status = f.str("status");
     if (auto st = run_status_from_text(status)) r.status = *st;
@@ -50,6 +51,13 @@ void apply_metrics(const std::string& text, const std::string& source, engine::T
     r.budget_exhausted = f.boolean_or("budget_exhausted", false);
     resumed = f.boolean_or("resumed", false);
     r.note = f.str_or("note", "");
+    // Start-up, imports and data loading, outside the budget (one clock): kept in the note
+    // until the result file has a field for it.
+    if (f.find("setup_seconds")) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "setup %.3f s", f.num_or("setup_seconds", 0, 0, 1e9));
+        r.note += (r.note.empty() ? "" : "; ") + std::string(buf);
+    }
 }
 
 }  // namespace hposync::trainer

@@ -2,16 +2,20 @@
 // train/validation split (a bit-exact std::mt19937_64 permutation in Python) and, within
 // each framework, the same initial weights for the same seed. They run with the project's
 // environment (tools/py); make test builds it first (make deps-torch), so a missing
-// framework fails the test.
+// framework fails the test. Checkpoints are data: each trainer is run against planted,
+// torn and foreign checkpoints and resumed from its own (tests/trainers/checkpoint_check.py).
 #include <doctest/doctest.h>
 
 #include <boost/filesystem.hpp>
+#include <map>
+#include <sstream>
 #include <string>
 #include <unistd.h>
 #include <vector>
 
 #include "hposync/common/subprocess.hpp"
 #include "hposync/data/permutation.hpp"
+#include "idx_fixture.hpp"
 
 using namespace hposync;
 
@@ -38,7 +42,61 @@ std::pair<bool, std::string> python(const std::string& code) {
 
 bool importable(const std::string& module) { return python("import " + module).first; }
 
+// tests/trainers/checkpoint_check.py for one trainer, on a small generated data set:
+// its `key = value` lines.
+std::map<std::string, std::string> checkpoint_checks(const std::string& trainer) {
+    hposync::testing::IdxFixture data(600, 200);
+    const boost::filesystem::path work =
+        boost::filesystem::temp_directory_path() / boost::filesystem::unique_path("hpo-ckpt-%%%%%%");
+    boost::filesystem::create_directories(work);
+    SpawnOptions o;
+    o.argv = {project_python(), trainers_dir() + "/../tests/trainers/checkpoint_check.py", trainer, data.dir(),
+              work.string()};
+    Subprocess p(o);
+    const ExitStatus st = p.wait();
+    boost::system::error_code ec;
+    boost::filesystem::remove_all(work, ec);
+    INFO("checkpoint_check.py " << trainer << ": " << st.describe() << ": " << sanitize_tail(p.stderr_tail(), 1500));
+    REQUIRE(st.ok());
+    std::map<std::string, std::string> out;
+    std::istringstream lines(p.stdout_tail());
+    for (std::string line; std::getline(lines, line);)
+        if (auto at = line.find(" = "); at != std::string::npos) out[line.substr(0, at)] = line.substr(at + 3);
+    return out;
+}
+
+// What every shipped trainer must show (checkpoint_check.py's scenarios).
+void check_checkpoints_are_data(const std::string& trainer, const std::vector<std::string>& optimizers) {
+    REQUIRE_MESSAGE(importable(trainer == "keras" ? "jax" : trainer), "make deps-torch installs " << trainer);
+    auto got = checkpoint_checks(trainer);
+    for (const auto& [k, v] : got) MESSAGE(trainer << ": " << k << " = " << v);
+    // A planted pickle (and a torch.save zip, and an .npz with an object array) is never
+    // unpickled: the marker its __reduce__ would create stays absent; the job runs from scratch.
+    std::vector<std::string> forms = {"pickle", "npz-object"};
+    if (trainer == "torch") forms.push_back("torch-zip");
+    for (const auto& form : forms)
+        CHECK(got["planted." + form] == "ok resumed=false marker=absent updates=20 logged=True");
+    CHECK(got["genuine"] == "written=True steps=5");
+    CHECK(got["truncated"] == "ok resumed=false updates=20 logged=True");  // torn: start over, ok
+    CHECK(got["foreign"] == "ok resumed=false updates=20 logged=True");    // another job's: start over
+    CHECK(got["same_seed_same_losses"] == "True");
+    for (const auto& opt : optimizers)  // stopped after 5 updates and resumed == uninterrupted
+        CHECK(got["resume." + opt] == "ok resumed=true stopped_at=5 same_losses=True same_test_loss=True updates=20");
+}
+
 }  // namespace
+
+TEST_CASE("python trainers: scikit-learn checkpoints are data (planted code never runs; torn/foreign restart; exact resume)") {
+    check_checkpoints_are_data("sklearn", {"momentum", "adam"});
+}
+
+TEST_CASE("python trainers: PyTorch checkpoints are data (planted code never runs; torn/foreign restart; exact resume)") {
+    check_checkpoints_are_data("torch", {"momentum", "adam"});
+}
+
+TEST_CASE("python trainers: Keras trainer runs, same seed same losses, checkpoints are data, exact resume") {
+    check_checkpoints_are_data("keras", {"adam"});
+}
 
 TEST_CASE("python trainers: the data split permutation is the engine's, bit for bit") {
     // make test builds the environment first (make deps-torch): a missing one is a failure.

@@ -9,6 +9,8 @@
 //   budget_exhausted = false        true if it stopped at the time budget itself
 //   resumed = false                 true if it continued from HPOSYNC_CHECKPOINT
 //   note = ...                      a remark for the result
+//   setup_seconds = 2.5             start-up, imports, data loading (outside the budget);
+//                                   appended to the note as "setup 2.500 s"
 //
 // Optional keys default from the curves: steps = last update index, epochs_done = last
 // epoch index, final_* = the last epoch's rows (val_error 1 without one), test_* = 0.
