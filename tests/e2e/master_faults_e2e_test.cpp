@@ -1,0 +1,88 @@
+// End-to-end faults of the master itself (issue 32): real hpo-master and hpo-worker
+// processes on a temporary directory.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <csignal>
+#include <set>
+#include <string>
+
+#include "hposync/common/atomic_file.hpp"
+#include "hposync/protocol/layout.hpp"
+#include "hposync/protocol/result_file.hpp"
+#include "hposync/protocol/round_file.hpp"
+#include "hposync/protocol/snapshot.hpp"
+#include "process.hpp"
+#include "study_dir.hpp"
+
+using namespace hposync;
+using namespace hposync::protocol;
+using hposync::e2e::Process;
+using hposync::e2e::StudyDir;
+
+namespace {
+
+std::vector<std::string> worker_args(const StudyDir& d, const std::string& id) {
+    return {"--dir", d.dir(), "--id", id, "--threads", "1", "--poll-ms", "100", "--lease-s", "0.6"};
+}
+
+std::vector<std::string> master_args(const StudyDir& d, const std::string& study, std::vector<std::string> more = {}) {
+    std::vector<std::string> a = {"--dir", d.dir(), "--study", study, "--poll-ms", "100", "--lease-timeout", "2"};
+    a.insert(a.end(), more.begin(), more.end());
+    return a;
+}
+
+size_t count(const std::string& text, const std::string& part) {
+    size_t n = 0;
+    for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + part.size())) ++n;
+    return n;
+}
+
+}  // namespace
+
+// Family 3. The master's directory watches were placed before --force moved jobs/ and
+// results/ into archive/: they followed the archived folders, the master saw the new
+// ones only at its full listing every 60 s, republished jobs it could not see and they
+// ran twice. Now the watches are re-placed and every round is seen at once.
+TEST_CASE("master faults e2e: after --force the new study's rounds are seen at once and every job runs once") {
+    StudyDir d;
+    const std::string first = d.file("first.study",
+                                     "format = hposync-study 1\nname = e2e-first\nstrategy = grid\n"
+                                     "model = synthetic:quadratic\nepochs = 2\nsearch.lr = 0.01, 0.1\n");
+    const std::string second =
+        d.file("second.study",
+               "format = hposync-study 1\nname = e2e-second\nstrategy = successive-halving\nseed = 5\n"
+               "samples = 4\neta = 2\nmin_budget = 1\nmax_budget = 4\nmodel = synthetic:noisy\n"
+               "search.lr = loguniform(0.001, 0.5)\n");
+    Process worker("hpo-worker", worker_args(d, "w1"), d.log("w1"));
+    {
+        Process master("hpo-master", master_args(d, first), d.log("master1"));
+        REQUIRE_MESSAGE(master.wait(60) == 0, master.log());
+    }
+    const auto start = std::chrono::steady_clock::now();
+    Process master("hpo-master", master_args(d, second, {"--force"}), d.log("master2"));
+    const int rc = master.wait(120);
+    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    worker.signal(SIGTERM);
+    CHECK(worker.wait(20) == 0);
+    INFO("master log:\n" << master.log() << "\nworker log:\n" << worker.log());
+    REQUIRE(rc == 0);
+    CHECK(master.log().find("--force: the previous study's state") != std::string::npos);
+    // Three rounds of a few short jobs: seconds. Before the fix each round waited for the
+    // 60 s full listing.
+    CHECK(took < 40);
+    CHECK(count(master.log(), "published again") == 0);
+    CHECK(count(master.log(), "written to jobs/pending again") == 0);
+    // Exactly once: every job of every round has one result, from its first attempt.
+    std::set<std::string> ids;
+    for (const auto& name : list_dir(d.layout.rounds_dir()))
+        for (const auto& id : read_round(d.layout.rounds_dir() + "/" + name).jobs) ids.insert(id);
+    CHECK(ids.size() == 7);  // 4 + 2 + 1
+    const Snapshot snap = take_snapshot(d.layout);
+    CHECK(snap.results == ids);
+    CHECK(snap.done == ids);
+    CHECK(snap.pending.empty());
+    for (const auto& id : ids) CHECK_MESSAGE(read_result(d.layout.result(id)).attempt == 1, id);
+    // Each job trained once: the 2 of the first study and the 7 of the second.
+    CHECK(count(worker.log(), ": training (attempt") == ids.size() + 2);
+}
