@@ -216,7 +216,10 @@ search.trainer = hposync, keras
     // The built-in job is done; the keras one still waits in pending/, never claimed.
     CHECK(results_of(d.layout).size() == 1);
     CHECK(list_dir(d.layout.pending_dir()).size() == 1);
-    CHECK(read_text(d.log("worker")).find("keras") == std::string::npos);  // never trained, never handed back
+    const std::string log = read_text(d.log("worker"));
+    CHECK(log.find("trainer keras") == std::string::npos);  // never trained,
+    CHECK(log.find("handed back") == std::string::npos);    // never handed back,
+    CHECK(log.find("need trainers this worker does not have: 'keras'") != std::string::npos);  // but said why (issue 32)
     const bool no_attempts = !boost::filesystem::exists(d.layout.attempts_dir()) || list_dir(d.layout.attempts_dir()).empty();
     CHECK(no_attempts);
     Process status("hpo-master", {"status", "--dir", d.dir()}, d.log("status"));
