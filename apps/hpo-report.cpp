@@ -48,7 +48,11 @@ int main(int argc, char** argv) {
     };
     try {
         if (vm.count("watch"))
-            return hposync::report::watch_report(opt, vm["poll-s"].as<double>(), vm["watch-timeout-s"].as<double>(), print);
+            return hposync::report::watch_report(opt, vm["poll-s"].as<double>(), vm["watch-timeout-s"].as<double>(), print,
+                                                 [](const std::string& note) {
+                                                     std::printf("hpo-report: %s\n", note.c_str());
+                                                     std::fflush(stdout);
+                                                 });
         print(hposync::report::write_report(opt));
     } catch (const std::exception& e) {
         std::fprintf(stderr, "hpo-report: %s\n", e.what());

@@ -11,6 +11,7 @@
 #include "hposync/common/keyvalue.hpp"
 #include "hposync/report/gnuplot.hpp"
 #include "hposync/report/html.hpp"
+#include "hposync/report/number_text.hpp"
 
 namespace hposync::report {
 namespace {
@@ -56,16 +57,21 @@ double log_floor(const std::vector<const std::vector<std::pair<int64_t, double>>
 
 std::string run_verdict(const Run& run, const std::vector<Finding>& findings) {
     std::string s = "status " + std::string(to_text(run.status)) + (run.reason.empty() ? "" : " (" + run.reason + ")");
-    for (const auto& f : findings)
+    for (const auto& f : findings) {
         if (f.rule == "at-chance" || f.rule == "no-signal")
             return s + ": the run finished but learned nothing (" + f.title + ")";
+        if (f.rule == "diverged" && run.status == RunStatus::ok)
+            return s + ", but the run diverged (" + f.evidence + ")";
+    }
     if (!findings.empty())
         return s + ": finished with " + std::to_string(findings.size()) + " finding(s), see below";
     return s + (run.status == RunStatus::ok ? ": no diagnosis rule fired" : "");
 }
 
 std::vector<CockpitChoice> cockpit_runs(const StudyData& data, const std::vector<Finding>& findings) {
-    auto drawable = [](const Run& r) { return !r.train.instruments.empty() || !r.train.updates.empty(); };
+    // Only runs with instrument readings: a run with the loss alone would get a page of
+    // eight empty panels (its loss curve is on its run page already).
+    auto drawable = [](const Run& r) { return !r.train.instruments.empty(); };
     std::vector<CockpitChoice> out;
     std::set<std::string> chosen;
     auto add = [&](const Run* r, const std::string& why) {
@@ -78,6 +84,10 @@ std::vector<CockpitChoice> cockpit_runs(const StudyData& data, const std::vector
     if (ok.size() > 1) add(ok.back(), "worst");
     for (const auto& r : data.runs)
         if (r.status == RunStatus::diverged) add(&r, "diverged");
+    for (const auto& f : findings)  // diverged by its curves although its status is ok
+        if (f.rule == "diverged")
+            for (const auto& r : data.runs)
+                if (r.id == f.run) add(&r, "diverged");
     for (const auto& f : findings)
         for (const auto& r : data.runs)
             if (r.id == f.run) add(&r, "finding");
@@ -154,10 +164,10 @@ CockpitPage write_cockpit(const Run& run, const std::string& why, const std::vec
     std::string h = "<p><a href=\"index.html\">back to the report</a> · <a href=\"run-" + html_escape(run.id) +
                     ".html\">run page</a></p>\n<h1>Cockpit: " + html_escape(run.id) + " (" + html_escape(why) + ")</h1>\n";
     h += "<p>Setting: " + html_escape(run.setting()) + ". " + html_escape(run_verdict(run, findings)) +
-         ". Final validation error " + format_double(run.train.final_val_error) + ", " + std::to_string(run.train.steps) +
+         ". Final validation error " + show_number(run.train.final_val_error) + ", " + std::to_string(run.train.steps) +
          " updates.</p>\n";
     if (run.train.instruments.empty())
-        h += "<p>This run recorded no instruments (job key <code>instruments</code>); only the loss is shown.</p>\n";
+        h += "<p>This run recorded no instruments; only the loss is shown. " + std::string(kInstrumentsHint) + "</p>\n";
     h += "<h2>Findings</h2>\n";
     if (findings.empty()) h += "<p>None: no diagnosis rule fired for this run (docs/DIAGNOSIS.md).</p>\n";
     for (const auto& f : findings)

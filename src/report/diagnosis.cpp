@@ -2,6 +2,7 @@
 // together. Each rule reads only the run's result (metrics, curves, instrument readings)
 // and stays silent when the data it needs is missing.
 #include "hposync/report/diagnosis.hpp"
+#include "hposync/report/number_text.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -13,6 +14,7 @@ namespace hposync::report {
 namespace {
 
 // ---- thresholds (docs/DIAGNOSIS.md) ------------------------------------------------
+constexpr double kDivergedRise = 1.05;      // diverged (status ok): training loss ends >= 5 % above its start
 constexpr double kExplodeFactor = 10;       // exploding: max loss >= 10 x the first loss
 constexpr double kNoProgressFall = 0.10;    // lr-too-small: loss fell < 10 % ...
 constexpr double kTinyUpdateRatio = 1e-4;   // ... and median update ratio < 1e-4
@@ -94,12 +96,39 @@ struct RunView {
     std::map<std::string, std::vector<std::pair<int64_t, double>>> readings;  // metric -> (step, value)
     int classes = 10;
 
+    // Why a run with status ok diverged anyway ("" if it did not): its loss became NaN or
+    // infinite, or the training loss ended above where it started. An external trainer
+    // may report such a run as ok; the rules that read a healthy training (overfitting,
+    // gaps, still falling, ...) must not explain it.
+    std::string diverged_evidence;
+
     explicit RunView(const Run& r) : run(r) {
         for (const auto& u : r.train.updates) loss.push_back(u.loss);
         for (const auto& i : r.train.instruments) readings[i.metric].push_back({i.step, i.value});
         if (!r.train.predictions.empty()) classes = int(r.train.predictions.front().probabilities.size());
+        if (r.status == RunStatus::ok) diverged_evidence = divergence();
     }
-    bool ok() const { return run.status == RunStatus::ok; }
+    // Finished and trained normally: status ok and no sign of divergence.
+    bool ok() const { return run.status == RunStatus::ok && diverged_evidence.empty(); }
+
+    std::string divergence() const {
+        const auto& u = run.train.updates;
+        const auto& e = run.train.epochs;
+        for (const auto& x : u)
+            if (!std::isfinite(x.loss)) return "batch loss " + num(x.loss) + " at update " + std::to_string(x.step);
+        for (const auto& x : e) {
+            if (!std::isfinite(x.train_loss)) return "training loss " + num(x.train_loss) + " at epoch " + std::to_string(x.epoch);
+            if (!std::isfinite(x.val_loss)) return "validation loss " + num(x.val_loss) + " at epoch " + std::to_string(x.epoch);
+        }
+        // The start: the first update's loss (before any learning), else the first epoch's
+        // mean; the end: the last epoch's mean training loss.
+        if (e.empty() || (u.empty() && e.size() < 2)) return "";
+        const double start = u.empty() ? e.front().train_loss : u.front().loss, end = e.back().train_loss;
+        if (!(start > 0) || end < kDivergedRise * start) return "";
+        return "training loss " + num(end) + " at epoch " + std::to_string(e.back().epoch) + ", above its start " +
+               num(start) + (u.empty() ? " (epoch " + std::to_string(e.front().epoch) + ")" : " (update 1)") + " by " +
+               percent(end / start - 1) + " (threshold " + percent(kDivergedRise - 1) + ")";
+    }
     std::vector<double> values(const std::string& metric) const {
         std::vector<double> out;
         auto it = readings.find(metric);
@@ -116,7 +145,7 @@ struct RunView {
     }
     std::string lr() const {
         auto it = run.job.find("lr");
-        return it == run.job.end() ? "?" : it->second;
+        return it == run.job.end() ? "?" : show_value(it->second);
     }
 };
 
@@ -135,6 +164,12 @@ struct Rules {
     }
 
     void diverged() {
+        if (!v.diverged_evidence.empty()) {
+            add("diverged", "diverged with lr " + v.lr() + " (the run ended with status ok)",
+                v.diverged_evidence + "; lr = " + v.lr(),
+                "lower the learning rate (try lr / 10), or add warm-up / gradient clipping");
+            return;
+        }
         if (v.run.status != RunStatus::diverged) return;
         std::string evidence = v.run.reason.empty() ? "status diverged" : v.run.reason;
         evidence += "; lr = " + v.lr();
@@ -371,7 +406,7 @@ std::map<const Run*, std::string> groups_of(const StudyData& data, const std::st
     }
     std::set<double> distinct(numbers.begin(), numbers.end());
     if (!numeric || distinct.size() <= kDominantMaxValues) {
-        for (const Run* r : runs) out[r] = r->job.at(key);
+        for (const Run* r : runs) out[r] = show_value(r->job.at(key));
         return out;
     }
     std::vector<double> sorted(numbers);
@@ -419,7 +454,7 @@ std::vector<Finding> diagnose_study(const StudyData& data) {
             auto& acc = by_value[group.at(r)];
             acc.first += std::isfinite(v) ? v : worst_seen;
             acc.second += 1;
-            binned = binned || group.at(r) != r->job.at(key);
+            binned = binned || group.at(r) != show_value(r->job.at(key));
         }
         if (by_value.size() < 2) continue;
         Spread s{key, INFINITY, -INFINITY, "", "", binned};

@@ -4,6 +4,7 @@
 
 #include "hposync/common/keyvalue.hpp"
 #include "hposync/report/html.hpp"
+#include "hposync/report/live_state.hpp"
 #include "hposync/report/report.hpp"
 
 namespace hposync::report {
@@ -12,12 +13,15 @@ std::string index_html(const StudyData& data, const std::vector<PlotFile>& plots
                        const std::vector<std::string>& skipped, const std::string& state,
                        const std::string& sections, const std::string& head, bool reload) {
     std::string name = data.study ? data.study->name : data.dir;
+    const std::string ended = study_ended(data);
     // Live mode: while the study runs the page reloads itself; the finished report has no
     // refresh, so the last regeneration stops the reloading.
     std::string extra = reload ? "<meta http-equiv=\"refresh\" content=\"5\">\n" : "";
     std::string h = "<h1>Study " + html_escape(name) + "</h1>\n";
     h += std::string("<p id=\"state\"") + (state == "finished" ? ">" : " class=\"warn\">") + "State: " + html_escape(state) +
-         (reload ? " (this page reloads every 5 s until the study is finished)" : "") + ". " +
+         (reload ? " (this page reloads every 5 s until the study is finished)" : "") +
+         (state == "finished" && !ended.empty() ? "; the study ended at " + html_escape(ended) + " (its last result)" : "") +
+         ". " +
          std::to_string(data.runs.size()) + " results";
     if (data.study) h += ", strategy " + html_escape(data.study->strategy);
     h += ", objective " + html_escape(data.objective) + " (" + html_escape(data.objective_label()) + ", lower is better)";

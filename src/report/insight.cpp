@@ -57,8 +57,20 @@ InsightOutput write_insight(const StudyData& data, PlotSink& sink, const std::st
         }
         h += "</table>\n";
     }
-    if (!cockpit_of.empty()) {
-        h += "<h2>Cockpits</h2>\n<p>One panel per training-health instrument over the update steps:</p><ul>\n";
+    size_t without_instruments = 0;
+    for (const auto& r : data.runs) without_instruments += r.train.instruments.empty();
+    if (cockpit_of.empty()) {
+        h += "<h2>Cockpits</h2>\n<p>No cockpit pages: " +
+             std::string(data.runs.empty() || without_instruments == data.runs.size()
+                             ? "no run recorded instruments (gradient norms, update ratios, dead units, ...). "
+                             : "no run was chosen. ") +
+             kInstrumentsHint + "</p>\n";
+    } else {
+        h += "<h2>Cockpits</h2>\n<p>One panel per training-health instrument over the update steps" +
+             (without_instruments ? " (" + std::to_string(without_instruments) +
+                                        " run(s) without instruments have none: " + kInstrumentsHint + ")"
+                                  : std::string()) +
+             ":</p><ul>\n";
         for (const auto& [run, why] : chosen) {
             auto page = cockpit_of.find(run->id);
             if (page == cockpit_of.end()) continue;

@@ -1,6 +1,6 @@
 // The animated GIF: per-update loss curves of all configurations growing over time, one
 // panel per optimizer / batch-size group, one frame per time step (gnuplot gif animate).
-// Colours are the PNGs' (config_colours), every panel shares one y range, each frame's
+// Colours are the PNGs' (palette.hpp: one per setting), every panel shares one y range, each frame's
 // title carries its own time (written out per frame, not computed by gnuplot), and the
 // last frame is held so the final state can be read.
 #include <algorithm>
@@ -29,7 +29,6 @@ void plot_update_animation(const StudyData& data, PlotSink& sink) {
         sink.skipped.push_back("loss_animation.gif: no per-update curves in this study");
         return;
     }
-    const auto colours = config_colours(data);
     struct Panel {
         std::string title, dat;
         std::vector<Series> series;
@@ -55,7 +54,7 @@ void plot_update_animation(const StudyData& data, PlotSink& sink) {
                 if (std::isfinite(r.train.updates[i].loss) && r.train.updates[i].loss > 0)
                     pts.push_back({r.train.updates[i].t, r.train.updates[i].loss});
             return pts;
-        }, {"optimizer", "batch_size"}, &colours);  // the panel title says those
+        }, {"optimizer", "batch_size"});  // the panel title says those
         p.dat = "loss_animation_" + std::to_string(panels.size()) + ".dat";
         std::string text;
         char buf[64];

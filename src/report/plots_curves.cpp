@@ -37,7 +37,6 @@ struct EpochPlot {
 void draw_epoch_plots(const StudyData& data, PlotSink& sink, const std::vector<EpochPlot>& plots) {
     size_t most_epochs = 0;
     for (const auto& r : data.runs) most_epochs = std::max(most_epochs, r.train.epochs.size());
-    const auto colours = config_colours(data);
     for (const auto& p : plots) {
         // Single-epoch runs against epoch are dots on one vertical line: not a curve.
         if (most_epochs < 2 && !p.by_time) {
@@ -56,7 +55,7 @@ void draw_epoch_plots(const StudyData& data, PlotSink& sink, const std::vector<E
         plot.integer_x = !p.by_time;
         auto extract = [&](const Run& r) { return epoch_points(r, p.metric, p.by_time); };
         const std::vector<const Run*> runs = runs_to_draw(data, all_runs(data), plot.caption);
-        std::vector<Series> series = series_per_run(runs, extract, {}, &colours);
+        std::vector<Series> series = series_per_run(runs, extract);
         if (data.multi_fidelity()) {
             // Successive halving / hyperband: a promoted setting keeps its colour, and each
             // rung (budget) has its own dash type, so the rungs of one setting stay apart.
@@ -118,8 +117,7 @@ void plot_update_curves(const StudyData& data, PlotSink& sink) {
     plot.caption = std::string("Loss of every parameter update (batch cross-entropy) against training time, log y") +
                    (budgeted_only ? ", for the time-budgeted runs." : ".");
     runs = runs_to_draw(data, runs, plot.caption);
-    const auto colours = config_colours(data);
-    draw_lines(sink, plot, series_per_run(runs, extract, {}, &colours));
+    draw_lines(sink, plot, series_per_run(runs, extract));
 }
 
 }  // namespace hposync::report

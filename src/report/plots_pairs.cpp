@@ -11,6 +11,7 @@
 #include "hposync/common/ids.hpp"
 #include "hposync/common/keyvalue.hpp"
 #include "hposync/report/gnuplot.hpp"
+#include "hposync/report/number_text.hpp"
 #include "hposync/report/plots.hpp"
 #include "plot_common.hpp"
 
@@ -53,7 +54,11 @@ void plot_pair_heatmap(const StudyData& data, PlotSink& sink) {
     const std::string name = "pair_" + a + "_" + b, file = name + "." + sink.format, label = data.objective_label();
     std::string text, script = gp_terminal(sink.format, file, 900, 650);
     script += "set title " + gp_quote(label + ": " + a + " x " + b) + " noenhanced\n" + gp_tick_format();
-    script += "set xlabel " + gp_quote(a) + " noenhanced\nset ylabel " + gp_quote(b) + " noenhanced\n";
+    // Cells are one per value (evenly spaced, whatever the scale); points sit on the
+    // keys' own axis scale.
+    const bool log_a = !cells && data.log_scale(a), log_b = !cells && data.log_scale(b);
+    script += "set xlabel " + gp_quote(a + (log_a ? " (log scale)" : "")) + " noenhanced\nset ylabel " +
+              gp_quote(b + (log_b ? " (log scale)" : "")) + " noenhanced\n";
     script += "set cblabel " + gp_quote(label + " (blue: best)") + "\nset palette defined (0 '#2c7bb6', 0.5 '#ffffbf', 1 '#d7191c')\nset key off\n";
     char buf[160];
     const std::string dat = gnuplot_ref(name + ".dat");
@@ -74,9 +79,9 @@ void plot_pair_heatmap(const StudyData& data, PlotSink& sink) {
         }
         script += "set xrange [-0.5:" + std::to_string(va.size()) + "-0.5]\nset yrange [-0.5:" + std::to_string(vb.size()) + "-0.5]\n";
         script += "set xtics (";
-        for (size_t i = 0; i < va.size(); ++i) script += (i ? ", " : "") + gp_quote(va[i]) + " " + std::to_string(i);
+        for (size_t i = 0; i < va.size(); ++i) script += (i ? ", " : "") + gp_quote(show_value(va[i])) + " " + std::to_string(i);
         script += ")\nset ytics (";
-        for (size_t j = 0; j < vb.size(); ++j) script += (j ? ", " : "") + gp_quote(vb[j]) + " " + std::to_string(j);
+        for (size_t j = 0; j < vb.size(); ++j) script += (j ? ", " : "") + gp_quote(show_value(vb[j])) + " " + std::to_string(j);
         script += ")\nunset grid\n";
         script += "plot " + gp_quote(dat) + " using 1:2:(0.5):(0.5):3 with boxxyerror fs solid 1 noborder fc palette, '' using 1:2:4 with labels font ',9'\n";
     } else {
@@ -87,8 +92,8 @@ void plot_pair_heatmap(const StudyData& data, PlotSink& sink) {
             text += buf;
             ++points;
         }
-        if (data.log_scale(a)) script += "set logscale x\n";
-        if (data.log_scale(b)) script += "set logscale y\n";
+        if (log_a) script += "set logscale x\n";
+        if (log_b) script += "set logscale y\n";
         script += "set grid\nplot " + gp_quote(dat) + " using 1:2:3 with points pt 7 ps 1.6 palette\n";
     }
     if (points < 2) {

@@ -15,6 +15,7 @@
 #include "hposync/common/keyvalue.hpp"
 #include "hposync/report/best_so_far.hpp"
 #include "hposync/report/gnuplot.hpp"
+#include "hposync/report/number_text.hpp"
 #include "hposync/report/plots.hpp"
 #include "plot_common.hpp"
 
@@ -73,7 +74,7 @@ void plot_params_vs_runtime(const StudyData& data, PlotSink& sink) {
     double lo = 1e300, hi = 0;
     for (const Run* r : runs) lo = std::min(lo, double(r->train.param_count)), hi = std::max(hi, double(r->train.param_count));
     for (const Run* r : runs) {
-        std::string label = by_filters && r->job.count("filters") ? "NF=" + r->job.at("filters") : r->config;
+        std::string label = by_filters && r->job.count("filters") ? "NF=" + show_value(r->job.at("filters")) : r->config;
         label.erase(std::remove(label.begin(), label.end(), '"'), label.end());
         std::snprintf(buf, sizeof buf, "%lld %.6g \"%s\"\n", (long long)r->train.param_count, r->train.train_seconds,
                       label.c_str());
@@ -159,7 +160,7 @@ void plot_history(const StudyData& data, PlotSink& sink) {
         for (auto& [b, i] : rung_of) {
             script += std::string(first ? "" : ", ") + dat + " index 0 using 1:($3 == " + std::to_string(i) +
                       " ? $2 : 1/0) with points pt " + std::to_string(5 + 2 * (i % 4)) + " ps 1.1 lc rgb " +
-                      gp_quote(gp_colour(size_t(i))) + " title " + gp_quote("rung " + std::to_string(i) + ": " + format_double(b) + " epochs");
+                      gp_quote(gp_colour(size_t(i))) + " title " + gp_quote("rung " + std::to_string(i) + ": " + show_number(b) + " epochs");
             first = false;
         }
     } else {
@@ -319,7 +320,7 @@ void plot_objective_vs_parameters(const StudyData& data, PlotSink& sink) {
         script += "\n";
         run_plot_script(sink, "error_vs_" + key, script, file,
                         "Slice: final " + label + " of every run against " + key +
-                            (logx ? " (log axis: the dimension is log-scaled)" : "") +
+                            (logx ? " (log axis: " + key + " is sampled on a log scale or its values span more than a factor 20)" : "") +
                             (show_means ? "; the mean per value with its min..max spread in red" : "") +
                             "; diverged or failed runs are crosses at the top.");
     }

@@ -8,6 +8,7 @@
 #include "hposync/common/error.hpp"
 #include "hposync/report/csv.hpp"
 #include "hposync/report/insight.hpp"
+#include "hposync/report/live_state.hpp"
 #include "hposync/report/output_dir.hpp"
 #include "hposync/report/views.hpp"
 
@@ -28,10 +29,8 @@ ReportOutput write_report(const ReportOptions& options) {
     result.warnings = data.warnings;
     result.warnings.insert(result.warnings.end(), data.unreadable.begin(), data.unreadable.end());
 
-    size_t total = data.runs.size() + data.unfinished.size();
-    result.state = data.finished ? "finished"
-                                 : "study still running: " + std::to_string(data.runs.size()) + " of " +
-                                       std::to_string(total) + " jobs finished";
+    result.state = study_state(data);  // counts the jobs the strategy plans, not only those written
+    if (data.finished) result.ended = study_ended(data);
     write_file_atomic(out + "/summary.csv", summary_csv(data), Durability::cached);
     write_file_atomic(out + "/curves.csv", curves_csv(data), Durability::cached);
     result.files = {"summary.csv", "curves.csv"};

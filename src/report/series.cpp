@@ -5,37 +5,26 @@
 #include <map>
 #include <set>
 
-#include "hposync/report/gnuplot.hpp"
+#include "hposync/report/palette.hpp"
 
 namespace hposync::report {
 
 std::vector<Series> series_per_run(const std::vector<const Run*>& runs,
                                    const std::function<Points(const Run&)>& extract,
-                                   const std::vector<std::string>& leave_out,
-                                   const std::map<std::string, size_t>* colours) {
-    std::map<std::string, size_t> colour_of;  // config -> colour index, in order of appearance
+                                   const std::vector<std::string>& leave_out) {
     std::set<std::string> titled;
     std::vector<Series> out;
     for (const Run* r : runs) {
         Points pts = extract(*r);
         if (pts.empty()) continue;
-        bool first = titled.insert(r->config).second;
-        size_t index = colour_of.size();
-        if (colours && colours->count(r->config)) index = colours->at(r->config);
-        colour_of.emplace(r->config, index);
+        const bool first = titled.insert(r->config).second;
         Series s;
-        s.colour = gp_colour(colour_of[r->config]);
-        s.dash = gp_dash(colour_of[r->config]);
+        s.colour = identity_colour(r->config);
+        s.dash = identity_dash(r->config);
         if (first) s.title = r->setting(leave_out) + (r->status == RunStatus::ok ? "" : " (" + std::string(to_text(r->status)) + ")");
         s.points = std::move(pts);
         out.push_back(std::move(s));
     }
-    return out;
-}
-
-std::map<std::string, size_t> config_colours(const StudyData& data) {
-    std::map<std::string, size_t> out;
-    for (const auto& r : data.runs) out.emplace(r.config, out.size());
     return out;
 }
 

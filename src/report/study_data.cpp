@@ -14,6 +14,7 @@
 #include "hposync/common/error.hpp"
 #include "hposync/common/ids.hpp"
 #include "hposync/common/keyvalue.hpp"
+#include "hposync/report/number_text.hpp"
 #include "hposync/protocol/attempts_file.hpp"
 #include "hposync/protocol/layout.hpp"
 #include "hposync/protocol/progress_file.hpp"
@@ -38,7 +39,7 @@ std::string Run::setting(const std::vector<std::string>& leave_out) const {
         auto it = job.find(k);
         if (it == job.end() || std::find(leave_out.begin(), leave_out.end(), k) != leave_out.end()) continue;
         if (!s.empty()) s += ' ';
-        s += k + "=" + it->second;
+        s += k + "=" + show_value(it->second);
     }
     if (s.empty() && !leave_out.empty()) return setting();
     return s.empty() ? config : s;
@@ -52,16 +53,44 @@ std::vector<std::string> StudyData::searched_keys() const {
     return keys;
 }
 
+namespace {
+
+// Whether numbers call for a log axis: all of them numeric and positive, spanning more
+// than kLogAxisSpan.
+bool spans_log(const std::vector<std::string>& values) {
+    double lo = INFINITY, hi = 0;
+    for (const auto& text : values) {
+        double v;
+        try {
+            v = parse_double(text, "value");
+        } catch (const ParseError&) {
+            return false;  // a category: no numeric axis at all
+        }
+        if (!(v > 0) || !std::isfinite(v)) return false;  // 0 or below has no place on a log axis
+        lo = std::min(lo, v), hi = std::max(hi, v);
+    }
+    return hi > 0 && hi / lo > kLogAxisSpan;
+}
+
+}  // namespace
+
 bool StudyData::log_scale(const std::string& key) const {
     if (study)
-        for (const auto& d : study->space)
-            if (d.key == key) return d.log_scale();
-    double lo = INFINITY, hi = 0;
+        for (const auto& d : study->space) {
+            if (d.key != key) continue;
+            if (d.log_scale()) return true;  // loguniform, log2int: sampled on a log scale
+            // A grid (or choice) of numbers: the values the study lists decide, so every
+            // plot of one study agrees before any run has finished.
+            if (d.kind == search::DimKind::list || d.kind == search::DimKind::choice) return spans_log(d.values);
+            return false;  // uniform, int: the study samples them evenly
+        }
+    // No study file (or a key it does not search): the values the runs have.
+    std::set<std::string> seen;
     for (const auto& r : runs) {
-        double v = r.job_number(key, -1);
-        if (v > 0) lo = std::min(lo, v), hi = std::max(hi, v);
+        auto it = r.job.find(key);
+        if (it != r.job.end()) seen.insert(it->second);
     }
-    return hi > 0 && hi / lo > 100;
+    return spans_log(std::vector<std::string>(seen.begin(), seen.end()));
 }
 
 bool StudyData::random_search() const {

@@ -15,6 +15,8 @@
 #include "hposync/report/cockpit.hpp"
 #include "hposync/report/gnuplot.hpp"
 #include "hposync/report/html.hpp"
+#include "hposync/report/number_text.hpp"
+#include "hposync/report/palette.hpp"
 #include "hposync/report/svg.hpp"
 #include "hposync/report/timeline.hpp"
 
@@ -69,13 +71,13 @@ void write_run_page(const StudyData& data, const Run& run, PlotSink& sink, const
     h += "<p>" + html_escape(run.setting()) + ". " + html_escape(run_verdict(run, mine)) + ".</p>\n<table>";
     auto row = [&](const std::string& k, const std::string& v) { h += "<tr><th>" + html_escape(k) + "</th><td>" + html_escape(v) + "</td></tr>"; };
     const double obj = data.objective_value(run);
-    row("objective (" + data.objective + ")", std::isfinite(obj) ? format_double(obj) : "no value (" + std::string(to_text(run.status)) + ")");
-    row("final validation error", format_double(run.train.final_val_error));
-    row("final validation loss", format_double(run.train.final_val_loss));
-    row("final training loss", format_double(run.train.final_train_loss));
-    row("test accuracy", format_double(run.train.test_accuracy));
+    row("objective (" + data.objective + ")", std::isfinite(obj) ? show_number(obj) : "no value (" + std::string(to_text(run.status)) + ")");
+    row("final validation error", show_number(run.train.final_val_error));
+    row("final validation loss", show_number(run.train.final_val_loss));
+    row("final training loss", show_number(run.train.final_train_loss));
+    row("test accuracy", show_number(run.train.test_accuracy));
     row("epochs / updates", std::to_string(run.train.epochs_done) + " / " + std::to_string(run.train.steps));
-    row("training time (s)", format_double(run.train.train_seconds));
+    row("training time (s)", show_number(run.train.train_seconds));
     row("worker / host / attempt", run.worker + " / " + run.host + " / " + std::to_string(run.attempt));
     row("started / finished", run.started + " / " + run.finished);
     h += "</table>\n";
@@ -109,15 +111,18 @@ std::string live_html(const StudyData& data) {
     std::string h = "<h2 id=\"live\">Pending and running jobs</h2>\n<table id=\"open-jobs\"><tr><th>job</th><th>state</th>"
                     "<th>worker</th><th>elapsed (s)</th><th>epochs so far</th><th>last val error</th></tr>\n";
     std::vector<SvgSeries> curves;
-    size_t k = 0;
+    std::set<std::string> repeats_seen;
     for (const auto& j : data.open_jobs) {
         h += "<tr>" + cell(j.id) + cell(j.state) + cell(j.worker) + number_cell(j.elapsed_s, "%.0f") +
              number_cell(j.progress.empty() ? NAN : double(j.progress.size()), "%.0f") +
              number_cell(j.progress.empty() ? NAN : j.progress.back().val_error) + "</tr>\n";
         if (j.progress.empty()) continue;
+        // The configuration's colour (palette.hpp), as in the plots and the GIF; repeats of
+        // one setting running at once differ by dash.
         SvgSeries s;
         s.name = j.id + " (" + j.worker + ")";
-        s.colour = gp_colour(k++);
+        s.colour = identity_colour(config_of_job(j.id));
+        s.dashed = !repeats_seen.insert(s.colour).second;
         for (const auto& e : j.progress) s.points.push_back({double(e.epoch), e.val_error});
         curves.push_back(s);
     }
@@ -161,7 +166,7 @@ std::string trials_table_html(const StudyData& data, const std::vector<const Run
             auto it = r.job.find(k);
             const std::string v = it == r.job.end() ? "" : it->second;
             const double x = r.job_number(k, NAN);
-            h += cell(v, std::isfinite(x) ? format_double(x) : v);
+            h += cell(show_value(v), std::isfinite(x) ? format_double(x) : v);
         }
         h += number_cell(data.objective_value(r)) + cell(to_text(r.status)) + number_cell(double(r.train.epochs_done), "%.0f") +
              number_cell(double(r.train.steps), "%.0f") + number_cell(r.train.train_seconds, "%.1f") + cell(r.worker) +

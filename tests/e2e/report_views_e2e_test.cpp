@@ -334,3 +334,57 @@ TEST_CASE("hpo-master --report: the report is refreshed while the study runs, an
     CHECK(slurp(index).find("http-equiv=\"refresh\"") == std::string::npos);
     fs::remove_all(dir);
 }
+
+TEST_CASE("hpo-report --watch started before the first job waits, follows a study archived by --force, says when it ended") {
+    const fs::path dir = fs::temp_directory_path() / fs::unique_path("hpo-watch-early-%%%%%%");  // not created yet
+    const fs::path log_path = fs::temp_directory_path() / (dir.filename().string() + ".log");
+    e2e::Process w("hpo-report", {"--dir", dir.string(), "--watch", "--poll-s", "0.2", "--watch-timeout-s", "120"},
+                   log_path.string());
+    REQUIRE_MESSAGE(e2e::eventually([&] { return w.log().find("no jobs yet; waiting") != std::string::npos; }, 30), w.log());
+    ::usleep(500 * 1000);
+    REQUIRE_MESSAGE(w.running(), w.log());  // it used to exit 1 here
+
+    // The first study: random, 2 samples; one result and one pending job.
+    protocol::Layout layout(dir.string());
+    layout.create_dirs();
+    write_file_atomic(layout.study_conf(), "format = hposync-study 1\nname = first\nstrategy = random\nsamples = 2\n"
+                                           "search.lr = loguniform(0.001, 2)\n");
+    // The pending job first: a result alone, with no master lock, is a finished study.
+    write_file_atomic(layout.pending_job("r000-c0001-s0"), "format = hposync-job 1\n");
+    e2e::add_run(layout, 0, 0, "sgd", 16, 0.01, "ok", 0);
+    const fs::path index = dir / "report" / "index.html";
+    REQUIRE_MESSAGE(e2e::eventually([&] { return slurp(index).find("1 of 2 jobs finished") != std::string::npos; }, 60), w.log());
+
+    // hpo-master --force with another study: the old state moves into archive/<stamp>/
+    // (Transitions::archive_study_state, same order), then the new study writes jobs.
+    const fs::path archive = dir / "archive" / "2026-12-07T08-00-00Z-1";
+    fs::create_directories(archive);
+    fs::rename(layout.study_conf(), archive / "study.conf");
+    for (const char* sub : {"rounds", "jobs", "results", "checkpoints", "workers"})
+        if (fs::exists(dir / sub)) fs::rename(dir / sub, archive / sub);
+    REQUIRE_MESSAGE(e2e::eventually([&] { return w.log().find("jobs are gone") != std::string::npos; }, 30), w.log());
+    REQUIRE_MESSAGE(w.running(), w.log());
+    layout.create_dirs();
+    write_file_atomic(layout.study_conf(), "format = hposync-study 1\nname = second\nstrategy = tpe\nsamples = 2\n"
+                                           "rounds = 3\nn_startup = 2\nsearch.lr = loguniform(0.001, 2)\n");
+    write_file_atomic(layout.pending_job("r000-c0001-s0"), "format = hposync-job 1\n");
+    e2e::add_run(layout, 0, 0, "adam", 16, 0.01, "ok", 0);
+    // TPE writes round after round: the page counts the 6 jobs it plans, not the 2 written.
+    REQUIRE_MESSAGE(e2e::eventually([&] {
+        return slurp(index).find("1 of 6 jobs finished (6 planned by tpe, 2 written so far)") != std::string::npos;
+    }, 60), w.log());
+    CHECK(slurp(index).find("Study second") != std::string::npos);
+    CHECK(slurp(index).find("http-equiv=\"refresh\"") != std::string::npos);
+
+    // The study ends: the final report, and the time it ended, in the page and the log.
+    e2e::add_run(layout, 1, 0, "adam", 32, 0.1, "ok", 0);
+    fs::remove(layout.pending_job("r000-c0001-s0"));
+    REQUIRE_MESSAGE(w.wait(90) == 0, w.log());
+    CHECK_MESSAGE(w.log().find("the study ended at 20") != std::string::npos, w.log());
+    const std::string final_index = slurp(index);
+    CHECK(final_index.find("the study ended at 20") != std::string::npos);
+    CHECK(final_index.find("http-equiv=\"refresh\"") == std::string::npos);
+    CHECK(fs::exists(archive / "results" / "r000-c0000-s0.result"));  // the archive is left alone
+    fs::remove_all(dir);
+    fs::remove(log_path);
+}

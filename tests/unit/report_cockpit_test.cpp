@@ -7,6 +7,7 @@
 
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/report/cockpit.hpp"
+#include "hposync/report/insight.hpp"
 
 using namespace hposync;
 using namespace hposync::report;
@@ -74,6 +75,7 @@ TEST_CASE("cockpit runs: best and worst by the objective, then diverged and runs
     StudyData data;
     for (int i = 0; i < 3; ++i) {
         Run r = updates_only();
+        r.train.instruments.push_back({10, 1, "grad_norm", 1.0});
         r.id = "r000-c000" + std::to_string(i) + "-s0";
         r.train.final_val_error = 0.1 * (i + 1);
         r.train.final_train_loss = 1.0 - 0.1 * i;
@@ -89,4 +91,53 @@ TEST_CASE("cockpit runs: best and worst by the objective, then diverged and runs
     CHECK(chosen[1].run->id == "r000-c0000-s0");
     CHECK(chosen[1].why == "worst");
     CHECK(chosen[2].why == "diverged");
+}
+
+TEST_CASE("cockpit: runs without instruments get no (empty) page; the hint names the setting that turns them on") {
+    StudyData data;
+    for (int i = 0; i < 3; ++i) {
+        Run r = updates_only();
+        r.id = "r000-c000" + std::to_string(i) + "-s0";
+        r.config = "c000" + std::to_string(i);
+        r.train.final_val_error = 0.1 * (i + 1);
+        data.runs.push_back(r);
+    }
+    data.runs[1].status = RunStatus::diverged;
+    std::vector<Finding> f = {{"overfitting", "r000-c0002-s0", "t", "e", "s"}};
+    CHECK(cockpit_runs(data, f).empty());
+    const fs::path out = fs::temp_directory_path() / fs::unique_path("cockpit-%%%%%%");
+    fs::create_directories(out / "gnuplot");
+    PlotSink sink;
+    sink.out = out.string();
+    sink.format = "png";
+    InsightOutput insight = write_insight(data, sink, "");
+    CHECK(insight.cockpit_of.empty());
+    CHECK(insight.html.find("No cockpit pages: no run recorded instruments") != std::string::npos);
+    CHECK(insight.html.find("<code>instruments = all</code>") != std::string::npos);
+    for (const auto& e : fs::directory_iterator(out)) CHECK(e.path().filename().string().rfind("cockpit-", 0) != 0);
+    // One run with instruments: only it gets a page, and the section says why the others have none.
+    data.runs[0].train.instruments.push_back({10, 1, "grad_norm", 1.0});
+    auto chosen = cockpit_runs(data, f);
+    REQUIRE(chosen.size() == 1);
+    CHECK(chosen[0].run->id == "r000-c0000-s0");
+    fs::remove_all(out);
+}
+
+TEST_CASE("cockpit: a run that diverged with status ok is chosen as diverged and its verdict says so") {
+    StudyData data;
+    for (int i = 0; i < 3; ++i) {
+        Run r = updates_only();
+        r.train.instruments.push_back({10, 1, "grad_norm", 1.0});
+        r.id = "r000-c000" + std::to_string(i) + "-s0";
+        r.train.final_val_error = 0.1 * (i + 1);
+        data.runs.push_back(r);
+    }
+    // The middle run (neither best nor worst) diverged by its curves.
+    std::vector<Finding> f = {{"diverged", "r000-c0001-s0", "diverged with lr 0.1 (the run ended with status ok)",
+                               "training loss nan at epoch 2; lr = 0.1", "lower the learning rate"}};
+    auto chosen = cockpit_runs(data, f);
+    REQUIRE(chosen.size() == 3);
+    CHECK(chosen[2].run->id == "r000-c0001-s0");
+    CHECK(chosen[2].why == "diverged");
+    CHECK(run_verdict(data.runs[1], f).find("but the run diverged (training loss nan at epoch 2") != std::string::npos);
 }

@@ -254,3 +254,63 @@ TEST_CASE("diagnosis: dominant parameter groups continuous values into bins") {
     for (auto& r : data.runs) r.train.final_train_loss = 0.3;
     CHECK(diagnose_study(data).empty());
 }
+
+TEST_CASE("diagnosis: a run whose loss became NaN or ended above its start is diverged, never overfitting") {
+    // The overfitting pattern, then the losses become NaN in the last epoch: an external
+    // trainer reports such a run with status ok.
+    Run r = healthy();
+    auto& e = r.train.epochs;
+    const double vals[8] = {1.5, 0.9, 0.7, 0.72, 0.8, 0.9, 1.0, 1.1};
+    for (int i = 0; i < 8; ++i) e[size_t(i)].val_loss = vals[i], e[size_t(i)].train_loss = 1.0 / (i + 1);
+    e[7].val_loss = NAN, e[7].train_loss = NAN;
+    r.train.final_val_loss = NAN;
+    r.train.final_train_loss = NAN;
+    auto fs = diagnose_run(r);
+    CHECK(has(fs, "diverged", "training loss nan at epoch 8"));
+    CHECK_FALSE(has(fs, "overfitting"));
+    CHECK_FALSE(has(fs, "train-val-gap"));
+    // A finite loss that ends above where it started (about 2.25 at update 1): diverged too.
+    Run up = healthy();
+    for (int i = 0; i < 8; ++i) up.train.epochs[size_t(i)].train_loss = 0.5 + 0.3 * i;  // 0.5 -> 2.6
+    for (int i = 0; i < 8; ++i) up.train.epochs[size_t(i)].val_loss = vals[i] * 3;
+    fs = diagnose_run(up);
+    REQUIRE(has(fs, "diverged", "training loss 2.6 at epoch 8, above its start 2.2"));
+    CHECK(has(fs, "diverged", "(update 1)"));
+    CHECK_FALSE(has(fs, "overfitting"));
+    CHECK_FALSE(has(fs, "still-falling"));
+    CHECK(fs.front().title.find("lr 0.05") != std::string::npos);
+    // Without update records the start is the first epoch's loss.
+    up.train.updates.clear();
+    CHECK(has(diagnose_run(up), "diverged", "(epoch 1)"));
+    // The healthy run and a run whose loss merely wobbles near its start are not diverged.
+    CHECK(rules(healthy()).empty());
+    Run flat = healthy();
+    for (auto& x : flat.train.epochs) x.train_loss = flat.train.updates.front().loss * 1.02;
+    CHECK_FALSE(has(diagnose_run(flat), "diverged"));
+}
+
+TEST_CASE("diagnosis: every finding names its evidence (numbers), a title and a suggestion") {
+    std::vector<Run> runs;
+    Run a = healthy("r000-c0001-s0");
+    a.train.updates[100].loss = 500;  // exploding
+    runs.push_back(a);
+    Run b = healthy("r000-c0002-s0");
+    b.status = RunStatus::diverged;  // diverged by status
+    runs.push_back(b);
+    Run c = healthy("r000-c0003-s0");
+    set_reading(c, "act_std.input", 0.3);  // raw inputs
+    runs.push_back(c);
+    Run d = healthy("r000-c0004-s0");
+    d.train.epochs.back().val_loss = NAN;  // diverged by its curve
+    runs.push_back(d);
+    size_t findings = 0;
+    for (const auto& r : runs)
+        for (const auto& f : diagnose_run(r)) {
+            ++findings;
+            INFO(f.rule);
+            CHECK(!f.title.empty());
+            CHECK(!f.suggestion.empty());
+            CHECK(f.evidence.find_first_of("0123456789") != std::string::npos);
+        }
+    CHECK(findings >= 4);
+}

@@ -116,7 +116,7 @@ TEST_CASE("random search is recognised from the study, else from sampled values"
     CHECK(grid.random_search());
 }
 
-TEST_CASE("log axis: from the study's dimension, else when values span more than two decades") {
+TEST_CASE("log axis: from the study's dimension, else when values span more than a factor 20") {
     StudyData data;
     data.runs.push_back(make_run("c0000", 0, "0.001", "16"));
     data.runs.push_back(make_run("c0001", 0, "0.5", "32"));

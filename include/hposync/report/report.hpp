@@ -21,7 +21,8 @@ struct ReportOutput {
     std::vector<std::string> skipped;   // plots not drawn, with the reason
     std::vector<std::string> warnings;  // unreadable results, an unparsable study.conf
     std::string index;                  // path of index.html
-    std::string state;                  // "finished" or "still running: N of M jobs finished"
+    std::string state;                  // "finished" or "study still running: N of M jobs finished ..." (live_state.hpp)
+    std::string ended;                  // finished: the last result's UTC stamp ("" if none)
 };
 
 // Writes the whole report into a fresh folder that then replaces `out` (output_dir.hpp).

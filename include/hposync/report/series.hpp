@@ -1,6 +1,7 @@
 // The lines of a curve plot and the rules that make a legend readable:
-//  - one series per run; repeats of a configuration share a colour, and only the first
-//    repeat gets a legend entry (so the legend lists settings, not seeds);
+//  - one series per run; repeats of a configuration share a colour (the configuration's,
+//    palette.hpp), and only the first repeat gets a legend entry (so the legend lists
+//    settings, not seeds);
 //  - the legend text is the setting of the run: its searched keys ("lr=0.01 batch_size=64");
 //  - the animation draws one panel per optimizer / batch-size group.
 #pragma once
@@ -27,17 +28,11 @@ struct Series {
 
 // One series per run that has points (runs whose `extract` is empty are left out).
 // `leave_out`: searched keys not to repeat in the legend (see Run::setting).
-// `colours`: config -> colour index shared by every plot of the report (config_colours),
-// so a setting has the same colour in the PNGs and the GIF; without it, colours follow
-// the order of appearance in `runs`.
+// Colour and dash type come from the run's configuration (palette.hpp): a setting has
+// the same colour in every plot of the report, the GIF and the live page.
 std::vector<Series> series_per_run(const std::vector<const Run*>& runs,
                                    const std::function<Points(const Run&)>& extract,
-                                   const std::vector<std::string>& leave_out = {},
-                                   const std::map<std::string, size_t>* colours = nullptr);
-
-// One colour index per configuration of the study, in id order.
-std::map<std::string, size_t> config_colours(const StudyData& data);
-
+                                   const std::vector<std::string>& leave_out = {});
 // The animation panel a run belongs to: "optimizer=sgd batch_size=64".
 std::string panel_of(const Run& run);
 

@@ -11,6 +11,9 @@
 
 namespace hposync::report {
 
+// Values spanning more than this factor get a log axis (StudyData::log_scale).
+constexpr double kLogAxisSpan = 20;
+
 struct Run {
     std::string id, config, reason, worker, host;
     RunStatus status = RunStatus::ok;
@@ -52,8 +55,11 @@ struct StudyData {
 
     // Keys searched in any run, in first-seen order.
     std::vector<std::string> searched_keys() const;
-    // Whether a searched key should use a log axis: from the study's dimension kind, else
-    // when its positive values span more than two decades.
+    // The one decision of a key's axis scale, used by every plot and view with that key
+    // on an axis (slices, pair heatmap, parallel coordinates, importance): log for a
+    // loguniform or log2int dimension, and for numbers (a grid's list, or without a study
+    // file the runs' values) that are all positive and span more than kLogAxisSpan
+    // (lr 0.001 ... 2.0); linear otherwise (uniform, int, values with 0 or below).
     bool log_scale(const std::string& key) const;
     // Whether the study samples at random, so best-so-far and error-vs-parameter plots make
     // sense: strategy random, or more than one continuous (sampled) dimension. Without a
