@@ -1,5 +1,7 @@
 #include "mem_fs.hpp"
 
+#include <algorithm>
+
 namespace hposync::sim {
 
 const char* op_name(Op op) {
@@ -23,6 +25,24 @@ std::string parent_of(const std::string& path) {
 bool under(const std::string& path, const std::string& dir) {
     return path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/';
 }
+// "/a/b/../c" -> "/a/c": what a path names, lexically ("D/../x" is not under D).
+std::string normal(const std::string& path) {
+    std::vector<std::string> parts;
+    size_t i = 0;
+    while (i <= path.size()) {
+        const size_t j = std::min(path.find('/', i), path.size());
+        const std::string c = path.substr(i, j - i);
+        if (c == "..") {
+            if (!parts.empty()) parts.pop_back();
+        } else if (!c.empty() && c != ".") {
+            parts.push_back(c);
+        }
+        i = j + 1;
+    }
+    std::string out;
+    for (const auto& c : parts) out += "/" + c;
+    return out.empty() ? "/" : out;
+}
 }  // namespace
 
 void MemFs::mkdirs(const std::string& dir) {
@@ -34,7 +54,8 @@ bool MemFs::parent_exists(const std::string& path) const { return dirs_.count(pa
 Fault MemFs::enter(Op op, const std::string& path, const std::string& second) {
     ++calls_;
     for (const std::string* p : {&path, &second})
-        if (!p->empty() && *p != root_ && !under(*p, root_)) outside_.push_back(std::string(op_name(op)) + " " + *p);
+        if (!p->empty() && normal(*p) != root_ && !under(normal(*p), root_))
+            outside_.push_back(std::string(op_name(op)) + " " + *p);
     return hooks_.before ? hooks_.before(op, path) : Fault{};
 }
 

@@ -24,6 +24,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 
 #include "hposync/common/clock.hpp"
 #include "hposync/common/error.hpp"
@@ -49,8 +50,16 @@ const char* plant_name(Plant p) {
         case Plant::double_accept: return "double-accept";
         case Plant::early_expiry: return "early-expiry";
         case Plant::worst_best: return "worst-best";
+        case Plant::hung_trainer: return "hung-trainer";
+        case Plant::escape: return "escape";
     }
     return "?";
+}
+
+const std::vector<Plant>& all_plants() {
+    static const std::vector<Plant> v{Plant::none,         Plant::double_accept, Plant::early_expiry,
+                                      Plant::worst_best,   Plant::hung_trainer,  Plant::escape};
+    return v;
 }
 
 void Counters::add(const Counters& o) {
@@ -127,7 +136,13 @@ const char* errno_name(int e) {
 //      the master's next pass and its first lease is not there yet (not written yet, or
 //      the write failed), the master sees the same missing lease as before, with the old
 //      timestamp, and requeues the live job at once: it runs twice.
+//  K4: check_result (protocol/transitions.cpp) reads results/<id>.result and, on ENOENT,
+//      asks whether the result exists: if it does, it calls the result torn ("names a CSV
+//      that does not exist"). But the ENOENT may have been the result's own: a result
+//      published between the read and the exists (a slow call between them is enough)
+//      is then judged torn, set aside, and its job run again; a valid result is lost.
 constexpr const char* kKnownCsvRemoved = "K1-result-csv-removed-after-late-create";
+constexpr const char* kKnownReadExistsRace = "K4-check-result-read-exists-race";
 constexpr const char* kKnownReclaim = "K3-lease-observation-kept-across-requeue";
 constexpr const char* kKnownSummary = "K2-summary-no-successful-run-after-3-io-errors";
 
@@ -242,9 +257,17 @@ class WorkerActor;
 
 class World {
 public:
-    World(uint64_t seed, Plant plant, std::ostream* trace)
+    World(uint64_t seed, Plant plant, std::ostream* trace, unsigned without)
         : seed_(seed), plant_(plant), trace_(trace), rng_(seed), fs_(kRoot), layout_(kRoot) {
         cfg_ = draw_config(rng_);
+        if (without & kErrors) cfg_.p_err = 0;
+        if (without & kLateReplies) cfg_.p_late = 0;
+        if (without & kCrashes) cfg_.p_crash = 0;
+        if (without & kFreezes) cfg_.p_freeze = 0;
+        if (without & kInterleaving) cfg_.p_yield = 0;
+        if (without & kSlowCalls) cfg_.p_slow = 0;
+        if (without & kClockJumps) cfg_.jump_every = 0;
+        if (without & kStranger) cfg_.stranger_every = 0;
         if (plant_ == Plant::double_accept) fs_.plant_overwrite_results = true;
     }
     ScheduleResult run();
@@ -286,8 +309,11 @@ public:
 
 private:
     Fault before(Op op, const std::string& path);
+    Fault decide(Op op, const std::string& path);
+    void judge(const std::string& invariant, const std::string& id, const std::string& what);
     void changed(Op op, const std::string& path);
     void step_actor(Actor& a, int depth);
+    void run_others_until(Actor* a, double until);
     void crash(Process& p, const char* how);
     void maybe_global_events();
     void stranger_act();
@@ -314,6 +340,8 @@ private:
     std::map<std::string, int> accepted_;           // results/<id>.result created, by id
     std::set<std::string> touched_;                 // ids whose files the stranger changed
     std::set<std::string> late_result_create_;      // ids whose result create answered "failed" after it took effect
+    std::set<std::string> absent_read_;             // "<actor>|<result path>": its last read found no file
+    std::set<std::string> read_exists_race_;        // ids: K4's trigger happened
     bool summary_gave_up_ = false;
     std::vector<std::string> known_;
     bool stranger_touched_results_ = false;
@@ -705,6 +733,8 @@ private:
     double train() {
         if (w_.now() < train_end_) return train_end_ - w_.now();
         const std::string id = st_.job;
+        if (w_.plant() == Plant::hung_trainer && job_.round == 0 && job_.config == "c0000") return 60;  // never ends
+        if (w_.plant() == Plant::escape) w_.fs().write_atomic(w_.layout().root() + "/../scratch", id, Durability::cached);
         const Truth truth = truth_of(id);
         engine::TrainResult tr;
         tr.status = truth.status;
@@ -777,7 +807,7 @@ private:
 
 // ---- the world ---------------------------------------------------------------------------
 
-Fault World::before(Op op, const std::string& path) {
+Fault World::decide(Op op, const std::string& path) {
     Actor* a = current_;
     ++counters_.fs_calls;
     if (trace_) *trace_ << "    " << (a ? a->name : "harness") << " " << op_name(op) << " " << path << "\n";
@@ -787,25 +817,24 @@ Fault World::before(Op op, const std::string& path) {
         if (trace_) *trace_ << "    -> crash of " << a->proc->name << " inside " << op_name(op) << "\n";
         throw SimCrash{};
     }
-    if (depth_ == 0 && rng_.chance(cfg_.p_yield)) {  // others run while this call is under way
-        std::vector<Actor*> others;
+    // Other actors run while this call is under way: the next one due (interleaving), or
+    // all that are due during a slow call (an NFS stall). Time passes for everybody: an
+    // actor never runs ahead of another that was due earlier. Only at the top level.
+    if (depth_ == 0 && rng_.chance(cfg_.p_yield)) {
+        double next = kInf;
         for (auto& b : actors_)
-            if (b.get() != a && !b->busy && b->proc->alive && b->proc->frozen_until <= now_ && b->faulty) others.push_back(b.get());
-        if (!others.empty()) {
+            if (b.get() != a && b->proc->alive) next = std::min(next, std::max(b->wake, b->proc->frozen_until));
+        if (next < kInf) {
             ++counters_.faults["interleave"];
-            Actor* b = others[rng_.below(others.size())];
-            const int generation = a->proc->generation;
-            now_ = std::max(now_, b->wake);
-            step_actor(*b, depth_ + 1);
-            current_ = a;
-            // Its process died meanwhile (the other actor was its own heartbeat): this
-            // call never returns either.
-            if (a->proc->generation != generation) throw SimCrash{};
+            run_others_until(a, next);
         }
     }
-    if (rng_.chance(cfg_.p_slow)) {  // a slow call: the whole pass takes long
+    if (depth_ == 0 && rng_.chance(cfg_.p_slow)) {
         ++counters_.faults["slow"];
-        now_ += rng_.uniform(1, 3 * cfg_.lease_timeout);
+        const double until = now_ + rng_.uniform(1, 3 * cfg_.lease_timeout);
+        if (trace_) *trace_ << "    -> slow: this call returns at " << fmt_t(until) << "\n";
+        run_others_until(a, until);
+        now_ = std::max(now_, until);
     }
     if (!rng_.chance(cfg_.p_err)) return {};
     Fault f;
@@ -826,6 +855,30 @@ Fault World::before(Op op, const std::string& path) {
         late_result_create_.insert(id_of_path(path));
     if (trace_) *trace_ << "    -> " << errno_name(f.err) << (f.late ? " (after the call took effect)" : "") << "\n";
     return f;
+}
+
+// Every call: the fault decided, then what K4's trigger needs to know (the state of
+// results/<id>.result at the instant the call takes effect).
+Fault World::before(Op op, const std::string& path) {
+    const Fault f = decide(op, path);
+    if (f.err == 0 && current_ && path.compare(0, layout_.results_dir().size() + 1, layout_.results_dir() + "/") == 0 &&
+        path.size() > 7 && path.compare(path.size() - 7, 7, ".result") == 0) {
+        const std::string key = current_->name + "|" + path;
+        if (op == Op::read) {
+            if (fs_.has_file(path)) absent_read_.erase(key);
+            else absent_read_.insert(key);
+        } else if (op == Op::exists && absent_read_.count(key) && fs_.has_file(path)) {
+            read_exists_race_.insert(id_of_path(path));  // absent to the read, present to the exists after it
+        }
+    }
+    return f;
+}
+
+// A violation, or a known bug's when that bug's trigger happened to the job.
+void World::judge(const std::string& invariant, const std::string& id, const std::string& what) {
+    if (late_result_create_.count(id)) known(kKnownCsvRemoved, what);
+    else if (read_exists_race_.count(id)) known(kKnownReadExistsRace, what);
+    else violation(invariant, what);
 }
 
 // Every change of a file: claims (a job file appearing in running/), lease beats and
@@ -877,9 +930,7 @@ void World::changed(Op op, const std::string& path) {
         // Invariant "exactly one accepted result per job": the commit point is exclusive,
         // so a second accepted result means the first vanished or was replaced.
         if (++accepted_[*id] > 1 && !touched(*id)) {
-            const std::string what = *id + ": a result was accepted " + std::to_string(accepted_[*id]) + " times";
-            if (late_result_create_.count(*id)) known(kKnownCsvRemoved, what);
-            else violation("accepted-twice", what);
+            judge("accepted-twice", *id, *id + ": a result was accepted " + std::to_string(accepted_[*id]) + " times");
         }
     }
 }
@@ -887,6 +938,24 @@ void World::changed(Op op, const std::string& path) {
 void World::run_ended(const std::string& id, const std::string& worker) {
     for (auto& r : runs_[id])
         if (r.worker == worker) r.ended = true;
+}
+
+// While `a` waits in a slow call, every other actor that is due runs, as in real time.
+void World::run_others_until(Actor* a, double until) {
+    const int generation = a->proc->generation;
+    for (;;) {
+        Actor* next = nullptr;
+        for (auto& b : actors_) {
+            if (b.get() == a || b->busy || !b->proc->alive) continue;
+            const double at = std::max(b->wake, b->proc->frozen_until);
+            if (at <= until && (!next || at < std::max(next->wake, next->proc->frozen_until))) next = b.get();
+        }
+        if (!next || finished_) break;
+        now_ = std::max(now_, std::max(next->wake, next->proc->frozen_until));
+        step_actor(*next, depth_ + 1);
+        current_ = a;
+        if (a->proc->generation != generation) throw SimCrash{};  // its own process died meanwhile
+    }
 }
 
 void World::step_actor(Actor& a, int depth) {
@@ -1012,9 +1081,7 @@ void World::master_finished(const std::optional<std::pair<std::string, double>>&
             if (v != kInf && (!files_best || v < files_best->second || (v == files_best->second && job.id < files_best->first)))
                 files_best = {{job.id, v}};
         } else if (!touched(job.id) && !fs_.has_file(layout_.failed_job(job.id)) && !fs_.has_file(layout_.quarantine_job(job.id))) {
-            const std::string what = job.id + " is not final when the master ends (" + describe_job(job.id) + ")";
-            if (late_result_create_.count(job.id)) known(kKnownCsvRemoved, what);
-            else violation("final", what);
+            judge("final", job.id, job.id + " is not final when the master ends (" + describe_job(job.id) + ")");
         }
     }
     if (!stranger_touched_results_) {
@@ -1025,8 +1092,10 @@ void World::master_finished(const std::optional<std::pair<std::string, double>>&
             (reported && (reported->first != files_best->first || reported->second != files_best->second))) {
             const std::string what = "the master reports best " + show(reported) + ", the result files say " + show(files_best);
             if (!reported && summary_gave_up_) known(kKnownSummary, what);
-            else if (reported && late_result_create_.count(reported->first)) known(kKnownCsvRemoved, what);
-            else violation("best", what);
+            else if (reported && files_best && reported->first != files_best->first &&
+                     (late_result_create_.count(files_best->first) || read_exists_race_.count(files_best->first)))
+                judge("best", files_best->first, what);
+            else judge("best", reported ? reported->first : std::string(), what);
         }
     } else {
         ++counters_.best_skipped;
@@ -1113,6 +1182,8 @@ ScheduleResult World::run() {
         step_actor(*next, 0);
     }
     for (const auto& p : fs_.outside()) violation("outside-D", "a call named a path outside " + layout_.root() + ": " + p);
+    // D exists only in memory: if it appeared on the real disk, product code wrote past FileOps.
+    if (path_exists(kRoot)) violation("outside-FileOps", std::string(kRoot) + " exists on the real disk: a write bypassed FileOps");
     set_clock_source(nullptr, nullptr);
     g_world = nullptr;
 
@@ -1128,9 +1199,48 @@ ScheduleResult World::run() {
 
 }  // namespace
 
-ScheduleResult run_schedule(uint64_t seed, Plant plant, std::ostream* trace) {
-    World w(seed, plant, trace);
+ScheduleResult run_schedule(uint64_t seed, Plant plant, std::ostream* trace, unsigned without) {
+    World w(seed, plant, trace, without);
     return w.run();
+}
+
+const char* fault_kind_name(unsigned kind) {
+    switch (kind) {
+        case kErrors: return "errors";
+        case kLateReplies: return "late";
+        case kCrashes: return "crash";
+        case kFreezes: return "freeze";
+        case kInterleaving: return "interleave";
+        case kSlowCalls: return "slow";
+        case kClockJumps: return "jump";
+        case kStranger: return "stranger";
+    }
+    return "?";
+}
+
+unsigned parse_fault_kinds(const std::string& list) {
+    unsigned out = 0;
+    size_t i = 0;
+    while (i <= list.size()) {
+        const size_t j = std::min(list.find(',', i), list.size());
+        const std::string name = list.substr(i, j - i);
+        unsigned found = 0;
+        for (unsigned k = 1; k <= kStranger; k <<= 1)
+            if (name == fault_kind_name(k)) found = k;
+        if (!found && !name.empty())
+            throw std::invalid_argument("unknown fault kind '" + name +
+                                        "' (errors, late, crash, freeze, interleave, slow, jump, stranger)");
+        out |= found;
+        i = j + 1;
+    }
+    return out;
+}
+
+std::string fault_kinds_text(unsigned kinds) {
+    std::string out;
+    for (unsigned k = 1; k <= kStranger; k <<= 1)
+        if (kinds & k) out += (out.empty() ? "" : ",") + std::string(fault_kind_name(k));
+    return out;
 }
 
 }  // namespace hposync::sim

@@ -16,8 +16,12 @@ namespace hposync::sim {
 //  double_accept: an exclusive create of results/<id>.result overwrites (a commit point
 //                 that is not exclusive: a late result replaces an accepted one);
 //  early_expiry:  the master judges leases with a timeout shorter than the beat period;
-//  worst_best:    the master's summary names the worst result as the best.
-enum class Plant { none, double_accept, early_expiry, worst_best };
+//  worst_best:    the master's summary names the worst result as the best;
+//  hung_trainer:  a worker's training of one job never ends while its heartbeat goes on
+//                 beating (stall detection lost): the study never ends;
+//  escape:        the worker writes a scratch file beside D ("<D>/../scratch") through FileOps.
+enum class Plant { none, double_accept, early_expiry, worst_best, hung_trainer, escape };
+const std::vector<Plant>& all_plants();
 const char* plant_name(Plant p);
 
 struct Counters {
@@ -39,8 +43,20 @@ struct ScheduleResult {
     Counters counters;
 };
 
-// Runs one whole study under the schedule and fault mix `seed` decides. `trace`, if given,
-// receives every step, FileOps call, fault and product message: the replay output.
-ScheduleResult run_schedule(uint64_t seed, Plant plant, std::ostream* trace);
+// Fault kinds a run can switch off after the seed drew its mix (the shrinker's knobs).
+enum FaultKind : unsigned {
+    kErrors = 1, kLateReplies = 2, kCrashes = 4, kFreezes = 8, kInterleaving = 16, kSlowCalls = 32,
+    kClockJumps = 64, kStranger = 128,
+};
+// "errors", "late", "crash", "freeze", "interleave", "slow", "jump", "stranger".
+const char* fault_kind_name(unsigned kind);
+// Parses "crash,freeze" into kinds; throws std::invalid_argument naming an unknown one.
+unsigned parse_fault_kinds(const std::string& list);
+std::string fault_kinds_text(unsigned kinds);
+
+// Runs one whole study under the schedule and fault mix `seed` decides, without the fault
+// kinds in `without`. `trace`, if given, receives every step, FileOps call, fault and
+// product message: the replay output.
+ScheduleResult run_schedule(uint64_t seed, Plant plant, std::ostream* trace, unsigned without = 0);
 
 }  // namespace hposync::sim

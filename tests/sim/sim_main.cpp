@@ -13,6 +13,7 @@
 #include <cstring>
 #include <iostream>
 #include <map>
+#include <sstream>
 #include <vector>
 #include <string>
 
@@ -25,15 +26,17 @@ namespace {
 struct Args {
     uint64_t first = 1, seeds = 5000;
     bool one = false, verbose = false, self_test = true, schedules = true, strict = false;
-    uint64_t self_test_seeds = 300;
+    uint64_t self_test_seeds = 1000;
     Plant plant = Plant::none;
+    unsigned without = 0;  // fault kinds switched off (--without)
 };
 
 [[noreturn]] void usage(const char* argv0, const std::string& why) {
     std::cerr << argv0 << ": " << why << "\n"
               << "usage: " << argv0
-              << " [--seeds N] [--first S] [--seed S [--verbose]] [--plant none|double-accept|early-expiry|worst-best]"
-                 " [--no-self-test] [--self-test-only] [--self-test-seeds N] [--strict]\n"
+              << " [--seeds N] [--first S] [--seed S [--verbose]] [--plant none|double-accept|early-expiry|worst-best|hung-trainer|escape]"
+                 " [--no-self-test] [--self-test-only] [--self-test-seeds N] [--strict]"
+                 " [--without errors,late,crash,freeze,interleave,slow,jump,stranger]\n"
               << "  --strict: violations of known bugs (K1, K2, ...) count as failures too\n";
     std::exit(2);
 }
@@ -47,7 +50,7 @@ uint64_t number(const char* argv0, int& i, int argc, char** argv) {
 }
 
 Plant plant_of(const char* argv0, const std::string& s) {
-    for (Plant p : {Plant::none, Plant::double_accept, Plant::early_expiry, Plant::worst_best})
+    for (Plant p : all_plants())
         if (s == plant_name(p)) return p;
     usage(argv0, "unknown --plant '" + s + "'");
 }
@@ -63,6 +66,13 @@ Args parse(int argc, char** argv) {
         else if (s == "--plant" && i + 1 < argc) a.plant = plant_of(argv[0], argv[++i]), a.self_test = false;
         else if (s == "--no-self-test") a.self_test = false;
         else if (s == "--strict") a.strict = true;
+        else if (s == "--without" && i + 1 < argc) {
+            try {
+                a.without = parse_fault_kinds(argv[++i]);
+            } catch (const std::exception& e) {
+                usage(argv[0], std::string("--without: ") + e.what());
+            }
+        }
         else if (s == "--self-test-only") a.schedules = false;
         else if (s == "--self-test-seeds") a.self_test_seeds = number(argv[0], i, argc, argv);
         else usage(argv[0], "unknown argument '" + s + "'");
@@ -71,10 +81,28 @@ Args parse(int argc, char** argv) {
     return a;
 }
 
-std::string replay_command(const char* argv0, uint64_t seed, Plant plant) {
+std::string replay_command(const char* argv0, uint64_t seed, Plant plant, unsigned without = 0) {
     std::string cmd = std::string(argv0) + " --seed " + std::to_string(seed);
     if (plant != Plant::none) cmd += " --plant " + std::string(plant_name(plant));
+    if (without) cmd += " --without " + fault_kinds_text(without);
     return cmd + " --verbose";
+}
+
+std::string invariant_of(const std::string& violation) { return violation.substr(0, violation.find(':')); }
+
+// The shrinker: switches fault kinds off one at a time while the schedule still violates
+// the same invariant, so the report names only the faults the failure needs.
+unsigned shrink(uint64_t seed, Plant plant, unsigned without, const std::string& invariant) {
+    for (unsigned k = 1; k <= kStranger; k <<= 1) {
+        if (without & k) continue;
+        const ScheduleResult r = run_schedule(seed, plant, nullptr, without | k);
+        for (const auto& v : r.violations)
+            if (invariant_of(v) == invariant) {
+                without |= k;
+                break;
+            }
+    }
+    return without;
 }
 
 void print_counters(const Counters& c, double wall_s) {
@@ -110,7 +138,7 @@ int64_t run_range(const char* argv0, const Args& a) {
     std::map<std::string, std::vector<uint64_t>> known_seeds;  // by bug: the first seeds
     const auto t0 = std::chrono::steady_clock::now();
     for (uint64_t seed = a.first; seed < a.first + a.seeds; ++seed) {
-        ScheduleResult r = run_schedule(seed, a.plant, a.verbose ? &std::cout : nullptr);
+        ScheduleResult r = run_schedule(seed, a.plant, a.verbose ? &std::cout : nullptr, a.without);
         total.add(r.counters);
         for (const auto& k : r.known) {
             auto& seeds = known_seeds[k.substr(0, k.find(':'))];
@@ -123,7 +151,13 @@ int64_t run_range(const char* argv0, const Args& a) {
         if (printed++ < 20 || a.one) {
             std::printf("sim: seed %llu FAILED (%s)\n", static_cast<unsigned long long>(seed), r.config.c_str());
             for (const auto& v : r.violations) std::printf("  %s\n", v.c_str());
-            std::printf("  replay: %s\n", replay_command(argv0, seed, a.plant).c_str());
+            std::printf("  replay: %s\n", replay_command(argv0, seed, a.plant, a.without).c_str());
+            if (printed <= 5 && !a.strict) {
+                const unsigned small = shrink(seed, a.plant, a.without, invariant_of(r.violations.front()));
+                if (small != a.without)
+                    std::printf("  shrunk (still fails without %s): %s\n", fault_kinds_text(small & ~a.without).c_str(),
+                                replay_command(argv0, seed, a.plant, small).c_str());
+            }
         }
     }
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -145,7 +179,8 @@ bool self_test(uint64_t n) {
     };
     bool ok = true;
     for (const Case c : {Case{Plant::double_accept, "accepted-twice"}, Case{Plant::early_expiry, "run-twice"},
-                         Case{Plant::worst_best, "best"}}) {
+                         Case{Plant::worst_best, "best"}, Case{Plant::hung_trainer, "no-end"},
+                         Case{Plant::escape, "outside-D"}}) {
         uint64_t found = 0;
         for (uint64_t seed = 1; seed <= n && !found; ++seed) {
             const ScheduleResult r = run_schedule(seed, c.plant, nullptr);
@@ -160,6 +195,17 @@ bool self_test(uint64_t n) {
             std::printf("sim self-test: FAILED: planted bug %s NOT found by '%s' in %llu seeds: the simulator does not explore\n",
                         plant_name(c.plant), c.invariant, static_cast<unsigned long long>(n));
         ok = ok && found;
+    }
+    // Replay is bit for bit: the same seed gives the same trace, step for step.
+    for (uint64_t seed : {7ull, 4159ull, 99991ull}) {
+        std::ostringstream a, b;
+        run_schedule(seed, Plant::none, &a);
+        run_schedule(seed, Plant::none, &b);
+        const bool same = a.str() == b.str();
+        std::printf("sim self-test: seed %llu replayed twice: %s (%zu bytes of trace)\n",
+                    static_cast<unsigned long long>(seed), same ? "identical traces" : "FAILED: the traces differ",
+                    a.str().size());
+        ok = ok && same;
     }
     return ok;
 }
