@@ -770,7 +770,7 @@ def vanished(n_jobs):
 
 
 def poison(n_jobs):
-    """One job throws std::bad_alloc in every worker, one hangs without progress: each is
+    """One job throws (std::logic_error: a fault of the job, not of the machine) in every worker, one hangs without progress: each is
     counted as an attempt and ends in failed/ after max_attempts; no worker dies."""
     d = new_dir("poison")
     study = write_study(f"{d}/s.study", "poison", [
@@ -808,7 +808,7 @@ def poison(n_jobs):
     if missing:
         problems.append(f"{len(missing)} healthy jobs without result")
     return finish(d, "poison job", problems,
-                  f"{thrower} throws bad_alloc in every worker, {hanger} hangs in w-hang (hung there: {hung_claims}, "
+                  f"{thrower} throws in every worker, {hanger} hangs in w-hang (hung there: {hung_claims}, "
                   f"attempts {hang_attempts}); failed/: {sorted(failed)}; " +
                   fault_figures(len(ids), len(ids_in(f"{sd}/results", ".result")), 0, int(rc == "hang"), lost, 0))
 
