@@ -183,6 +183,7 @@ private:
             m.jobs.push_back(job.id);
             if (snap.knows(job.id)) continue;
             if (t_.publish(job)) {
+                rec_.wrote_pending(job.id);
                 ++written;
                 if (published) warn(job.id + ": exists nowhere although " + manifest_path + " was written; published again");
             }

@@ -54,11 +54,48 @@ const Result* Reconciler::valid_result(const std::string& id, const Snapshot& sn
     if (c.verdict == ResultVerdict::absent) return nullptr;
     std::string log;
     const char* kind = c.verdict == ResultVerdict::torn ? "torn-result" : "foreign-result";
+    if (c.verdict == ResultVerdict::foreign && set_aside_edit(*job, snap, c.why)) return nullptr;
     if (t_.set_aside_result(id, kind, c.why, job->max_attempts, &log)) {
         warn_(log);
         moved_ = true;
     }
     return nullptr;
+}
+
+// A foreign result beside a job file that is not the master's job: the honest answer to
+// a job edited by hand. Counting it as a failed attempt and requeueing the edited file
+// ran the edit again and again and never the study's own setting (issue 32, family 5).
+// Instead the result and the edited file are set aside (unique names) and the master's
+// job runs; no attempt is counted.
+bool Reconciler::set_aside_edit(const Job& job, const Snapshot& snap, const std::string& why) {
+    std::string from;
+    if (snap.done.count(job.id)) from = layout_.done_job(job.id);
+    else if (snap.pending.count(job.id)) from = layout_.pending_job(job.id);
+    if (from.empty() || t_.job_file_as_written(job, from)) return false;
+    std::string log;
+    if (t_.set_aside_result(job.id, "foreign-result", why + " (the answer to a hand-edited job file)",
+                            job.max_attempts, &log, false))
+        warn_(log);
+    if (t_.set_aside_edited_job(job, from, &log)) warn_(log);
+    moved_ = true;
+    return true;
+}
+
+bool Reconciler::check_pending_edits(const Snapshot& snap, const std::vector<std::string>& round) {
+    bool moved = false;
+    for (auto it = checked_pending_.begin(); it != checked_pending_.end();)  // left pending: look again on return
+        it = snap.pending.count(*it) ? std::next(it) : checked_pending_.erase(it);
+    for (const auto& id : round) {
+        const Job* job = known(id);
+        if (!job || !snap.pending.count(id) || !checked_pending_.insert(id).second) continue;
+        if (t_.job_file_as_written(*job, layout_.pending_job(id))) continue;
+        std::string log;
+        if (t_.set_aside_edited_job(*job, layout_.pending_job(id), &log)) {
+            warn_(log);
+            moved = true;
+        }
+    }
+    return moved;
 }
 
 // Repairs what dead or slow workers left behind. Every step is a rename that fails
@@ -131,6 +168,7 @@ bool Reconciler::republish_missing(const Snapshot& snap, const std::vector<std::
                 moved = true;
             }
         } else if (t_.publish(*job)) {
+            wrote_pending(id);
             warn_(id + ": exists nowhere (no job file in any state, no result) although its round was published; "
                        "written to jobs/pending again");
             moved = true;
@@ -161,6 +199,7 @@ bool Reconciler::pass(const Snapshot& snap, const std::vector<std::string>& roun
     bool moved = adopt_late_results(snap);
     moved |= repair_torn_jobs(snap, round);
     moved |= republish_missing(snap, round);
+    moved |= check_pending_edits(snap, round);
     return moved || moved_;
 }
 

@@ -24,6 +24,19 @@ std::string unique_aside(const std::string& base) {
     for (int n = 2; path_exists(name) || path_exists(name + ".reason"); ++n) name = base + "." + std::to_string(n);
     return name;
 }
+std::string unique_aside(FileOps& ops, const std::string& base) {
+    std::string name = base;
+    for (int n = 2; ops.exists(name) || ops.exists(name + ".reason"); ++n) name = base + "." + std::to_string(n);
+    return name;
+}
+
+// A job's entries as a result or a job file records them, max_attempts aside: that is
+// bookkeeping of the master (a restart with another --max-attempts must not disown
+// finished work); every other key decides what is trained.
+std::vector<std::pair<std::string, std::string>> content_entries(std::vector<std::pair<std::string, std::string>> v) {
+    v.erase(std::remove_if(v.begin(), v.end(), [](const auto& kv) { return kv.first == "max_attempts"; }), v.end());
+    return v;
+}
 
 void make_directory(const std::string& path) {
     if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) throw_io_error("cannot create directory", path);
@@ -143,7 +156,7 @@ bool Transitions::done_from_failed(const std::string& id) {
 }
 
 bool Transitions::set_aside_result(const std::string& id, const std::string& kind, const std::string& why,
-                                   int64_t max_attempts, std::string* log) {
+                                   int64_t max_attempts, std::string* log, bool count) {
     // The CSVs it names go with it (only if they are plain names in results/).
     std::string csv, pred;
     try {
@@ -152,11 +165,16 @@ bool Transitions::set_aside_result(const std::string& id, const std::string& kin
         pred = r.predictions;
     } catch (const Error&) {
     }
-    const std::string aside = layout_.quarantine_file(id + "." + kind);
+    // Unique names: a job set aside twice keeps both records (issue 32, family 5).
+    const std::string aside = unique_aside(ops_, layout_.quarantine_file(id + "." + kind));
     ops_.write_atomic(aside + ".reason", now_utc() + " " + why + "\n", Durability::durable);
     if (!ops_.rename(layout_.result(id), aside)) return false;
     for (const auto& name : {csv, pred})
-        if (plain_name(name)) ops_.rename(layout_.results_file(name), layout_.quarantine_file(name));
+        if (plain_name(name)) ops_.rename(layout_.results_file(name), unique_aside(ops_, layout_.quarantine_file(name)));
+    if (!count) {
+        if (log) *log = id + ": " + kind + " moved to " + aside + " (" + why + ")";
+        return true;
+    }
 
     // Counted like a lease expiry: a job torn max_attempts times ends in failed/.
     // The job is in done/ (its worker finished) or still pending; running: nothing to move.
@@ -174,7 +192,7 @@ bool Transitions::repair_torn_job(const Job& job, std::string* log) {
         reason = ops_.read(layout_.quarantine_reason(job.id), 64 * 1024);
     } catch (const Error&) {  // no reason (or a refused one): the move itself is the record
     }
-    const std::string torn = layout_.quarantine_torn(job.id, "job");
+    const std::string torn = unique_aside(ops_, layout_.quarantine_torn(job.id, "job"));
     ops_.write_atomic(torn + ".reason", reason, Durability::durable);
     ops_.remove(layout_.quarantine_reason(job.id));
     if (!ops_.rename(layout_.quarantine_job(job.id), torn)) return false;
@@ -184,6 +202,39 @@ bool Transitions::repair_torn_job(const Job& job, std::string* log) {
     count_attempt(ops_, layout_, job.id, attempts(job.id), "damaged job file set aside", job.max_attempts,
                   layout_.pending_job(job.id), layout_.pending_job(job.id), what);
     if (log) *log = job.id + ": damaged job file moved to " + torn + "; written again" + (what.empty() ? "" : "; job " + what);
+    return true;
+}
+
+bool Transitions::job_file_as_written(const Job& job, const std::string& path) {
+    std::string text;
+    try {
+        text = ops_.read(path, KeyValueFile::kMaxFile);
+    } catch (const ParseError&) {  // a FIFO, a symlink, a directory, too large
+        return false;
+    } catch (const IoError& e) {
+        if (e.errno_value == ENOENT) return true;
+        throw;
+    }
+    if (text == job_to_text(job)) return true;
+    try {
+        return content_entries(job_entries(parse_job(KeyValueFile::parse(text, path)))) ==
+               content_entries(job_entries(job));
+    } catch (const Error&) {  // does not parse: not what the master wrote
+        return false;
+    }
+}
+
+bool Transitions::set_aside_edited_job(const Job& job, const std::string& from, std::string* log) {
+    const std::string aside = unique_aside(ops_, layout_.quarantine_file(job.id + ".edited-job"));
+    ops_.write_atomic(aside + ".reason",
+                      now_utc() + " " + from + " differed from the job the master wrote (edited by hand?); " +
+                          "set aside here, the master's job written to jobs/pending again (no attempt counted)\n",
+                      Durability::durable);
+    if (!ops_.rename(from, aside)) return false;
+    publish(job);
+    if (log)
+        *log = job.id + ": " + from + " differs from the job the master wrote (edited by hand?): moved to " + aside +
+               "; the study's own job is written to jobs/pending again and runs (docs/PROTOCOL.md, edited jobs)";
     return true;
 }
 

@@ -10,7 +10,9 @@
 //    it is counted;
 //  * a job of a published round that exists nowhere (deleted pending file, removed
 //    jobs/) is published again, with a warning naming it;
-//  * jobs quarantined although the master's own text of them parses -> torn-job repair.
+//  * jobs quarantined although the master's own text of them parses -> torn-job repair;
+//  * a job file edited by hand (pending, or in done/ beside the foreign result it
+//    produced) -> set aside as quarantine/<id>.edited-job, the master's job runs.
 #pragma once
 #include <functional>
 #include <map>
@@ -44,6 +46,10 @@ public:
     void know(const protocol::Job& job) { known_[job.id] = job; }
     const protocol::Job* known(const std::string& id) const;
 
+    // The master has just written `id` to pending/ itself: its text needs no reading
+    // (check_pending_edits), which keeps a round's start from reading back every job.
+    void wrote_pending(const std::string& id) { checked_pending_.insert(id); }
+
     // One pass for the jobs of `round` (ids). Returns true if it moved anything, so the
     // caller's snapshot is out of date.
     bool pass(const protocol::Snapshot& snap, const std::vector<std::string>& round);
@@ -61,6 +67,11 @@ private:
     bool adopt_late_results(const protocol::Snapshot& snap);
     bool republish_missing(const protocol::Snapshot& snap, const std::vector<std::string>& round);
     bool repair_torn_jobs(const protocol::Snapshot& snap, const std::vector<std::string>& round);
+    // A job of the round that arrives in pending/ (published, requeued, handed back) is
+    // read once: if it is not the master's job (edited by hand), it is set aside and the
+    // master's written again (Transitions::set_aside_edited_job).
+    bool check_pending_edits(const protocol::Snapshot& snap, const std::vector<std::string>& round);
+    bool set_aside_edit(const protocol::Job& job, const protocol::Snapshot& snap, const std::string& why);
     int64_t max_attempts_of(const std::string& id) const;
 
     protocol::Transitions& t_;
@@ -73,6 +84,7 @@ private:
     std::map<std::string, protocol::Job> known_;
     std::map<std::string, protocol::Result> valid_;  // valid results (immutable once whole)
     std::set<std::string> missing_once_;             // absent everywhere at the last pass
+    std::set<std::string> checked_pending_;          // in pending/ and read since they arrived there
     bool moved_ = false;
 };
 

@@ -87,14 +87,27 @@ public:
     // attempt. The job (in done/ or pending/) is then run again, or, once it was torn
     // `max_attempts` times, moved to failed/ (so no job loops forever or fills the disk).
     // False if the result had gone meanwhile.
+    // Names are unique (<kind>.2, .3, ...): nothing set aside earlier is overwritten.
+    // With `count` false no attempt is counted and the job file is not moved (the
+    // caller deals with it: a result of a hand-edited job, set_aside_edited_job).
     bool set_aside_result(const std::string& id, const std::string& kind, const std::string& why,
-                          int64_t max_attempts, std::string* log = nullptr);
+                          int64_t max_attempts, std::string* log = nullptr, bool count = true);
 
     // Repair row "torn job": a job the worker quarantined although the master's own text
     // of it parses (the file was damaged, not wrong, or not a regular file at all):
     // quarantine/<id>.job -> quarantine/<id>.torn-job (+ .reason), an attempt is counted,
     // and the job is written to pending again (or, torn max_attempts times, to failed/).
     bool repair_torn_job(const Job& job, std::string* log = nullptr);
+    // True if the job file at `path` records `job` as the master wrote it (the same job
+    // entries, max_attempts aside: another --max-attempts is no edit), or is gone; false
+    // if it differs, does not parse or is not a regular file.
+    bool job_file_as_written(const Job& job, const std::string& path);
+    // Row "edited job -> quarantine" (master; issue 32, family 5): a job file in pending/
+    // or done/ that is not the master's job (edited by hand) moves to
+    // quarantine/<id>.edited-job (.2, .3, ... : never overwritten) with a .reason, and
+    // the master's own job is written to pending again. No attempt is counted: the job
+    // did not fail. False if the file had moved meanwhile.
+    bool set_aside_edited_job(const Job& job, const std::string& from, std::string* log = nullptr);
     // True if quarantine/<id>.job holds exactly the master's text of `job` (quarantined
     // as written: a real outcome) or is gone; false if it differs or is not a regular file.
     bool quarantined_as_written(const Job& job);
