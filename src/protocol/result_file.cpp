@@ -7,6 +7,7 @@
 #include <limits>
 #include <map>
 #include <sstream>
+#include <tuple>
 
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/common/error.hpp"
@@ -16,14 +17,43 @@
 namespace hposync::protocol {
 namespace {
 
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kAnyInt = 9223372036854775807.0;  // INT64_MAX (as a double: rounds up)
+
+// Result keys, table order (the check for unknown keys).
 const std::vector<std::string_view>& result_keys() {
-    static const std::vector<std::string_view> keys = {
-        "format", "id", "study", "round", "config", "repeat", "status", "reason", "diverged_step",
-        "worker", "host", "pid", "attempt", "segments", "started", "finished", "wall_seconds",
-        "param_count", "steps", "epochs_done", "budget_exhausted", "train_seconds",
-        "final_train_loss", "final_val_loss", "final_val_error", "test_loss", "test_accuracy",
-        "note", "curves", "curves_rows", "predictions", "predictions_rows"};
+    static const std::vector<std::string_view> keys = [] {
+        std::vector<std::string_view> out;
+        for (const auto& f : result_fields())
+            if (f.files & kInResult) out.push_back(f.name);
+        return out;
+    }();
     return keys;
+}
+
+int64_t to_int64(double v) { return v >= kAnyInt ? INT64_MAX : v <= -kAnyInt ? INT64_MIN : int64_t(v); }
+
+std::string value_text(double v) {
+    if (std::isnan(v)) return "nan";
+    if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+    return format_double(v);
+}
+
+bool in_range(const ResultField& field, double v) {
+    if (std::isnan(v)) return field.type == FieldType::metric && field.nan_ok;
+    return v >= field.lo && v <= field.hi;
+}
+
+const ResultField& row(std::string_view name) {
+    const ResultField* f = find_result_field(name);
+    if (!f) throw Error("result field table has no row '" + std::string(name) + "'");
+    return *f;
+}
+
+// "" if `v` fits the row of `name`, else "<what> = <v> is outside <range>".
+std::string range_error(std::string_view name, const std::string& what, double v) {
+    const ResultField& f = row(name);
+    return in_range(f, v) ? "" : what + " = " + value_text(v) + " is outside " + range_text(f);
 }
 
 // Metrics may legitimately be non-finite (a diverged run's last loss): written as
@@ -35,14 +65,15 @@ double parse_metric(const std::string& text, const std::string& what) {
     return parse_double(text, what);
 }
 
-double metric_or(const KeyValueFile& f, std::string_view key, double fallback) {
-    const KeyValue* e = f.find(key);
-    if (!e) return fallback;
-    try {
-        return parse_metric(e->value, "value");
-    } catch (const ParseError& err) {
-        f.fail(key, err.what());
-    }
+// A curves CSV value checked against the row of the final metric it shows the course of.
+void check_curve_value(const std::string& where, const std::string& metric, double v) {
+    static const std::map<std::string, std::string> rows = {
+        {"train_loss", "final_train_loss"}, {"val_loss", "final_val_loss"}, {"val_error", "final_val_error"},
+        {"loss", "final_train_loss"}};
+    auto it = rows.find(metric);
+    if (it == rows.end()) return;
+    const std::string bad = range_error(it->second, metric, v);
+    if (!bad.empty()) throw ParseError(where + ": " + bad);
 }
 
 std::vector<std::string> split_csv_row(const std::string& line) { return split(line, ','); }
@@ -56,6 +87,144 @@ std::string utc_timestamp(double unix_seconds) {
     char buf[32];
     std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
     return buf;
+}
+
+const std::vector<ResultField>& result_fields() {
+    using T = FieldType;
+    constexpr unsigned both = kInResult | kInMetrics;
+    static const std::vector<ResultField> rows = {
+        {"format", T::text, 0, 0, false, both, "hposync-result 1 (hposync-metrics 1 in metrics.txt)"},
+        {"id", T::text, 0, 0, false, kInResult, "the job's id"},
+        {"study", T::text, 0, 0, false, kInResult, "the study's name"},
+        {"round", T::integer, 0, 999999, false, kInResult, "the job's round"},
+        {"config", T::text, 0, 0, false, kInResult, "the configuration (c0003)"},
+        {"repeat", T::integer, 0, 999999, false, kInResult, "the repeat (seed index)"},
+        {"status", T::text, 0, 0, false, both, "ok | diverged | failed"},
+        {"reason", T::text, 0, 0, false, both, "why, for diverged / failed (cut at 16 KiB)"},
+        {"diverged_step", T::integer, -1, kAnyInt, false, both, "update at which the loss diverged; -1: none"},
+        {"worker", T::text, 0, 0, false, kInResult, "the worker that ran it"},
+        {"host", T::text, 0, 0, false, kInResult, "its host"},
+        {"pid", T::integer, 0, kAnyInt, false, kInResult, "its process id"},
+        {"attempt", T::integer, 1, kAnyInt, false, kInResult, "1 + requeues before this run"},
+        {"segments", T::integer, 1, 1000000, false, both, "runs it took (1 + resumes)"},
+        {"started", T::text, 0, 0, false, kInResult, "UTC start"},
+        {"finished", T::text, 0, 0, false, kInResult, "UTC end"},
+        {"wall_seconds", T::number, -1e12, 1e12, false, kInResult, "finished - started (a clock step may make it negative)"},
+        {"param_count", T::integer, 0, kAnyInt, false, both, "trainable parameters"},
+        {"steps", T::integer, 0, kAnyInt, false, both, "updates made"},
+        {"epochs_done", T::integer, 0, kAnyInt, false, both, "epochs completed"},
+        {"budget_exhausted", T::boolean, 0, 0, false, both, "stopped by the time budget"},
+        {"train_seconds", T::number, 0, 1e12, false, both, "training time"},
+        {"final_train_loss", T::metric, 0, kInf, true, both, "last epoch's training loss (inf / nan: diverged)"},
+        {"final_val_loss", T::metric, 0, kInf, true, both, "last epoch's validation loss"},
+        {"final_val_error", T::metric, 0, 1, true, both, "last epoch's validation error (a fraction)"},
+        {"test_loss", T::metric, 0, kInf, true, both, "test-set loss"},
+        {"test_accuracy", T::metric, 0, 1, true, both, "test-set accuracy (a fraction)"},
+        {"note", T::text, 0, 0, false, both, "remarks that are not errors (cut at 16 KiB)"},
+        {"curves", T::text, 0, 0, false, kInResult, "file name of the curves CSV, in results/"},
+        {"curves_rows", T::integer, 0, kAnyInt, false, kInResult, "data rows in it"},
+        {"predictions", T::text, 0, 0, false, kInResult, "file name of the predictions CSV, or absent"},
+        {"predictions_rows", T::integer, 0, kAnyInt, false, kInResult, "data rows in it"},
+        {"resumed", T::boolean, 0, 0, false, kInMetrics, "the trainer continued from HPOSYNC_CHECKPOINT"},
+        {"setup_seconds", T::number, 0, 1e9, false, kInMetrics, "start-up outside the budget (kept in the note)"},
+    };
+    return rows;
+}
+
+const ResultField* find_result_field(std::string_view name) {
+    for (const auto& f : result_fields())
+        if (name == f.name) return &f;
+    return nullptr;
+}
+
+std::string range_text(const ResultField& f) {
+    if (f.type == FieldType::text || f.type == FieldType::boolean) return f.type == FieldType::text ? "text" : "true | false";
+    std::string out = f.hi >= kAnyInt ? ">= " + value_text(f.lo) : value_text(f.lo) + ".." + value_text(f.hi);
+    if (f.type == FieldType::metric && f.hi == kInf) out = ">= " + value_text(f.lo) + " or inf";
+    if (f.type == FieldType::metric && f.nan_ok) out += ", or nan";
+    return out;
+}
+
+std::string result_fields_markdown() {
+    static const char* type_names[] = {"text", "integer", "number", "metric", "boolean"};
+    std::string out = "| key | type | range | in | meaning |\n|---|---|---|---|---|\n";
+    for (const auto& f : result_fields()) {
+        const std::string in = (f.files & kInResult) && (f.files & kInMetrics) ? "both"
+                               : (f.files & kInResult)                          ? "result"
+                                                                                : "metrics";
+        out += std::string("| `") + f.name + "` | " + type_names[int(f.type)] + " | " + range_text(f) + " | " + in +
+               " | " + f.help + " |\n";
+    }
+    return out;
+}
+
+std::string cut_text(const std::string& text, size_t max_bytes) {
+    if (text.size() <= max_bytes) return text;
+    size_t keep = max_bytes;
+    std::string tail;
+    for (int i = 0; i < 3; ++i) {  // the tail's length depends on N, N on the tail's length
+        tail = " ... [cut: " + std::to_string(text.size() - keep) + " bytes]";
+        keep = max_bytes > tail.size() ? max_bytes - tail.size() : 0;
+    }
+    while (keep > 0 && (static_cast<unsigned char>(text[keep]) & 0xC0) == 0x80) --keep;  // a UTF-8 boundary
+    return text.substr(0, keep) + " ... [cut: " + std::to_string(text.size() - keep) + " bytes]";
+}
+
+int64_t integer_field(const KeyValueFile& f, std::string_view name, int64_t fallback) {
+    const KeyValue* e = f.find(name);
+    if (!e) return fallback;
+    const ResultField& r = row(name);
+    int64_t v = 0;
+    try {
+        v = parse_int(e->value, "value");
+    } catch (const ParseError& err) {
+        f.fail(name, err.what());
+    }
+    if (v < to_int64(r.lo) || v > to_int64(r.hi)) f.fail(name, e->value + " is outside " + range_text(r));
+    return v;
+}
+
+double number_field(const KeyValueFile& f, std::string_view name, double fallback) {
+    const KeyValue* e = f.find(name);
+    if (!e) return fallback;
+    const ResultField& r = row(name);
+    double v = 0;
+    try {
+        v = r.type == FieldType::metric ? parse_metric(e->value, "value") : parse_double(e->value, "value");
+    } catch (const ParseError& err) {
+        f.fail(name, err.what());
+    }
+    if (!in_range(r, v)) f.fail(name, printable(e->value) + " is outside " + range_text(r));
+    return v;
+}
+
+std::string metric_range_error(const engine::TrainResult& t) {
+    const std::pair<const char*, double> finals[] = {
+        {"steps", double(t.steps)},
+        {"epochs_done", double(t.epochs_done)},
+        {"param_count", double(t.param_count)},
+        {"diverged_step", double(t.diverged_step)},
+        {"segments", double(t.segments)},
+        {"train_seconds", t.train_seconds},
+        {"final_train_loss", t.final_train_loss},
+        {"final_val_loss", t.final_val_loss},
+        {"final_val_error", t.final_val_error},
+        {"test_loss", t.test_loss},
+        {"test_accuracy", t.test_accuracy}};
+    for (const auto& [name, v] : finals)
+        if (std::string bad = range_error(name, name, v); !bad.empty()) return bad;
+    for (const auto& e : t.epochs) {
+        const std::string at = "epoch " + std::to_string(e.epoch) + " ";
+        for (const auto& [name, metric, v] : {std::tuple{"final_train_loss", "train_loss", e.train_loss},
+                                              std::tuple{"final_val_loss", "val_loss", e.val_loss},
+                                              std::tuple{"final_val_error", "val_error", e.val_error}})
+            if (std::string bad = range_error(name, at + metric, v); !bad.empty()) return bad;
+    }
+    for (const auto& u : t.updates)
+        if (std::string bad = range_error("final_train_loss", "update " + std::to_string(u.step) + " loss", u.loss);
+            !bad.empty())
+            return bad;
+    return "";
 }
 
 Result make_result(const Job& job, const engine::TrainResult& train) {
@@ -123,6 +292,7 @@ int64_t parse_curves_csv(const std::string& text, const std::string& source, eng
         const int64_t index = parse_int(f[1], where + ": index");
         const double t = parse_double(f[2], where + ": t");
         const double value = parse_metric(f[4], where + ": value");
+        if (f[0] == "epoch" || f[0] == "update") check_curve_value(where, f[3], value);  // trainers' numbers
         if (f[0] == "epoch") {
             auto& e = epochs[index];
             e.epoch = index;
@@ -203,7 +373,8 @@ std::string result_to_text(const Result& r) {
     KeyValueWriter w;
     w.add("format", kResultFormat);
     w.add("id", r.id).add("study", r.study).add("round", r.round).add("config", r.config).add("repeat", r.repeat);
-    w.add("status", to_text(t.status)).add("reason", t.reason).add("diverged_step", t.diverged_step);
+    // Text from a trainer is cut here, so no line exceeds the reader's limit (kMaxTextField).
+    w.add("status", to_text(t.status)).add("reason", cut_text(t.reason)).add("diverged_step", t.diverged_step);
     w.add("worker", r.worker).add("host", r.host).add("pid", r.pid).add("attempt", r.attempt);
     w.add("segments", t.segments);
     w.add("started", r.started).add("finished", r.finished).add("wall_seconds", r.wall_seconds);
@@ -212,7 +383,7 @@ std::string result_to_text(const Result& r) {
     w.add("final_train_loss", t.final_train_loss).add("final_val_loss", t.final_val_loss);
     w.add("final_val_error", t.final_val_error);
     w.add("test_loss", t.test_loss).add("test_accuracy", t.test_accuracy);
-    if (!t.note.empty()) w.add("note", t.note);
+    if (!t.note.empty()) w.add("note", cut_text(t.note));
     w.add("curves", r.curves).add("curves_rows", r.curves_rows);
     if (!r.predictions.empty()) w.add("predictions", r.predictions).add("predictions_rows", r.predictions_rows);
     for (const auto& [k, v] : r.job) w.add("job." + k, v);
@@ -231,6 +402,13 @@ size_t predictions_read_limit(int64_t rows) {
     const uint64_t r = rows < 0 ? 0 : static_cast<uint64_t>(rows);
     return static_cast<size_t>(std::min<uint64_t>(kMaxRow + r * kMaxRow, uint64_t(1) << 40));
 }
+
+namespace {
+int64_t required_integer(const KeyValueFile& f, std::string_view name) {
+    f.str(name);  // "missing required key" when absent
+    return integer_field(f, name, 0);
+}
+}  // namespace
 
 Result read_result(const std::string& path, bool load_curves) { return read_result(real_file_ops(), path, load_curves); }
 
@@ -258,38 +436,40 @@ Result read_result(FileOps& ops, const std::string& path, bool load_curves) {
         f.fail("id", e.what());
     }
     r.study = f.str("study");
-    r.round = f.integer("round", 0, 999999);
+    r.round = required_integer(f, "round");
     r.config = f.str("config");
-    r.repeat = f.integer("repeat", 0, 999999);
+    r.repeat = required_integer(f, "repeat");
     if (auto status = run_status_from_text(f.str("status")))
         t.status = *status;
     else
         f.fail("status", "expected ok, diverged or failed, got '" + printable(f.str("status")) + "'");
     t.reason = f.str_or("reason", "");
-    t.diverged_step = f.integer_or("diverged_step", -1, -1, INT64_MAX);
+    // Every number is checked against its row of result_fields(): a result that states a
+    // metric outside its range is not a result (never the best of a study).
+    t.diverged_step = integer_field(f, "diverged_step", -1);
     r.worker = f.str_or("worker", "");
     r.host = f.str_or("host", "");
-    r.pid = f.integer_or("pid", 0, 0, INT64_MAX);
-    r.attempt = f.integer_or("attempt", 1, 1, INT64_MAX);
-    t.segments = f.integer_or("segments", 1, 1, INT64_MAX);
+    r.pid = integer_field(f, "pid", 0);
+    r.attempt = integer_field(f, "attempt", 1);
+    t.segments = integer_field(f, "segments", 1);
     r.started = f.str_or("started", "");
     r.finished = f.str_or("finished", "");
-    r.wall_seconds = f.num_or("wall_seconds", 0);
-    t.param_count = f.integer_or("param_count", 0, 0, INT64_MAX);
-    t.steps = f.integer_or("steps", 0, 0, INT64_MAX);
-    t.epochs_done = f.integer_or("epochs_done", 0, 0, INT64_MAX);
+    r.wall_seconds = number_field(f, "wall_seconds", 0);
+    t.param_count = integer_field(f, "param_count", 0);
+    t.steps = integer_field(f, "steps", 0);
+    t.epochs_done = integer_field(f, "epochs_done", 0);
     t.budget_exhausted = f.boolean_or("budget_exhausted", false);
-    t.train_seconds = f.num_or("train_seconds", 0);
-    t.final_train_loss = metric_or(f, "final_train_loss", 0);
-    t.final_val_loss = metric_or(f, "final_val_loss", 0);
-    t.final_val_error = metric_or(f, "final_val_error", 1);
-    t.test_loss = metric_or(f, "test_loss", 0);
-    t.test_accuracy = metric_or(f, "test_accuracy", 0);
+    t.train_seconds = number_field(f, "train_seconds", 0);
+    t.final_train_loss = number_field(f, "final_train_loss", 0);
+    t.final_val_loss = number_field(f, "final_val_loss", 0);
+    t.final_val_error = number_field(f, "final_val_error", 1);
+    t.test_loss = number_field(f, "test_loss", 0);
+    t.test_accuracy = number_field(f, "test_accuracy", 0);
     t.note = f.str_or("note", "");
     r.curves = f.str("curves");
-    r.curves_rows = f.integer("curves_rows", 0, INT64_MAX);
+    r.curves_rows = required_integer(f, "curves_rows");
     r.predictions = f.str_or("predictions", "");
-    r.predictions_rows = f.integer_or("predictions_rows", 0, 0, INT64_MAX);
+    r.predictions_rows = integer_field(f, "predictions_rows", 0);
     for (const auto& e : f.entries())
         if (e.key.rfind("job.", 0) == 0) r.job.emplace_back(e.key.substr(4), e.value);
 
@@ -323,6 +503,16 @@ bool write_result(const Layout& layout, Result& r, const std::string& token) {
 
 bool write_result(FileOps& ops, const Layout& layout, Result& r, const std::string& token) {
     validate_id(token, "curves token");
+    if (const std::string bad = metric_range_error(r.train); !bad.empty()) {
+        // A trainer reported a number outside its range: the job's fault. The result says
+        // so and carries none of those numbers, so it can never rank as a study's best.
+        engine::TrainResult failed;
+        failed.status = RunStatus::failed;
+        failed.reason = "the run reported " + bad + " (docs/PROTOCOL.md, result fields)";
+        failed.note = r.train.note;
+        failed.segments = std::clamp<int64_t>(r.train.segments, 1, 1000000);
+        r.train = std::move(failed);
+    }
     r.curves = Layout::curves_name(r.id, token);
     const std::string csv_path = layout.results_file(r.curves);
     // Its contents are fsynced now; its name with the result's link below (same directory).

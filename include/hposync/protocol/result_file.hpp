@@ -7,9 +7,11 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "hposync/common/keyvalue.hpp"
 #include "hposync/engine/train.hpp"
 #include "hposync/protocol/file_ops.hpp"
 #include "hposync/protocol/job_file.hpp"
@@ -18,6 +20,59 @@
 namespace hposync::protocol {
 
 inline constexpr const char* kResultFormat = "hposync-result 1";
+
+// ---- The one table of result and metrics fields ------------------------------------------
+// A result's numbers come from trainers, and an external trainer is untrusted input: every
+// key of a result file and of a trainer's metrics.txt (trainer/metrics_file.hpp) is one row
+// here, with its type and the values it may take. Both readers check every value against
+// its row, the writer checks a result before it publishes it, and long text is cut at
+// write time. docs/PROTOCOL.md reproduces the table (result_fields_markdown).
+
+enum class FieldType {
+    text,     // free text; reason and note are cut to kMaxTextField at write time
+    integer,  // within [lo, hi]
+    number,   // finite, within [lo, hi]
+    metric,   // within [lo, hi] (hi may be inf); "nan" too where nan_ok (unknown, never best)
+    boolean,  // true / false
+};
+enum FieldFiles : unsigned { kInResult = 1, kInMetrics = 2 };
+
+struct ResultField {
+    const char* name;
+    FieldType type;
+    double lo, hi;
+    bool nan_ok;
+    unsigned files;    // FieldFiles: which files may hold the key
+    const char* help;  // one line
+};
+
+// Every row, in result-file order (the metrics-only keys last).
+const std::vector<ResultField>& result_fields();
+// The row for `name`, or nullptr.
+const ResultField* find_result_field(std::string_view name);
+// "0..1, or nan", ">= 0", "-1..", ... for people and error messages.
+std::string range_text(const ResultField& field);
+// The table as docs/PROTOCOL.md shows it (key | type | range | in | meaning).
+std::string result_fields_markdown();
+
+// Longest reason or note a result holds; longer text is cut at write time, its end
+// replaced by " ... [cut: N bytes]". Shared by reader and writer: a result line is at most
+// the key, " = " and this, well under the reader's line limit.
+inline constexpr size_t kMaxTextField = 16 * 1024;
+static_assert(kMaxTextField + 256 < KeyValueFile::kMaxLine, "a cut note must fit a result line");
+// `text` if it fits `max_bytes`, else its first bytes and " ... [cut: N bytes]" (N = bytes
+// removed), max_bytes long in all (never splitting a UTF-8 character).
+std::string cut_text(const std::string& text, size_t max_bytes = kMaxTextField);
+
+// A key's value from `f` checked against its row; `fallback` when absent. ParseError
+// naming the file, line and key: "...: key 'final_val_error': -3 is outside 0..1, or nan".
+int64_t integer_field(const KeyValueFile& f, std::string_view name, int64_t fallback);
+double number_field(const KeyValueFile& f, std::string_view name, double fallback);
+
+// "" when every number of `train` (its final metrics, counts, and its epoch and update
+// curves) is within its row; else the first offence, "final_val_error = -3 is outside
+// 0..1, or nan".
+std::string metric_range_error(const engine::TrainResult& train);
 
 struct Result {
     std::string id, study;
@@ -74,6 +129,9 @@ size_t predictions_read_limit(int64_t rows);
 
 // Publishes a result: curves CSV (results/<id>.<token>.curves.csv, write_file_atomic),
 // then results/<id>.result (create_file_exclusive). Fills result.curves / curves_rows.
+// A result whose numbers are outside their rows (metric_range_error) is published as
+// failed instead, its reason naming the field and value (the job's fault: its trainer
+// reported them), without those numbers or curves.
 // Returns false, and removes its own CSV, if another result for the job was accepted
 // first. `token` makes the CSV name unique per attempt ([A-Za-z0-9_.-]).
 bool write_result(const Layout& layout, Result& result, const std::string& token);

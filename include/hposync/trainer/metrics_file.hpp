@@ -14,7 +14,12 @@
 //
 // Optional keys default from the curves: steps = last update index, epochs_done = last
 // epoch index, final_* = the last epoch's rows (val_error 1 without one), test_* = 0.
-// Unknown keys are errors (a typo must not silently drop a metric).
+// Unknown keys are errors (a typo must not silently drop a metric). Every key's type and
+// range is its row of the result field table (protocol/result_file.hpp, result_fields):
+// a value outside it (final_val_error = -3, a negative loss, also one taken from the
+// curves) is a ParseError naming the key and value, which makes the run a failed result
+// (the trainer's fault), never a best. A reason or note longer than a line may be is cut
+// (" ... [cut: N bytes]"), as the result writer cuts it, instead of failing the run.
 #pragma once
 #include <string>
 
