@@ -190,6 +190,7 @@ class Run:
         self._since = None           # start of the current stretch, None while paused
         self._segment = (0.0, 0)     # (t, step) when this process's training began
         self.setup_seconds = None    # process start -> training clock start
+        self.budget = 0.0            # from the job, below
         self.budget_exhausted = False
         self.last_epoch = None
         self.diverged_step = -1
@@ -284,6 +285,12 @@ class Run:
         self._flush(force=True)
         self.last_epoch = (train_loss, val_loss, val_error)
 
+    def no_update_reason(self):
+        if self.budget_exhausted or self.stopped_by_signal():
+            return (f"budget below one update: the time budget ({self.budget:g} s of training) ended, or a stop "
+                    "came, before the first parameter update completed")
+        return "no parameter update: the training set gives no batch"
+
     def finish(self, status="ok", reason="", **metrics):
         """Writes metrics.txt (last, atomically) and closes the curves. An `ok` run that
         completed no update is failed: its numbers would describe an untrained model."""
@@ -291,11 +298,7 @@ class Run:
             self._flush(force=True)
             self._curves.close()
         if status == "ok" and self.step == 0:
-            status = "failed"
-            budget = getattr(self, "budget", 0)
-            reason = (f"budget below one update: the time budget ({budget:g} s of training) ended before the first "
-                      "parameter update completed" if self.budget_exhausted or self.stopped_by_signal()
-                      else "no parameter update: the training set gives no batch")
+            status, reason = "failed", self.no_update_reason()
         lines = ["format = hposync-metrics 1", f"status = {status}"]
         if reason:
             lines.append("reason = " + " ".join(str(reason).split())[:500])
@@ -375,8 +378,8 @@ def train_epochs(run, n, new_order, forward, commit, validate, save_state, posit
         epoch, batch, order = position["epoch"], position["batch"], position["order"]
         run.step, run.epochs_done = position["step"], position["epoch"] - 1
     run.start_clock(position["t"] if position else 0.0)
-    if run.should_stop():  # the budget ran out (or a stop came) while it was starting up
-        return "ok", ""
+    if run.should_stop():  # a stop came while it was starting up (or a resumed run's budget is spent)
+        return ("ok", "") if run.step > 0 else ("failed", run.no_update_reason())
     bs = job.batch_size
     batches = math.ceil(n / bs)
     while job.epochs <= 0 or epoch <= job.epochs:
@@ -399,7 +402,10 @@ def train_epochs(run, n, new_order, forward, commit, validate, save_state, posit
             vl, ve = validate()
         run.epoch(total / max(count, 1), vl, ve, complete=not stopping)
         if stopping or run.should_stop():
-            if run.checkpoint and run.stopped_by_signal():
+            # A checkpoint serves a resume; none when the budget is as good as spent (the
+            # stop is the budget's own SIGTERM, and writing it would only delay the exit).
+            left = run.budget <= 0 or run.t() + 1.0 < run.budget
+            if run.checkpoint and run.stopped_by_signal() and left:
                 save_state({"epoch": epoch if stopping else epoch + 1, "batch": batch if stopping else 0,
                             "order": order if stopping else None, "t": run.t(), "step": run.step})
             break
@@ -653,6 +659,16 @@ def load_splits(run):
         s = std.reshape(1, -1, 1, 1).astype(np.float32)
         xtr, xva, xte = (xtr - m) / s, (xva - m) / s, (xte - m) / s
     return xtr, ytr, xva, yva, xte, yte
+
+
+def exit_now():
+    """Ends the trainer at once, after main() wrote metrics.txt. Not a normal interpreter
+    exit: that restores the default signal dispositions before the process is gone, and a
+    budget SIGTERM landing in that window (the trainer stopped on its own clock just
+    before the worker's deadline) would kill a run that had finished."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def fail(run, exc):

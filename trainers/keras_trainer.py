@@ -141,10 +141,13 @@ def main():
     ytr, yva, yte = (a.astype(np.int32) for a in (ytr, yva, yte))
     n = len(ytr)
 
+    # Keras seeds are 32-bit; job seeds are 64-bit (room for the initialisers' offsets).
+    seed = run.seed % (2 ** 31 - 2000)
+
     def fresh():
         """Model (compiled, optimizer built) and shuffle generator as a new run starts them."""
-        keras.utils.set_random_seed(run.seed)
-        m = build_model(job, xtr.shape[1], classes, run.seed)
+        keras.utils.set_random_seed(seed)
+        m = build_model(job, xtr.shape[1], classes, seed)
         if init is not None:
             load_engine_weights(m, init)
         o = make_optimizer(job)
@@ -190,3 +193,4 @@ def main():
 
 if __name__ == "__main__":
     main()
+    ht.exit_now()  # no interpreter teardown: see exit_now

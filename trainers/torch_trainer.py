@@ -241,3 +241,4 @@ def main():
 
 if __name__ == "__main__":
     main()
+    ht.exit_now()  # no interpreter teardown: see exit_now

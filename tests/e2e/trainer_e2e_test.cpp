@@ -229,18 +229,24 @@ search.trainer = hposync, keras
     master.wait(30);
 }
 
-TEST_CASE("trainers e2e: budget overrun of each shipped trainer under a real worker (< 10 s asserted)") {
+TEST_CASE("trainers e2e: one clock: every shipped trainer trains its budget and stops within 10 s of it, batch 64 and 2048") {
+    // The budget counts training only (docs/PROTOCOL.md, trainer contract): start-up,
+    // imports and data loading are reported apart as setup time. So each trainer trains
+    // about its budget (before: PyTorch spent most of it importing), and stops within
+    // 10 s past it even at batch 2048 on the exercise's MLP, where one update is slow.
     if (!have_python3()) {
         MESSAGE("skipped: no project Python environment");
         return;
     }
     Dir d;
     const std::string root = repo_root();
+    const int budget = 6;  // seconds
     std::vector<std::string> trainers = {"minimal"};
-    std::vector<std::string> args = {"--dir", d.dir(), "--id", "w", "--threads", "1", "--poll-ms", "100",
-                                     "--idle-exit", "3", "--trainer-grace", "10", "--trainer", "minimal=" + root + "/trainers/minimal_trainer.py"};
-    // The PyTorch and scikit-learn trainers (make deps-torch installs both).
-    for (auto [name, module] : std::vector<std::pair<std::string, std::string>>{{"torch", "torch"}, {"sklearn", "sklearn"}}) {
+    std::vector<std::string> args = {"--threads", "1", "--poll-ms", "100", "--idle-exit", "3", "--trainer-grace", "10",
+                                     "--trainer", "minimal=" + root + "/trainers/minimal_trainer.py"};
+    // The PyTorch, scikit-learn and Keras trainers (make deps-torch installs them).
+    for (auto [name, module] : std::vector<std::pair<std::string, std::string>>{
+             {"torch", "torch"}, {"sklearn", "sklearn"}, {"keras", "jax"}}) {
         SpawnOptions probe;
         probe.argv = {project_python(), "-c", "import " + module};
         Subprocess p(probe);
@@ -256,34 +262,50 @@ TEST_CASE("trainers e2e: budget overrun of each shipped trainer under a real wor
     for (const auto& t : trainers) list += (list.empty() ? "" : ", ") + t;
     const std::string study = d.file("budget.study", "format = hposync-study 1\nname = budget\nstrategy = grid\n"
                                      "dataset = fashion-mnist\ntrain_subset = 3000\ntest_subset = 500\n"
-                                     "model = mlp:64\nepochs = 0\ntime_budget_s = 20\nsearch.trainer = " + list + "\n");
+                                     "model = mlp:1024-512-256-128\nepochs = 0\ntime_budget_s = " + std::to_string(budget) +
+                                     "\nsearch.batch_size = 64, 2048\nsearch.trainer = " + list + "\n");
     Process master("hpo-master", {"--dir", d.dir(), "--study", study, "--poll-ms", "100", "--lease-timeout", "600"},
                    d.log("master"));
-    Process worker("hpo-worker", args, d.log("worker"));
+    // Two workers, so that the eight runs take about half the time.
+    std::vector<std::string> a1 = {"--dir", d.dir(), "--id", "w1"}, a2 = {"--dir", d.dir(), "--id", "w2"};
+    a1.insert(a1.end(), args.begin(), args.end());
+    a2.insert(a2.end(), args.begin(), args.end());
+    Process w1("hpo-worker", a1, d.log("worker1"));
+    Process w2("hpo-worker", a2, d.log("worker2"));
     REQUIRE(master.wait(600) == 0);
-    CHECK(worker.wait(60) == 0);
+    CHECK(w1.wait(60) == 0);
+    CHECK(w2.wait(60) == 0);
     auto results = results_of(d.layout);
-    REQUIRE(results.size() == trainers.size());
+    REQUIRE(results.size() == 2 * trainers.size());
     for (const auto& [id, r] : results) {
-        std::string trainer;
-        for (const auto& [k, v] : r.job)
+        std::string trainer, batch;
+        for (const auto& [k, v] : r.job) {
             if (k == "trainer") trainer = v;
-        INFO(trainer << ": " << r.train.status << " " << r.train.reason << " note: " << r.train.note);
+            if (k == "batch_size") batch = v;
+        }
+        INFO(trainer << " batch " << batch << ": " << r.train.status << " " << r.train.reason << " note: " << r.train.note);
         CHECK(r.train.status == RunStatus::ok);
         CHECK(r.train.budget_exhausted);
         CHECK(r.train.updates.size() > 0);
+        // Overrun: what the worker measured from its deadline to the trainer's exit, when it
+        // had to send SIGTERM; a trainer that stopped on its own clock before it overran nothing.
         const std::string tag = "time budget: stopped ";
         const auto at = r.train.note.find(tag);
-        REQUIRE(at != std::string::npos);
-        const double overrun = std::stod(r.train.note.substr(at + tag.size()));
-        MESSAGE("trainer " << trainer << ": stopped " << overrun << " s after its 20 s budget; " << r.train.updates.size()
-                           << " updates");
+        const double overrun = at == std::string::npos ? 0.0 : std::stod(r.train.note.substr(at + tag.size()));
+        const double trained = r.train.updates.empty() ? 0.0 : r.train.updates.back().t;
+        MESSAGE(trainer << " batch " << batch << ": " << r.train.updates.size() << " updates in " << trained
+                        << " s of training (budget " << budget << " s), stopped " << overrun << " s past it; " << r.train.note);
         CHECK(overrun >= 0);
-        CHECK(overrun < 10);  // the exercise's bound; the target (< 1 s) is reported above
+        CHECK(overrun < 10);  // the exercise's bound
+        // One clock: the budget went to training, not to start-up (the last update ends
+        // within one update of the budget; 0.4 leaves room for a slow update at 2048).
+        CHECK(trained >= 0.4 * budget);
+        CHECK(trained <= budget + 10);
+        if (trainer != "minimal") CHECK(r.train.note.find("setup ") != std::string::npos);  // reported apart
     }
 }
 
-TEST_CASE("trainers e2e: init_weights = hposync starts torch and sklearn from the engine's weights") {
+TEST_CASE("trainers e2e: init_weights = hposync starts torch, sklearn and keras from the engine's weights (first loss within 1e-4)") {
     // Evidence: with shuffle = false every trainer's first update sees the same batch (the
     // engine's split, re-implemented in hposync_trainer.py), so its loss, computed before
     // the update, is the same function of the same weights: equal to float rounding.
@@ -294,9 +316,9 @@ TEST_CASE("trainers e2e: init_weights = hposync starts torch and sklearn from th
     }
     const std::string root = repo_root();
     std::vector<std::string> trainers;
-    for (const std::string name : {"torch", "sklearn"}) {
+    for (const std::string name : {"torch", "sklearn", "keras"}) {
         SpawnOptions probe;
-        probe.argv = {project_python(), "-c", "import " + name};
+        probe.argv = {project_python(), "-c", "import " + (name == "keras" ? std::string("jax") : name)};
         Subprocess p(probe);
         if (p.wait().ok()) trainers.push_back(name);
         else FAIL_CHECK("not checked: " << name << " is not importable (make deps-torch installs it)");

@@ -13,6 +13,7 @@ would start it, on the small generated data set in DATA_DIR:
                    must stay absent and the job complete ok from scratch
   truncated        a genuine checkpoint cut in half: ok from scratch
   foreign          a genuine checkpoint of another job: ok from scratch
+  no_update        a stop before the first update: failed, "budget below one update"
   same_seed_same_losses  every run from scratch above gave the same update losses
   resume.<opt>     a run stopped after 5 updates (its checkpoint) and resumed, against an
                    uninterrupted run: the same losses after the stop, the same test loss
@@ -143,6 +144,11 @@ def main():
     say("foreign", f"{m['status']} resumed={m.get('resumed')} updates={len(losses)} logged={'another job' in err}")
     os.remove(ckpt)
     say("same_seed_same_losses", all(f == fresh[0] for f in fresh) and len(fresh[0]) > 0)
+
+    # A stop (the worker's budget SIGTERM) before the first update: not ok.
+    ht._SIGNALLED.append(signal.SIGTERM)
+    m, losses, _ = r.run("")
+    say("no_update", f"{m['status']} updates={len(losses)} why={m.get('reason', '').startswith('budget below one update')}")
 
     for optimizer in ("adam",) if trainer == "keras" else ("momentum", "adam"):  # keras: make test's time
         whole, whole_losses, _ = r.run("", optimizer)

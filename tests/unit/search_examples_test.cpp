@@ -27,7 +27,7 @@ TEST_CASE("examples: every study parses and proposes the expected round 0 of val
         {"hyperband.study", 9},        {"quick/hyperband.study", 3},
         {"tpe.study", 10},             {"quick/tpe.study", 4},
         {"bohb.study", 9},             {"quick/bohb.study", 3},
-        {"frameworks.study", 48},      {"frameworks-quick.study", 48},  // 3 trainers x 2 x 2 x 4
+        {"frameworks.study", 64},      {"frameworks-quick.study", 64},  // 4 trainers x 2 x 2 x 4
     };
     std::set<std::string> seen;
     for (fs::recursive_directory_iterator it("../examples"), end; it != end; ++it) {

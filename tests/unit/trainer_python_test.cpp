@@ -80,6 +80,7 @@ void check_checkpoints_are_data(const std::string& trainer, const std::vector<st
     CHECK(got["truncated"] == "ok resumed=false updates=20 logged=True");  // torn: start over, ok
     CHECK(got["foreign"] == "ok resumed=false updates=20 logged=True");    // another job's: start over
     CHECK(got["same_seed_same_losses"] == "True");
+    CHECK(got["no_update"] == "failed updates=0 why=True");  // never ok without training
     for (const auto& opt : optimizers)  // stopped after 5 updates and resumed == uninterrupted
         CHECK(got["resume." + opt] == "ok resumed=true stopped_at=5 same_losses=True same_test_loss=True updates=20");
 }

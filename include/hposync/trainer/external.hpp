@@ -94,7 +94,7 @@ std::string attempt_marker(const std::string& work_dir);
 // start of its training loop), not from its start. A trainer still without curves.csv
 // after this long (interpreter, imports, data loading: setup) gets its budget counted
 // from then on, so a slow setup cannot hold a job forever.
-inline constexpr std::chrono::seconds kSetupAllowance{120};
+inline constexpr std::chrono::seconds kSetupAllowance{300};
 
 // Extra time the runner measured between the budget's SIGTERM and the trainer's exit,
 // reported in TrainResult::note as "time budget: stopped <x> s after the deadline".
