@@ -28,7 +28,10 @@ OUT=$BUILD/bench-search
 BENCH=$BUILD/bin/search-bench
 TAB=bench/tabular/mnist-cnn.csv
 [ -x "$BENCH" ] || { echo "bench-search: $BENCH is missing: make BUILD=$BUILD $BENCH" >&2; exit 2; }
-mkdir -p "$OUT"
+mkdir -p "$OUT/tmp"
+# The peers' own files (SMAC's runhistory, DEHB's log) go to a folder per run under here,
+# removed when the run ends (bench/search_peers/driver.py).
+export TMPDIR=$PWD/$OUT/tmp
 # One thread per process: the peers' NumPy / torch would otherwise each take every core.
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 PYTHONWARNINGS=ignore
 
