@@ -304,7 +304,8 @@ void plot_objective_vs_parameters(const StudyData& data, PlotSink& sink) {
         script += "set xlabel " + gp_quote(key + (logx ? " (log scale)" : "")) + " noenhanced\n";
         script += "set ylabel " + gp_quote("final " + label + (logy ? " (log scale)" : "")) + "\nset grid\n" + gp_tick_format();
         script += "set key outside right top font ',8'\n";
-        if (logx) script += "set logscale x\n";
+        // A log axis ends on a decade: the smallest grid value (0.001) would sit on the frame.
+        if (logx) script += "set logscale x\nset offsets graph 0.04, graph 0.04, 0, 0\n";
         if (logy) script += "set logscale y\n";
         if (!numeric) {
             script += "set xrange [-0.5:" + std::to_string(categories.size()) + "-0.5]\nset xtics (";

@@ -50,7 +50,9 @@ int watch_report(const ReportOptions& options, double poll_s, double max_s,
     auto note = [&](const std::string& text) {
         if (on_note) on_note(text);
     };
-    std::string last;
+    // No fingerprint is this: a missing directory's fingerprint ("") still counts as a change.
+    const std::string kNone = "\x01none";
+    std::string last = kNone;
     bool waiting = false, seen_jobs = false;
     ReportOptions live = options;
     live.live = true;
@@ -85,7 +87,7 @@ int watch_report(const ReportOptions& options, double poll_s, double max_s,
                     // error on a directory that stood still is real.
                     if (study_fingerprint(options.dir) == fp) throw;
                     note(std::string("the study changed while the report read it, trying again: ") + e.what());
-                    last.clear();
+                    last = kNone;
                 }
             }
         }

@@ -203,6 +203,7 @@ TEST_CASE("hpo-report ranks by the study's objective everywhere (objective = tra
         protocol::Result res = e2e::fixture_result(c, 0, "sgd", 16 << c, 0.01 * (c + 1), "ok", 0);
         res.train.final_val_error = val[c];
         res.train.final_train_loss = train[c];
+        res.train.instruments.push_back({10, 1, "grad_norm", 1.0});  // cockpits are for runs with instruments
         REQUIRE(protocol::write_result(layout, res, "a1-test"));
     }
     e2e::Process p("hpo-report", {"--dir", dir.string()}, (dir / "report.log").string());

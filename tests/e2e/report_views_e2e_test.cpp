@@ -376,13 +376,17 @@ TEST_CASE("hpo-report --watch started before the first job waits, follows a stud
     CHECK(slurp(index).find("Study second") != std::string::npos);
     CHECK(slurp(index).find("http-equiv=\"refresh\"") != std::string::npos);
 
-    // The study ends: the final report, and the time it ended, in the page and the log.
-    e2e::add_run(layout, 1, 0, "adam", 32, 0.1, "ok", 0);
+    // The study ends: the final report, and the time it ended (the last result's stamp,
+    // as a worker writes it), in the page and the log.
+    protocol::Result last = e2e::fixture_result(1, 0, "adam", 32, 0.1, "ok", 0);
+    last.started = "2026-12-07T08:14:00Z";
+    last.finished = "2026-12-07T08:15:30Z";
+    REQUIRE(protocol::write_result(layout, last, "a1-test"));
     fs::remove(layout.pending_job("r000-c0001-s0"));
     REQUIRE_MESSAGE(w.wait(90) == 0, w.log());
-    CHECK_MESSAGE(w.log().find("the study ended at 20") != std::string::npos, w.log());
+    CHECK_MESSAGE(w.log().find("the study ended at 2026-12-07T08:15:30Z") != std::string::npos, w.log());
     const std::string final_index = slurp(index);
-    CHECK(final_index.find("the study ended at 20") != std::string::npos);
+    CHECK(final_index.find("the study ended at 2026-12-07T08:15:30Z") != std::string::npos);
     CHECK(final_index.find("http-equiv=\"refresh\"") == std::string::npos);
     CHECK(fs::exists(archive / "results" / "r000-c0000-s0.result"));  // the archive is left alone
     fs::remove_all(dir);
