@@ -353,6 +353,13 @@ private:
         Job job;
         try {
             job = transitions_.read_claimed(id, id_);
+        } catch (const NewerJobFormat& e) {
+            // Written for a newer worker (docs/PROTOCOL.md, "Format versions"): handed
+            // back untouched and not claimed again, never quarantined or failed.
+            warn(id + ": handed back untouched, a job for a newer worker: " + e.what());
+            hand_back(id);
+            claim_filter_.refuse(id, layout_.pending_job(id));
+            return std::nullopt;
         } catch (const ParseError& e) {
             quarantine(id, e.what());
             return std::nullopt;

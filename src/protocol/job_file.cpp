@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "hposync/common/error.hpp"
+#include "hposync/common/text.hpp"
 #include "hposync/protocol/job_schema.hpp"
 
 namespace hposync::protocol {
@@ -23,7 +24,23 @@ const std::vector<std::string_view>& job_keys() {
     return keys;
 }
 
+namespace {
+
+// Before anything else: is this a job of a version this reader knows? A newer job may
+// hold keys, values and rules this reader does not know; none of them is an error here.
+void check_job_version(const KeyValueFile& f) {
+    const std::string& v = f.str("format");  // "missing required key" when absent
+    if (v == kJobFormat || v.rfind(kJobFormatPrefix, 0) != 0) return;  // not a version: the format row says so
+    const KeyValue* format = f.find("format");
+    throw NewerJobFormat(f.source() + ":" + std::to_string(format->line) + ": key 'format': '" + printable(v) +
+                         "' is a version this reader does not know (it reads " + kJobFormat + ")");
+}
+
+}  // namespace
+
 Job parse_job(const KeyValueFile& f) {
+    check_job_version(f);
+    // Within a version the key table is fixed: an unknown key is a typo or damage.
     f.reject_unknown(job_keys());
     Job job;
     for (const auto& k : job_schema()) k.read(f, job);

@@ -9,13 +9,29 @@
 #include <utility>
 #include <vector>
 
+#include "hposync/common/error.hpp"
 #include "hposync/common/ids.hpp"
 #include "hposync/common/keyvalue.hpp"
 #include "hposync/engine/train.hpp"
 
 namespace hposync::protocol {
 
+// The job format's version (docs/PROTOCOL.md, "Format versions"). Version 1 is the key
+// table of job_schema() as of this release (the previous release wrote these keys under
+// version 1 too); its list is pinned by a unit test. Adding a key, or any change a reader
+// of this version would refuse, makes version 2; a reader never quarantines a job only
+// for being newer than itself.
 inline constexpr const char* kJobFormat = "hposync-job 1";
+inline constexpr const char* kJobFormatPrefix = "hposync-job ";
+
+// A job this reader cannot run because it was written for a newer one: its format line
+// names a version this reader does not know ("hposync-job 2"). A worker hands such a job
+// back untouched (it stays in pending/ for a worker that knows it); it is never
+// quarantined or failed for it. (A key outside the table of a version the reader knows
+// is a ParseError: the table of a version never grows, so it is a typo or damage.)
+struct NewerJobFormat : ParseError {
+    using ParseError::ParseError;
+};
 
 struct Job {
     std::string id;      // r000-c0003-s0 (see validate_id)
@@ -40,8 +56,9 @@ struct Job {
 std::string make_job_id(int64_t round, const std::string& config, int64_t repeat);
 
 // Parses a job. Strict: unknown or duplicate keys, bad numbers, out-of-range values,
-// missing format/id/study/round, or a wrong format line are ParseErrors naming the
-// file, the line and the key.
+// missing format/id/study/round, or a wrong format line are ParseErrors naming the file,
+// the line and the key. A format line naming another version (`hposync-job <n>`) is a
+// NewerJobFormat (a ParseError too, for callers that only read).
 Job parse_job(const KeyValueFile& file);
 Job read_job(const std::string& path);
 

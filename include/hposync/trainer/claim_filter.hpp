@@ -27,6 +27,9 @@ public:
     explicit ClaimFilter(const TrainerSet& trainers) : trainers_(trainers) {}
     // True if this worker should try to claim `id`, whose pending file is `path`.
     bool wants(const std::string& id, const std::string& path);
+    // The worker handed `id` back because it cannot read it (a job for a newer worker):
+    // this very file (same identity) is not claimed again; a new file under the id is.
+    void refuse(const std::string& id, const std::string& path);
     // Jobs skipped so far for a trainer this worker lacks: trainer -> count (for logs).
     const std::map<std::string, int>& skipped() const { return skipped_; }
     // The same, counted since the last begin_pass() (one look through jobs/pending).
@@ -44,7 +47,9 @@ private:
     struct Entry {
         FileKey key;
         std::string trainer;
+        bool refused = false;  // handed back: not for this worker (refuse)
     };
+    static bool key_of(const std::string& path, FileKey& key);
     const TrainerSet& trainers_;
     std::map<std::string, Entry> cache_;  // id -> the file it was read from, its trainer
     std::map<std::string, int> skipped_;
