@@ -260,6 +260,21 @@ TEST_CASE("trainer: the time budget ends the run with SIGTERM, then SIGKILL afte
     }
 }
 
+TEST_CASE("trainer: one clock: the budget starts when the trainer creates curves.csv, not at its start") {
+    // 1 s of setup (imports, data loading) before its training loop creates curves.csv:
+    // the 0.5 s budget counts from then, so the run takes >= 1.5 s and trains its 0.5 s.
+    Fixture f(std::string("sleep 1\n") + kLoopBody);
+    f.run.job.train.time_budget_s = 0.5;
+    engine::TrainResult r;
+    const double took = time_of([&] { r = run_external(f.run); });
+    CHECK(r.status == RunStatus::ok);
+    CHECK(r.budget_exhausted);
+    CHECK(took >= 1.5);
+    CHECK(took < 1.5 + 10);
+    REQUIRE(r.note.find(kOverrunNote) != std::string::npos);
+    CHECK(std::stod(r.note.substr(r.note.find(kOverrunNote) + std::string(kOverrunNote).size())) < 10);
+}
+
 TEST_CASE("trainer: a stop request is an interruption; the next attempt says resumed or restarted") {
     Fixture f(kLoopBody);
     std::atomic<bool> stop{false};
