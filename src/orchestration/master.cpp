@@ -33,6 +33,7 @@
 #include "hposync/protocol/snapshot.hpp"
 #include "hposync/search/strategy.hpp"
 #include "hposync/search/study.hpp"
+#include "hposync/search/study_check.hpp"
 #include "hposync/protocol/transitions.hpp"
 #include "hposync/orchestration/reconcile.hpp"
 #include "report_refresher.hpp"
@@ -63,6 +64,10 @@ public:
                [this](const std::string& l) { warn(l); }) {}
 
     int run() {
+        // The whole study is checked before D is touched; from here on its errors name
+        // the user's file (not D/study.conf, which holds the same meaning).
+        const std::string study_text = read_file(opts_.study_path, KeyValueFile::kMaxFile);
+        const search::Study study = checked_study(study_text);
         rec_.watch_for_pauses();
         rec_.ensure_dirs();
         tracker_ = std::make_unique<SnapshotTracker>(layout_);
@@ -70,11 +75,10 @@ public:
         MasterLock lock(layout_, &takeover);
         lock_ = &lock;
         if (!takeover.empty()) say(takeover);
-        install_study();
+        install_study(study, study_text);
         if (opts_.report)
             report_ = std::make_unique<ReportRefresher>(layout_.root(), opts_.report_every_s,
                                                         [this](const std::string& l) { warn(l); });
-        const search::Study study = search::read_study(layout_.study_conf());
         objective_ = study.objective;
         auto strategy = search::make_strategy(study);
 
@@ -137,19 +141,51 @@ private:
     }
     void warn(const std::string& line) { out_ << "hpo-master: warning: " << line << std::endl; }
 
+    // The user's study, parsed and checked whole: every strategy option (make_strategy,
+    // in parse_study), and every value any round can put into a job (the edges of every
+    // dimension and budget, search::edge_trials) made into a job and checked against the
+    // job schema. Only round 0 was checked before: a later round's value outside its
+    // key's range crashed the master in that round, and again on every restart.
+    // Errors name the user's file, line and field.
+    search::Study checked_study(const std::string& text) const {
+        search::Study study = search::parse_study(KeyValueFile::parse(text, opts_.study_path));
+        for (const search::EdgeTrial& e : search::edge_trials(study)) {
+            try {
+                build_round_jobs(study, 0, {e.trial}, opts_.max_attempts);
+            } catch (const ParseError& err) {
+                if (e.field == "strategy") throw;  // not an edge value: the study's own message
+                // The job parser's message names a job that does not exist yet; keep its
+                // "key '<k>': <what is wrong>" part.
+                const std::string what = err.what();
+                const size_t key = what.rfind("key '");
+                study.file.fail(e.field, "gives jobs the value " + e.value + ", which the job format refuses (" +
+                                             (key == std::string::npos ? what : what.substr(key)) + ")");
+            }
+        }
+        return study;
+    }
+
     // D/study.conf is the study this directory belongs to. A different one is refused (its
     // results would be mixed up), unless --force: then the other study's whole state is
-    // moved into archive/<stamp>/ first, so nothing of it is read or counted.
-    void install_study() {
-        const std::string text = read_file(opts_.study_path, KeyValueFile::kMaxFile);
-        search::parse_study(KeyValueFile::parse(text, opts_.study_path));  // errors name the user's file
+    // moved into archive/<stamp>/ first, so nothing of it is read or counted. Studies
+    // are compared by meaning (search::canonical_text): a study edited only in its
+    // comments or spacing is the same study (its text replaces D/study.conf).
+    void install_study(const search::Study& study, const std::string& text) {
         if (path_exists(layout_.study_conf())) {
             std::string old;
+            std::string old_meaning;
             try {
                 old = read_file(layout_.study_conf(), KeyValueFile::kMaxFile);
-            } catch (const ParseError&) {  // a FIFO, a symlink, a huge file: not ours
+                old_meaning = search::canonical_text(search::parse_study(KeyValueFile::parse(old, layout_.study_conf())));
+            } catch (const ParseError&) {  // a FIFO, a symlink, a huge file, not a study: not ours
             }
             if (old == text) return;
+            if (!old_meaning.empty() && old_meaning == search::canonical_text(study)) {
+                write_file_atomic(layout_.study_conf(), text);
+                say(opts_.study_path + " differs from " + layout_.study_conf() +
+                    " only in comments or layout: the same study; its text copied there");
+                return;
+            }
             if (!opts_.force)
                 throw Error(layout_.study_conf() + " holds a different study than " + opts_.study_path +
                             "; use another --dir, or --force to move the old study's state into " +

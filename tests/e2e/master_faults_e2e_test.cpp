@@ -86,3 +86,48 @@ TEST_CASE("master faults e2e: after --force the new study's rounds are seen at o
     // Each job trained once: the 2 of the first study and the 7 of the second.
     CHECK(count(worker.log(), ": training (attempt") == ids.size() + 2);
 }
+
+// Family 7. A value only a later round may draw (momentum up to 1.5, valid 0..1) used to
+// pass round 0 by chance and crash the master later, and on every restart; the study was
+// copied into D/study.conf before it was checked and the error named that copy.
+TEST_CASE("master faults e2e: a study with an invalid value anywhere is refused before D is touched, naming the user's file") {
+    StudyDir d;
+    const std::string study = d.file("bad.study",
+                                     "format = hposync-study 1\nname = e2e-bad\nstrategy = random\nsamples = 2\n"
+                                     "rounds = 3\nmodel = synthetic:quadratic\nepochs = 1\n"
+                                     "search.momentum = uniform(0.5, 1.5)\n");
+    Process master("hpo-master", master_args(d, study), d.log("master"));
+    CHECK(master.wait(30) == 2);
+    INFO(master.log());
+    CHECK(master.log().find(study + ":8: key 'search.momentum'") != std::string::npos);
+    CHECK(master.log().find("1.5") != std::string::npos);
+    CHECK(master.log().find("study.conf") == std::string::npos);
+    CHECK_FALSE(path_exists(d.dir()));  // nothing created, nothing installed
+}
+
+TEST_CASE("master faults e2e: a study edited only in its comments and spacing is the same study on restart") {
+    StudyDir d;
+    const std::string text = "format = hposync-study 1\nname = e2e-same\nstrategy = grid\n"
+                             "model = synthetic:quadratic\nepochs = 1\nsearch.lr = 0.01, 0.1\n";
+    const std::string study = d.file("s.study", text);
+    Process worker("hpo-worker", worker_args(d, "w1"), d.log("w1"));
+    {
+        Process master("hpo-master", master_args(d, study), d.log("master1"));
+        REQUIRE_MESSAGE(master.wait(60) == 0, master.log());
+    }
+    d.file("s.study", "# the learning-rate sweep, annotated\n" + text + "# end\n");
+    {
+        Process master("hpo-master", master_args(d, study), d.log("master2"));
+        CHECK_MESSAGE(master.wait(60) == 0, master.log());
+        CHECK(master.log().find("holds a different study") == std::string::npos);
+    }
+    CHECK(read_file(d.layout.study_conf()).find("# the learning-rate sweep") != std::string::npos);
+    // A change of meaning is still refused.
+    d.file("s.study", "format = hposync-study 1\nname = e2e-same\nstrategy = grid\n"
+                      "model = synthetic:quadratic\nepochs = 2\nsearch.lr = 0.01, 0.1\n");
+    Process other("hpo-master", master_args(d, study), d.log("master3"));
+    CHECK(other.wait(30) == 1);
+    CHECK(other.log().find("holds a different study") != std::string::npos);
+    worker.signal(SIGTERM);
+    CHECK(worker.wait(20) == 0);
+}
