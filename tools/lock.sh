@@ -13,5 +13,6 @@ uv=("$tool/venv/bin/uv" pip compile --quiet --generate-hashes --python-version 3
     --python-platform x86_64-manylinux_2_28)
 "${uv[@]}" requirements/main.in -o requirements/main.lock
 "${uv[@]}" requirements/torch.in -c requirements/main.lock -o requirements/torch.lock
-"${uv[@]}" requirements/bench.in -c requirements/main.lock -c requirements/torch.lock -o requirements/bench.lock
+"${uv[@]}" requirements/bench.in -c requirements/main.lock -c requirements/torch.lock \
+    --override requirements/bench-overrides.txt -o requirements/bench.lock
 git --no-pager diff --stat requirements/
