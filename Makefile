@@ -200,7 +200,7 @@ bench: deps-bench
 	BUILD=$(BUILD) bash bench/run.sh
 	@$(MAKE) --no-print-directory bench-scale
 
-# 1,000 to 100,000 no-op jobs, 4 / 16 / 128 workers, beside Optuna's JournalFileStorage
+# 1,000 to 100,000 no-op jobs, 4 / 16 / 128 workers, beside Optuna's JournalFileBackend
 # (installed if missing); 23 minutes at load ~20. Writes the scale section of bench/results.md.
 bench-scale: deps-bench all
 	BUILD=$(BUILD) bash bench/scale/run.sh
@@ -211,7 +211,7 @@ bench-scale: deps-bench all
 bench-twohost: all
 	BUILD=$(BUILD) bash bench/scale/twohost.sh 4 1000 10000 100000
 
-# `make bench-search`: every search strategy and Optuna's samplers on the same objectives
+# `make bench-search`: every search strategy and the peers (Optuna 5, SMAC3, DEHB, HEBO) on the same objectives
 # (bench/search_run.sh); writes bench/search-results.md and bench/search-results.png.
 .PHONY: bench-search
 $(BUILD)/bin/search-bench: $(BUILD)/bench/search_bench.o $(BUILD)/libhposync.a
