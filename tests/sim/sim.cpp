@@ -249,6 +249,7 @@ struct Run {
     Process* proc = nullptr;
     int generation = 0;
     double last_lease = 0;  // when its lease file was last written
+    double max_silence = 0;  // the longest time between two writes of its lease
     bool ended = false;
 };
 
@@ -892,19 +893,29 @@ void World::changed(Op op, const std::string& path) {
         if (!rn) return;
         auto& runs = runs_[rn->id];
         if (rn->is_lease) {
-            for (auto& r : runs)
-                if (r.worker == rn->worker) r.last_lease = now_;
+            // A beat counts only while its job is still there: a write that was stuck in a
+            // slow call and lands after the master took the job proves nothing.
+            if (fs_.has_file(layout_.running_job(rn->id, rn->worker)))
+                for (auto& r : runs)
+                    if (r.worker == rn->worker) {
+                        r.max_silence = std::max(r.max_silence, now_ - r.last_lease);
+                        r.last_lease = now_;
+                    }
             return;
         }
         // A claim. Invariant "no job runs twice": another run may be under way only if its
-        // worker's lease stood still for a whole lease timeout (frozen, cut off, dead).
+        // worker's lease stood still for a whole lease timeout at some time (frozen, cut
+        // off, dead): only then may the master have judged it expired. (A beat that lands
+        // between the master's judgement and its rename is the protocol's accepted race:
+        // the result decides.)
         if (!touched(rn->id)) {
             for (const auto& r : runs) {
                 if (r.ended || !r.proc->alive || r.proc->generation != r.generation) continue;
-                const double quiet = now_ - r.last_lease;
-                if (quiet >= cfg_.lease_timeout) continue;
+                const double silence = std::max(r.max_silence, now_ - r.last_lease);
+                if (silence >= cfg_.lease_timeout) continue;
                 const std::string what = rn->id + " claimed by " + rn->worker + " while " + r.worker +
-                                         " still runs it (its lease was renewed " + fmt_t(quiet) + " s ago)";
+                                         " still runs it (its lease never stood still longer than " +
+                                         fmt_t(silence) + " s; lease timeout " + fmt_t(cfg_.lease_timeout) + " s)";
                 // K3's trigger: the running worker had claimed this job before, under the same name.
                 int same = 0;
                 for (const auto& r2 : runs) same += r2.worker == r.worker;
@@ -920,7 +931,14 @@ void World::changed(Op op, const std::string& path) {
                 generation = wk->proc->generation;
             }
         if (!runs.empty()) ++counters_.reruns;
-        runs.push_back(Run{rn->id, rn->worker, owner ? owner : procs_.front().get(), generation, now_, owner == nullptr});
+        Run run;
+        run.id = rn->id;
+        run.worker = rn->worker;
+        run.proc = owner ? owner : procs_.front().get();
+        run.generation = generation;
+        run.last_lease = now_;  // the lease's age counts from the claim
+        run.ended = owner == nullptr;  // not a worker's: nobody runs it
+        runs.push_back(run);
         return;
     }
     if (dir == layout_.results_dir() && op == Op::create) {
