@@ -305,7 +305,7 @@ TEST_CASE("trainers e2e: one clock: every shipped trainer trains its budget and 
     }
 }
 
-TEST_CASE("trainers e2e: init_weights = hposync starts torch, sklearn and keras from the engine's weights (first loss within 1e-4)") {
+TEST_CASE("trainers e2e: init_weights = hposync starts torch, sklearn and keras from the engine's weights (first loss within 1e-4), relative --dir") {
     // Evidence: with shuffle = false every trainer's first update sees the same batch (the
     // engine's split, re-implemented in hposync_trainer.py), so its loss, computed before
     // the update, is the same function of the same weights: equal to float rounding.
@@ -328,7 +328,11 @@ TEST_CASE("trainers e2e: init_weights = hposync starts torch, sklearn and keras 
     e2e::ScopedEnv env("HPOSYNC_DATA", data.dir());
     Dir d;
     d.layout.create_dirs();
-    std::vector<std::string> args = {"--dir", d.dir(), "--id", "w", "--threads", "1", "--poll-ms", "50", "--idle-exit", "2"};
+    // A relative --dir (as the README's `--dir .`): the trainers start in D/work/<job> and
+    // must still find their files (the one-clock test runs them all with an absolute one).
+    const std::string relative_dir = boost::filesystem::relative(d.dir()).string();
+    REQUIRE(relative_dir.front() != '/');
+    std::vector<std::string> args = {"--dir", relative_dir, "--id", "w", "--threads", "1", "--poll-ms", "50", "--idle-exit", "2"};
     for (const auto& t : trainers) args.insert(args.end(), {"--trainer", t + "=" + root + "/trainers/" + t + "_trainer.py"});
     std::map<std::string, std::pair<std::string, std::string>> jobs;  // id -> (trainer, init_weights)
     jobs["r000-c0000-s0"] = {"hposync", "own"};
