@@ -5,15 +5,20 @@ Standard library plus numpy. A trainer does:
     import hposync_trainer as ht
     run = ht.Run()                       # reads --job/--out or HPOSYNC_*, installs SIGTERM
     splits = ht.load_splits(run)         # the engine's own train/val/test split
+    ... build the model (setup: not budget) ...
+    run.start_clock()                    # training starts: creates curves.csv
     for epoch ...:
         for batch ...:
             ... one update ...
             run.update(loss)             # appends "update,<step>,<t>,loss,<loss>"
             if run.should_stop(): break  # SIGTERM/SIGINT/SIGUSR1 or the time budget
+        with run.paused():
+            ... validate ...
         run.epoch(train_loss, val_loss, val_error)
     run.finish(status="ok", test_loss=..., test_accuracy=...)
 
-or lets ht.train_epochs(...) run those loops (the shipped torch and sklearn trainers do).
+or lets ht.train_epochs(...) run those loops (the shipped torch, sklearn and keras
+trainers do).
 
 One clock (docs/PROTOCOL.md, "Trainer contract"): `t`, train_seconds and the time budget
 count the training loop only (forward, backward, update, loss bookkeeping), from
