@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "hposync/report/number_text.hpp"
 #include "hposync/report/palette.hpp"
 
 namespace hposync::report {
@@ -31,7 +32,7 @@ std::vector<Series> series_per_run(const std::vector<const Run*>& runs,
 std::string panel_of(const Run& run) {
     auto value = [&](const char* key) {
         auto it = run.job.find(key);
-        return it == run.job.end() ? std::string("?") : it->second;
+        return it == run.job.end() ? std::string("?") : show_value(it->second);
     };
     return "optimizer=" + value("optimizer") + " batch_size=" + value("batch_size");
 }

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <ctime>
 
+#include "hposync/common/atomic_file.hpp"
 #include "hposync/common/text.hpp"
 #include "hposync/common/error.hpp"
 #include "hposync/common/ids.hpp"
@@ -161,6 +162,26 @@ std::vector<const Run*> StudyData::ranked() const {
     return out;
 }
 
+namespace {
+
+// The searched settings of a running job, for the live page's legend: its job file's
+// `searched` keys and their values ("" when the file cannot be read or parsed: the
+// legend then names the job id alone).
+std::string running_setting(const std::string& job_path) {
+    try {
+        const KeyValueFile job = KeyValueFile::parse(read_file(job_path, 256 * 1024), job_path);
+        if (!job.has("searched")) return "";
+        std::string s;
+        for (const auto& k : split_list(job.str("searched")))
+            if (job.has(k)) s += (s.empty() ? "" : " ") + k + "=" + show_value(job.str(k));
+        return s;
+    } catch (const Error&) {
+        return "";
+    }
+}
+
+}  // namespace
+
 StudyData load_study(const std::string& dir) {
     StudyData data;
     data.dir = dir;
@@ -224,11 +245,12 @@ StudyData load_study(const std::string& dir) {
         if (!snap.results.count(id)) data.unfinished.push_back({id, "pending"});
     const double now = double(::time(nullptr));
     for (const auto& id : snap.pending)
-        if (!snap.results.count(id)) data.open_jobs.push_back({id, "pending", "", -1, {}});
+        if (!snap.results.count(id)) data.open_jobs.push_back({id, "pending", "", "", -1, {}});
     for (const auto& [id, worker] : snap.running) {
         if (snap.results.count(id)) continue;
         data.unfinished.push_back({id, "running on " + worker});
-        OpenJob job{id, "running", worker, -1, {}};
+        OpenJob job{id, "running", worker, "", -1, {}};
+        job.setting = running_setting(layout.running_job(id, worker));
         // rename(2) (the claim) sets the file's ctime: the time since the claim.
         struct stat st;
         if (::lstat(layout.running_job(id, worker).c_str(), &st) == 0) job.elapsed_s = now - double(st.st_ctime);

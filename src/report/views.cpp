@@ -108,19 +108,20 @@ void write_run_page(const StudyData& data, const Run& run, PlotSink& sink, const
 
 std::string live_html(const StudyData& data) {
     if (data.open_jobs.empty()) return "";
-    std::string h = "<h2 id=\"live\">Pending and running jobs</h2>\n<table id=\"open-jobs\"><tr><th>job</th><th>state</th>"
+    std::string h = "<h2 id=\"live\">Pending and running jobs</h2>\n<table id=\"open-jobs\"><tr><th>job</th><th>setting</th><th>state</th>"
                     "<th>worker</th><th>elapsed (s)</th><th>epochs so far</th><th>last val error</th></tr>\n";
     std::vector<SvgSeries> curves;
     std::set<std::string> repeats_seen;
     for (const auto& j : data.open_jobs) {
-        h += "<tr>" + cell(j.id) + cell(j.state) + cell(j.worker) + number_cell(j.elapsed_s, "%.0f") +
+        h += "<tr>" + cell(j.id) + cell(j.setting) + cell(j.state) + cell(j.worker) + number_cell(j.elapsed_s, "%.0f") +
              number_cell(j.progress.empty() ? NAN : double(j.progress.size()), "%.0f") +
              number_cell(j.progress.empty() ? NAN : j.progress.back().val_error) + "</tr>\n";
         if (j.progress.empty()) continue;
         // The configuration's colour (palette.hpp), as in the plots and the GIF; repeats of
         // one setting running at once differ by dash.
         SvgSeries s;
-        s.name = j.id + " (" + j.worker + ")";
+        // The legend names the setting first (the chart cuts names at 40 characters).
+        s.name = (j.setting.empty() ? "" : j.setting + " | ") + j.id + " (" + j.worker + ")";
         s.colour = identity_colour(config_of_job(j.id));
         s.dashed = !repeats_seen.insert(s.colour).second;
         for (const auto& e : j.progress) s.points.push_back({double(e.epoch), e.val_error});

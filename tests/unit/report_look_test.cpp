@@ -8,6 +8,7 @@
 #include <regex>
 
 #include "hposync/common/atomic_file.hpp"
+#include "hposync/protocol/layout.hpp"
 #include "hposync/report/number_text.hpp"
 #include "hposync/report/palette.hpp"
 #include "hposync/report/plots.hpp"
@@ -159,7 +160,7 @@ TEST_CASE("palette: a setting has one colour in every plot, the GIF and the live
 
     // The live page: a running job of c0005 draws its in-flight curve in the same colour.
     StudyData live = data;
-    OpenJob j{"r001-c0005-s0", "running", "w1", 3, {}};
+    OpenJob j{"r001-c0005-s0", "running", "w1", "lr=0.1 batch_size=64", 3, {}};
     j.progress.push_back({1, 0.5, 1.0, 1.1, 0.4});
     j.progress.push_back({2, 1.0, 0.8, 0.9, 0.3});
     live.open_jobs.push_back(j);
@@ -170,6 +171,23 @@ TEST_CASE("palette: a setting has one colour in every plot, the GIF and the live
     const size_t inflight = html.find("id=\"inflight\"");
     REQUIRE(inflight != std::string::npos);
     CHECK(html.find("stroke=\"" + epoch_colour + "\"", inflight) != std::string::npos);
+    CHECK(html.find(">lr=0.1 batch_size=64 | r001-c0005-s0", inflight) != std::string::npos);  // the legend names it
+}
+
+TEST_CASE("live page: a running job's setting comes from its job file, rounded; an unreadable one costs only the name") {
+    const fs::path dir = fs::temp_directory_path() / fs::unique_path("report-live-%%%%%%");
+    protocol::Layout layout(dir.string());
+    layout.create_dirs();
+    fs::create_directories(fs::path(layout.running_job("r001-c0005-s0", "w1")).parent_path());
+    write_file_atomic(layout.running_job("r001-c0005-s0", "w1"),
+                      "format = hposync-job 1\nsearched = lr, batch_size\nlr = 0.30000000000000004\nbatch_size = 64\n");
+    fs::create_directories(fs::path(layout.running_job("r001-c0006-s0", "w2")).parent_path());
+    write_file_atomic(layout.running_job("r001-c0006-s0", "w2"), "not a job file\n");
+    StudyData data = load_study(dir.string());
+    REQUIRE(data.open_jobs.size() == 2);
+    CHECK(data.open_jobs[0].setting == "lr=0.3 batch_size=64");
+    CHECK(data.open_jobs[1].setting.empty());
+    fs::remove_all(dir);
 }
 
 TEST_CASE("numbers print rounded everywhere a reader sees them") {

@@ -34,6 +34,7 @@ struct Run {
 // A job without a result that is pending or running, for the live table.
 struct OpenJob {
     std::string id, state, worker;  // state: pending | running
+    std::string setting;            // running: "lr=0.01 batch_size=64" from its job file ("" unreadable)
     double elapsed_s = -1;          // running: seconds since the claim (-1 unknown)
     std::vector<engine::EpochRecord> progress;  // running: epochs so far (progress file)
 };
