@@ -466,6 +466,28 @@ def discard_checkpoint(run, why):
     return None
 
 
+def _read_npz(f):
+    """The arrays of an .npz that save_checkpoint could have written, else ValueError:
+    every member a stored (uncompressed) .npy whose header declares numbers (no object
+    array, nothing to unpickle) and no more bytes than the member holds, so that reading
+    it allocates no more than the file's size (no decompression or allocation bomb)."""
+    with zipfile.ZipFile(f) as z:
+        for info in z.infolist():
+            if info.compress_type != zipfile.ZIP_STORED or not info.filename.endswith(".npy"):
+                raise ValueError(f"member {info.filename!r} is not a stored .npy array")
+            with z.open(info) as m:
+                version = np.lib.format.read_magic(m)
+                header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+                shape, _, dtype = header(m)
+            if dtype.hasobject:
+                raise ValueError(f"member {info.filename!r} is an object array")
+            if math.prod(shape) * dtype.itemsize > info.file_size:
+                raise ValueError(f"member {info.filename!r} declares more data than it holds")
+    f.seek(0)
+    with np.load(f, allow_pickle=False) as z:
+        return {name: z[name] for name in z.files}
+
+
 def load_checkpoint(run, framework, n):
     """The checkpoint of this job, or None (start over) when there is none or it is torn,
     foreign or unreadable; the reason goes to stderr. Returns (arrays, position) with
@@ -477,27 +499,23 @@ def load_checkpoint(run, framework, n):
     if not path:
         return None
     try:
-        st = os.lstat(path)
+        # One descriptor for every check and the read (nothing swapped in between); no
+        # link followed; O_NONBLOCK so that a FIFO planted there cannot block the open.
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except FileNotFoundError:
         return None
     except OSError as e:
-        return discard_checkpoint(run, f"cannot stat it ({e.strerror})")
-    if not stat.S_ISREG(st.st_mode):
-        return discard_checkpoint(run, "not a regular file (a link, FIFO or folder is never opened)")
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-        with zipfile.ZipFile(io.BytesIO(raw)) as z:
-            for info in z.infolist():
-                if info.compress_type != zipfile.ZIP_STORED or not info.filename.endswith(".npy"):
-                    raise ValueError(f"member {info.filename!r} is not a stored .npy array")
-        with np.load(io.BytesIO(raw), allow_pickle=False) as z:
-            arrays = {name: z[name] for name in z.files}
-        meta = json.loads(bytes(arrays.pop(_META)).decode("utf-8"))
-        if not isinstance(meta, dict):
-            raise ValueError("its meta is not an object")
-    except Exception as e:  # noqa: BLE001 - whatever is wrong with it, the job starts over
-        return discard_checkpoint(run, f"unreadable ({type(e).__name__}: {e})")
+        return discard_checkpoint(run, f"cannot open it ({e.strerror}; a link is never followed)")
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return discard_checkpoint(run, "not a regular file (a FIFO or folder is never read)")
+        try:
+            arrays = _read_npz(f)
+            meta = json.loads(bytes(arrays.pop(_META)).decode("utf-8"))
+            if not isinstance(meta, dict):
+                raise ValueError("its meta is not an object")
+        except Exception as e:  # noqa: BLE001 - whatever is wrong with it, the job starts over
+            return discard_checkpoint(run, f"unreadable ({type(e).__name__}: {e})")
     want = checkpoint_identity(run, framework)
     for key, value in want.items():
         if meta.get(key) != value:

@@ -12,6 +12,8 @@ would start it, on the small generated data set in DATA_DIR:
                    pickle, a torch.save zip, an .npz holding an object array): the marker
                    must stay absent and the job complete ok from scratch
   truncated        a genuine checkpoint cut in half: ok from scratch
+  symlink, fifo, bomb   a link to a genuine checkpoint (never followed), a FIFO (never
+                   blocks), an .npz declaring 8 TB (refused unread): ok from scratch
   foreign          a genuine checkpoint of another job: ok from scratch
   no_update        a stop before the first update: failed, "budget below one update"
   same_seed_same_losses  every run from scratch above gave the same update losses
@@ -24,6 +26,7 @@ import os
 import pickle
 import signal
 import sys
+import zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "trainers"))
@@ -110,6 +113,7 @@ def plant(form, path, marker):
 
 def main():
     trainer, data, work = sys.argv[1:4]
+    signal.alarm(300)  # a checkpoint that blocks a trainer (a FIFO) fails the test, never hangs it
     # JAX compiles each new model's step afresh (~1 s); every run here has the same
     # shapes, so a compilation cache in the work folder makes the later runs cheap.
     os.environ.update(JAX_COMPILATION_CACHE_DIR=os.path.join(work, "jax-cache"),
@@ -137,6 +141,26 @@ def main():
     m, losses, err = r.run(ckpt)
     fresh.append(losses)
     say("truncated", f"{m['status']} resumed={m.get('resumed')} updates={len(losses)} logged={'starting the job over' in err}")
+    # A link to a genuine checkpoint is never followed; a FIFO never blocks; an .npz whose
+    # header declares 8 TB is refused before anything is allocated.
+    os.remove(ckpt)
+    elsewhere = os.path.join(work, "elsewhere.ckpt")
+    with open(elsewhere, "wb") as f:
+        f.write(genuine)
+    os.symlink(elsewhere, ckpt)
+    m, losses, err = r.run(ckpt)
+    say("symlink", f"{m['status']} resumed={m.get('resumed')} logged={'starting the job over' in err}")
+    os.remove(ckpt)
+    os.mkfifo(ckpt)
+    m, losses, err = r.run(ckpt)
+    say("fifo", f"{m['status']} resumed={m.get('resumed')} logged={'starting the job over' in err}")
+    os.remove(ckpt)
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (10 ** 12,)})
+    with zipfile.ZipFile(ckpt, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("meta.npy", header.getvalue() + bytes(8))
+    m, losses, err = r.run(ckpt)
+    say("bomb", f"{m['status']} resumed={m.get('resumed')} logged={'declares more data' in err}")
     with open(ckpt, "wb") as f:
         f.write(genuine)
     m, losses, err = r.run(ckpt, job_id="r000-c0001-s0")

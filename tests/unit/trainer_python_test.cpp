@@ -79,6 +79,9 @@ void check_checkpoints_are_data(const std::string& trainer, const std::vector<st
     CHECK(got["genuine"] == "written=True steps=5");
     CHECK(got["truncated"] == "ok resumed=false updates=20 logged=True");  // torn: start over, ok
     CHECK(got["foreign"] == "ok resumed=false updates=20 logged=True");    // another job's: start over
+    CHECK(got["symlink"] == "ok resumed=false logged=True");  // a link is never followed
+    CHECK(got["fifo"] == "ok resumed=false logged=True");     // never blocks
+    CHECK(got["bomb"] == "ok resumed=false logged=True");     // 8 TB declared: refused unread
     CHECK(got["same_seed_same_losses"] == "True");
     CHECK(got["no_update"] == "failed updates=0 why=True");  // never ok without training
     for (const auto& opt : optimizers)  // stopped after 5 updates and resumed == uninterrupted
