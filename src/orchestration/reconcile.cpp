@@ -116,7 +116,6 @@ void Reconciler::housekeeping(const Snapshot& snap) {
             continue;
         }
         const std::string key = id + ".job@" + worker;
-        alive.insert(key);
         if (leases_.expired(key, t_.read_lease(id, worker))) {
             std::string log;
             t_.requeue(id, worker,
@@ -125,7 +124,13 @@ void Reconciler::housekeeping(const Snapshot& snap) {
                        max_attempts_of(id), &log);
             if (!log.empty()) say_(log);
             moved_ = true;
+            // Not kept alive: its observation is forgotten. If the same worker claims the
+            // job again before the next pass, its first lease may not be there yet; with
+            // the old observation (a missing lease, long unchanged) the live job was
+            // requeued at once and ran twice (simulation, known bug K3).
+            continue;
         }
+        alive.insert(key);
     }
     leases_.retain(alive);
     for (const auto& name : snap.orphan_leases) remove_if_exists(layout_.running_dir() + "/" + name);
@@ -182,10 +187,18 @@ bool Reconciler::repair_torn_jobs(const Snapshot& snap, const std::vector<std::s
     bool moved = false;
     for (const auto& id : round) {
         const Job* job = known(id);
-        if (!job || !snap.quarantine.count(id) || t_.quarantined_as_written(*job)) continue;
+        if (!job || !snap.quarantine.count(id)) continue;
+        // Quarantined exactly as the master wrote it: the master reads that text, so the
+        // worker that refused it reads another protocol text (an older worker, issue 32
+        // family 13). Not an outcome: written to pending again for another worker, an
+        // attempt counted, so it fails only after max_attempts refusals (docs/PROTOCOL.md,
+        // "Format versions").
+        const bool refused = t_.quarantined_as_written(*job);
         std::string log;
         if (t_.repair_torn_job(*job, &log)) {
-            say_(log);
+            say_(refused ? id + ": a worker quarantined the job as the master wrote it (a worker of an older "
+                                "protocol text?); written to pending again for another worker, an attempt counted"
+                         : log);
             moved = true;
         }
     }

@@ -110,3 +110,50 @@ TEST_CASE("format versions: an older worker hands newer jobs back untouched; a n
     CHECK(list_dir(d.layout.failed_dir()).empty());
     CHECK(list_dir(d.layout.done_dir()).size() == all.size());
 }
+
+TEST_CASE("format versions: a worker written to the earlier protocol text quarantines every job; the master hands "
+          "them to another worker and the study completes with every result") {
+    e2e::StudyDir d;
+    const std::string study = d.file("mixed.study", R"(format = hposync-study 1
+name = mixed
+strategy = grid
+model = synthetic:quadratic
+epochs = 2
+synthetic_sleep_s = 0.1
+max_attempts = 50          # refusals by the old worker count as attempts: plenty of room
+search.lr = 0.001, 0.003, 0.01, 0.03, 0.1, 0.3
+search.batch_size = 16, 64
+)");
+    Process master("hpo-master", {"--dir", d.dir(), "--study", study, "--poll-ms", "100", "--lease-timeout", "20"},
+                   d.log("master"));
+    SpawnOptions so;
+    so.argv = {repo_root() + "/tools/py", repo_root() + "/tests/conformance/worker_v0.py", "--dir", d.dir(), "--id", "old",
+               "--idle-exit", "4"};
+    Subprocess old(so);
+    Process cpp("hpo-worker", {"--dir", d.dir(), "--id", "cpp", "--threads", "1", "--poll-ms", "100", "--idle-exit", "4"},
+                d.log("cpp"));
+    const int master_status = master.wait(240);
+    CHECK(cpp.wait(60) == 0);
+    auto old_status = old.wait_for(60);
+    REQUIRE(old_status);
+    const std::string master_log = read_text(d.log("master"));
+    INFO("master: " << master_log);
+    INFO("old worker: " << old.stdout_tail() << old.stderr_tail());
+    REQUIRE(master_status == 0);
+
+    size_t valid = 0;
+    for (const auto& name : list_dir(d.layout.results_dir()))
+        if (auto id = id_from_name(name, ".result")) {
+            const Result r = read_result(d.layout.result(*id), true);
+            CHECK(r.train.status == RunStatus::ok);
+            CHECK(r.worker == "cpp");  // the old worker ran none of them
+            ++valid;
+        }
+    CHECK(valid == 12);  // 6 x 2: every job has its result, none lost
+    CHECK(list_dir(d.layout.failed_dir()).empty());
+    for (const auto& name : list_dir(d.layout.quarantine_dir()))  // only the set-aside copies, no job left there
+        CHECK_MESSAGE(name.find(".torn-job") != std::string::npos, name);
+    const size_t refusals = count(old.stdout_tail(), ": quarantined: unknown key");
+    MESSAGE("the earlier-text worker quarantined " << refusals << " claims; each went back to pending");
+    CHECK(count(master_log, "a worker quarantined the job as the master wrote it") >= std::min<size_t>(refusals, 1));
+}
