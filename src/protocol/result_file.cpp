@@ -152,8 +152,12 @@ std::string result_fields_markdown() {
         const std::string in = (f.files & kInResult) && (f.files & kInMetrics) ? "both"
                                : (f.files & kInResult)                          ? "result"
                                                                                 : "metrics";
-        out += std::string("| `") + f.name + "` | " + type_names[int(f.type)] + " | " + range_text(f) + " | " + in +
-               " | " + f.help + " |\n";
+        auto cell = [](std::string text) {  // a '|' inside a cell ends it: escape it
+            for (size_t at = text.find('|'); at != std::string::npos; at = text.find('|', at + 2)) text.insert(at, "\\");
+            return text;
+        };
+        out += std::string("| `") + f.name + "` | " + type_names[int(f.type)] + " | " + cell(range_text(f)) + " | " + in +
+               " | " + cell(f.help) + " |\n";
     }
     return out;
 }

@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <fstream>
+#include <sstream>
 #include <limits>
 #include <string>
 #include <sys/stat.h>
@@ -98,6 +100,12 @@ TEST_CASE("result fields: one table; every key the writer writes and every metri
     CHECK(range_text(*find_result_field("final_train_loss")) == ">= 0 or inf, or nan");
     CHECK(range_text(*find_result_field("diverged_step")) == ">= -1");
     CHECK(result_fields_markdown().find("| `final_val_error` | metric | 0..1, or nan | both |") != std::string::npos);
+    // docs/PROTOCOL.md reproduces the table exactly.
+    std::ifstream in("../docs/PROTOCOL.md");
+    std::stringstream doc;
+    doc << in.rdbuf();
+    CHECK_MESSAGE(doc.str().find(result_fields_markdown()) != std::string::npos,
+                  "docs/PROTOCOL.md's result field table differs from result_fields_markdown():\n" << result_fields_markdown());
 }
 
 TEST_CASE("result fields: long text is cut to the shared limit with a note saying how much") {
