@@ -387,11 +387,18 @@ private:
     }
 
     void print_summary(const search::Study& study, const std::vector<std::vector<search::Observation>>& history) {
-        out_ << "hpo-master: study " << study.name << " done";
+        // The best is read from results/ until that succeeds: giving up after a few I/O
+        // errors said "no successful run" of a study that had results (simulation, known
+        // bug K2). Only a stop signal ends the retries, and then the line says why.
         std::optional<std::pair<std::string, double>> best;
-        for (int tries = 0; tries < 3 && !best; ++tries) {
-            if (retry_on_io_error([&] { best = best_so_far(take_snapshot(layout_)); })) break;
+        while (!retry_on_io_error([&] { best = best_so_far(take_snapshot(layout_)); })) {
+            if (g_master_stop) {
+                out_ << "hpo-master: study " << study.name << " done; its best not read (" << io_error_reported_
+                     << "; stopped by signal): see hpo-master status\n" << std::flush;
+                return;
+            }
         }
+        out_ << "hpo-master: study " << study.name << " done";
         if (!best) {
             out_ << "; no successful run\n";
             return;

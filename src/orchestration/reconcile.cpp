@@ -117,17 +117,21 @@ void Reconciler::housekeeping(const Snapshot& snap) {
         }
         const std::string key = id + ".job@" + worker;
         if (leases_.expired(key, t_.read_lease(id, worker))) {
+            // The observation is forgotten BEFORE the requeue, which may throw after its
+            // rename took effect (a lost reply): if the same worker claims the job again
+            // before the next pass, its first lease may not be there yet, and the old
+            // observation (a missing lease, long unchanged) requeued the live claim at
+            // once: it ran twice (simulation, known bug K3). A requeue that really
+            // failed is retried one lease timeout later.
+            const double age = leases_.age(key);
+            leases_.forget(key);
             std::string log;
             t_.requeue(id, worker,
-                       "lease of worker " + worker + " unchanged for " + format_double(std::round(leases_.age(key))) +
+                       "lease of worker " + worker + " unchanged for " + format_double(std::round(age)) +
                            " s (master's clock)",
                        max_attempts_of(id), &log);
             if (!log.empty()) say_(log);
             moved_ = true;
-            // Not kept alive: its observation is forgotten. If the same worker claims the
-            // job again before the next pass, its first lease may not be there yet; with
-            // the old observation (a missing lease, long unchanged) the live job was
-            // requeued at once and ran twice (simulation, known bug K3).
             continue;
         }
         alive.insert(key);

@@ -49,6 +49,9 @@ public:
     // Drops the state of every key not in `alive` (jobs that left running/).
     void retain(const std::set<std::string>& alive);
 
+    // Drops the state of `key` (its job is being requeued: a new claim starts afresh).
+    void forget(const std::string& key) { seen_.erase(key); }
+
 private:
     struct Seen {
         std::string content;
