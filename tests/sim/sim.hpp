@@ -10,6 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "hposync/protocol/file_ops.hpp"
+#include "hposync/protocol/layout.hpp"
+#include "hposync/protocol/snapshot.hpp"
+
 namespace hposync::sim {
 
 // Bugs planted on purpose, compiled only into the simulator, to show that it finds them:
@@ -58,5 +62,13 @@ std::string fault_kinds_text(unsigned kinds);
 // kinds in `without`. `trace`, if given, receives every step, FileOps call, fault and
 // product message: the replay output.
 ScheduleResult run_schedule(uint64_t seed, Plant plant, std::ostream* trace, unsigned without = 0);
+
+// What a master pass sees: every state directory listed through `fs` (the simulator's
+// stand-in for SnapshotTracker::refresh, same order, same name parsing).
+protocol::Snapshot list_snapshot(protocol::FileOps& fs, const protocol::Layout& layout);
+
+// Scripted reproductions of the known bugs (scenarios.cpp): each prints whether the bug
+// still reproduces. Returns the number of fixed bugs that reproduce again (regressions).
+int run_known_bug_scenarios();
 
 }  // namespace hposync::sim
