@@ -242,9 +242,14 @@ struct Run {
     std::string id, worker;
     Process* proc = nullptr;
     int generation = 0;
-    double last_lease = 0;  // when its lease file was last written
-    double max_silence = 0;  // the longest time between two writes of its lease
     bool ended = false;
+};
+
+// The lease of one running file name (<id>.job@<worker>) as the master can judge it.
+struct KeyLease {
+    double since = 0;        // its last lease write, or the claim
+    double max_silence = 0;  // the longest time without a lease write so far
+    bool seen_absent = true; // the master saw the name gone (or took the job): a new claim starts afresh
 };
 
 class MasterActor;
@@ -295,10 +300,25 @@ public:
     void master_finished(const std::optional<std::pair<std::string, double>>& reported,
                          const std::vector<Job>& jobs, const std::string& objective);
     bool touched(const std::string& id) const { return touched_.count(id) > 0; }
-    // Seconds in [a, b) outside the clock jumps (when everybody was suspended).
+    void master_restarted() {
+        for (auto& [key, k] : keys_) k.seen_absent = true;
+    }
+    // A master pass looked: a running name absent from its snapshot is seen absent.
+    void master_looked(const Snapshot& snap) {
+        for (auto& [key, k] : keys_) {
+            const auto at = key.find('@');
+            auto it = snap.running.find(key.substr(0, at));
+            if (it == snap.running.end() || it->second != key.substr(at + 1)) k.seen_absent = true;
+        }
+    }
+    // Seconds in [a, b) outside the clock jumps (when everybody was suspended) that the
+    // master promises to notice: those longer than its max gap, max(2 s, 4 x poll)
+    // (docs/RELIABILITY.md: a shorter pause is normal operation and counts).
     double awake(double a, double b) const {
+        const double max_gap = std::max(2.0, 4 * cfg_.master_poll);
         double t = b - a;
-        for (const auto& [j0, j1] : jumps_) t -= std::max(0.0, std::min(b, j1) - std::max(a, j0));
+        for (const auto& [j0, j1] : jumps_)
+            if (j1 - j0 > max_gap) t -= std::max(0.0, std::min(b, j1) - std::max(a, j0));
         return t;
     }
     static std::string fmt_t(double t) {
@@ -337,6 +357,7 @@ private:
     std::vector<std::unique_ptr<Actor>> actors_;
     MasterActor* master_ = nullptr;
     std::map<std::string, std::vector<Run>> runs_;  // by job id
+    std::map<std::string, KeyLease> keys_;          // by "<id>@<worker>"
     std::map<std::string, int> accepted_;           // results/<id>.result created, by id
     std::set<std::string> touched_;                 // ids whose files the stranger changed
     std::set<std::string> late_result_create_;      // ids whose result create answered "failed" after it took effect
@@ -410,6 +431,7 @@ public:
     const std::vector<Job>& all_jobs() const { return all_jobs_; }
 
     void crash() {  // everything in memory is lost; the files stay
+        w_.master_restarted();
         t_.reset();
         rec_.reset();
         phase_ = Phase::start;
@@ -466,7 +488,11 @@ private:
         phase_ = Phase::publish;
     }
 
-    Snapshot look() { return list_snapshot(w_.fs(), w_.layout()); }
+    Snapshot look() {
+        Snapshot snap = list_snapshot(w_.fs(), w_.layout());
+        w_.master_looked(snap);
+        return snap;
+    }
 
     // publish_round: every job that exists nowhere is written, then the manifest.
     bool publish_round() {
@@ -887,7 +913,13 @@ void World::judge(const std::string& invariant, const std::string& id, const std
 // Every change of a file: claims (a job file appearing in running/), lease beats and
 // results are what the invariants watch.
 void World::changed(Op op, const std::string& path) {
-    if (op == Op::remove) return;
+    if (op == Op::remove) {
+        // The master forgets the observation of a job it takes away (requeue, done).
+        if (current_ == master_ && path.compare(0, layout_.running_dir().size() + 1, layout_.running_dir() + "/") == 0)
+            if (auto rn = parse_running_name(path.substr(path.rfind('/') + 1)); rn && !rn->is_lease)
+                keys_[rn->id + "@" + rn->worker].seen_absent = true;
+        return;
+    }
     const std::string dir = path.substr(0, path.rfind('/'));
     const std::string name = path.substr(path.rfind('/') + 1);
     if (dir == layout_.running_dir()) {
@@ -897,12 +929,11 @@ void World::changed(Op op, const std::string& path) {
         if (rn->is_lease) {
             // A beat counts only while its job is still there: a write that was stuck in a
             // slow call and lands after the master took the job proves nothing.
-            if (fs_.has_file(layout_.running_job(rn->id, rn->worker)))
-                for (auto& r : runs)
-                    if (r.worker == rn->worker) {
-                        r.max_silence = std::max(r.max_silence, awake(r.last_lease, now_));
-                        r.last_lease = now_;
-                    }
+            if (fs_.has_file(layout_.running_job(rn->id, rn->worker))) {
+                KeyLease& k = keys_[rn->id + "@" + rn->worker];
+                k.max_silence = std::max(k.max_silence, awake(k.since, now_));
+                k.since = now_;
+            }
             return;
         }
         // A claim. Invariant "no job runs twice": another run may be under way only if its
@@ -914,7 +945,8 @@ void World::changed(Op op, const std::string& path) {
         if (!touched(rn->id)) {
             for (const auto& r : runs) {
                 if (r.ended || !r.proc->alive || r.proc->generation != r.generation) continue;
-                const double silence = std::max(r.max_silence, awake(r.last_lease, now_));
+                const KeyLease& k = keys_[rn->id + "@" + r.worker];
+                const double silence = std::max(k.max_silence, awake(k.since, now_));
                 if (silence >= cfg_.lease_timeout) continue;
                 const std::string what = rn->id + " claimed by " + rn->worker + " while " + r.worker +
                                          " still runs it (its lease never stood still longer than " +
@@ -935,9 +967,13 @@ void World::changed(Op op, const std::string& path) {
         run.worker = rn->worker;
         run.proc = owner ? owner : procs_.front().get();
         run.generation = generation;
-        run.last_lease = now_;  // the lease's age counts from the claim
         run.ended = owner == nullptr;  // not a worker's: nobody runs it
         runs.push_back(run);
+        // The master judges a lease by its file name (<id>.job@<worker>): a new claim under
+        // a name it never saw absent continues the old observation (the same worker
+        // claiming the job again between two passes).
+        KeyLease& k = keys_[rn->id + "@" + rn->worker];
+        if (k.seen_absent) k = KeyLease{now_, 0, false};
         return;
     }
     if (dir == layout_.results_dir() && op == Op::create) {
