@@ -6,10 +6,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <memory>
 
 #include <boost/program_options.hpp>
 
@@ -25,6 +27,7 @@
 #include "hposync/protocol/job_schema.hpp"
 #include "hposync/protocol/layout.hpp"
 #include "hposync/protocol/result_file.hpp"
+#include "hposync/trainer/metrics_file.hpp"
 
 namespace po = boost::program_options;
 using namespace hposync;
@@ -47,7 +50,8 @@ Examples:
             --filters 16 --optimizer sgd --lr 0.1 --batch-size 64 --epochs 10
   hpo-train --model synthetic:quadratic --lr 0.01 --epochs 5      (no data, instant)
   hpo-train --job D/jobs/done/r000-c0003-s0.job --out /tmp/rerun
-            (the result and curves hpo-worker would publish, into /tmp/rerun)
+            (the result and curves hpo-worker would publish, into /tmp/rerun, and the
+            trainer contract's curves.csv, appended while it trains, and metrics.txt)
 
 Data is read from --data-dir, else $HPOSYNC_DATA, else <binary>/../../data.
 Exit status: 0 for a finished run (ok or diverged: divergence is a result, not an
@@ -97,6 +101,48 @@ void write_result_into(const std::string& dir, protocol::Result& r, const std::s
     }
     write_file_atomic(dir + "/" + r.id + ".result", protocol::result_to_text(r));
 }
+
+// The trainer contract's curves.csv (docs/PROTOCOL.md, section 10), appended while the
+// run trains: created when training starts (after data loading and the model build: the
+// one clock's start, which a runner watches for), one row per update and epoch, flushed
+// at least every 0.2 s so that its growth shows progress. Replaced by the complete CSV
+// (instruments included) when the run ends.
+class CurvesAppender {
+public:
+    explicit CurvesAppender(std::string path) : path_(std::move(path)) {}
+    ~CurvesAppender() {
+        if (file_) std::fclose(file_);
+    }
+    void start() {
+        if (file_ || failed_) return;
+        file_ = std::fopen(path_.c_str(), "w");
+        if (!file_) {
+            failed_ = true;  // the final write reports the error
+            return;
+        }
+        std::fputs("kind,index,t,metric,value\n", file_);
+        flush();
+    }
+    void add(const TrainResult& rows) {
+        start();
+        if (!file_) return;
+        const std::string csv = protocol::curves_to_csv(rows);
+        std::fputs(csv.c_str() + csv.find('\n') + 1, file_);  // without its header
+        if (!rows.epochs.empty() || seconds_since(last_flush_) >= 0.2) flush();
+    }
+
+private:
+    using Clock = std::chrono::steady_clock;
+    static double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+    void flush() {
+        std::fflush(file_);
+        last_flush_ = Clock::now();
+    }
+    std::string path_;
+    std::FILE* file_ = nullptr;
+    bool failed_ = false;
+    Clock::time_point last_flush_;
+};
 
 }  // namespace
 
@@ -157,7 +203,26 @@ int main(int argc, char** argv) {
     hooks.on_model = [](const Model& m) {
         std::cout << m.summary() << "parameters: " << m.param_count() << "\n" << std::flush;
     };
-    hooks.on_epoch = [](const EpochRecord& e) {
+    // With --job it is a trainer under the contract too: curves.csv grows as it trains.
+    std::unique_ptr<CurvesAppender> appender;
+    if (!job_path.empty()) appender = std::make_unique<CurvesAppender>(out_dir + "/curves.csv");
+    if (appender) {
+        hooks.on_model = [&appender](const Model& m) {
+            std::cout << m.summary() << "parameters: " << m.param_count() << "\n" << std::flush;
+            appender->start();
+        };
+        hooks.on_update = [&appender](const UpdateRecord& u) {
+            TrainResult rows;
+            rows.updates.push_back(u);
+            appender->add(rows);
+        };
+    }
+    hooks.on_epoch = [&appender](const EpochRecord& e) {
+        if (appender) {
+            TrainResult rows;
+            rows.epochs.push_back(e);
+            appender->add(rows);
+        }
         std::printf("epoch %3lld  train_loss %.4f  val_loss %.4f  val_error %.4f  elapsed %.1fs\n",
                     static_cast<long long>(e.epoch), e.train_loss, e.val_loss, e.val_error, e.t);
         std::fflush(stdout);
@@ -175,6 +240,11 @@ int main(int argc, char** argv) {
     } catch (const Error& e) {
         std::cerr << "hpo-train: " << e.what() << "\n";
         return 1;
+    }
+    if (!job_path.empty() && r.status == RunStatus::ok && !r.interrupted && r.steps == 0) {
+        // Not a finished run (docs/PROTOCOL.md, section 10): say why instead of "ok".
+        r.status = RunStatus::failed;
+        r.reason = "no update made: budget below one update (time_budget_s = " + format_double(cfg.time_budget_s) + ")";
     }
     if (!r.note.empty()) std::cout << "note: " << r.note << "\n";
     const double samples_per_s =
@@ -198,6 +268,9 @@ int main(int argc, char** argv) {
             res.finished = protocol::utc_timestamp(finished);
             res.wall_seconds = finished - started;
             write_result_into(out_dir, res, "a1-hpo-train");
+            // The contract's files (section 10): the complete curves, then metrics.txt last.
+            write_file_atomic(out_dir + "/curves.csv", protocol::curves_to_csv(r));
+            write_file_atomic(out_dir + "/metrics.txt", trainer::metrics_to_text(r));
             std::printf("result: %s/%s.result\n", out_dir.c_str(), job.id.c_str());
         }
     } catch (const Error& e) {

@@ -123,7 +123,8 @@ void copy_in(const std::vector<NamedBuffer>& saved, const std::vector<StateRef>&
 // One training run. The members that a checkpoint saves are grouped in `pos`.
 class Run {
 public:
-    Run(const TrainConfig& cfg, const TrainHooks& hooks) : cfg_(cfg), hooks_(hooks) {}
+    Run(const TrainConfig& cfg, const TrainHooks& hooks)
+        : started_(std::chrono::steady_clock::now()), cfg_(cfg), hooks_(hooks) {}
 
     TrainResult execute();
 
@@ -137,6 +138,9 @@ private:
     void finish();
     bool diverged(const std::string& what, int64_t step);
 
+    // The run's start: setup (data loading, model build, resume) lasts from here to the
+    // training clock's start, and is reported apart (TrainResult::setup_seconds).
+    const std::chrono::steady_clock::time_point started_;
     const TrainConfig& cfg_;
     const TrainHooks& hooks_;
     data::Splits data_;
@@ -308,6 +312,7 @@ TrainResult Run::execute() {
     std::vector<float> x(size_t(batch_ * sample)), dlogits(size_t(batch_ * classes));
     std::vector<uint8_t> y(static_cast<size_t>(batch_));
 
+    result_.setup_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
     clock_ = TrainClock(pos_.elapsed_s);
     clock_.resume();
     const double segment_start = pos_.elapsed_s;
@@ -365,7 +370,10 @@ TrainResult Run::execute() {
             ++pos_.batch_in_epoch;
             ++segment_updates;
             pos_.epoch_loss_sum += loss;
-            if (cfg_.record_updates) pos_.updates.push_back({step, clock_.elapsed(), loss});
+            if (cfg_.record_updates) {
+                pos_.updates.push_back({step, clock_.elapsed(), loss});
+                if (hooks_.on_update) hooks_.on_update(pos_.updates.back());
+            }
             if (!finite) {
                 diverged("parameters became non-finite", step);
                 finish();

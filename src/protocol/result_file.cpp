@@ -93,7 +93,7 @@ const std::vector<ResultField>& result_fields() {
     using T = FieldType;
     constexpr unsigned both = kInResult | kInMetrics;
     static const std::vector<ResultField> rows = {
-        {"format", T::text, 0, 0, false, both, "hposync-result 1 (hposync-metrics 1 in metrics.txt)"},
+        {"format", T::text, 0, 0, false, both, "hposync-result 2 (reads 1 too; hposync-metrics 1 in metrics.txt)"},
         {"id", T::text, 0, 0, false, kInResult, "the job's id"},
         {"study", T::text, 0, 0, false, kInResult, "the study's name"},
         {"round", T::integer, 0, 999999, false, kInResult, "the job's round"},
@@ -115,6 +115,7 @@ const std::vector<ResultField>& result_fields() {
         {"epochs_done", T::integer, 0, kAnyInt, false, both, "epochs completed"},
         {"budget_exhausted", T::boolean, 0, 0, false, both, "stopped by the time budget"},
         {"train_seconds", T::number, 0, 1e12, false, both, "training time"},
+        {"setup_seconds", T::number, 0, 1e12, false, both, "start-up before the first update, outside the budget (version 2)"},
         {"final_train_loss", T::metric, 0, kInf, true, both, "last epoch's training loss (inf / nan: diverged)"},
         {"final_val_loss", T::metric, 0, kInf, true, both, "last epoch's validation loss"},
         {"final_val_error", T::metric, 0, 1, true, both, "last epoch's validation error (a fraction)"},
@@ -126,7 +127,6 @@ const std::vector<ResultField>& result_fields() {
         {"predictions", T::text, 0, 0, false, kInResult, "file name of the predictions CSV, or absent"},
         {"predictions_rows", T::integer, 0, kAnyInt, false, kInResult, "data rows in it"},
         {"resumed", T::boolean, 0, 0, false, kInMetrics, "the trainer continued from HPOSYNC_CHECKPOINT"},
-        {"setup_seconds", T::number, 0, 1e9, false, kInMetrics, "start-up outside the budget (kept in the note)"},
     };
     return rows;
 }
@@ -210,6 +210,7 @@ std::string metric_range_error(const engine::TrainResult& t) {
         {"diverged_step", double(t.diverged_step)},
         {"segments", double(t.segments)},
         {"train_seconds", t.train_seconds},
+        {"setup_seconds", t.setup_seconds},
         {"final_train_loss", t.final_train_loss},
         {"final_val_loss", t.final_val_loss},
         {"final_val_error", t.final_val_error},
@@ -384,6 +385,7 @@ std::string result_to_text(const Result& r) {
     w.add("started", r.started).add("finished", r.finished).add("wall_seconds", r.wall_seconds);
     w.add("param_count", t.param_count).add("steps", t.steps).add("epochs_done", t.epochs_done);
     w.add("budget_exhausted", t.budget_exhausted).add("train_seconds", t.train_seconds);
+    w.add("setup_seconds", t.setup_seconds);
     w.add("final_train_loss", t.final_train_loss).add("final_val_loss", t.final_val_loss);
     w.add("final_val_error", t.final_val_error);
     w.add("test_loss", t.test_loss).add("test_accuracy", t.test_accuracy);
@@ -430,7 +432,12 @@ Result read_result(FileOps& ops, const std::string& path, bool load_curves) {
         for (auto k : result_keys()) known = known || k == e.key;
         if (!known) f.fail(e.key, "unknown key");
     }
-    if (f.str("format") != kResultFormat) f.fail("format", "expected '" + std::string(kResultFormat) + "'");
+    // Version 2 is version 1's table plus setup_seconds; a reader accepts both.
+    const std::string format = f.str("format");
+    if (format != kResultFormat && format != kResultFormatV1)
+        f.fail("format", "expected '" + std::string(kResultFormat) + "' or '" + kResultFormatV1 + "'");
+    if (format == kResultFormatV1 && f.find("setup_seconds"))
+        f.fail("setup_seconds", std::string("not a key of '") + kResultFormatV1 + "' (version 2 added it)");
     Result r;
     engine::TrainResult& t = r.train;
     r.id = f.str("id");
@@ -464,6 +471,7 @@ Result read_result(FileOps& ops, const std::string& path, bool load_curves) {
     t.epochs_done = integer_field(f, "epochs_done", 0);
     t.budget_exhausted = f.boolean_or("budget_exhausted", false);
     t.train_seconds = number_field(f, "train_seconds", 0);
+    t.setup_seconds = number_field(f, "setup_seconds", 0);
     t.final_train_loss = number_field(f, "final_train_loss", 0);
     t.final_val_loss = number_field(f, "final_val_loss", 0);
     t.final_val_error = number_field(f, "final_val_error", 1);

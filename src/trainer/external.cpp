@@ -74,6 +74,38 @@ struct FolderGuard {
     }
 };
 
+// Killed by SIGTERM or SIGKILL, or a shell's report of it (128 + signal).
+bool ended_by_stop_signal(const ExitStatus& st) {
+    const int sig = st.exited ? st.code - 128 : st.signal;
+    return sig == SIGTERM || sig == SIGKILL;
+}
+
+// metrics.txt written whole: a regular file ending in a newline (written last, so a trainer
+// killed while writing it leaves a file without one, or none). Parsed by the caller.
+bool complete_metrics(const std::string& path) {
+    const int64_t size = regular_size(path);
+    if (size <= 0 || size > (1 << 20)) return false;
+    try {
+        const std::string text = read_file(path, 1 << 20);
+        return !text.empty() && text.back() == '\n';
+    } catch (const Error&) {
+        return false;
+    }
+}
+
+// Whether the curves hold at least one update row (a run killed without one had a budget
+// below one update). An unreadable or malformed file counts as none.
+bool has_update_row(const std::string& path, uint64_t limit) {
+    if (regular_size(path) < 0) return false;  // absent, or not a regular file
+    try {
+        engine::TrainResult tmp;
+        protocol::parse_curves_csv(read_file(path, limit), "curves.csv", tmp);
+        return !tmp.updates.empty();
+    } catch (const Error&) {
+        return false;
+    }
+}
+
 }  // namespace
 
 std::string attempt_marker(const std::string& work_dir) {
@@ -178,6 +210,7 @@ engine::TrainResult run_external(const ExternalRun& run) {
     const auto budget = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(cfg.time_budget_s));
     auto deadline = start + std::chrono::duration_cast<Clock::duration>(kSetupAllowance) + budget;
     bool training = false;
+    double measured_setup = 0;  // start to curves.csv (within one poll): the setup the runner saw
     enum class Why { none, budget, stop, stall, flood } why = Why::none;
     Clock::time_point term_at{};
     bool killed = false;
@@ -203,6 +236,7 @@ engine::TrainResult run_external(const ExternalRun& run) {
         const int64_t size = regular_size(curves_path);
         if (!training && size >= 0) {
             training = true;
+            measured_setup = seconds(now - start);
             deadline = std::min(deadline, now + budget);
         }
         if (has_budget && now >= deadline) ask_to_stop(Why::budget);
@@ -265,18 +299,8 @@ engine::TrainResult run_external(const ExternalRun& run) {
         return r;
     }
     engine::TrainResult r;
-    if (why == Why::flood) {
-        r = failed(prefix + " killed: " + flood + with_tail);
-    } else if (why == Why::stall) {
-        r = failed(prefix + " made no progress (curves.csv did not grow) for " + format_double(run.limits.stall_s) +
-                   " s; " + (killed ? "killed" : "stopped") + with_tail);
-    } else if (why == Why::budget && killed) {
-        r = failed(prefix + " did not stop within " + format_double(run.limits.grace_s) +
-                   " s of SIGTERM at the time budget" + with_tail);
-    } else if (!status.ok()) {
-        r = failed(prefix + " " + status.describe() + with_tail);
-    } else {
-        // Exit 0: its files must follow the contract.
+    // The trainer's files, read under the contract (curves, then metrics.txt last).
+    auto read_outputs = [&]() -> bool {
         try {
             const int64_t csize = regular_size(curves_path);
             if (csize == -2) throw ParseError(curves_path + ": not a regular file");
@@ -287,6 +311,8 @@ engine::TrainResult run_external(const ExternalRun& run) {
             bool resumed = false;
             apply_metrics(read_file(metrics_path, 1 << 20), "metrics.txt", r, resumed);
             if (resumed && r.segments == 1) r.segments = 2;
+            // Setup: the trainer's own measure (setup_seconds), else what the runner saw.
+            if (r.setup_seconds == 0) r.setup_seconds = measured_setup;
             if (was_handed_back)
                 append_note(r, resumed ? "resumed from the trainer's checkpoint after a hand-back"
                                        : std::string("restarted from scratch after a hand-back") +
@@ -294,7 +320,32 @@ engine::TrainResult run_external(const ExternalRun& run) {
                                                              : " (no checkpoint)"));
         } catch (const Error& e) {
             r = failed(prefix + " broke the output contract: " + e.what());
+            return false;
         }
+        return true;
+    };
+    // Ended by the budget's own signal (not by its own error): the interpreter-teardown
+    // window, where a trainer has written its complete metrics.txt and is still tearing
+    // down when SIGTERM (or, after the grace, SIGKILL) lands. Its work is done: accepted.
+    const bool budget_signal = why == Why::budget && !status.ok() && ended_by_stop_signal(status);
+    if (why == Why::flood) {
+        r = failed(prefix + " killed: " + flood + with_tail);
+    } else if (why == Why::stall) {
+        r = failed(prefix + " made no progress (curves.csv did not grow) for " + format_double(run.limits.stall_s) +
+                   " s; " + (killed ? "killed" : "stopped") + with_tail);
+    } else if (budget_signal && complete_metrics(metrics_path)) {
+        if (read_outputs())
+            append_note(r, "metrics.txt was complete when the budget's signal ended it (" + status.describe() + ")");
+    } else if (why == Why::budget && killed) {
+        const bool no_update = !has_update_row(curves_path, run.limits.max_output_bytes);
+        r = failed(prefix + " did not stop within " + format_double(run.limits.grace_s) + " s of SIGTERM at the time budget" +
+                   (no_update ? " and made no update: budget below one update (" + format_double(cfg.time_budget_s) + " s)"
+                              : std::string()) +
+                   with_tail);
+    } else if (!status.ok()) {
+        r = failed(prefix + " " + status.describe() + with_tail);
+    } else {
+        read_outputs();  // exit 0: its files must follow the contract
     }
     if (why == Why::budget) {
         r.budget_exhausted = true;

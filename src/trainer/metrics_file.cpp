@@ -1,6 +1,7 @@
 #include "hposync/trainer/metrics_file.hpp"
 
 #include <cstdio>
+#include <limits>
 #include <string_view>
 #include <vector>
 
@@ -50,6 +51,48 @@ std::string cut_long_text_lines(const std::string& text) {
     return out;
 }
 
+// The metrics a study's objective reads (protocol::objective_of), and whether the curves
+// can state each (the last epoch's rows).
+struct ObjectiveMetric {
+    const char* key;
+    bool from_epochs;
+    double engine::TrainResult::*value;
+};
+const ObjectiveMetric kObjectiveMetrics[] = {
+    {"final_val_error", true, &engine::TrainResult::final_val_error},
+    {"final_val_loss", true, &engine::TrainResult::final_val_loss},
+    {"final_train_loss", true, &engine::TrainResult::final_train_loss},
+    {"test_accuracy", false, &engine::TrainResult::test_accuracy},
+};
+
+// What an ok run must state (docs/PROTOCOL.md, section 10), so that no default is ever
+// taken for a measurement: its updates (`steps`, or update rows in the curves), at least
+// one, and at least one metric an objective reads. A metric it states neither in
+// metrics.txt nor in the curves is unknown: nan (never a best), named in the note.
+void require_metrics(const KeyValueFile& f, const std::string& source, engine::TrainResult& r) {
+    if (!f.find("steps") && r.updates.empty())
+        throw ParseError(source + ": status ok without 'steps' (and no update rows in curves.csv)");
+    if (r.steps < 1) throw ParseError(source + ": status ok with no update (steps = 0): not a finished run");
+    std::string missing;
+    int stated = 0;
+    for (const auto& m : kObjectiveMetrics) {
+        if (f.find(m.key) || (m.from_epochs && !r.epochs.empty())) {
+            ++stated;
+            continue;
+        }
+        r.*m.value = std::numeric_limits<double>::quiet_NaN();
+        missing += (missing.empty() ? "" : ", ") + std::string(m.key);
+    }
+    if (stated == 0)
+        throw ParseError(source + ": status ok without any metric a study's objective reads (" + missing +
+                         "; final_* may come from epoch rows in curves.csv)");
+    if (!f.find("test_loss")) {
+        r.test_loss = std::numeric_limits<double>::quiet_NaN();
+        missing += (missing.empty() ? "" : ", ") + std::string("test_loss");
+    }
+    if (!missing.empty()) r.note += (r.note.empty() ? "" : "; ") + ("not reported (nan): " + missing);
+}
+
 }  // namespace
 
 void apply_metrics(const std::string& text, const std::string& source, engine::TrainResult& r, bool& resumed) {
@@ -76,16 +119,25 @@ void apply_metrics(const std::string& text, const std::string& source, engine::T
     r.budget_exhausted = f.boolean_or("budget_exhausted", false);
     resumed = f.boolean_or("resumed", false);
     r.note = f.str_or("note", "");
-    // Start-up, imports and data loading, outside the budget (one clock): kept in the note
-    // until the result file has a field for it.
-    if (f.find("setup_seconds")) {
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "setup %.3f s", number_field(f, "setup_seconds", 0));
-        r.note += (r.note.empty() ? "" : "; ") + std::string(buf);
-    }
+    r.setup_seconds = number_field(f, "setup_seconds", 0);
     // The values taken from the curves (keys left out) obey the same table.
     if (const std::string bad = protocol::metric_range_error(r); !bad.empty())
         throw ParseError(source + ": " + bad + " (from curves.csv)");
+    if (r.status == RunStatus::ok) require_metrics(f, source, r);
+}
+
+std::string metrics_to_text(const engine::TrainResult& r) {
+    KeyValueWriter w;
+    w.add("format", kMetricsFormat).add("status", to_text(r.status));
+    if (!r.reason.empty()) w.add("reason", protocol::cut_text(r.reason));
+    w.add("steps", r.steps).add("epochs_done", r.epochs_done).add("param_count", r.param_count);
+    w.add("diverged_step", r.diverged_step).add("segments", r.segments);
+    w.add("train_seconds", r.train_seconds).add("setup_seconds", r.setup_seconds);
+    w.add("final_train_loss", r.final_train_loss).add("final_val_loss", r.final_val_loss);
+    w.add("final_val_error", r.final_val_error).add("test_loss", r.test_loss).add("test_accuracy", r.test_accuracy);
+    w.add("budget_exhausted", r.budget_exhausted).add("resumed", r.segments > 1);
+    if (!r.note.empty()) w.add("note", protocol::cut_text(r.note));
+    return w.text();
 }
 
 }  // namespace hposync::trainer

@@ -35,6 +35,7 @@ cat > "$out/metrics.txt" <<END
 format = hposync-metrics 1
 status = ok
 test_accuracy = 0.3
+test_loss = 1.5
 note = seed=$HPOSYNC_SEED threads=$HPOSYNC_THREADS budget=$HPOSYNC_TIME_BUDGET args=$1,$3 trainer=$HPOSYNC_TRAINER
 END
 )";
@@ -48,7 +49,7 @@ echo "kind,index,t,metric,value" > "$out/curves.csv"
 i=0
 while [ $stop = 0 ]; do i=$((i+1)); echo "update,$i,0.0100,loss,1" >> "$out/curves.csv"; sleep 0.02; done
 [ -f "$HPOSYNC_CHECKPOINT" ] && resumed=true || resumed=false
-printf 'format = hposync-metrics 1\nstatus = ok\nresumed = %s\n' $resumed > "$out/metrics.txt"
+printf 'format = hposync-metrics 1\nstatus = ok\nfinal_train_loss = 1\nresumed = %s\n' $resumed > "$out/metrics.txt"
 )";
 
 struct Fixture {
@@ -320,7 +321,7 @@ TEST_CASE("trainer: a stop request is an interruption; the next attempt says res
 }
 
 TEST_CASE("trainer: progress is marked while the curves grow, and only then") {
-    Fixture f("echo 'kind,index,t,metric,value' > \"$HPOSYNC_OUT/curves.csv\"; for i in 1 2 3 4 5; do echo \"update,$i,0.1000,loss,1\" >> \"$HPOSYNC_OUT/curves.csv\"; sleep 0.1; done; sleep 0.6; printf 'format = hposync-metrics 1\\nstatus = ok\\n' > \"$HPOSYNC_OUT/metrics.txt\"");
+    Fixture f("echo 'kind,index,t,metric,value' > \"$HPOSYNC_OUT/curves.csv\"; for i in 1 2 3 4 5; do echo \"update,$i,0.1000,loss,1\" >> \"$HPOSYNC_OUT/curves.csv\"; sleep 0.1; done; sleep 0.6; printf 'format = hposync-metrics 1\\nstatus = ok\\nfinal_train_loss = 1\\n' > \"$HPOSYNC_OUT/metrics.txt\"");
     Progress p;
     f.run.progress = &p;
     CHECK(run_external(f.run).status == RunStatus::ok);

@@ -122,6 +122,8 @@ struct TrainResult {
     int64_t epochs_done = 0;
     bool budget_exhausted = false;  // stopped by time_budget_s
     double train_seconds = 0;
+    double setup_seconds = 0;  // before the first update (start-up, data loading, model
+                               // build): outside the budget, not in train_seconds
     double final_train_loss = 0, final_val_loss = 0, final_val_error = 1;
     double test_loss = 0, test_accuracy = 0;
     std::vector<EpochRecord> epochs;
@@ -139,6 +141,8 @@ class Model;
 struct TrainHooks {
     std::function<bool()> should_stop;                    // polled after every update
     std::function<void(const EpochRecord&)> on_epoch;     // progress printing
+    std::function<void(const UpdateRecord&)> on_update;   // after every recorded update
+                                                          // (hpo-train appends curves.csv)
     std::function<void(const Model&)> on_model;           // once, after the model is built
                                                           // (not for synthetic jobs)
 };

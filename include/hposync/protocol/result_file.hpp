@@ -19,7 +19,10 @@
 
 namespace hposync::protocol {
 
-inline constexpr const char* kResultFormat = "hposync-result 1";
+// Version 2 = version 1's key table plus setup_seconds (docs/PROTOCOL.md, "Format
+// versions"); the writer writes 2, the reader reads both.
+inline constexpr const char* kResultFormat = "hposync-result 2";
+inline constexpr const char* kResultFormatV1 = "hposync-result 1";
 
 // ---- The one table of result and metrics fields ------------------------------------------
 // A result's numbers come from trainers, and an external trainer is untrusted input: every
