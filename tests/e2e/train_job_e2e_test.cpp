@@ -9,11 +9,15 @@
 #include <map>
 #include <set>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../unit/idx_fixture.hpp"
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/common/keyvalue.hpp"
 #include "hposync/protocol/layout.hpp"
+#include "hposync/protocol/result_file.hpp"
+#include "hposync/trainer/external.hpp"
+#include "hposync/trainer/metrics_file.hpp"
 #include "process.hpp"
 
 namespace fs = boost::filesystem;
@@ -26,7 +30,7 @@ namespace {
 // key -> value of a result file, without what depends on who ran the job and when.
 std::map<std::string, std::string> comparable(const std::string& path) {
     static const std::set<std::string> per_run = {"worker",       "host",   "pid",         "attempt",
-                                                  "started",      "finished", "wall_seconds", "train_seconds",
+                                                  "started",      "finished", "wall_seconds", "train_seconds", "setup_seconds",
                                                   "curves",       "predictions"};
     std::map<std::string, std::string> out;
     const KeyValueFile file = KeyValueFile::read(path);
@@ -255,4 +259,69 @@ TEST_CASE("hpo-worker --max-memory: a poison job gets a failed result that says 
         if (!limit.empty()) CHECK(reason.find("the limit is 953.7 MiB") != std::string::npos);
         CHECK(KeyValueFile::read(layout.result(fine)).str("status") == "ok");
     }
+}
+
+TEST_CASE("hpo-train --job is a contract trainer: curves.csv grows while it trains, metrics.txt last; the runner takes it") {
+    // Section 10 of docs/PROTOCOL.md: DIR/curves.csv from the training loop's start,
+    // appended as it trains; DIR/metrics.txt when it has finished.
+    hposync::testing::IdxFixture data(1200, 100);
+    e2e::ScopedEnv env("HPOSYNC_DATA", data.dir());
+    const fs::path root = data.root / "contract";
+    const std::string out = (root / "out").string();
+    fs::create_directories(out);
+    const std::string job_path = (root / "j.job").string();
+    write_file_atomic(job_path, "format = hposync-job 1\nid = r000-c0000-s0\nstudy = t\nround = 0\nconfig = c0000\n"
+                                "dataset = mnist\nmodel = mlp:64-64\nbatch_size = 4\nepochs = 0\ntime_budget_s = 2.5\n");
+    Process train("hpo-train", {"--job", job_path, "--out", out, "--threads", "1"}, (root / "train.log").string());
+    // While it runs: curves.csv exists before metrics.txt, and grows.
+    std::set<uintmax_t> sizes;
+    bool metrics_while_training = false;
+    while (train.running()) {
+        boost::system::error_code ec;
+        const uintmax_t size = fs::file_size(out + "/curves.csv", ec);
+        if (!ec && !fs::exists(out + "/metrics.txt")) sizes.insert(size);
+        if (!ec && fs::exists(out + "/metrics.txt") && sizes.empty()) metrics_while_training = true;
+        usleep(50 * 1000);
+    }
+    REQUIRE_MESSAGE(train.wait(10) == 0, train.log());
+    CHECK_FALSE(metrics_while_training);
+    CHECK_MESSAGE(sizes.size() >= 3, "curves.csv sizes seen while training: " << sizes.size());
+
+    engine::TrainResult r;
+    protocol::parse_curves_csv(read_text(out + "/curves.csv"), "curves.csv", r);
+    bool resumed = true;
+    trainer::apply_metrics(read_text(out + "/metrics.txt"), "metrics.txt", r, resumed);
+    CHECK(r.status == RunStatus::ok);
+    CHECK(r.steps > 10);
+    CHECK(int64_t(r.updates.size()) == r.steps);
+    CHECK(r.budget_exhausted);
+    CHECK(r.setup_seconds > 0);
+    CHECK_FALSE(resumed);
+    CHECK(r.final_val_error >= 0);
+    CHECK(r.final_val_error <= 1);
+
+    // The same program under the external runner (as `hpo-worker --trainer engine=hpo-train`):
+    // an ok result, with its own setup time.
+    const char* bin = std::getenv("HPOSYNC_BIN");
+    REQUIRE(bin);
+    trainer::TrainerCommand cmd{"engine", {std::string(bin) + "/hpo-train", "--threads", "1"}};
+    trainer::ExternalRun run;
+    run.command = &cmd;
+    run.job.id = "r000-c0000-s0";
+    run.job.study = "t";
+    run.job.config = "c0000";
+    run.job.train.dataset = "mnist";
+    run.job.train.model = "mlp:16";
+    run.job.train.batch_size = 16;
+    run.job.train.epochs = 1;
+    run.work_dir = (root / "work").string();
+    run.data_dir = data.dir();
+    run.checkpoint_path = (root / "x.ckpt").string();
+    run.handback_note = (root / "x.handback").string();
+    const engine::TrainResult ext = trainer::run_external(run);
+    CHECK_MESSAGE(ext.status == RunStatus::ok, ext.reason);
+    CHECK(ext.steps > 0);
+    CHECK(ext.epochs_done == 1);
+    CHECK(ext.setup_seconds > 0);
+    CHECK(ext.test_accuracy > 0);
 }
