@@ -17,6 +17,11 @@
 // group at the deadline, SIGKILL after the grace), a stall limit (no curves growth),
 // output bounds (stdout/stderr drained into a bounded tail; curves and folder size),
 // and every failure becomes a `failed` result with a sanitised stderr tail as reason.
+// Two exceptions and a refinement: a trainer ended by the budget's own SIGTERM/SIGKILL
+// after it wrote a complete metrics.txt (newline-terminated; the interpreter-teardown
+// window) has finished, and its files are read as after exit 0; one killed after the
+// grace without any update row fails with "budget below one update". setup_seconds is the
+// trainer's (metrics.txt), else the runner's measure from its start to curves.csv.
 #pragma once
 #include <atomic>
 #include <chrono>
