@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# Run with the project's environment: tools/py tests/conformance/worker.py ...
 """A hposync worker written from docs/PROTOCOL.md alone (Python standard library only).
 
 It serves `synthetic:` jobs (section 11) of a study directory beside hpo-worker: claim by
