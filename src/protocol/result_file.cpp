@@ -1,11 +1,13 @@
 #include "hposync/protocol/result_file.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <limits>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <tuple>
 
@@ -419,7 +421,22 @@ int64_t required_integer(const KeyValueFile& f, std::string_view name) {
 Result read_result(const std::string& path, bool load_curves) { return read_result(real_file_ops(), path, load_curves); }
 
 Result read_result(FileOps& ops, const std::string& path, bool load_curves) {
-    const std::string text = ops.read(path, KeyValueFile::kMaxFile);
+    return parse_result(ops, path, ops.read(path, KeyValueFile::kMaxFile), load_curves);
+}
+
+std::optional<Result> read_result_if_present(FileOps& ops, const std::string& path, bool load_curves) {
+    std::string text;
+    try {
+        text = ops.read(path, KeyValueFile::kMaxFile);
+    } catch (const IoError& e) {
+        if (e.errno_value == ENOENT) return std::nullopt;
+        throw;
+    }
+    // From here an ENOENT can only be a CSV the result names: the caller's "torn".
+    return parse_result(ops, path, text, load_curves);
+}
+
+Result parse_result(FileOps& ops, const std::string& path, const std::string& text, bool load_curves) {
     // Results are always written whole and newline-terminated (KeyValueWriter, then
     // link). A file that is not was cut short by some other writer; its last value may be
     // cut too, so nothing in it can be trusted.
@@ -536,17 +553,40 @@ bool write_result(FileOps& ops, const Layout& layout, Result& r, const std::stri
         pred_path = layout.results_file(r.predictions);
         ops.write_atomic(pred_path, predictions_to_csv(r.train.predictions), Durability::contents);
     }
-    bool created = false;
-    try {
-        created = ops.create_exclusive(layout.result(r.id), result_to_text(r), Durability::durable);
-    } catch (const IoError&) {  // ENOSPC, EIO: nothing was published; leave no orphan CSV
+    const std::string text = result_to_text(r);
+    // A create can take effect and still answer EEXIST or an error: a lost reply over NFS
+    // (the retried request meets our own file), or a failed fsync of the directory after
+    // the link. So before its CSVs are removed, the file at the result's name is read back:
+    // byte for byte ours means published; unreadable means unknown, and the CSVs stay (an
+    // orphan CSV is litter; a removed one tears an accepted result, which then runs again:
+    // simulation seeds 2, 35, 315, 363, 634, 1776, 3371).
+    enum class Published { ours, not_ours, unknown };
+    auto published = [&] {
+        try {
+            return ops.read(layout.result(r.id), KeyValueFile::kMaxFile) == text ? Published::ours : Published::not_ours;
+        } catch (const IoError& e) {
+            return e.errno_value == ENOENT ? Published::not_ours : Published::unknown;
+        } catch (const Error&) {
+            return Published::not_ours;  // too long, not a regular file: not what we wrote
+        }
+    };
+    auto remove_csvs = [&] {
         ops.remove(csv_path);
         if (!pred_path.empty()) ops.remove(pred_path);
+    };
+    bool created = false;
+    try {
+        created = ops.create_exclusive(layout.result(r.id), text, Durability::durable);
+    } catch (const IoError&) {  // ENOSPC, EIO: unless it took effect, leave no orphan CSV
+        const Published p = published();
+        if (p == Published::ours) return true;
+        if (p == Published::not_ours) remove_csvs();
         throw;
     }
     if (created) return true;
-    ops.remove(csv_path);  // another result won; ours is nobody's curves
-    if (!pred_path.empty()) ops.remove(pred_path);
+    const Published p = published();
+    if (p == Published::ours) return true;
+    if (p == Published::not_ours) remove_csvs();  // another result won; ours is nobody's curves
     return false;
 }
 

@@ -280,7 +280,11 @@ ResultCheck Transitions::check_result(const std::string& id, const Job* expected
     ResultCheck c;
     const std::string path = layout_.result(id);
     try {
-        Result r = read_result(ops_, path, true);
+        // Absent means the read of the result itself found nothing. (Reading, then asking
+        // exists() on ENOENT, called a result published between the two torn: seed 24735.)
+        std::optional<Result> present = read_result_if_present(ops_, path, true);
+        if (!present) return c;
+        Result r = std::move(*present);
         if (r.id != id) {
             c.verdict = ResultVerdict::torn;
             c.why = path + ": key 'id' does not match the file name";
@@ -323,7 +327,6 @@ ResultCheck Transitions::check_result(const std::string& id, const Job* expected
         c.why = e.what();
     } catch (const IoError& e) {
         if (e.errno_value != ENOENT) throw;
-        if (!ops_.exists(path)) return c;  // absent
         c.verdict = ResultVerdict::torn;  // the result names a CSV that does not exist
         c.why = e.what();
     }

@@ -141,10 +141,10 @@ int run_known_bug_scenarios() {
         std::function<bool()> reproduces;
     };
     const Scenario scenarios[] = {
-        {"K1", "write_result removes its CSV after an exclusive create that took effect", false, k1_reproduces},
+        {"K1", "write_result removes its CSV after an exclusive create that took effect", true, k1_reproduces},
         {"K3", "a requeued job's lease observation is kept; the same worker's new claim is requeued at once", true,
          k3_reproduces},
-        {"K4", "check_result calls a result torn that appeared between its read and its exists", false, k4_reproduces},
+        {"K4", "check_result calls a result torn that appeared between its read and its exists", true, k4_reproduces},
     };
     int regressions = 0;
     for (const auto& s : scenarios) {

@@ -119,25 +119,10 @@ const char* errno_name(int e) {
     return "E?";
 }
 
-// Known bugs the simulator found and that are not fixed in the simulator's files (see
-// docs/RELIABILITY.md, "Deterministic simulation"). Each is recognised by its trigger.
-//  K1: write_result (protocol/result_file.cpp) removes its curves CSV when the exclusive
-//      create of results/<id>.result reports EEXIST or an error although the create took
-//      effect (NFS: the link's reply was lost and its retransmission answers EEXIST; or the
-//      directory fsync after the link fails). The accepted result then names a missing CSV,
-//      is set aside as torn and the job runs again: a second accepted result. If the
-//      master judged the result valid before the CSV went, it counts a job whose result
-//      is now torn and may report it as the best.
-//  K4: check_result (protocol/transitions.cpp) reads results/<id>.result and, on ENOENT,
-//      asks whether the result exists: if it does, it calls the result torn ("names a CSV
-//      that does not exist"). But the ENOENT may have been the result's own: a result
-//      published between the read and the exists (a slow call between them is enough)
-//      is then judged torn, set aside, and its job run again; a valid result is lost.
-//  (K2, print_summary giving up after three I/O errors, and K3, a requeued job's lease
-//  observation kept so that the same worker's new claim was requeued at once, were fixed
-//  in master.cpp / reconcile.cpp, commit bd1d14f; their checks fail again if they return.)
-constexpr const char* kKnownCsvRemoved = "K1-result-csv-removed-after-late-create";
-constexpr const char* kKnownReadExistsRace = "K4-check-result-read-exists-race";
+// Known bugs: none open. The simulator found K1-K4 (docs/RELIABILITY.md, "Deterministic
+// simulation"); all are fixed in the product and scenarios.cpp reproduces each, failing if
+// one returns. A bug found later and not yet fixed is recognised by its trigger in judge()
+// and reported apart (known_), so that a new bug with the same symptom still fails.
 
 
 // The sizes and the fault mix of one schedule. Swarm testing: every fault kind is on or
@@ -290,7 +275,7 @@ public:
         ++counters_.violations[invariant];
         if (trace_) *trace_ << "  *** VIOLATION " << invariant << ": " << detail << "\n";
     }
-    // A violation that a known bug explains (see kKnown*): reported apart, not a failure.
+    // A violation that a known bug explains (its trigger recognised in judge()): reported apart, not a failure.
     void known(const std::string& bug, const std::string& detail) {
         known_.push_back(bug + ": " + detail);
         ++counters_.known[bug];
@@ -360,9 +345,6 @@ private:
     std::map<std::string, KeyLease> keys_;          // by "<id>@<worker>"
     std::map<std::string, int> accepted_;           // results/<id>.result created, by id
     std::set<std::string> touched_;                 // ids whose files the stranger changed
-    std::set<std::string> late_result_create_;      // ids whose result create answered "failed" after it took effect
-    std::set<std::string> absent_read_;             // "<actor>|<result path>": its last read found no file
-    std::set<std::string> read_exists_race_;        // ids: K4's trigger happened
     std::vector<std::string> known_;
     std::vector<std::pair<double, double>> jumps_;  // [from, to) of each clock jump
     bool stranger_touched_results_ = false;
@@ -880,34 +862,17 @@ Fault World::decide(Op op, const std::string& path) {
         f.late = true;
     }
     ++counters_.faults[std::string(errno_name(f.err)) + (f.late ? "-late" : "")];
-    if (f.late && op == Op::create && path.size() > 7 && path.compare(path.size() - 7, 7, ".result") == 0)
-        late_result_create_.insert(id_of_path(path));
     if (trace_) *trace_ << "    -> " << errno_name(f.err) << (f.late ? " (after the call took effect)" : "") << "\n";
     return f;
 }
 
-// Every call: the fault decided, then what K4's trigger needs to know (the state of
-// results/<id>.result at the instant the call takes effect).
-Fault World::before(Op op, const std::string& path) {
-    const Fault f = decide(op, path);
-    if (f.err == 0 && current_ && path.compare(0, layout_.results_dir().size() + 1, layout_.results_dir() + "/") == 0 &&
-        path.size() > 7 && path.compare(path.size() - 7, 7, ".result") == 0) {
-        const std::string key = current_->name + "|" + path;
-        if (op == Op::read) {
-            if (fs_.has_file(path)) absent_read_.erase(key);
-            else absent_read_.insert(key);
-        } else if (op == Op::exists && absent_read_.count(key) && fs_.has_file(path)) {
-            read_exists_race_.insert(id_of_path(path));  // absent to the read, present to the exists after it
-        }
-    }
-    return f;
-}
+// Every call: the fault decided.
+Fault World::before(Op op, const std::string& path) { return decide(op, path); }
 
 // A violation, or a known bug's when that bug's trigger happened to the job.
 void World::judge(const std::string& invariant, const std::string& id, const std::string& what) {
-    if (late_result_create_.count(id)) known(kKnownCsvRemoved, what);
-    else if (read_exists_race_.count(id)) known(kKnownReadExistsRace, what);
-    else violation(invariant, what);
+    (void)id;  // no open known bug: every violation counts
+    violation(invariant, what);
 }
 
 // Every change of a file: claims (a job file appearing in running/), lease beats and
@@ -1145,10 +1110,7 @@ void World::master_finished(const std::optional<std::pair<std::string, double>>&
         if (reported.has_value() != files_best.has_value() ||
             (reported && (reported->first != files_best->first || reported->second != files_best->second))) {
             const std::string what = "the master reports best " + show(reported) + ", the result files say " + show(files_best);
-            if (reported && files_best && reported->first != files_best->first &&
-                     (late_result_create_.count(files_best->first) || read_exists_race_.count(files_best->first)))
-                judge("best", files_best->first, what);
-            else judge("best", reported ? reported->first : std::string(), what);
+            judge("best", reported ? reported->first : std::string(), what);
         }
     } else {
         ++counters_.best_skipped;

@@ -6,6 +6,7 @@
 // A reader checks `curves_rows` against the CSV, so a torn or truncated CSV is detected.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -122,6 +123,11 @@ std::string result_to_text(const Result& result);
 // (curves_read_limit), so a legitimately huge CSV is never called torn.
 Result read_result(const std::string& path, bool load_curves = true);
 Result read_result(FileOps& ops, const std::string& path, bool load_curves);
+// The result at `path`, or nothing when that file itself does not exist. An ENOENT of a CSV
+// the result names is thrown (IoError): the result is torn, not absent.
+std::optional<Result> read_result_if_present(FileOps& ops, const std::string& path, bool load_curves);
+// A result's text read from `path` (its CSVs beside it when load_curves).
+Result parse_result(FileOps& ops, const std::string& path, const std::string& text, bool load_curves);
 
 // Read limit of a curves CSV whose result says `rows` data rows: the longest row a
 // worker writes (kind, index, t, a metric name of up to 100 characters, a value) times
