@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -48,6 +49,21 @@ namespace {
 extern "C" void on_master_signal(int) { g_master_stop = true; }
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// TEST-ONLY hook (tests/e2e/trust_boundary_e2e_test.cpp, issue 32 family 4):
+// HPOSYNC_TEST_SLOW_PASS_MS=<ms> blocks the main thread that long in every pass, as a pass
+// over a huge directory on a slow filesystem does. Read once; unset (as always outside
+// tests) it does nothing. Like HPOSYNC_TEST_FAULT, no user has a reason to set it.
+int test_slow_pass_ms() {
+    static const int ms = [] {
+        const char* v = std::getenv("HPOSYNC_TEST_SLOW_PASS_MS");
+        const int slow = v ? std::max(0, std::atoi(v)) : 0;
+        if (slow > 0)  // a slowed master must never pass unnoticed
+            std::fprintf(stderr, "hpo-master: test hook HPOSYNC_TEST_SLOW_PASS_MS: every pass slowed by %d ms\n", slow);
+        return slow;
+    }();
+    return ms;
+}
 
 // What the master knows about one job of the current round once it is finished.
 struct Outcome {
@@ -266,6 +282,7 @@ private:
             if (!retry_on_io_error([&] {
                     rec_.ensure_dirs();
                     snap_now = &look();
+                    if (test_slow_pass_ms() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(test_slow_pass_ms()));
                     moved = rec_.pass(*snap_now, ids);
                 })) {
                 if (g_master_stop) return false;
