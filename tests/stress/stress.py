@@ -489,7 +489,7 @@ def disk_full(n_jobs):
         named = sum(sd in l for l in enospc)
         if named != len(enospc):
             problems.append(f"{len(enospc) - named} ENOSPC messages do not name a path in the study directory")
-        handed_back = sum("job handed back, retrying" in l for l in enospc)
+        handed_back = sum("job handed back" in l for l in enospc)  # "machine fault: ...; job handed back (no attempt counted)"
         if not handed_back:
             problems.append("no worker handed a job back after ENOSPC")
         results_while_full = len(ids_in(f"{sd}/results", ".result"))
