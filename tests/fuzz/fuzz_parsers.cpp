@@ -4,10 +4,13 @@
 // with its curves CSV, protocol::parse_curves_csv; and (first byte >= 128) the attempts
 // record (Transitions::attempts, with its repair), the round manifest, the worker file,
 // the master lock (MasterLock / describe_master_lock), the checkpoint decoder, the
-// predictions CSV, and the master's result check (Transitions::check_result against a job).
+// predictions CSV, and the master's result check (Transitions::check_result against a job);
+// and (first byte >= 240) an external trainer's metrics.txt (trainer::apply_metrics: every
+// byte a trainer prints is untrusted) and the curves it appended, read as the worker does.
 //
 // Input layout: the first byte picks the parser (< 128: value % 5 as before, so the
-// corpus keeps its meaning; >= 128: (value - 128) % 7); the rest is the file text.
+// corpus keeps its meaning; 128..239: (value - 128) % 7; >= 240: the trainer's files,
+// (value - 240) % 2); the rest is the file text.
 // For results, the text is "<result file>\n@@curves@@\n<curves csv>"; both parts are
 // written to a private directory and the result must name its CSV `curves = c.csv`.
 // Every parser may throw hposync::Error (that is the point: a clear error); anything
@@ -35,6 +38,7 @@
 #include "hposync/protocol/transitions.hpp"
 #include "hposync/search/strategy.hpp"
 #include "hposync/search/study.hpp"
+#include "hposync/trainer/metrics_file.hpp"
 
 using namespace hposync;
 
@@ -128,11 +132,30 @@ void fuzz_directory_reader(int which, std::string_view text) {
     }
 }
 
+// What an external trainer leaves in its output folder, read as the worker reads it.
+void fuzz_trainer_output(int which, std::string_view text) {
+    engine::TrainResult r;
+    bool resumed = false;
+    if (which == 0) {
+        trainer::apply_metrics(std::string(text), "fuzz/metrics.txt", r, resumed);
+    } else {
+        protocol::parse_curves_csv(std::string(text), "fuzz/curves.csv", r);
+        trainer::apply_metrics("format = hposync-metrics 1\nstatus = ok\nsteps = 1\n", "fuzz/metrics.txt", r, resumed);
+    }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size == 0) return 0;
     std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
+    if (data[0] >= 240) {
+        try {
+            fuzz_trainer_output((data[0] - 240) % 2, text);
+        } catch (const Error&) {
+        }
+        return 0;
+    }
     if (data[0] >= 128) {
         try {
             fuzz_directory_reader((data[0] - 128) % 7, text);
