@@ -194,6 +194,26 @@ test-asan: debug
 	cd tests && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    ../build-debug/unit-tests
 
+# ---- thread sanitizer -----------------------------------------------------------------
+# `make -j2 test-tsan`: the unit tests built with -fsanitize=thread in build-tsan/ (the
+# library and unit-tests only: ~12 min at -j1 on 2 busy cores), run on the cases that
+# start threads or race processes: pending-index claimers, the pause detector's ticker,
+# the worker's heartbeat thread, leases, subprocess, the claim/hand-back transitions,
+# racing result writers, the external trainer runner (49 cases, ~16 s). Any TSan report
+# makes it exit nonzero (66): a race planted in Heartbeat::set_state is reported.
+# tests/tsan.supp silences reports from uninstrumented libraries only (oneDNN, libgomp,
+# TBB), never in hposync code. Not part of `make test` or .ci/run (time budget): run it
+# by hand after touching threads (docs/RELIABILITY.md, "How to check a deployment").
+.PHONY: test-tsan tsan-build
+TSAN_TESTS ?= pending index*,pause detector*,protocol lease*,subprocess*,transition*,claim filter*,job format: a handed-back*,protocol result file: exactly one*,trainer:*,heartbeat*
+tsan-build:
+	$(MAKE) --no-print-directory BUILD=build-tsan OPTFLAGS="-O1 -fsanitize=thread -fno-omit-frame-pointer" \
+	    LDLIBS="$(LDLIBS) -fsanitize=thread" build-tsan/unit-tests
+
+test-tsan: tsan-build
+	cd tests && TSAN_OPTIONS="suppressions=$(abspath tests/tsan.supp) second_deadlock_stack=1 history_size=4" \
+	    ../build-tsan/unit-tests -tc="$(TSAN_TESTS)"
+
 bench: deps-bench
 	@$(MAKE) --no-print-directory data
 	@$(MAKE) --no-print-directory -j2 all
@@ -227,7 +247,7 @@ stress: all $(BUILD)/unit-tests
 	bash tests/stress/run.sh
 
 clean:
-	rm -rf $(BUILD) build-debug build-native
+	rm -rf $(BUILD) build-debug build-native build-tsan
 
 -include $(BUILD)/bench/search_bench.d
 -include $(LIB_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(E2E_OBJ:.o=.d) $(APP_SRC:apps/%.cpp=$(BUILD)/apps/%.d)
