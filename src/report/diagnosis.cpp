@@ -204,7 +204,7 @@ struct Rules {
     }
 
     void lr_too_small() {
-        double fall;
+        double fall = 0;
         // Dead units explain a flat loss too, and their cure is the opposite (a lower lr):
         // one cause per run, the one with direct evidence.
         if (!v.ok() || fired("dead-units") || !loss_fall(fall) || fall >= kNoProgressFall) return;
