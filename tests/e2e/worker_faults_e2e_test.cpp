@@ -73,8 +73,10 @@ bool eventually(double seconds, F done) {
 
 bool empty_or_absent(const std::string& dir) { return !fs::exists(dir) || fs::is_empty(dir); }
 
+// An ok run states at least one update and an objective's metric (PROTOCOL.md section 10).
 const char* kOk = R"(out="$HPOSYNC_OUT"
 echo "kind,index,t,metric,value" > "$out/curves.csv"
+echo "update,1,0.001,loss,2.3" >> "$out/curves.csv"
 echo "epoch,1,0.002,val_error,0.5" >> "$out/curves.csv"
 printf 'format = hposync-metrics 1\nstatus = ok\n' > "$out/metrics.txt"
 )";
