@@ -71,7 +71,11 @@ TEST_CASE("cockpit: a run stuck at chance is not 'Status ok'") {
     CHECK(run_verdict(r, {}) == "status ok: no diagnosis rule fired");
 }
 
-TEST_CASE("cockpit runs: best and worst by the objective, then diverged and runs with findings") {
+namespace {
+
+// Three runs with instruments, r000-c0000-s0 .. c0002: val_error 0.1, 0.2, 0.3 and
+// train loss 1.0, 0.9, 0.8.
+StudyData three_instrumented_runs() {
     StudyData data;
     for (int i = 0; i < 3; ++i) {
         Run r = updates_only();
@@ -81,6 +85,13 @@ TEST_CASE("cockpit runs: best and worst by the objective, then diverged and runs
         r.train.final_train_loss = 1.0 - 0.1 * i;
         data.runs.push_back(r);
     }
+    return data;
+}
+
+}  // namespace
+
+TEST_CASE("cockpit runs: best and worst by the objective, then diverged and runs with findings") {
+    StudyData data = three_instrumented_runs();
     data.runs[1].status = RunStatus::diverged;
     data.objective = "train_loss";
     std::vector<Finding> f = {{"overfitting", "r000-c0001-s0", "t", "e", "s"}};
@@ -124,14 +135,7 @@ TEST_CASE("cockpit: runs without instruments get no (empty) page; the hint names
 }
 
 TEST_CASE("cockpit: a run that diverged with status ok is chosen as diverged and its verdict says so") {
-    StudyData data;
-    for (int i = 0; i < 3; ++i) {
-        Run r = updates_only();
-        r.train.instruments.push_back({10, 1, "grad_norm", 1.0});
-        r.id = "r000-c000" + std::to_string(i) + "-s0";
-        r.train.final_val_error = 0.1 * (i + 1);
-        data.runs.push_back(r);
-    }
+    StudyData data = three_instrumented_runs();
     // The middle run (neither best nor worst) diverged by its curves.
     std::vector<Finding> f = {{"diverged", "r000-c0001-s0", "diverged with lr 0.1 (the run ended with status ok)",
                                "training loss nan at epoch 2; lr = 0.1", "lower the learning rate"}};
