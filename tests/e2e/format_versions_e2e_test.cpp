@@ -48,12 +48,6 @@ std::string job_text(const std::string& id, int config, int version) {
     return text;
 }
 
-size_t count(const std::string& text, const std::string& what) {
-    size_t n = 0;
-    for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-    return n;
-}
-
 }  // namespace
 
 TEST_CASE("format versions: an older worker hands newer jobs back untouched; a newer worker serves them; none lost") {
@@ -79,7 +73,7 @@ TEST_CASE("format versions: an older worker hands newer jobs back untouched; a n
     for (const auto& [id, text] : v2_jobs) {
         CHECK_MESSAGE(read_text(d.layout.pending_job(id)) == text, id);  // back in pending/, byte for byte
         CHECK_FALSE(path_exists(d.layout.attempts_file(id)));             // no attempt counted
-        CHECK(count(cpp_log, id + ": handed back untouched") == 1);        // said once: not claimed again
+        CHECK(e2e::count_of(cpp_log, id + ": handed back untouched") == 1);        // said once: not claimed again
     }
     CHECK(cpp_log.find("'hposync-job 2' is a version this reader does not know") != std::string::npos);
     CHECK(list_dir(d.layout.quarantine_dir()).empty());
@@ -153,7 +147,7 @@ search.batch_size = 16, 64
     CHECK(list_dir(d.layout.failed_dir()).empty());
     for (const auto& name : list_dir(d.layout.quarantine_dir()))  // only the set-aside copies, no job left there
         CHECK_MESSAGE(name.find(".torn-job") != std::string::npos, name);
-    const size_t refusals = count(old.stdout_tail(), ": quarantined: unknown key");
+    const size_t refusals = e2e::count_of(old.stdout_tail(), ": quarantined: unknown key");
     MESSAGE("the earlier-text worker quarantined " << refusals << " claims; each went back to pending");
-    CHECK(count(master_log, "a worker quarantined the job as the master wrote it") >= std::min<size_t>(refusals, 1));
+    CHECK(e2e::count_of(master_log, "a worker quarantined the job as the master wrote it") >= std::min<size_t>(refusals, 1));
 }

@@ -32,12 +32,6 @@ std::vector<std::string> master_args(const StudyDir& d, const std::string& study
     return a;
 }
 
-size_t count(const std::string& text, const std::string& part) {
-    size_t n = 0;
-    for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + part.size())) ++n;
-    return n;
-}
-
 }  // namespace
 
 // Family 3. The master's directory watches were placed before --force moved jobs/ and
@@ -71,8 +65,8 @@ TEST_CASE("master faults e2e: after --force the new study's rounds are seen at o
     // Three rounds of a few short jobs: seconds. Before the fix each round waited for the
     // 60 s full listing.
     CHECK(took < 40);
-    CHECK(count(master.log(), "published again") == 0);
-    CHECK(count(master.log(), "written to jobs/pending again") == 0);
+    CHECK(e2e::count_of(master.log(), "published again") == 0);
+    CHECK(e2e::count_of(master.log(), "written to jobs/pending again") == 0);
     // Exactly once: every job of every round has one result, from its first attempt.
     std::set<std::string> ids;
     for (const auto& name : list_dir(d.layout.rounds_dir()))
@@ -84,7 +78,7 @@ TEST_CASE("master faults e2e: after --force the new study's rounds are seen at o
     CHECK(snap.pending.empty());
     for (const auto& id : ids) CHECK_MESSAGE(read_result(d.layout.result(id)).attempt == 1, id);
     // Each job trained once: the 2 of the first study and the 7 of the second.
-    CHECK(count(worker.log(), ": training (attempt") == ids.size() + 2);
+    CHECK(e2e::count_of(worker.log(), ": training (attempt") == ids.size() + 2);
 }
 
 // Family 7. A value only a later round may draw (momentum up to 1.5, valid 0..1) used to

@@ -28,6 +28,13 @@ inline std::string read_text(const std::string& path) {
     return ss.str();
 }
 
+// How many times `part` occurs in `text` (not overlapping): "said once" checks on logs.
+inline size_t count_of(const std::string& text, const std::string& part) {
+    size_t n = 0;
+    for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + part.size())) ++n;
+    return n;
+}
+
 // A hposync binary started through common/subprocess (posix_spawn of an argv, the
 // product's one way to start a program), stdout and stderr into one log file.
 class Process {

@@ -45,12 +45,6 @@ std::vector<std::string> master_args(const StudyDir& d, const std::string& study
     return {"--dir", d.dir(), "--study", study, "--poll-ms", "100", "--lease-timeout", "2"};
 }
 
-size_t count(const std::string& text, const std::string& part) {
-    size_t n = 0;
-    for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + part.size())) ++n;
-    return n;
-}
-
 // The value of `key` among a result's job.* entries ("" if absent).
 std::string job_entry(const Result& r, const std::string& key) {
     for (const auto& [k, v] : r.job)
@@ -125,7 +119,7 @@ TEST_CASE("trust boundary e2e (family 5): a hand-edited pending job is set aside
     CHECK(read_text(aside) == edited);
     CHECK(path_exists(aside + ".reason"));
     CHECK_FALSE(path_exists(earlier + ".3"));
-    CHECK(count(master.log(), "differs from the job the master wrote") == 1);
+    CHECK(e2e::count_of(master.log(), "differs from the job the master wrote") == 1);
 
     // Every job: exactly one result, with the study's own settings, no attempt counted.
     const std::set<std::string> ids = round_jobs(d.layout);
@@ -210,7 +204,7 @@ TEST_CASE("trust boundary e2e (family 12): hpo-slurm passes every worker option 
     const std::string text = read_text(script);
     INFO(text);
     // The one worker line (every array task runs it) carries the options, each quoted.
-    CHECK(count(text, "\nexec ") == 1);
+    CHECK(e2e::count_of(text, "\nexec ") == 1);
     CHECK(text.find(" '--trainer' 'torch=trainers/torch_trainer.py' '--stall-s' '30' '--trainer' ") !=
           std::string::npos);
     Process syntax("/bin/bash", {"-n", script}, d.log("bash-n"));

@@ -37,11 +37,6 @@ void write_job(const protocol::Layout& l, const std::string& id, const std::stri
                                              "\nbatch_size = 32\n" + (trainer.empty() ? "" : "trainer = " + trainer + "\n"));
 }
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 // Processes (other than this one) whose command line, or with `environ` also whose
 // environment, contains `text`. Zombies have neither, so they never count.
 std::vector<pid_t> processes_with(const std::string& text, bool environ) {
@@ -52,23 +47,12 @@ std::vector<pid_t> processes_with(const std::string& text, bool environ) {
         const pid_t pid = pid_t(std::atoi(e->d_name));
         if (pid <= 0 || pid == ::getpid()) continue;
         const std::string base = std::string("/proc/") + e->d_name;
-        if (slurp(base + "/cmdline").find(text) != std::string::npos ||
-            (environ && slurp(base + "/environ").find(text) != std::string::npos))
+        if (e2e::read_text(base + "/cmdline").find(text) != std::string::npos ||
+            (environ && e2e::read_text(base + "/environ").find(text) != std::string::npos))
             out.push_back(pid);
     }
     ::closedir(d);
     return out;
-}
-
-// Waits up to `seconds` for `done`; true if it came.
-template <class F>
-bool eventually(double seconds, F done) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-    while (!done()) {
-        if (std::chrono::steady_clock::now() >= until) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return true;
 }
 
 bool empty_or_absent(const std::string& dir) { return !fs::exists(dir) || fs::is_empty(dir); }
@@ -98,10 +82,10 @@ TEST_CASE("worker faults e2e: a trainer's setsid grandchild dies with its job an
                    d.log("worker"));
     REQUIRE_MESSAGE(worker.wait(60) == 0, worker.log());
     REQUIRE(fs::exists(d.layout.result("r000-c0001-s0")));
-    CHECK(slurp(d.layout.result("r000-c0001-s0")).find("status = ok") != std::string::npos);
+    CHECK(e2e::read_text(d.layout.result("r000-c0001-s0")).find("status = ok") != std::string::npos);
     // Within 2 s of the job's end no process of it is left (the daemon's command line
     // names `planted`), so nothing can land in D after the result.
-    const bool none = eventually(2, [&] { return processes_with(planted, false).empty(); });
+    const bool none = e2e::eventually([&] { return processes_with(planted, false).empty(); }, 2);
     CHECK_MESSAGE(none, "left running: " << processes_with(planted, false).size());
     for (pid_t p : processes_with(planted, false)) ::kill(p, SIGKILL);  // do not leave it behind a failure
     CHECK_FALSE(fs::exists(planted));
@@ -124,12 +108,12 @@ while :; do echo "update,1,0.1,loss,1" >> "$HPOSYNC_OUT/curves.csv"; sleep 0.2; 
     const std::string running_trainer = trainer + std::string(1, '\0') + "--job";
     {
         Process worker("hpo-worker", args, d.log("worker"));
-        REQUIRE_MESSAGE(eventually(30, [&] { return !processes_with(running_trainer, false).empty(); }), worker.log());
+        REQUIRE_MESSAGE(e2e::eventually([&] { return !processes_with(running_trainer, false).empty(); }, 30), worker.log());
         REQUIRE(fs::exists(folder));
         worker.signal(SIGKILL);  // the worker alone, as the kernel's OOM killer would
         CHECK(worker.wait(10) == 128 + SIGKILL);
         // PR_SET_PDEATHSIG: the trainer goes with it.
-        const bool gone = eventually(2, [&] { return processes_with(running_trainer, false).empty(); });
+        const bool gone = e2e::eventually([&] { return processes_with(running_trainer, false).empty(); }, 2);
         CHECK_MESSAGE(gone, "trainer still running after its worker was killed");
     }
     for (pid_t p : processes_with(running_trainer, false)) ::kill(p, SIGKILL);
@@ -142,7 +126,7 @@ while :; do echo "update,1,0.1,loss,1" >> "$HPOSYNC_OUT/curves.csv"; sleep 0.2; 
     CHECK_FALSE(fs::exists(folder));
     CHECK(again.log().find("removed the trainer folder of a dead attempt, work/r000-c0001-s0@w (killed ") !=
           std::string::npos);
-    const bool clean = eventually(2, [&] { return processes_with(folder, true).empty(); });
+    const bool clean = e2e::eventually([&] { return processes_with(folder, true).empty(); }, 2);
     CHECK(clean);
     for (pid_t p : processes_with(folder, true)) ::kill(p, SIGKILL);
 }
@@ -215,15 +199,15 @@ TEST_CASE("worker faults e2e: a job replaced under its id for a trainer the work
                                   "t=" + trainer},
                    d.log("worker"));
     // It says why it does not serve the job, naming what it needs and what it has.
-    const bool said = eventually(10, [&] {
+    const bool said = e2e::eventually([&] {
         return worker.log().find("waiting: the pending jobs need trainers this worker does not have: 'keras' (1 job); "
                                  "it has: hposync, t") != std::string::npos;
-    });
+    }, 10);
     CHECK_MESSAGE(said, worker.log());
     CHECK(worker.running());  // it waits; it did not claim and hand back, nor fail the job
     // As `hpo-master --force` with another study does: a new file under the same id.
     write_job(d.layout, "r000-c0001-s0", "t");
     CHECK_MESSAGE(worker.wait(30) == 0, worker.log());
     REQUIRE(fs::exists(d.layout.result("r000-c0001-s0")));
-    CHECK(slurp(d.layout.result("r000-c0001-s0")).find("trainer = t") != std::string::npos);
+    CHECK(e2e::read_text(d.layout.result("r000-c0001-s0")).find("trainer = t") != std::string::npos);
 }
