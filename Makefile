@@ -78,6 +78,9 @@ $(BUILD)/%.o: %.cpp $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) -c $< -o $@
 
+# hpo-report's vendored chart library is compiled in with .incbin (src/report/assets/README.md).
+$(BUILD)/src/report/chartjs_asset.o: src/report/assets/chart.umd.js
+
 $(BUILD)/libhposync.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -241,6 +244,13 @@ $(BUILD)/bin/search-bench: $(BUILD)/bench/search_bench.o $(BUILD)/libhposync.a
 bench-search: deps-bench
 	@$(MAKE) --no-print-directory -j2 $(BUILD)/bin/search-bench
 	BUILD=$(BUILD) bash bench/search_run.sh
+
+# `make bench-frameworks`: the frameworks study (engine, PyTorch, scikit-learn, Keras) run once
+# through hpo-master and four hpo-workers; writes bench/frameworks-results.md (framework x
+# optimizer x batch: updates, setup s, training s, final loss, overrun). FULL=1: the full study (hours).
+.PHONY: bench-frameworks
+bench-frameworks: all
+	BUILD=$(BUILD) HPOSYNC_BIN=$(BUILD)/bin bash bench/frameworks_table.sh $(if $(FULL),--full)
 
 stress: all $(BUILD)/unit-tests
 	@$(MAKE) --no-print-directory sim SIM_SEEDS=100000
