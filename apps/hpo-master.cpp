@@ -7,6 +7,7 @@
 #include "cli.hpp"
 #include "hposync/common/error.hpp"
 #include "hposync/orchestration/master.hpp"
+#include "hposync/search/strategy.hpp"
 
 namespace po = boost::program_options;
 using namespace hposync;
@@ -47,8 +48,14 @@ int main(int argc, char** argv) {
         ("force", "replace a different study already in D/study.conf")
         ("report", "keep D/report current while the study runs: hpo-report after new results (log: D/report.log)")
         ("report-every", po::value(&opts.report_every_s)->default_value(10), "with --report: at most one report per this many seconds")
-        ("quiet,q", "no progress lines");
+        ("quiet,q", "no progress lines")
+        ("strategies", "print every search strategy with its options, types, ranges and defaults (markdown) and exit");
     // clang-format on
+    for (int i = 1; i < argc; ++i)  // needs no --dir
+        if (std::string(argv[i]) == "--strategies") {
+            std::cout << search::strategies_markdown();
+            return 0;
+        }
     po::variables_map vm;
     if (auto exit_status = cli::parse(argc - status, argv + status, desc, "hpo-master", kExamples, vm))
         return *exit_status;

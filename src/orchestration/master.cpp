@@ -436,9 +436,7 @@ private:
         }
         const ComputeSaved saved = compute_saved(history);
         if (saved.promotions > 0) {
-            auto kind = study.options.find("budget_kind");
-            out_ << "hpo-master: " << compute_saved_line(saved, kind == study.options.end() || kind->second == "epochs")
-                 << "\n";
+            out_ << "hpo-master: " << compute_saved_line(saved, study.budget_kind == search::BudgetKind::epochs) << "\n";
         }
         out_ << std::flush;
     }

@@ -40,14 +40,13 @@ public:
     explicit Bohb(const Study& study)
         : study_(study), budget_(read_budget_options(study_)), brackets_(hyperband_brackets(study_, budget_)) {
         if (study_.space.empty()) study_.file.fail("strategy", "bohb needs at least one search.<key> dimension");
-        const KeyValueFile& f = study_.file;
-        random_fraction_ = f.num_or("random_fraction", 1.0 / 3.0, 0.0, 1.0);
-        min_points_ = f.integer_or("min_points", static_cast<int64_t>(study_.space.size()) + 1, 1, 1000000);
-        opts_ = read_tpe_options(study_, 0.15, 64, 0.0);
+        const StrategyOptions options(study_);
+        random_fraction_ = options.number_or("random_fraction", 1.0 / 3.0);
+        min_points_ = options.integer_or("min_points", static_cast<int64_t>(study_.space.size()) + 1);
+        opts_ = read_tpe_options(study_);
         opts_.min_group = static_cast<int64_t>(study_.space.size()) + 1;
         opts_.gamma_cap = 1000000000;
-        opts_.parzen.multivariate = f.boolean_or("multivariate", true);
-        opts_.sample_bandwidth_factor = f.num_or("bandwidth_factor", 3.0, 0.01, 100.0);
+        opts_.sample_bandwidth_factor = options.number("bandwidth_factor");
     }
 
     std::optional<std::vector<Trial>> next_round(

@@ -7,6 +7,7 @@
 
 #include "hposync/common/error.hpp"
 #include "space.hpp"
+#include "strategies.hpp"
 
 namespace hposync::search {
 namespace {
@@ -80,24 +81,25 @@ std::vector<Trial> promote(const std::vector<Trial>& rung, const std::vector<Obs
 
 BudgetOptions read_budget_options(const Study& study) {
     const KeyValueFile& f = study.file;
+    const StrategyOptions options(study);
     BudgetOptions b;
-    std::string kind = f.str_or("budget_kind", "epochs");
-    if (kind != "epochs" && kind != "seconds")
-        f.fail("budget_kind", "expected epochs or seconds, got '" + kind + "'");
-    b.epochs = kind == "epochs";
-    b.eta = f.integer_or("eta", 3, 2, 100);
-    b.min_budget = f.num("min_budget", b.epochs ? 1.0 : 1e-3, 1e9);
-    b.max_budget = f.num("max_budget", b.epochs ? 1.0 : 1e-3, 1e9);
+    b.epochs = study.budget_kind == BudgetKind::epochs;
+    b.eta = options.integer("eta");
+    b.min_budget = options.number("min_budget");
+    b.max_budget = options.number("max_budget");
+    for (const char* key : {"min_budget", "max_budget"})
+        if (b.epochs && options.number(key) < 1)
+            f.fail(key, "an epochs budget must be at least 1, got " + format_double(options.number(key)));
     if (b.max_budget < b.min_budget)
         f.fail("max_budget", "max_budget " + format_double(b.max_budget) + " is below min_budget " +
                                  format_double(b.min_budget));
     // The budget replaces the job's epochs / time_budget_s; a fixed value would be ignored.
     const char* budget_key = b.epochs ? "epochs" : "time_budget_s";
-    if (study.fixed.count(budget_key))
-        f.fail(budget_key, std::string("set by the strategy (budget_kind = ") + kind + "); remove it");
+    const std::string why = std::string("set by the strategy (budget_kind = ") + budget_kind_text(study.budget_kind) +
+                            "); remove it";
+    if (study.fixed.count(budget_key)) f.fail(budget_key, why);
     for (const Dimension& d : study.space)
-        if (d.key == budget_key)
-            f.fail("search." + d.key, std::string("set by the strategy (budget_kind = ") + kind + "); remove it");
+        if (d.key == budget_key) f.fail("search." + d.key, why);
     return b;
 }
 

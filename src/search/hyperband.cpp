@@ -14,7 +14,7 @@ namespace hposync::search {
 std::vector<Bracket> hyperband_brackets(const Study& study, const BudgetOptions& b) {
     std::vector<Bracket> brackets;
     int64_t s_max = rung_exponent(b);
-    int64_t count = study.file.integer_or("brackets", s_max + 1, 1, 1000);
+    int64_t count = StrategyOptions(study).integer_or("brackets", s_max + 1);
     int64_t next_config = 0;
     for (int64_t i = 0; i < count; ++i) {
         int64_t s = s_max - i % (s_max + 1);

@@ -10,8 +10,9 @@ namespace {
 class RandomStrategy : public Strategy {
 public:
     explicit RandomStrategy(const Study& study) : study_(study) {
-        samples_ = study_.file.integer("samples", 1, 100000);
-        rounds_ = study_.file.integer_or("rounds", 1, 1, 10000);
+        const StrategyOptions options(study_);
+        samples_ = options.integer("samples");
+        rounds_ = options.integer("rounds");
     }
 
     std::optional<std::vector<Trial>> next_round(

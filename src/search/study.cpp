@@ -107,6 +107,8 @@ Dimension parse_dimension(const KeyValueFile& f, const KeyValue& e) {
 
 }  // namespace
 
+const char* budget_kind_text(BudgetKind kind) { return kind == BudgetKind::seconds ? "seconds" : "epochs"; }
+
 Study parse_study(const KeyValueFile& file) {
     Study s;
     s.file = file;
@@ -120,9 +122,8 @@ Study parse_study(const KeyValueFile& file) {
         f.fail("name", "invalid study name '" + s.name +
                            "' (letters, digits, '_', '.', '-', starting with a letter or digit, at most 100)");
     s.strategy = f.str("strategy");
-    if (s.strategy != "grid" && s.strategy != "random" && s.strategy != "successive-halving" &&
-        s.strategy != "hyperband" && s.strategy != "tpe" && s.strategy != "bohb")
-        f.fail("strategy", "unknown strategy '" + s.strategy + "' (" + kStrategyNames + ")");
+    const StrategySpec* row = find_strategy(s.strategy);
+    if (!row) f.fail("strategy", "unknown strategy '" + s.strategy + "' (" + strategy_names() + ")");
     s.seed = static_cast<uint64_t>(f.integer_or("seed", 1, 0, INT64_MAX));
     s.repeats = f.integer_or("repeats", 1, 1, 1000);
     s.objective = f.str_or("objective", "val_error");
@@ -130,27 +131,32 @@ Study parse_study(const KeyValueFile& file) {
         s.objective != "test_error")
         f.fail("objective", "unknown objective '" + s.objective + "' (val_error, val_loss, train_loss, test_error)");
 
-    const std::vector<std::string_view> allowed = option_names(s.strategy);
+    std::vector<std::string_view> allowed;
+    for (const OptionSpec& o : row->options) allowed.push_back(o.name);
+    const StrategyOptions options(s);
     for (const KeyValue& e : f.entries()) {
         if (contains(kStudyKeys, e.key)) continue;
         if (e.key.compare(0, kSearchPrefix.size(), kSearchPrefix) == 0) {
             s.space.push_back(parse_dimension(f, e));
-        } else if (contains(all_option_names(), e.key)) {
+        } else if (is_any_strategy_option(e.key)) {
             if (!contains(allowed, e.key))
                 f.fail(e.key, "not an option of strategy " + s.strategy + " (its options: " + join_or_none(allowed) + ")");
+            options.check(e.key);
             s.options[e.key] = e.value;
         } else {
             if (is_master_owned_job_key(e.key)) f.fail(e.key, "'" + e.key + "' is set by the master, not by a study");
             s.fixed[e.key] = e.value;
         }
     }
+    if (contains(allowed, "budget_kind"))
+        s.budget_kind = options.word("budget_kind") == "seconds" ? BudgetKind::seconds : BudgetKind::epochs;
     for (const Dimension& d : s.space)
         if (s.fixed.count(d.key))
             f.fail("search." + d.key, "'" + d.key + "' is both fixed (line " + std::to_string(f.find(d.key)->line) +
                                           ") and searched");
 
-    // Builds the strategy once so that bad option values are reported when the study is read.
-    make_strategy(s);
+    // Builds the strategy once: its validator reports bad combinations when the study is read.
+    row->make(s);
     return s;
 }
 

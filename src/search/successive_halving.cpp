@@ -10,7 +10,7 @@ namespace {
 class SuccessiveHalving : public Strategy {
 public:
     explicit SuccessiveHalving(const Study& study) : study_(study), budget_(read_budget_options(study_)) {
-        bracket_.n = study_.file.integer("samples", 1, 100000);
+        bracket_.n = StrategyOptions(study_).integer("samples");
         bracket_.r0 = budget_.min_budget;
         bracket_.rungs = rung_exponent(budget_) + 1;
     }

@@ -24,15 +24,14 @@
 
 namespace hposync::search {
 
-TpeOptions read_tpe_options(const Study& study, double default_gamma, int64_t default_candidates,
-                            double default_prior_weight) {
-    const KeyValueFile& f = study.file;
+TpeOptions read_tpe_options(const Study& study) {
+    const StrategyOptions options(study);
     TpeOptions o;
-    o.gamma = f.num_or("gamma", default_gamma, 1e-6, 1.0);
-    o.candidates = f.integer_or("candidates", default_candidates, 1, 100000);
-    o.parzen.prior_weight = f.num_or("prior_weight", default_prior_weight, 0.0, 1e6);
-    o.parzen.multivariate = f.boolean_or("multivariate", false);
-    o.constant_liar = f.boolean_or("constant_liar", true);
+    o.gamma = options.number("gamma");
+    o.candidates = options.integer("candidates");
+    o.parzen.prior_weight = options.number("prior_weight");
+    o.parzen.multivariate = options.boolean("multivariate");
+    o.constant_liar = options.boolean("constant_liar");
     return o;
 }
 
@@ -43,10 +42,11 @@ constexpr uint64_t kTagTpe = 3;
 class Tpe : public Strategy {
 public:
     explicit Tpe(const Study& study) : study_(study) {
-        samples_ = study_.file.integer("samples", 1, 100000);
-        rounds_ = study_.file.integer("rounds", 1, 10000);
-        n_startup_ = study_.file.integer_or("n_startup", 10, 0, 1000000);
-        opts_ = read_tpe_options(study_, 0.1, 24, 1.0);
+        const StrategyOptions options(study_);
+        samples_ = options.integer("samples");
+        rounds_ = options.integer("rounds");
+        n_startup_ = options.integer("n_startup");
+        opts_ = read_tpe_options(study_);
         if (opts_.parzen.prior_weight <= 0) study_.file.fail("prior_weight", "tpe needs prior_weight > 0");
         if (study_.space.empty()) study_.file.fail("strategy", "tpe needs at least one search.<key> dimension");
     }

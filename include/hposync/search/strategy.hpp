@@ -51,6 +51,11 @@ public:
 // Builds the strategy the study names; throws ParseError naming the study file and key.
 std::unique_ptr<Strategy> make_strategy(const Study& study);
 
+// The strategy registry as the docs show it (README "Search strategies", `hpo-master
+// --strategies`): one row per strategy with its options and defaults, then one row per
+// option with its type, range, default and meaning.
+std::string strategies_markdown();
+
 // The searched keys in file order: the job file's `searched` line.
 std::vector<std::string> searched_keys(const Study& study);
 

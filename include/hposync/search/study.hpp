@@ -2,9 +2,9 @@
 //
 //   format = hposync-study 1
 //   name = lr-sgd
-//   strategy = grid              # grid | random | successive-halving | hyperband
+//   strategy = grid              # grid | random | successive-halving | hyperband | tpe | bohb
 //   seed = 1
-//   repeats = 3                  # grid: independent seeds per setting
+//   repeats = 3                  # independent seeds per configuration
 //   objective = val_error        # val_error | val_loss | train_loss | test_error (lower is better)
 //   # fixed job settings: any job-file key (see docs/PROTOCOL.md), copied into every job
 //   dataset = mnist
@@ -22,16 +22,13 @@
 // loguniform(a, b) with 0 < a < b, int(a, b) (integers a..b), log2int(a, b) (powers of
 // two 2^a..2^b), choice(x, y, ...). Sampled real values keep 6 significant digits.
 //
-// Strategy options (any other is an error naming its line):
-//   grid                none: the cartesian product of the lists, `repeats` seeds each
-//   random              samples (required), rounds (default 1)
-//   successive-halving  samples (required), min_budget, max_budget (required), eta (3),
-//                       budget_kind (epochs | seconds; default epochs)
-//   hyperband           min_budget, max_budget (required), eta (3), budget_kind,
-//                       brackets (default s_max + 1)
-// With a budget_kind, the strategy sets epochs (or time_budget_s) per trial, so the
-// study must not fix or search that key. Every other key is a fixed job setting: the
-// master checks it against the job format (docs/PROTOCOL.md).
+// Strategy options: the full reference is the strategy registry (src/search/
+// strategy_registry.cpp: every strategy, its options with types, ranges and defaults),
+// printed by `hpo-master --strategies` and reproduced in the README. An option of another
+// strategy is an error naming the option and the strategy. With a budget_kind, the
+// strategy sets epochs (or time_budget_s) per trial, so the study must not fix or search
+// that key. Every other key is a fixed job setting: the master checks it against the job
+// format (docs/PROTOCOL.md).
 #pragma once
 #include <cstdint>
 #include <map>
@@ -52,10 +49,16 @@ struct Dimension {
     bool log_scale() const { return kind == DimKind::loguniform || kind == DimKind::log2int; }
 };
 
+// What a multi-fidelity strategy's budget counts (study key budget_kind): the job's epochs or
+// its time_budget_s. Text only in the study file (budget_kind_text).
+enum class BudgetKind { epochs, seconds };
+const char* budget_kind_text(BudgetKind kind);
+
 struct Study {
     std::string source;        // file path, for messages
     std::string name;
-    std::string strategy;      // grid | random | successive-halving | hyperband
+    std::string strategy;      // a row of the strategy registry: grid, random, hyperband, ...
+    BudgetKind budget_kind = BudgetKind::epochs;  // of strategies with budgets; epochs otherwise
     uint64_t seed = 1;
     int64_t repeats = 1;
     std::string objective = "val_error";
