@@ -216,10 +216,12 @@ std::vector<Objective> objectives(const Table* table) {
 }
 
 const std::vector<std::string> kMethods = {"random", "grid", "successive-halving", "hyperband", "tpe", "tpe-multivariate",
-                                           "tpe-no-liar", "bohb", "hyperband-eta2", "bohb-eta2"};
+                                           "tpe-no-liar", "gp", "bohb", "hyperband-eta2", "bohb-eta2"};
 
 // Methods whose rounds are not sized by the batch (their rounds are rungs or the grid).
-bool rounds_are_rungs(const std::string& method) { return method != "random" && method.rfind("tpe", 0) != 0; }
+bool rounds_are_rungs(const std::string& method) {
+    return method != "random" && method != "gp" && method.rfind("tpe", 0) != 0;
+}
 
 search::Study study_for(const Objective& o, const std::string& method, uint64_t seed, const Sizing& size) {
     std::string t = "format = hposync-study 1\nname = bench\nseed = " + std::to_string(seed) + "\n";
@@ -237,6 +239,7 @@ search::Study study_for(const Objective& o, const std::string& method, uint64_t 
     else if (method == "grid") t += "strategy = grid\n" + epochs + o.grid;
     else if (method == "tpe") t += "strategy = tpe\nn_startup = 10\n" + rounds + epochs + o.space;
     else if (method == "tpe-no-liar") t += "strategy = tpe\nconstant_liar = false\nn_startup = 10\n" + rounds + epochs + o.space;
+    else if (method == "gp") t += "strategy = gp\nn_startup = 10\n" + rounds + epochs + o.space;
     else if (method == "tpe-multivariate") t += "strategy = tpe\nmultivariate = true\nn_startup = 10\n" + rounds + epochs + o.space;
     else if (method == "successive-halving")
         t += "strategy = successive-halving\nsamples = " + std::to_string(o.sh_samples) + "\n" + budgets + o.space;

@@ -47,7 +47,7 @@ for o in "${objectives[@]}"; do
   # hposync's methods whose rounds are their rungs or grid run once; the others per k.
   jobs+=("$BENCH run --seeds $SEEDS --evals $EVALS --tabular $TAB --objectives $o --methods grid,successive-halving,hyperband,hyperband-eta2,bohb,bohb-eta2 > $OUT/hposync-rungs-$o.csv")
   for k in $KS; do
-    jobs+=("$BENCH run --seeds $SEEDS --batch $k --evals $EVALS --tabular $TAB --objectives $o --methods random,tpe,tpe-multivariate,tpe-no-liar > $OUT/hposync-$o-k$k.csv")
+    jobs+=("$BENCH run --seeds $SEEDS --batch $k --evals $EVALS --tabular $TAB --objectives $o --methods random,tpe,tpe-multivariate,tpe-no-liar,gp > $OUT/hposync-$o-k$k.csv")
     for spec in $PEERS; do
       script=${spec%%:*}
       samplers=${spec#*:}

@@ -5,6 +5,7 @@
 #include "hposync/common/error.hpp"
 #include "hposync/common/keyvalue.hpp"
 #include "hposync/common/text.hpp"
+#include "gp.hpp"
 #include "strategies.hpp"
 
 namespace hposync::search {
@@ -74,6 +75,13 @@ std::vector<StrategySpec> build_registry() {
                                                       "candidates are drawn from kernels this many times wider"}}),
                            tpe_model_options("0.15", "64", "0", "true")),
                     make_bohb});
+    rows.push_back({"gp",
+                    "Gaussian-process surrogate (Matérn 5/2), expected improvement, rounds spread by the kriging believer",
+                    {samples("configurations per round"), rounds(""),
+                     {"n_startup", OptionType::integer, 0, 1e6, "10", "the first configurations are random search's"},
+                     {"candidates", OptionType::integer, 1, 1e6, "1000",
+                      "uniform points per proposal, before the local search, scored by expected improvement"}},
+                    make_gp});
     return rows;
 }
 

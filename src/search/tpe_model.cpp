@@ -55,6 +55,23 @@ std::vector<double> best_candidate(const Study& study, const ParzenEstimator& dr
     return x;
 }
 
+// A round's observations by (config number, budget, repeat), not by arrival: the
+// points' order (their recency weights, ties in the split) and the sums over repeats
+// must not depend on the order in which results came in.
+std::vector<const Observation*> canonical_order(const std::vector<Observation>& round) {
+    std::vector<const Observation*> out;
+    for (const Observation& o : round) out.push_back(&o);
+    std::sort(out.begin(), out.end(), [](const Observation* a, const Observation* b) {
+        const std::string &ia = a->trial.config_id, &ib = b->trial.config_id;
+        // "c0007" < "c10000": shorter ids are smaller numbers.
+        if (ia.size() != ib.size()) return ia.size() < ib.size();
+        if (ia != ib) return ia < ib;
+        if (a->trial.budget != b->trial.budget) return a->trial.budget < b->trial.budget;
+        return a->trial.repeat < b->trial.repeat;
+    });
+    return out;
+}
+
 }  // namespace
 
 std::vector<ScoredPoint> observed_points(const Study& study, const std::vector<std::vector<Observation>>& rounds,
@@ -69,7 +86,8 @@ std::vector<ScoredPoint> observed_points(const Study& study, const std::vector<s
     std::map<std::string, Acc> by_config;
     size_t order = 0;
     for (const auto& round : rounds)
-        for (const Observation& o : round) {
+        for (const Observation* op : canonical_order(round)) {
+            const Observation& o = *op;
             if (budget >= 0 && o.trial.budget != budget) continue;
             // A config id may run at several budgets; keyed by id and budget so a
             // promotion is a new point of its own budget, not a repeat.
