@@ -13,6 +13,7 @@
 #include "hposync/common/keyvalue.hpp"
 #include "hposync/protocol/layout.hpp"
 #include "hposync/report/cockpit.hpp"
+#include "hposync/report/dashboard.hpp"
 #include "hposync/report/gnuplot.hpp"
 #include "hposync/report/html.hpp"
 #include "hposync/report/number_text.hpp"
@@ -154,7 +155,7 @@ std::string trials_table_html(const StudyData& data, const std::vector<const Run
                     "<table id=\"trials\"><thead><tr><th class=\"sort\" data-col=\"id\">job</th>";
     for (const auto& k : keys) h += "<th class=\"sort\" data-col=\"" + html_escape(k) + "\">" + html_escape(k) + "</th>";
     h += "<th class=\"sort\" data-col=\"objective\">" + html_escape(data.objective) + "</th>";
-    for (const char* c : {"status", "epochs", "steps", "time_s", "worker", "round"})
+    for (const char* c : {"status", "epochs", "steps", "time_s", "worker", "round", "attempt", "resumes"})
         h += std::string("<th class=\"sort\" data-col=\"") + c + "\">" + c + "</th>";
     h += "</tr></thead><tbody>\n";
     for (const Run* rp : rows) {
@@ -171,13 +172,15 @@ std::string trials_table_html(const StudyData& data, const std::vector<const Run
         }
         h += number_cell(data.objective_value(r)) + cell(to_text(r.status)) + number_cell(double(r.train.epochs_done), "%.0f") +
              number_cell(double(r.train.steps), "%.0f") + number_cell(r.train.train_seconds, "%.1f") + cell(r.worker) +
-             number_cell(double(r.round), "%.0f") + "</tr>\n";
+             number_cell(double(r.round), "%.0f") + number_cell(double(r.attempt), "%.0f") +
+             number_cell(double(std::max<int64_t>(0, r.train.segments - 1)), "%.0f") + "</tr>\n";
     }
     if (with_unfinished)
         for (const auto& [id, state] : data.unfinished) {
             h += "<tr>" + cell(id, id);
             for (size_t i = 0; i < keys.size(); ++i) h += "<td data-v=\"\"></td>";
-            h += "<td data-v=\"\">-</td>" + cell(state) + "<td data-v=\"\"></td><td data-v=\"\"></td><td data-v=\"\"></td><td></td><td data-v=\"\"></td></tr>\n";
+            h += "<td data-v=\"\">-</td>" + cell(state) + "<td data-v=\"\"></td><td data-v=\"\"></td><td data-v=\"\"></td><td></td><td data-v=\"\"></td>"
+                 "<td data-v=\"\"></td><td data-v=\"\"></td></tr>\n";
         }
     return h + "</tbody></table>\n";
 }
@@ -198,6 +201,13 @@ std::string views_script() {
     if (t && t !== window && (t.src || t.href)) record('missing resource: ' + (t.src || t.href));
     else record('script error: ' + e.message);
   }, true);
+  // Images that did not load (a broken <img> raises no error event in every browser).
+  window.addEventListener('load', function () {
+    Array.prototype.forEach.call(document.images, function (img) {
+      if (!img.complete || img.naturalWidth === 0) record('image did not load: ' + img.getAttribute('src'));
+    });
+    document.body.setAttribute('data-images-checked', String(document.images.length));
+  });
   function value(row, col) {
     var c = row.cells[col];
     return c ? (c.hasAttribute('data-v') ? c.getAttribute('data-v') : c.textContent) : '';
@@ -319,7 +329,8 @@ ViewsOutput write_views(const StudyData& data, PlotSink& sink, const InsightOutp
     } else {
         h += paged_trials(data, sink, insight, findings, out.files);
     }
-    h += importance_html(data);
+    const ImportanceView importance = importance_view(data);  // a forest of 64 trees: fitted once
+    h += importance_html(data, importance);
     const std::string pc = parallel_coordinates_svg(data);
     if (!pc.empty()) {
         write_file_atomic(sink.out + "/parallel_coordinates.svg", pc, Durability::cached);
@@ -334,6 +345,13 @@ ViewsOutput write_views(const StudyData& data, PlotSink& sink, const InsightOutp
         out.files.push_back("timeline.svg");
     }
     h += timeline_html(data);
+    // The dashboard pages (dashboard.hpp), linked near the top of the index.
+    std::set<std::string> has_page;
+    for (const auto& f : out.files)
+        if (f.rfind("run-", 0) == 0) has_page.insert(f.substr(4, f.size() - 4 - 5));
+    const std::vector<std::string> pages = write_dashboard(data, sink.out, has_page, importance);
+    out.files.insert(out.files.end(), pages.begin(), pages.end());
+    h = dashboard_index_html() + h;
     return out;
 }
 

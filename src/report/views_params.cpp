@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <set>
 
+#include "hposync/report/dashboard.hpp"
 #include "hposync/report/html.hpp"
 #include "hposync/report/importance.hpp"
 #include "hposync/report/svg.hpp"
@@ -62,16 +63,10 @@ std::vector<ParamAxis> param_axes(const StudyData& data) {
     return axes;
 }
 
-std::string importance_html(const StudyData& data) {
-    std::string h = "<h2 id=\"importance\">Parameter importance</h2>\n<p>Which parameters matter? Functional ANOVA "
-                    "(fANOVA, Hutter et al. 2014, as Optuna's FanovaImportanceEvaluator) on a random forest of 64 "
-                    "regression trees fitted to (parameters &rarr; " + html_escape(data.objective_label()) +
-                    "): the share of the objective's variance each parameter explains on its own (main effect), "
-                    "normalised to sum 1; log-scaled dimensions on a log axis, categories as evenly spaced points. "
-                    "Runs without a value (diverged, failed) are left out. See docs/REPORT.md.</p>\n";
-    std::vector<ParamAxis> axes = param_axes(data);
+ImportanceView importance_view(const StudyData& data) {
+    ImportanceView view;
     std::vector<ParamAxis> varied;
-    for (const auto& a : axes)
+    for (const auto& a : param_axes(data))
         if ((a.numeric && a.hi > a.lo) || (!a.numeric && a.categories.size() > 1)) varied.push_back(a);
     std::vector<std::vector<double>> x;
     std::vector<double> y;
@@ -87,29 +82,47 @@ std::string importance_html(const StudyData& data) {
         }
         if (ok) x.push_back(row), y.push_back(v);
     }
+    view.runs = x.size(), view.varied = varied.size();
     if (varied.empty() || x.size() < 4) {
-        return h + "<p>Not computed: it needs at least 4 runs with a value and a parameter that varies (" +
-               std::to_string(x.size()) + " runs, " + std::to_string(varied.size()) + " varied parameters).</p>\n";
+        view.not_computed = "it needs at least 4 runs with a value and a parameter that varies (" +
+                            std::to_string(x.size()) + " runs, " + std::to_string(varied.size()) + " varied parameters)";
+        return view;
     }
     ImportanceResult imp = fanova_importance(x, y);
-    if (imp.trees == 0) return h + "<p>Not computed: every run has the same objective value.</p>\n";
-    std::vector<size_t> order(varied.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return imp.normalised[a] > imp.normalised[b]; });
+    if (imp.trees == 0) {
+        view.not_computed = "every run has the same objective value";
+        return view;
+    }
+    for (size_t i = 0; i < varied.size(); ++i) view.rows.push_back({varied[i].key, imp.normalised[i], imp.variance_fraction[i]});
+    std::stable_sort(view.rows.begin(), view.rows.end(),
+                     [](const ImportanceRow& a, const ImportanceRow& b) { return a.normalised > b.normalised; });
+    return view;
+}
+
+std::string importance_html(const StudyData& data) { return importance_html(data, importance_view(data)); }
+
+std::string importance_html(const StudyData& data, const ImportanceView& view) {
+    std::string h = "<h2 id=\"importance\">Parameter importance</h2>\n<p>Which parameters matter? Functional ANOVA "
+                    "(fANOVA, Hutter et al. 2014, as Optuna's FanovaImportanceEvaluator) on a random forest of 64 "
+                    "regression trees fitted to (parameters &rarr; " + html_escape(data.objective_label()) +
+                    "): the share of the objective's variance each parameter explains on its own (main effect), "
+                    "normalised to sum 1; log-scaled dimensions on a log axis, categories as evenly spaced points. "
+                    "Runs without a value (diverged, failed) are left out. See docs/REPORT.md.</p>\n";
+    if (!view.not_computed.empty()) return h + "<p>Not computed: " + html_escape(view.not_computed) + ".</p>\n";
     h += "<table id=\"importance-table\"><tr><th>parameter</th><th>importance</th><th></th><th>variance explained</th></tr>\n";
     char buf[64];
-    for (size_t i : order) {
-        std::snprintf(buf, sizeof buf, "%.3f", imp.normalised[i]);
-        h += "<tr><td>" + html_escape(varied[i].key) + "</td><td>" + buf + "</td><td><div style=\"background:#1f77b4;height:12px;width:" +
-             std::to_string(int(300 * imp.normalised[i])) + "px\"></div></td>";
-        std::snprintf(buf, sizeof buf, "%.1f %%", 100 * imp.variance_fraction[i]);
-        h += std::string("<td>") + buf + "</td></tr>\n";
-    }
-    h += "</table>\n<p>" + std::to_string(x.size()) + " runs" +
-         (x.size() > kMaxTreeSamples ? " (each tree on a bootstrap sample of " + std::to_string(kMaxTreeSamples) + ")" : "") +
-         "; the main effects together explain ";
     double sum = 0;
-    for (double v : imp.variance_fraction) sum += v;
+    for (const auto& row : view.rows) {
+        std::snprintf(buf, sizeof buf, "%.3f", row.normalised);
+        h += "<tr><td>" + html_escape(row.key) + "</td><td>" + buf + "</td><td><div style=\"background:#1f77b4;height:12px;width:" +
+             std::to_string(int(300 * row.normalised)) + "px\"></div></td>";
+        std::snprintf(buf, sizeof buf, "%.1f %%", 100 * row.variance_fraction);
+        h += std::string("<td>") + buf + "</td></tr>\n";
+        sum += row.variance_fraction;
+    }
+    h += "</table>\n<p>" + std::to_string(view.runs) + " runs" +
+         (view.runs > kMaxTreeSamples ? " (each tree on a bootstrap sample of " + std::to_string(kMaxTreeSamples) + ")" : "") +
+         "; the main effects together explain ";
     std::snprintf(buf, sizeof buf, "%.0f %%", 100 * sum);
     h += std::string(buf) + " of the forest's variance (the rest is in interactions).</p>\n";
     return h;

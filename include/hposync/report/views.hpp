@@ -44,6 +44,8 @@ std::vector<ParamAxis> param_axes(const StudyData& data);
 
 // The importance section (method stated) and the parallel-coordinates SVG.
 std::string importance_html(const StudyData& data);
+struct ImportanceView;  // dashboard.hpp: the ranking, computed once for the index and the dashboard
+std::string importance_html(const StudyData& data, const ImportanceView& view);
 std::string parallel_coordinates_svg(const StudyData& data);
 
 // Rows per trials page: a bigger study's table is split into pages, best first (a
