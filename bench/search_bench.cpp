@@ -121,7 +121,7 @@ struct Table {
     }
 };
 
-struct Objective {
+struct BenchObjective {
     std::string name;
     std::string fixed;       // study lines: model, objective, ...
     std::string space;       // search.* lines for every method but grid
@@ -144,8 +144,8 @@ std::string cells(double lo, double hi, int k, bool log_scale) {
     return out;
 }
 
-std::vector<Objective> objectives(const Table* table) {
-    std::vector<Objective> out;
+std::vector<BenchObjective> objectives(const Table* table) {
+    std::vector<BenchObjective> out;
     const std::string quad_space =
         "search.lr = loguniform(0.0001, 0.5)\nsearch.momentum = uniform(0, 1)\nsearch.batch_size = log2int(3, 9)\n"
         "search.weight_decay = uniform(0, 0.01)\n";
@@ -153,7 +153,7 @@ std::vector<Objective> objectives(const Table* table) {
                                   cells(0, 1, 3, false) + "\nsearch.batch_size = 8, 32, 128, 512\n" +
                                   "search.weight_decay = 0, 0.005\n";
     for (const char* fn : {"quadratic", "noisy"}) {
-        Objective o;
+        BenchObjective o;
         o.name = fn;
         o.fixed = std::string("model = synthetic:") + fn + "\nobjective = val_error\nrecord_updates = false\n";
         o.space = quad_space;
@@ -162,7 +162,7 @@ std::vector<Objective> objectives(const Table* table) {
         out.push_back(o);
     }
     {
-        Objective o;
+        BenchObjective o;
         o.name = "branin";
         o.fixed = "model = synthetic:branin\nobjective = val_loss\nrecord_updates = false\n";
         o.space = "search.momentum = uniform(0, 1)\nsearch.beta1 = uniform(0, 1)\n";
@@ -171,7 +171,7 @@ std::vector<Objective> objectives(const Table* table) {
         out.push_back(o);
     }
     {
-        Objective o;
+        BenchObjective o;
         o.name = "hartmann6";
         o.fixed = "model = synthetic:hartmann6\nobjective = val_loss\nrecord_updates = false\n";
         const char* keys[6] = {"momentum", "beta1", "beta2", "eps", "label_noise", "weight_decay"};
@@ -183,7 +183,7 @@ std::vector<Objective> objectives(const Table* table) {
         out.push_back(o);
     }
     if (table) {
-        Objective o;
+        BenchObjective o;
         o.name = "mnist-cnn";
         o.fixed = "model = tabular\nobjective = val_error\n";
         // The searched space is the grid's hull, so every method sees the same cells.
@@ -223,7 +223,7 @@ bool rounds_are_rungs(const std::string& method) {
     return method != "random" && method != "gp" && method.rfind("tpe", 0) != 0;
 }
 
-search::Study study_for(const Objective& o, const std::string& method, uint64_t seed, const Sizing& size) {
+search::Study study_for(const BenchObjective& o, const std::string& method, uint64_t seed, const Sizing& size) {
     std::string t = "format = hposync-study 1\nname = bench\nseed = " + std::to_string(seed) + "\n";
     std::string fixed = o.fixed;
     if (o.table) fixed = "";  // tabular: no jobs are built
@@ -253,7 +253,7 @@ search::Study study_for(const Objective& o, const std::string& method, uint64_t 
 }
 
 // The objective of one trial (lower is better; +inf for diverged), at its budget.
-double evaluate(const Objective& o, const search::Study& study, const Trial& trial) {
+double evaluate(const BenchObjective& o, const search::Study& study, const Trial& trial) {
     const int epochs = trial.budget > 0 ? static_cast<int>(trial.budget) : o.max_budget;
     if (o.table) return o.table->lookup(trial.params, epochs);
     Trial t = trial;
@@ -266,7 +266,7 @@ double evaluate(const Objective& o, const search::Study& study, const Trial& tri
 
 // One study of one method run to its end, or until it has spent the compute of the full-
 // budget methods (evals x max_budget epochs); one CSV line per evaluation.
-void run_one(const Objective& o, const std::string& method, uint64_t seed, const Sizing& size, std::ostream& out) {
+void run_one(const BenchObjective& o, const std::string& method, uint64_t seed, const Sizing& size, std::ostream& out) {
     const search::Study study = study_for(o, method, seed, size);
     const auto strategy = search::make_strategy(study);
     const double cap = static_cast<double>(size.evals) * o.max_budget;
@@ -304,7 +304,7 @@ std::vector<std::string> split(const std::string& s) {
     return out;
 }
 
-const Objective& find_objective(const std::vector<Objective>& all, const std::string& name) {
+const BenchObjective& find_objective(const std::vector<BenchObjective>& all, const std::string& name) {
     for (const auto& o : all)
         if (o.name == name) return o;
     throw Error("unknown objective '" + name + "' (quadratic, noisy, branin, hartmann6, mnist-cnn with --tabular)");
@@ -343,7 +343,7 @@ int main(int argc, char** argv) {
         if (size.batch < 1 || size.evals < 1) throw Error("--batch and --evals must be at least 1");
         Table table;
         if (!tabular.empty()) table = Table::read(tabular);
-        const std::vector<Objective> all = objectives(tabular.empty() ? nullptr : &table);
+        const std::vector<BenchObjective> all = objectives(tabular.empty() ? nullptr : &table);
         if (cmd == "run") {
             std::ios::sync_with_stdio(false);
             std::cout << "objective,method,k,seed,evals,epochs,epochs_resumed,best\n";
@@ -357,13 +357,13 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (cmd == "space") {
-            const Objective& o = find_objective(all, name);
+            const BenchObjective& o = find_objective(all, name);
             std::cout << o.space << "max_budget = " << o.max_budget << "\noptimum = " << format_double(o.optimum)
                       << "\neta = " << o.eta << "\nmin_budget = " << o.min_budget << "\n";
             return 0;
         }
         if (cmd == "eval") {
-            const Objective& o = find_objective(all, name);
+            const BenchObjective& o = find_objective(all, name);
             const search::Study study = study_for(o, "random", 1, size);
             std::string line;
             while (std::getline(std::cin, line)) {

@@ -22,7 +22,7 @@ double quadratic(const Trial& t) {
     return (lr + 2) * (lr + 2) + 4 * (drop - 0.3) * (drop - 0.3);
 }
 
-double best_of(const std::vector<std::vector<Trial>>& rounds, const Objective& f) {
+double best_of(const std::vector<std::vector<Trial>>& rounds, const search_test::Objective& f) {
     double best = 1e300;
     for (const auto& r : rounds)
         for (const Trial& t : r) best = std::min(best, f(t));
@@ -99,13 +99,15 @@ TEST_CASE("gp: a round's proposals are spread, never repeat a configuration, and
         }
     CHECK(keys.size() == total);
     CHECK(a[3][0].params != c[3][0].params);
-    // The kriging believer spreads round 3: its proposals are not one point and its copies.
+    // The kriging believer spreads the first model-based round (round 1, after six random
+    // points): not one point and its near-copies. (Later rounds on this smooth function
+    // rightly cluster at the optimum, lr 0.01 and drop 0.3.)
     double lo = 1e9, hi = -1e9;
-    for (const Trial& t : a[3]) {
+    for (const Trial& t : a[1]) {
         const double lr = std::log10(std::atof(t.params.at("lr").c_str()));
         lo = std::min(lo, lr), hi = std::max(hi, lr);
     }
-    CHECK(hi - lo > 0.05);
+    CHECK(hi - lo > 0.3);  // decades of lr
 }
 
 TEST_CASE("gp: categorical and integer keys, failed runs, and a space too small for its rounds") {
