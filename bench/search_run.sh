@@ -9,9 +9,10 @@
 #                                                         # 200 evaluations (hours: a quiet machine)
 #   BUILD=build SEARCH_QUICK=1 bash bench/search_run.sh   # the pipeline end to end in minutes:
 #                                                         # 2 seeds, k = 4, 50 evaluations, nice 10
-# Settings (each overrides the mode's): SEARCH_SEEDS, SEARCH_K ("1 4 16"), SEARCH_EVALS,
+# Settings (each overrides the mode's): SEARCH_SEEDS, SEARCH_PEER_SEEDS (default SEARCH_SEEDS), SEARCH_K ("1 4 16"), SEARCH_EVALS,
 # SEARCH_JOBS (processes at once, default the cores), SEARCH_NICE, SEARCH_TIMEOUT (seconds
-# per process; a cut trace still counts with its complete runs), SEARCH_PEERS (which adapters
+# per process; a cut trace still counts with its complete runs), SEARCH_DEADLINE (Unix
+# seconds: every process is cut there, bench/search_one.sh), SEARCH_PEERS (which adapters
 # and samplers, "script:sampler,sampler ...").
 set -euo pipefail
 BUILD=${BUILD:-build}
@@ -22,6 +23,9 @@ else
   SEEDS=${SEARCH_SEEDS:-20} KS=${SEARCH_K:-"1 4 16"} EVALS=${SEARCH_EVALS:-200} NICE=${SEARCH_NICE:-0}
   TIMEOUT=${SEARCH_TIMEOUT:-14400} mode="full run"
 fi
+# The peers may run fewer seeds than hposync's in-process methods (their Python samplers cost
+# far more CPU; the table's column n says how many each method ran).
+PEER_SEEDS=${SEARCH_PEER_SEEDS:-$SEEDS}
 JOBS=${SEARCH_JOBS:-$(nproc)}
 PEERS=${SEARCH_PEERS:-"optuna_peers.py:random,tpe,tpe-mv-liar,tpe-v3,gp smac_peers.py:hpo,mf dehb_peer.py:dehb hebo_peer.py:hebo"}
 OUT=$BUILD/bench-search
@@ -52,15 +56,18 @@ for o in "${objectives[@]}"; do
       script=${spec%%:*}
       samplers=${spec#*:}
       for one in ${samplers//,/ }; do
-        jobs+=("tools/py bench/search_peers/$script $BENCH $SEEDS --tabular $TAB --objectives $o --samplers $one --batch $k --evals $EVALS > $OUT/${script%.py}-$one-$o-k$k.csv")
+        jobs+=("tools/py bench/search_peers/$script $BENCH $PEER_SEEDS --tabular $TAB --objectives $o --samplers $one --batch $k --evals $EVALS > $OUT/${script%.py}-$one-$o-k$k.csv")
       done
     done
   done
 done
 echo "bench-search ($mode): ${#jobs[@]} processes, $JOBS at once, nice $NICE; $SEEDS seeds, k = $KS, $EVALS evaluations"
-# The slow peers (GP, SMAC, HEBO) go first so they do not finish alone at the end.
-printf '%s\n' "${jobs[@]}" | awk '{ print (/_gp|-gp-|smac|hebo/ ? 0 : 1) "\t" $0 }' | sort -s -k1,1n | cut -f2- |
-  xargs -d '\n' -P "$JOBS" -I{} nice -n "$NICE" timeout "$TIMEOUT" bash -c {} ||
+# hposync's in-process methods first (minutes), then the slow peers (GP, SMAC, HEBO) so they
+# do not finish alone at the end. SEARCH_DEADLINE (Unix seconds) cuts every process there
+# (bench/search_one.sh); the table then counts the complete runs.
+printf '%s\n' "${jobs[@]}" | awk '{ print (/BENCH|search-bench run/ ? 0 : /-gp-|smac|hebo/ ? 1 : 2) "\t" $0 }' |
+  sort -s -k1,1n | cut -f2- |
+  xargs -d '\n' -P "$JOBS" -I{} nice -n "$NICE" bash bench/search_one.sh "$TIMEOUT" {} ||
   echo "bench-search: some processes failed or were cut by the timeout (the table counts their complete runs)"
 took=$(( $(date +%s) - start ))
 echo "bench-search: measured in ${took} s (load $(cut -d' ' -f1 /proc/loadavg))"
@@ -68,6 +75,9 @@ if [ -n "${SEARCH_QUICK:-}" ]; then
   how="**This table is from the quick run** (\`SEARCH_QUICK=1 bash bench/search_run.sh\`: $SEEDS seeds, k = $KS, $EVALS evaluations), which checks the pipeline end to end; it is not the issue's measurement. The full table (20 seeds, k = 1, 4, 16, 25-200 evaluations; hours, for a quiet machine) comes from \`make bench-search\`."
 else
   how="From \`make bench-search\` ($SEEDS seeds, k = $KS, $EVALS evaluations)."
+fi
+if [ "$PEER_SEEDS" != "$SEEDS" ]; then
+  how="$how Settings of this run: \`SEARCH_SEEDS=$SEEDS SEARCH_PEER_SEEDS=$PEER_SEEDS SEARCH_K=\"$KS\" SEARCH_EVALS=$EVALS SEARCH_NICE=$NICE SEARCH_PEERS=\"$PEERS\"\`: hposync's methods ran $SEEDS seeds, the peers $PEER_SEEDS (the first $PEER_SEEDS of the same seeds; column n), because the peers' Python samplers cost far more CPU than this shared 2-core machine had before the deadline."
 fi
 tools/py bench/search_table.py "$OUT" "$took" bench/search-results.md bench/search-results.png "$TAB" "$how"
 echo "bench-search: wrote bench/search-results.md and bench/search-results.png"
