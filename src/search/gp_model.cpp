@@ -101,9 +101,16 @@ void GpModel::factorise() {
         for (Eigen::Index j = 0; j <= i; ++j) {
             k(i, j) = k(j, i) = kernel(x_.row(i).data(), x_.row(j).data(), hyper_) + (i == j ? hyper_.noise + 1e-9 : 0);
         }
-    // The grid only keeps hyperparameters whose matrix factorised; a fantasy point equal
-    // to an observed one is still positive definite thanks to the noise term.
+    // The grid only keeps hyperparameters whose matrix factorised, but a fantasy point
+    // next to an observed one can make it numerically singular: more noise until it
+    // factorises (deterministic, and the noise it ends at is the model's from then on).
     chol_.compute(k);
+    for (int tries = 0; chol_.info() != Eigen::Success && tries < 12; ++tries) {
+        const double extra = hyper_.noise * 9;
+        hyper_.noise *= 10;
+        k.diagonal().array() += extra;
+        chol_.compute(k);
+    }
     alpha_ = chol_.solve(y_);
 }
 
