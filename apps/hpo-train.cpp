@@ -9,6 +9,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -16,10 +17,12 @@
 #include <boost/program_options.hpp>
 
 #include "cli.hpp"
+#include "schema_export.hpp"
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/common/clock.hpp"
 #include "hposync/common/error.hpp"
 #include "hposync/common/keyvalue.hpp"
+#include "hposync/common/random.hpp"
 #include "hposync/engine/memory.hpp"
 #include "hposync/engine/model.hpp"
 #include "hposync/engine/train.hpp"
@@ -89,6 +92,15 @@ protocol::Job job_from_file(const std::string& path) {
     return protocol::parse_job(KeyValueFile::parse(text, path));
 }
 
+// The attempt token of section 3's CSV names, a<attempt>-<8 random hex>-<worker>, as a
+// worker draws it (here from the pid and the clock: two runs into one folder differ).
+std::string result_token() {
+    char token[64];
+    const uint64_t r = hash64(uint64_t(::getpid()) ^ uint64_t(unix_now() * 1e6));
+    std::snprintf(token, sizeof token, "a1-%08llx-hpo-train", static_cast<unsigned long long>(r & 0xffffffffu));
+    return token;
+}
+
 // Writes what hpo-worker publishes for a finished job (curves CSV, predictions CSV,
 // result file) into `dir`, with the same writers and the same file names.
 void write_result_into(const std::string& dir, protocol::Result& r, const std::string& token) {
@@ -153,6 +165,7 @@ int main(int argc, char** argv) {
     po::options_description opts("hpo-train: train one network and print its progress.\n\nOptions");
     opts.add_options()("help,h", "show this help")
         ("job-keys", "print the job-key table (markdown, as in docs/PROTOCOL.md) and exit")
+        ("schema", po::value<std::string>(), "print every protocol file kind's table (json | markdown) and exit")
         ("job", po::value(&job_path), "run this job file as hpo-worker would; write <id>.result and its curves into --out")
         ("out", po::value(&out_dir), "with --job: directory for the result and curves (default .)")
         ("data-dir", po::value(&data_dir), "directory holding <dataset>/ (default: see below)")
@@ -176,6 +189,15 @@ int main(int argc, char** argv) {
         std::cout << protocol::job_schema_markdown();
         return 0;
     }
+    if (vm.count("schema")) {
+        try {
+            std::cout << cli::schema_text(vm["schema"].as<std::string>());
+        } catch (const Error& e) {
+            std::cerr << "hpo-train: " << e.what() << "\n";
+            return 2;
+        }
+        return 0;
+    }
 
     protocol::Job job;
     try {
@@ -189,6 +211,22 @@ int main(int argc, char** argv) {
     } catch (const ParseError& e) {
         std::cerr << "hpo-train: " << e.what() << "\n";
         return 2;
+    }
+    // With --job it is a trainer under the contract (docs/PROTOCOL.md, section 10): like
+    // the shipped trainers it takes HPOSYNC_CHECKPOINT and HPOSYNC_THREADS from the worker
+    // (HPOSYNC_DATA: find_data_dir); a flag given on the command line wins.
+    if (!job_path.empty()) {
+        const char* env_checkpoint = std::getenv("HPOSYNC_CHECKPOINT");
+        const char* env_threads = std::getenv("HPOSYNC_THREADS");
+        if (!vm.count("checkpoint") && env_checkpoint) checkpoint = env_checkpoint;
+        if (vm["threads"].defaulted() && env_threads && *env_threads) {
+            try {
+                threads = int(parse_int(env_threads, "HPOSYNC_THREADS"));
+            } catch (const ParseError& e) {
+                std::cerr << "hpo-train: " << e.what() << "\n";
+                return 2;
+            }
+        }
     }
     TrainConfig cfg = protocol::train_config(job);
     cfg.data_dir = data_dir;
@@ -241,11 +279,6 @@ int main(int argc, char** argv) {
         std::cerr << "hpo-train: " << e.what() << "\n";
         return 1;
     }
-    if (!job_path.empty() && r.status == RunStatus::ok && !r.interrupted && r.steps == 0) {
-        // Not a finished run (docs/PROTOCOL.md, section 10): say why instead of "ok".
-        r.status = RunStatus::failed;
-        r.reason = "no update made: budget below one update (time_budget_s = " + format_double(cfg.time_budget_s) + ")";
-    }
     if (!r.note.empty()) std::cout << "note: " << r.note << "\n";
     const double samples_per_s =
         r.train_seconds > 0 ? double(r.steps) * double(cfg.batch_size) / r.train_seconds : 0.0;
@@ -267,7 +300,7 @@ int main(int argc, char** argv) {
             const double finished = unix_now();
             res.finished = protocol::utc_timestamp(finished);
             res.wall_seconds = finished - started;
-            write_result_into(out_dir, res, "a1-hpo-train");
+            write_result_into(out_dir, res, result_token());
             // The contract's files (section 10): the complete curves, then metrics.txt last.
             write_file_atomic(out_dir + "/curves.csv", protocol::curves_to_csv(r));
             write_file_atomic(out_dir + "/metrics.txt", trainer::metrics_to_text(r));

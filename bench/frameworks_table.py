@@ -16,15 +16,12 @@ import os
 import re
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "trainers"))
+import hposync_keyvalue  # noqa: E402  the one key = value reader
+
 
 def kv(path):
-    out = {}
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            if "=" in line and not line.lstrip().startswith("#"):
-                k, v = line.split("=", 1)
-                out[k.strip()] = v.split(" #")[0].strip()
-    return out
+    return hposync_keyvalue.read(path)
 
 
 def update_losses(path):

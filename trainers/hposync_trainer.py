@@ -38,12 +38,16 @@ import io
 import json
 import math
 import os
+import shutil
 import signal
+import subprocess
 import stat
 import struct
 import sys
 import time
 import zipfile
+
+import hposync_keyvalue as kv
 
 # Which package of which lock group provides a module, and the command that installs it
 # (requirements/<group>.lock; README, "Python environment").
@@ -98,66 +102,105 @@ for _sig in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1):
     signal.signal(_sig, lambda signum, frame: _SIGNALLED.append(signum))
 
 
-# ---- the job file: key = value lines, '#' comments -----------------------------------
+# ---- the protocol's tables: `hpo-train --schema json` ----------------------------------
+def _hpo_train():
+    """The hpo-train binary of this installation: $HPOSYNC_BIN, else beside the worker
+    that started this trainer (its parent process), else on PATH, else the checkout's
+    build/bin next to trainers/."""
+    places = []
+    if os.environ.get("HPOSYNC_BIN"):
+        places.append(os.path.join(os.environ["HPOSYNC_BIN"], "hpo-train"))
+    try:
+        places.append(os.path.join(os.path.dirname(os.readlink(f"/proc/{os.getppid()}/exe")), "hpo-train"))
+    except OSError:
+        pass
+    on_path = shutil.which("hpo-train")
+    if on_path:
+        places.append(on_path)
+    places.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build", "bin", "hpo-train"))
+    for p in places:
+        if os.path.isfile(p) and os.access(p, os.X_OK):
+            return p
+    raise RuntimeError("hposync_trainer: no hpo-train binary (set HPOSYNC_BIN to the folder holding it); "
+                       "tried " + ", ".join(places))
+
+
+_SCHEMA = {}
+_FORMAT = {}
+
+
+def file_format(kind):
+    """The format line's value of a file kind (`hpo-train --schema json`), e.g. the metrics
+    file's, which metrics.txt starts with."""
+    schema(kind)
+    return _FORMAT[kind]
+
+
+def schema(kind):
+    """The fields of one protocol file kind (job, result, metrics, attempts, worker) as
+    `hpo-train --schema json` exports them: {name: {"type", "default", "range", ...}}.
+    Read once per process."""
+    if not _SCHEMA:
+        out = subprocess.run([_hpo_train(), "--schema", "json"], check=True, capture_output=True, text=True).stdout
+        for f in json.loads(out)["files"]:
+            _SCHEMA[f["kind"]] = {field["name"]: field for field in f["fields"]}
+            _FORMAT[f["kind"]] = f["format"]
+    return _SCHEMA[kind]
+
+
 def read_job(path):
-    job = {}
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            if "=" not in line:
-                raise ValueError(f"{path}:{n}: expected key = value")
-            k, v = line.split("=", 1)
-            job[k.strip()] = v.strip()
-    if job.get("format") != "hposync-job 1":
-        raise ValueError(f"{path}: format is not 'hposync-job 1'")
+    job = kv.read(path)
+    # Version 2 = version 1 plus the trainer's own parameters (param.<name>; job_file.hpp).
+    if job.get("format") not in (file_format("job"), "hposync-job 2"):
+        raise ValueError(f"{path}: format is not '{file_format('job')}' or 'hposync-job 2'")
     return job
 
 
-def as_bool(text):
-    t = text.lower()
-    if t in ("true", "yes", "1", "on"):
-        return True
-    if t in ("false", "no", "0", "off"):
-        return False
-    raise ValueError(f"not a boolean: {text!r}")
+as_bool = kv.as_bool
+
+
+def typed_value(field, text, where):
+    """A job value as Python: int, float, bool or str by the schema's type, checked
+    against its range and choices."""
+    kind = field["type"]
+    try:
+        v = (kv.as_integer(text) if kind == "integer" else kv.as_number(text) if kind == "number"
+             else kv.as_bool(text) if kind == "boolean" else text)
+    except ValueError as e:
+        raise ValueError(f"{where}: {e}") from None
+    if kind in ("integer", "number") and not field["lo"] <= v <= field["hi"]:
+        raise ValueError(f"{where}: {text} is outside {field['range']}")
+    if field.get("choices") and v not in field["choices"]:
+        raise ValueError(f"{where}: {v!r} is not one of {', '.join(field['choices'])}")
+    return v
 
 
 class Job:
-    """Typed access to the job's keys with the engine's defaults (engine/train.hpp)."""
+    """Typed access to the job's keys (job.lr, job.batch_size, ...) with the defaults and
+    ranges of the job-key table, read from `hpo-train --schema json`."""
 
-    def __init__(self, kv):
-        self.kv = kv
-        g = kv.get
-        self.id = kv["id"]
-        self.dataset = g("dataset", "mnist")
-        self.train_subset = int(g("train_subset", "0"))
-        self.val_fraction = float(g("val_fraction", "0.1"))
-        self.test_subset = int(g("test_subset", "0"))
-        self.model = g("model", "mlp:128").replace("{filters}", g("filters", "16"))
-        self.optimizer = g("optimizer", "sgd")
-        self.lr = float(g("lr", "0.01"))
-        self.momentum = float(g("momentum", "0.9"))
-        self.beta1 = float(g("beta1", "0.9"))
-        self.beta2 = float(g("beta2", "0.999"))
-        self.eps = float(g("eps", "1e-08"))
-        self.weight_decay = float(g("weight_decay", "0"))
-        self.batch_size = int(g("batch_size", "64"))
-        self.epochs = int(g("epochs", "1"))
-        self.time_budget_s = float(g("time_budget_s", "0"))
-        self.shuffle = as_bool(g("shuffle", "true"))
-        self.seed = int(g("seed", "1"))
-        self.record_updates = as_bool(g("record_updates", "true"))
-        self.label_noise = float(g("label_noise", "0"))
-        self.normalize = as_bool(g("normalize", "true"))
-        self.init_weights = g("init_weights", "own")
-        if self.init_weights not in ("own", "hposync"):
-            raise ValueError(f"init_weights {self.init_weights!r}: expected own or hposync")
-        if self.optimizer not in ("sgd", "momentum", "nesterov", "adam"):
-            raise ValueError(f"optimizer {self.optimizer!r}: expected sgd, momentum, nesterov or adam")
+    def __init__(self, kv_pairs):
+        self.kv = kv_pairs
+        fields = schema("job")
+        for name, field in fields.items():
+            if name == "format":
+                continue
+            text = kv_pairs.get(name, field["default"])
+            if text is None and name == "id":
+                raise ValueError("job: missing required key 'id'")
+            setattr(self, name, None if text is None else typed_value(field, text, f"job: key '{name}'"))
+        self.model = self.model.replace("{filters}", str(self.filters))
         if self.epochs <= 0 and self.time_budget_s <= 0:
             raise ValueError("epochs = 0 needs time_budget_s > 0")
+        # The trainer's own parameters (`param.<name> = <value>`, job format 2): declared by
+        # the study's trainer_params, checked by the master (docs/PROTOCOL.md, "Trainer
+        # parameters"). Text here; param() converts.
+        self.params = {k[len("param."):]: v for k, v in kv_pairs.items() if k.startswith("param.")}
+
+    def param(self, name, default, convert=float):
+        """The trainer parameter `name` as `convert` makes it, or `default` when the job
+        has none (the study neither fixed nor searched it)."""
+        return convert(self.params[name]) if name in self.params else default
 
     def hidden_layers(self):
         """mlp:1024-512-256-128 -> [1024, 512, 256, 128]."""
@@ -304,9 +347,9 @@ class Run:
             self._curves.close()
         if status == "ok" and self.step == 0:
             status, reason = "failed", self.no_update_reason()
-        lines = ["format = hposync-metrics 1", f"status = {status}"]
+        pairs = [("format", file_format("metrics")), ("status", status)]
         if reason:
-            lines.append("reason = " + " ".join(str(reason).split())[:500])
+            pairs.append(("reason", " ".join(str(reason).split())[:500]))
         metrics.setdefault("steps", self.step)
         metrics.setdefault("epochs_done", self.epochs_done)
         metrics.setdefault("train_seconds", self.t())
@@ -318,13 +361,11 @@ class Run:
             metrics.setdefault("final_val_loss", self.last_epoch[1])
             metrics.setdefault("final_val_error", self.last_epoch[2])
         metrics.setdefault("budget_exhausted", self.budget_exhausted)
-        for k, v in metrics.items():
-            if isinstance(v, bool):
-                v = "true" if v else "false"
-            elif isinstance(v, float):
-                v = repr(v) if math.isfinite(v) else ("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf"))
-            lines.append(f"{k} = {v}")
-        write_atomic(os.path.join(self.out, "metrics.txt"), "\n".join(lines) + "\n")
+        known = schema("metrics")
+        unknown = [k for k in metrics if k not in known]
+        if unknown:  # the worker would refuse the file: say which key at once
+            raise ValueError(f"hposync_trainer.finish: not metrics.txt keys: {', '.join(unknown)}")
+        write_atomic(os.path.join(self.out, "metrics.txt"), kv.to_text(pairs + list(metrics.items())))
 
 
 def read_weights(path):
@@ -434,12 +475,13 @@ _ORDER = "order"    # int64 array: the current epoch's sample order (absent betw
 
 
 def checkpoint_identity(run, framework):
-    """What a checkpoint must match to be resumed: the job (id, study_hash, trainer) and
-    what shapes its arrays (framework, model, optimizer, batch size)."""
+    """What a checkpoint must match to be resumed: the job (id, study_hash, trainer), what
+    shapes its arrays (framework, model, optimizer, batch size) and the trainer's own
+    parameters."""
     job = run.job
     return {"format": CHECKPOINT_FORMAT, "framework": framework, "job": job.id,
-            "study_hash": job.kv.get("study_hash", ""), "trainer": job.kv.get("trainer", ""),
-            "model": job.model, "optimizer": job.optimizer, "batch_size": job.batch_size}
+            "study_hash": job.study_hash, "trainer": job.trainer,
+            "model": job.model, "optimizer": job.optimizer, "batch_size": job.batch_size, "params": job.params}
 
 
 def save_checkpoint(run, framework, arrays, position):

@@ -8,19 +8,14 @@ import csv
 import os
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "trainers"))
+import hposync_keyvalue  # noqa: E402  the one key = value reader
+
 KEYS = ["filters", "lr", "momentum", "batch_size"]
 
 
 def read_kv(path):
-    out = {}
-    with open(path) as f:
-        for line in f:
-            line = line.rstrip("\n")
-            if not line or line.startswith("#") or " = " not in line:
-                continue
-            k, v = line.split(" = ", 1)
-            out[k] = v
-    return out
+    return hposync_keyvalue.read(path)
 
 
 def main():

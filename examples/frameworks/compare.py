@@ -14,14 +14,12 @@ import re
 import sys
 from collections import defaultdict
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "trainers"))
+import hposync_keyvalue  # noqa: E402  the one key = value reader
+
 
 def kv(path):
-    out = {}
-    for line in open(path):
-        if "=" in line and not line.startswith("#"):
-            k, v = line.split("=", 1)
-            out[k.strip()] = v.strip()
-    return out
+    return hposync_keyvalue.read(path)
 
 
 def from_note(note, pattern):
@@ -61,7 +59,7 @@ def main():
             ups = len(u) / train_s if train_s > 0 else 0.0
             window = [l for t, l in u if t <= horizon][-20:]  # mean of the last 20 updates before T
             loss = sum(window) / len(window) if window else float("nan")
-            setup = from_note(r.get("note"), r"setup ([0-9.]+) s")
+            setup = float(r["setup_seconds"]) if "setup_seconds" in r else from_note(r.get("note"), r"setup ([0-9.]+) s")
             overrun = from_note(r.get("note"), r"time budget: stopped ([0-9.]+) s") or 0.0
             val = float(r.get("final_val_error", "nan"))
             rows.append((*key, trainer, len(u), ups, setup, train_s, overrun, horizon, loss, val, r.get("status")))

@@ -158,7 +158,7 @@ double parse_double(std::string_view text, const std::string& what) {
     if (t.size() > 64) throw ParseError(what + ": number too long '" + printable(t) + "'");
     double d = 0;
     const char* first = t.data();
-    if (*first == '+') ++first;
+    if (*first == '+' && t.size() > 1 && t[1] != '-') ++first;  // "+0.5", never "+-0.5"
     auto [ptr, ec] = std::from_chars(first, t.data() + t.size(), d);
     if (ec == std::errc::result_out_of_range)
         throw ParseError(what + ": number out of range '" + printable(t) + "'");
@@ -173,7 +173,7 @@ int64_t parse_int(std::string_view text, const std::string& what) {
     if (t.empty()) throw ParseError(what + ": empty integer");
     int64_t n = 0;
     const char* first = t.data();
-    if (*first == '+') ++first;
+    if (*first == '+' && t.size() > 1 && t[1] != '-') ++first;  // "+5", never "+-5"
     auto [ptr, ec] = std::from_chars(first, t.data() + t.size(), n);
     if (ec == std::errc::result_out_of_range)
         throw ParseError(what + ": integer out of range '" + printable(t) + "'");

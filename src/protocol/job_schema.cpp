@@ -44,6 +44,8 @@ JobKey base(const Row& r, KeyType type, std::string range) {
 template <class T>
 JobKey integer(const Row& r, int64_t lo, int64_t hi, Field<T> f, std::string range = "") {
     JobKey k = base(r, KeyType::integer, range.empty() ? std::to_string(lo) + ".." + std::to_string(hi) : range);
+    k.lo = double(lo);
+    k.hi = double(hi);
     std::string name = r.name;
     k.read = [=](const KeyValueFile& file, Job& job) {
         T& v = f(job);
@@ -55,6 +57,8 @@ JobKey integer(const Row& r, int64_t lo, int64_t hi, Field<T> f, std::string ran
 
 JobKey number(const Row& r, double lo, double hi, Field<double> f) {
     JobKey k = base(r, KeyType::number, format_double(lo) + ".." + format_double(hi));
+    k.lo = lo;
+    k.hi = hi;
     std::string name = r.name;
     k.read = [=](const KeyValueFile& file, Job& job) { f(job) = file.num_or(name, f(job), lo, hi); };
     k.write = [f](const Job& job) { return format_double(field(f, job)); };
@@ -132,10 +136,11 @@ std::vector<JobKey> build_schema() {
     {
         JobKey k = base({"format", "file format and version", false}, KeyType::text, kJobFormat);
         k.read = [](const KeyValueFile& f, Job&) {
-            if (f.str("format") != kJobFormat)
+            if (f.str("format") != kJobFormat && f.str("format") != kJobFormatV2)
                 f.fail("format", "expected '" + std::string(kJobFormat) + "', got '" + printable(f.str("format")) + "'");
         };
-        k.write = [](const Job&) { return std::string(kJobFormat); };
+        // Version 2 only for a job with trainer parameters (job_file.hpp, kJobFormatV2).
+        k.write = [](const Job& job) { return std::string(job.params.empty() ? kJobFormat : kJobFormatV2); };
         s.push_back(required(k));
     }
     {
@@ -179,8 +184,10 @@ std::vector<JobKey> build_schema() {
                         "comma list of job keys");
         k.read = [](const KeyValueFile& f, Job& job) {
             job.searched = split_list(f.str_or("searched", ""));
+            const bool v2 = f.str("format") == kJobFormatV2;  // may search trainer parameters
             for (const auto& key : job.searched)
-                if (!find_job_key(key)) f.fail("searched", "'" + printable(key) + "' is not a job key");
+                if (!find_job_key(key) && !(v2 && key.rfind(kTrainerParamPrefix, 0) == 0))
+                    f.fail("searched", "'" + printable(key) + "' is not a job key");
         };
         k.write = [](const Job& job) { return join(job.searched); };
         s.push_back(k);
@@ -233,6 +240,7 @@ std::vector<JobKey> build_schema() {
         // The full uint64 range: strategies draw 64-bit seeds (KeyValueFile::integer is int64).
         JobKey k = base({"seed", "seed of init, shuffling, dropout and the data split", true}, KeyType::integer,
                         "0..18446744073709551615");
+        k.hi = 18446744073709551615.0;
         k.read = [](const KeyValueFile& f, Job& job) {
             const KeyValue* e = f.find("seed");
             if (!e) return;
@@ -312,6 +320,7 @@ std::string job_identity_text(const Job& job) {
         if (!out.empty()) out += ';';
         out += k.name + "=" + k.write(job);
     }
+    for (const auto& [name, value] : job.params) out += ";" + std::string(kTrainerParamPrefix) + name + "=" + value;
     return out;
 }
 

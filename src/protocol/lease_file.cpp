@@ -16,37 +16,36 @@ std::string lease_to_text(const LeaseInfo& l) {
     return w.text();
 }
 
-std::string worker_info_to_text(const WorkerInfo& i) {
-    KeyValueWriter w;
-    w.add("format", "hposync-worker 1");
-    w.add("id", i.id).add("host", i.host).add("pid", i.pid).add("state", i.state).add("job", i.job);
-    w.add("jobs_done", i.jobs_done).add("started", i.started).add("last_beat", i.last_beat);
-    w.add("trainers", i.trainers);
-    if (!i.slurm_job_id.empty()) w.add("slurm_job_id", i.slurm_job_id);
-    if (!i.slurm_array_job_id.empty()) w.add("slurm_array_job_id", i.slurm_array_job_id);
-    if (!i.slurm_array_task_id.empty()) w.add("slurm_array_task_id", i.slurm_array_task_id);
-    return w.text();
+const Table<WorkerInfo>& worker_table() {
+    using T = FieldType;
+    auto text = [] { return ValueRange{T::text}; };
+    static const Table<WorkerInfo> table{
+        "hposync-worker 1",
+        {
+            {"format", text(), "file format and version", {}, true},
+            {"id", text(), "the worker's id (its file name)", &member<&WorkerInfo::id>, true},
+            {"host", text(), "its host", &member<&WorkerInfo::host>},
+            {"pid", {T::integer, 0, kAnyInteger}, "its process id", &member<&WorkerInfo::pid>},
+            {"state", text(), "idle | training | stopped", &member<&WorkerInfo::state>},
+            {"job", text(), "the job it holds, \"\" when idle", &member<&WorkerInfo::job>},
+            {"jobs_done", {T::integer, 0, kAnyInteger}, "jobs it finished", &member<&WorkerInfo::jobs_done>},
+            {"started", {T::number, -1e12, 1e12}, "its start, the writer's Unix seconds (display only)",
+             &member<&WorkerInfo::started>},
+            {"last_beat", {T::number, -1e12, 1e12}, "its last beat, the writer's Unix seconds (display only)",
+             &member<&WorkerInfo::last_beat>},
+            {"trainers", text(), "the trainers it serves, comma-separated (hpo-master status)",
+             &member<&WorkerInfo::trainers>},
+            {"slurm_job_id", text(), "SLURM_JOB_ID, when set", &member<&WorkerInfo::slurm_job_id>, false, true},
+            {"slurm_array_job_id", text(), "SLURM_ARRAY_JOB_ID, when set", &member<&WorkerInfo::slurm_array_job_id>,
+             false, true},
+            {"slurm_array_task_id", text(), "SLURM_ARRAY_TASK_ID, when set", &member<&WorkerInfo::slurm_array_task_id>,
+             false, true},
+        }};
+    return table;
 }
 
-WorkerInfo read_worker_info(const std::string& path) {
-    KeyValueFile f = KeyValueFile::read(path);
-    f.reject_unknown({"format", "id", "host", "pid", "state", "job", "jobs_done", "started", "last_beat",
-                      "slurm_job_id", "slurm_array_job_id", "slurm_array_task_id", "trainers"});
-    if (f.str("format") != "hposync-worker 1") f.fail("format", "expected 'hposync-worker 1'");
-    WorkerInfo i;
-    i.id = f.str("id");
-    i.host = f.str_or("host", "");
-    i.pid = f.integer_or("pid", 0, 0, INT64_MAX);
-    i.state = f.str_or("state", "");
-    i.job = f.str_or("job", "");
-    i.jobs_done = f.integer_or("jobs_done", 0, 0, INT64_MAX);
-    i.started = f.num_or("started", 0);
-    i.last_beat = f.num_or("last_beat", 0);
-    i.slurm_job_id = f.str_or("slurm_job_id", "");
-    i.slurm_array_job_id = f.str_or("slurm_array_job_id", "");
-    i.slurm_array_task_id = f.str_or("slurm_array_task_id", "");
-    i.trainers = f.str_or("trainers", "hposync");
-    return i;
-}
+std::string worker_info_to_text(const WorkerInfo& i) { return worker_table().write(i); }
+
+WorkerInfo read_worker_info(const std::string& path) { return worker_table().read(KeyValueFile::read(path)); }
 
 }  // namespace hposync::protocol

@@ -15,36 +15,23 @@
 #include "hposync/common/error.hpp"
 #include "hposync/common/keyvalue.hpp"
 #include "hposync/common/text.hpp"
+#include "hposync/protocol/best_result.hpp"
 
 namespace hposync::protocol {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kAnyInt = 9223372036854775807.0;  // INT64_MAX (as a double: rounds up)
 
-// Result keys, table order (the check for unknown keys).
-const std::vector<std::string_view>& result_keys() {
-    static const std::vector<std::string_view> keys = [] {
-        std::vector<std::string_view> out;
-        for (const auto& f : result_fields())
-            if (f.files & kInResult) out.push_back(f.name);
-        return out;
-    }();
-    return keys;
+// A row's member: of the result (res<&Result::x>) or of its run (run<&TrainResult::x>).
+template <auto Member>
+auto& res(Result& r) {
+    return r.*Member;
 }
-
-int64_t to_int64(double v) { return v >= kAnyInt ? INT64_MAX : v <= -kAnyInt ? INT64_MIN : int64_t(v); }
-
-std::string value_text(double v) {
-    if (std::isnan(v)) return "nan";
-    if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-    return format_double(v);
+template <auto Member>
+auto& run(Result& r) {
+    return r.train.*Member;
 }
-
-bool in_range(const ResultField& field, double v) {
-    if (std::isnan(v)) return field.type == FieldType::metric && field.nan_ok;
-    return v >= field.lo && v <= field.hi;
-}
+using TR = engine::TrainResult;
 
 const ResultField& row(std::string_view name) {
     const ResultField* f = find_result_field(name);
@@ -53,18 +40,16 @@ const ResultField& row(std::string_view name) {
 }
 
 // "" if `v` fits the row of `name`, else "<what> = <v> is outside <range>".
-std::string range_error(std::string_view name, const std::string& what, double v) {
-    const ResultField& f = row(name);
-    return in_range(f, v) ? "" : what + " = " + value_text(v) + " is outside " + range_text(f);
+std::string range_error(const ResultField& f, const std::string& what, double v) {
+    return in_range(f.range(), v) ? "" : what + " = " + number_text(v) + " is outside " + range_text(f);
 }
 
-// Metrics may legitimately be non-finite (a diverged run's last loss): written as
-// inf / -inf / nan, which the strict number parser would refuse.
-double parse_metric(const std::string& text, const std::string& what) {
-    if (text == "inf") return std::numeric_limits<double>::infinity();
-    if (text == "-inf") return -std::numeric_limits<double>::infinity();
-    if (text == "nan" || text == "-nan") return std::numeric_limits<double>::quiet_NaN();
-    return parse_double(text, what);
+// A numeric row's value in `r` (integers as doubles); nullopt for text and booleans.
+std::optional<double> numeric_value(const ResultField& f, const Result& r) {
+    Result& m = const_cast<Result&>(r);  // accessors only name a member
+    if (auto i = std::get_if<int64_t& (*)(Result&)>(&f.access)) return double((*i)(m));
+    if (auto d = std::get_if<double& (*)(Result&)>(&f.access)) return (*d)(m);
+    return std::nullopt;
 }
 
 // A curves CSV value checked against the row of the final metric it shows the course of.
@@ -74,7 +59,7 @@ void check_curve_value(const std::string& where, const std::string& metric, doub
         {"loss", "final_train_loss"}};
     auto it = rows.find(metric);
     if (it == rows.end()) return;
-    const std::string bad = range_error(it->second, metric, v);
+    const std::string bad = range_error(row(it->second), metric, v);
     if (!bad.empty()) throw ParseError(where + ": " + bad);
 }
 
@@ -93,42 +78,46 @@ std::string utc_timestamp(double unix_seconds) {
 
 const std::vector<ResultField>& result_fields() {
     using T = FieldType;
-    constexpr unsigned both = kInResult | kInMetrics;
+    constexpr unsigned both = kInBoth, result = kInResult, metrics = kInMetrics, none = 0;
+    constexpr double any = kAnyInteger;
+    // name, type, lo, hi, nan_ok, in, required in, left out at its default in, help, member,
+    // metrics.txt's default (where it is taken from curves.csv)
     static const std::vector<ResultField> rows = {
-        {"format", T::text, 0, 0, false, both, "hposync-result 2 (reads 1 too; hposync-metrics 1 in metrics.txt)"},
-        {"id", T::text, 0, 0, false, kInResult, "the job's id"},
-        {"study", T::text, 0, 0, false, kInResult, "the study's name"},
-        {"round", T::integer, 0, 999999, false, kInResult, "the job's round"},
-        {"config", T::text, 0, 0, false, kInResult, "the configuration (c0003)"},
-        {"repeat", T::integer, 0, 999999, false, kInResult, "the repeat (seed index)"},
-        {"status", T::text, 0, 0, false, both, "ok | diverged | failed"},
-        {"reason", T::text, 0, 0, false, both, "why, for diverged / failed (cut at 16 KiB)"},
-        {"diverged_step", T::integer, -1, kAnyInt, false, both, "update at which the loss diverged; -1: none"},
-        {"worker", T::text, 0, 0, false, kInResult, "the worker that ran it"},
-        {"host", T::text, 0, 0, false, kInResult, "its host"},
-        {"pid", T::integer, 0, kAnyInt, false, kInResult, "its process id"},
-        {"attempt", T::integer, 1, kAnyInt, false, kInResult, "1 + requeues before this run"},
-        {"segments", T::integer, 1, 1000000, false, both, "runs it took (1 + resumes)"},
-        {"started", T::text, 0, 0, false, kInResult, "UTC start"},
-        {"finished", T::text, 0, 0, false, kInResult, "UTC end"},
-        {"wall_seconds", T::number, -1e12, 1e12, false, kInResult, "finished - started (a clock step may make it negative)"},
-        {"param_count", T::integer, 0, kAnyInt, false, both, "trainable parameters"},
-        {"steps", T::integer, 0, kAnyInt, false, both, "updates made"},
-        {"epochs_done", T::integer, 0, kAnyInt, false, both, "epochs completed"},
-        {"budget_exhausted", T::boolean, 0, 0, false, both, "stopped by the time budget"},
-        {"train_seconds", T::number, 0, 1e12, false, both, "training time"},
-        {"setup_seconds", T::number, 0, 1e12, false, both, "start-up before the first update, outside the budget (version 2)"},
-        {"final_train_loss", T::metric, 0, kInf, true, both, "last epoch's training loss (inf / nan: diverged)"},
-        {"final_val_loss", T::metric, 0, kInf, true, both, "last epoch's validation loss"},
-        {"final_val_error", T::metric, 0, 1, true, both, "last epoch's validation error (a fraction)"},
-        {"test_loss", T::metric, 0, kInf, true, both, "test-set loss"},
-        {"test_accuracy", T::metric, 0, 1, true, both, "test-set accuracy (a fraction)"},
-        {"note", T::text, 0, 0, false, both, "remarks that are not errors (cut at 16 KiB)"},
-        {"curves", T::text, 0, 0, false, kInResult, "file name of the curves CSV, in results/"},
-        {"curves_rows", T::integer, 0, kAnyInt, false, kInResult, "data rows in it"},
-        {"predictions", T::text, 0, 0, false, kInResult, "file name of the predictions CSV, or absent"},
-        {"predictions_rows", T::integer, 0, kAnyInt, false, kInResult, "data rows in it"},
-        {"resumed", T::boolean, 0, 0, false, kInMetrics, "the trainer continued from HPOSYNC_CHECKPOINT"},
+        {"format", T::text, 0, 0, false, both, both, none, "hposync-result 2 (reads 1 too; hposync-metrics 1 in metrics.txt)", {}},
+        {"id", T::text, 0, 0, false, result, result, none, "the job's id", &res<&Result::id>},
+        {"study", T::text, 0, 0, false, result, result, none, "the study's name", &res<&Result::study>},
+        {"round", T::integer, 0, 999999, false, result, result, none, "the job's round", &res<&Result::round>},
+        {"config", T::text, 0, 0, false, result, result, none, "the configuration (c0003)", &res<&Result::config>},
+        {"repeat", T::integer, 0, 999999, false, result, result, none, "the repeat (seed index)", &res<&Result::repeat>},
+        {"status", T::text, 0, 0, false, both, both, none, "ok | diverged | failed", &run<&TR::status>},
+        {"reason", T::text, 0, 0, false, both, none, metrics, "why, for diverged / failed (cut at 16 KiB)", &run<&TR::reason>},
+        {"diverged_step", T::integer, -1, any, false, both, none, none, "update at which the loss diverged; -1: none", &run<&TR::diverged_step>},
+        {"worker", T::text, 0, 0, false, result, none, none, "the worker that ran it", &res<&Result::worker>},
+        {"host", T::text, 0, 0, false, result, none, none, "its host", &res<&Result::host>},
+        {"pid", T::integer, 0, any, false, result, none, none, "its process id", &res<&Result::pid>},
+        {"attempt", T::integer, 1, any, false, result, none, none, "1 + requeues before this run", &res<&Result::attempt>},
+        {"segments", T::integer, 1, 1000000, false, both, none, none, "runs it took (1 + resumes)", &run<&TR::segments>},
+        {"started", T::text, 0, 0, false, result, none, none, "UTC start", &res<&Result::started>},
+        {"finished", T::text, 0, 0, false, result, none, none, "UTC end", &res<&Result::finished>},
+        {"wall_seconds", T::number, -1e12, 1e12, false, result, none, none, "finished - started (a clock step may make it negative)", &res<&Result::wall_seconds>},
+        {"param_count", T::integer, 0, any, false, both, none, none, "trainable parameters", &run<&TR::param_count>},
+        {"steps", T::integer, 0, any, false, both, none, none, "updates made", &run<&TR::steps>, "the last update row's index in curves.csv (required for ok: >= 1)"},
+        {"epochs_done", T::integer, 0, any, false, both, none, none, "epochs completed", &run<&TR::epochs_done>, "the last epoch row's index in curves.csv, else 0"},
+        {"budget_exhausted", T::boolean, 0, 0, false, both, none, none, "stopped by the time budget", &run<&TR::budget_exhausted>},
+        {"train_seconds", T::number, 0, 1e12, false, both, none, none, "training time", &run<&TR::train_seconds>, "the last epoch row's t in curves.csv, else 0"},
+        {"setup_seconds", T::number, 0, 1e12, false, both, none, none, "start-up before the first update, outside the budget (version 2)", &run<&TR::setup_seconds>, "the worker's measure: the trainer's start to curves.csv's creation"},
+        {"final_train_loss", T::metric, 0, kInf, true, both, none, none, "last epoch's training loss (inf / nan: diverged)", &run<&TR::final_train_loss>, "the last epoch's train_loss row; ok without one: nan; else 0"},
+        {"final_val_loss", T::metric, 0, kInf, true, both, none, none, "last epoch's validation loss", &run<&TR::final_val_loss>, "the last epoch's val_loss row; ok without one: nan; else 0"},
+        {"final_val_error", T::metric, 0, 1, true, both, none, none, "last epoch's validation error (a fraction)", &run<&TR::final_val_error>, "the last epoch's val_error row; ok without one: nan; else 1"},
+        {"test_loss", T::metric, 0, kInf, true, both, none, none, "test-set loss", &run<&TR::test_loss>, "ok: nan (not reported); else 0"},
+        {"test_accuracy", T::metric, 0, 1, true, both, none, none, "test-set accuracy (a fraction)", &run<&TR::test_accuracy>, "ok: nan (not reported); else 0"},
+        {"train_accuracy", T::metric, 0, 1, true, both, none, none, "the final model's accuracy on the training split, evaluated like the test set (a fraction; nan: not measured; version 2)", &run<&TR::train_accuracy>, "nan (not reported)"},
+        {"note", T::text, 0, 0, false, both, none, both, "remarks that are not errors (cut at 16 KiB)", &run<&TR::note>},
+        {"curves", T::text, 0, 0, false, result, result, none, "file name of the curves CSV, in results/", &res<&Result::curves>},
+        {"curves_rows", T::integer, 0, any, false, result, result, none, "data rows in it", &res<&Result::curves_rows>},
+        {"predictions", T::text, 0, 0, false, result, none, result, "file name of the predictions CSV, or absent", &res<&Result::predictions>},
+        {"predictions_rows", T::integer, 0, any, false, result, none, result, "data rows in it", &res<&Result::predictions_rows>},
+        {"resumed", T::boolean, 0, 0, false, metrics, none, none, "the trainer continued from HPOSYNC_CHECKPOINT", &res<&Result::resumed>},
     };
     return rows;
 }
@@ -139,29 +128,57 @@ const ResultField* find_result_field(std::string_view name) {
     return nullptr;
 }
 
-std::string range_text(const ResultField& f) {
-    if (f.type == FieldType::text || f.type == FieldType::boolean) return f.type == FieldType::text ? "text" : "true | false";
-    std::string out = f.hi >= kAnyInt ? ">= " + value_text(f.lo) : value_text(f.lo) + ".." + value_text(f.hi);
-    if (f.type == FieldType::metric && f.hi == kInf) out = ">= " + value_text(f.lo) + " or inf";
-    if (f.type == FieldType::metric && f.nan_ok) out += ", or nan";
-    return out;
+std::string range_text(const ResultField& f) { return range_text(f.range()); }
+
+std::string default_text(const ResultField& f, FieldFiles file) {
+    if (f.required & file) return "";
+    if (file == kInMetrics && f.metrics_default) return f.metrics_default;
+    static const Result defaults{};
+    return write_value(f.access, defaults);
 }
 
 std::string result_fields_markdown() {
-    static const char* type_names[] = {"text", "integer", "number", "metric", "boolean"};
-    std::string out = "| key | type | range | in | meaning |\n|---|---|---|---|---|\n";
+    auto cell = [](std::string text) {  // a '|' inside a cell ends it: escape it
+        for (size_t at = text.find('|'); at != std::string::npos; at = text.find('|', at + 2)) text.insert(at, "\\");
+        return text;
+    };
+    auto default_cell = [&](const ResultField& f, FieldFiles file) -> std::string {
+        if (!(f.files & file)) return "-";
+        if (f.required & file) return "(required)";
+        const std::string d = default_text(f, file);
+        return d.empty() ? "(empty)" : file == kInMetrics && f.metrics_default ? cell(d) : "`" + cell(d) + "`";
+    };
+    std::string out = "| key | type | range | in | result default | metrics.txt default | meaning |\n";
+    out += "|---|---|---|---|---|---|---|\n";
     for (const auto& f : result_fields()) {
-        const std::string in = (f.files & kInResult) && (f.files & kInMetrics) ? "both"
-                               : (f.files & kInResult)                          ? "result"
-                                                                                : "metrics";
-        auto cell = [](std::string text) {  // a '|' inside a cell ends it: escape it
-            for (size_t at = text.find('|'); at != std::string::npos; at = text.find('|', at + 2)) text.insert(at, "\\");
-            return text;
-        };
-        out += std::string("| `") + f.name + "` | " + type_names[int(f.type)] + " | " + cell(range_text(f)) + " | " + in +
-               " | " + cell(f.help) + " |\n";
+        const std::string in = f.files == kInBoth ? "both" : f.files == kInResult ? "result" : "metrics";
+        out += std::string("| `") + f.name + "` | " + to_text(f.type) + " | " + cell(range_text(f)) + " | " + in + " | " +
+               default_cell(f, kInResult) + " | " + default_cell(f, kInMetrics) + " | " + cell(f.help) + " |\n";
     }
     return out;
+}
+
+void read_fields(const KeyValueFile& f, FieldFiles file, Result& r) {
+    for (const auto& row : result_fields()) {
+        if (!(row.files & file)) continue;
+        if (row.required & file) f.str(row.name);  // "missing required key"
+        read_value(row.access, row.range(), f, row.name, r);
+    }
+}
+
+void write_fields(FieldFiles file, const std::string& format, const Result& r, KeyValueWriter& w) {
+    static const Result defaults{};
+    for (const auto& row : result_fields()) {
+        if (!(row.files & file)) continue;
+        if (std::holds_alternative<std::monostate>(row.access)) {
+            w.add(row.name, format);
+            continue;
+        }
+        const std::string v = write_value(row.access, r);
+        if ((row.omit_default & file) && v == write_value(row.access, defaults)) continue;
+        // Text from a trainer is cut here, so no line exceeds the reader's limit.
+        w.add(row.name, row.type == FieldType::text ? cut_text(v) : v);
+    }
 }
 
 std::string cut_text(const std::string& text, size_t max_bytes) {
@@ -176,59 +193,23 @@ std::string cut_text(const std::string& text, size_t max_bytes) {
     return text.substr(0, keep) + " ... [cut: " + std::to_string(text.size() - keep) + " bytes]";
 }
 
-int64_t integer_field(const KeyValueFile& f, std::string_view name, int64_t fallback) {
-    const KeyValue* e = f.find(name);
-    if (!e) return fallback;
-    const ResultField& r = row(name);
-    int64_t v = 0;
-    try {
-        v = parse_int(e->value, "value");
-    } catch (const ParseError& err) {
-        f.fail(name, err.what());
-    }
-    if (v < to_int64(r.lo) || v > to_int64(r.hi)) f.fail(name, e->value + " is outside " + range_text(r));
-    return v;
-}
-
-double number_field(const KeyValueFile& f, std::string_view name, double fallback) {
-    const KeyValue* e = f.find(name);
-    if (!e) return fallback;
-    const ResultField& r = row(name);
-    double v = 0;
-    try {
-        v = r.type == FieldType::metric ? parse_metric(e->value, "value") : parse_double(e->value, "value");
-    } catch (const ParseError& err) {
-        f.fail(name, err.what());
-    }
-    if (!in_range(r, v)) f.fail(name, printable(e->value) + " is outside " + range_text(r));
-    return v;
-}
-
 std::string metric_range_error(const engine::TrainResult& t) {
-    const std::pair<const char*, double> finals[] = {
-        {"steps", double(t.steps)},
-        {"epochs_done", double(t.epochs_done)},
-        {"param_count", double(t.param_count)},
-        {"diverged_step", double(t.diverged_step)},
-        {"segments", double(t.segments)},
-        {"train_seconds", t.train_seconds},
-        {"setup_seconds", t.setup_seconds},
-        {"final_train_loss", t.final_train_loss},
-        {"final_val_loss", t.final_val_loss},
-        {"final_val_error", t.final_val_error},
-        {"test_loss", t.test_loss},
-        {"test_accuracy", t.test_accuracy}};
-    for (const auto& [name, v] : finals)
-        if (std::string bad = range_error(name, name, v); !bad.empty()) return bad;
+    Result holder;
+    holder.train = t;
+    for (const auto& f : result_fields()) {
+        if (!(f.files & kInMetrics)) continue;
+        if (auto v = numeric_value(f, holder))
+            if (std::string bad = range_error(f, f.name, *v); !bad.empty()) return bad;
+    }
     for (const auto& e : t.epochs) {
         const std::string at = "epoch " + std::to_string(e.epoch) + " ";
         for (const auto& [name, metric, v] : {std::tuple{"final_train_loss", "train_loss", e.train_loss},
                                               std::tuple{"final_val_loss", "val_loss", e.val_loss},
                                               std::tuple{"final_val_error", "val_error", e.val_error}})
-            if (std::string bad = range_error(name, at + metric, v); !bad.empty()) return bad;
+            if (std::string bad = range_error(row(name), at + metric, v); !bad.empty()) return bad;
     }
     for (const auto& u : t.updates)
-        if (std::string bad = range_error("final_train_loss", "update " + std::to_string(u.step) + " loss", u.loss);
+        if (std::string bad = range_error(row("final_train_loss"), "update " + std::to_string(u.step) + " loss", u.loss);
             !bad.empty())
             return bad;
     return "";
@@ -298,7 +279,7 @@ int64_t parse_curves_csv(const std::string& text, const std::string& source, eng
         ++rows;
         const int64_t index = parse_int(f[1], where + ": index");
         const double t = parse_double(f[2], where + ": t");
-        const double value = parse_metric(f[4], where + ": value");
+        const double value = parse_metric_value(f[4], where + ": value");
         if (f[0] == "epoch" || f[0] == "update") check_curve_value(where, f[3], value);  // trainers' numbers
         if (f[0] == "epoch") {
             auto& e = epochs[index];
@@ -376,24 +357,8 @@ std::vector<engine::Prediction> parse_predictions_csv(const std::string& text, c
 }
 
 std::string result_to_text(const Result& r) {
-    const engine::TrainResult& t = r.train;
     KeyValueWriter w;
-    w.add("format", kResultFormat);
-    w.add("id", r.id).add("study", r.study).add("round", r.round).add("config", r.config).add("repeat", r.repeat);
-    // Text from a trainer is cut here, so no line exceeds the reader's limit (kMaxTextField).
-    w.add("status", to_text(t.status)).add("reason", cut_text(t.reason)).add("diverged_step", t.diverged_step);
-    w.add("worker", r.worker).add("host", r.host).add("pid", r.pid).add("attempt", r.attempt);
-    w.add("segments", t.segments);
-    w.add("started", r.started).add("finished", r.finished).add("wall_seconds", r.wall_seconds);
-    w.add("param_count", t.param_count).add("steps", t.steps).add("epochs_done", t.epochs_done);
-    w.add("budget_exhausted", t.budget_exhausted).add("train_seconds", t.train_seconds);
-    w.add("setup_seconds", t.setup_seconds);
-    w.add("final_train_loss", t.final_train_loss).add("final_val_loss", t.final_val_loss);
-    w.add("final_val_error", t.final_val_error);
-    w.add("test_loss", t.test_loss).add("test_accuracy", t.test_accuracy);
-    if (!t.note.empty()) w.add("note", cut_text(t.note));
-    w.add("curves", r.curves).add("curves_rows", r.curves_rows);
-    if (!r.predictions.empty()) w.add("predictions", r.predictions).add("predictions_rows", r.predictions_rows);
+    write_fields(kInResult, kResultFormat, r, w);
     for (const auto& [k, v] : r.job) w.add("job." + k, v);
     return w.text();
 }
@@ -410,13 +375,6 @@ size_t predictions_read_limit(int64_t rows) {
     const uint64_t r = rows < 0 ? 0 : static_cast<uint64_t>(rows);
     return static_cast<size_t>(std::min<uint64_t>(kMaxRow + r * kMaxRow, uint64_t(1) << 40));
 }
-
-namespace {
-int64_t required_integer(const KeyValueFile& f, std::string_view name) {
-    f.str(name);  // "missing required key" when absent
-    return integer_field(f, name, 0);
-}
-}  // namespace
 
 Result read_result(const std::string& path, bool load_curves) { return read_result(real_file_ops(), path, load_curves); }
 
@@ -445,9 +403,8 @@ Result parse_result(FileOps& ops, const std::string& path, const std::string& te
     KeyValueFile f = KeyValueFile::parse(text, path);
     for (const auto& e : f.entries()) {
         if (e.key.rfind("job.", 0) == 0) continue;
-        bool known = false;
-        for (auto k : result_keys()) known = known || k == e.key;
-        if (!known) f.fail(e.key, "unknown key");
+        const ResultField* known = find_result_field(e.key);
+        if (!known || !(known->files & kInResult)) f.fail(e.key, "unknown key");
     }
     // Version 2 is version 1's table plus setup_seconds; a reader accepts both.
     const std::string format = f.str("format");
@@ -455,50 +412,16 @@ Result parse_result(FileOps& ops, const std::string& path, const std::string& te
         f.fail("format", "expected '" + std::string(kResultFormat) + "' or '" + kResultFormatV1 + "'");
     if (format == kResultFormatV1 && f.find("setup_seconds"))
         f.fail("setup_seconds", std::string("not a key of '") + kResultFormatV1 + "' (version 2 added it)");
+    // Every value is checked against its row of result_fields(): a result that states a
+    // metric outside its range is not a result (never the best of a study).
     Result r;
+    read_fields(f, kInResult, r);
     engine::TrainResult& t = r.train;
-    r.id = f.str("id");
     try {
         validate_id(r.id, "result");
     } catch (const ParseError& e) {
         f.fail("id", e.what());
     }
-    r.study = f.str("study");
-    r.round = required_integer(f, "round");
-    r.config = f.str("config");
-    r.repeat = required_integer(f, "repeat");
-    if (auto status = run_status_from_text(f.str("status")))
-        t.status = *status;
-    else
-        f.fail("status", "expected ok, diverged or failed, got '" + printable(f.str("status")) + "'");
-    t.reason = f.str_or("reason", "");
-    // Every number is checked against its row of result_fields(): a result that states a
-    // metric outside its range is not a result (never the best of a study).
-    t.diverged_step = integer_field(f, "diverged_step", -1);
-    r.worker = f.str_or("worker", "");
-    r.host = f.str_or("host", "");
-    r.pid = integer_field(f, "pid", 0);
-    r.attempt = integer_field(f, "attempt", 1);
-    t.segments = integer_field(f, "segments", 1);
-    r.started = f.str_or("started", "");
-    r.finished = f.str_or("finished", "");
-    r.wall_seconds = number_field(f, "wall_seconds", 0);
-    t.param_count = integer_field(f, "param_count", 0);
-    t.steps = integer_field(f, "steps", 0);
-    t.epochs_done = integer_field(f, "epochs_done", 0);
-    t.budget_exhausted = f.boolean_or("budget_exhausted", false);
-    t.train_seconds = number_field(f, "train_seconds", 0);
-    t.setup_seconds = number_field(f, "setup_seconds", 0);
-    t.final_train_loss = number_field(f, "final_train_loss", 0);
-    t.final_val_loss = number_field(f, "final_val_loss", 0);
-    t.final_val_error = number_field(f, "final_val_error", 1);
-    t.test_loss = number_field(f, "test_loss", 0);
-    t.test_accuracy = number_field(f, "test_accuracy", 0);
-    t.note = f.str_or("note", "");
-    r.curves = f.str("curves");
-    r.curves_rows = required_integer(f, "curves_rows");
-    r.predictions = f.str_or("predictions", "");
-    r.predictions_rows = integer_field(f, "predictions_rows", 0);
     for (const auto& e : f.entries())
         if (e.key.rfind("job.", 0) == 0) r.job.emplace_back(e.key.substr(4), e.value);
 
@@ -591,15 +514,9 @@ bool write_result(FileOps& ops, const Layout& layout, Result& r, const std::stri
 }
 
 double objective_of(const Result& r, const std::string& objective) {
-    const engine::TrainResult& t = r.train;
-    double v;
-    if (objective == "val_error") v = t.final_val_error;
-    else if (objective == "val_loss") v = t.final_val_loss;
-    else if (objective == "train_loss") v = t.final_train_loss;
-    else if (objective == "test_error") v = 1.0 - t.test_accuracy;
-    else throw Error("unknown objective '" + objective + "' (val_error | val_loss | train_loss | test_error)");
-    if (t.status != RunStatus::ok || !std::isfinite(v)) return std::numeric_limits<double>::infinity();
-    return v;
+    const std::optional<Objective> o = parse_objective(objective);
+    if (!o) throw Error("unknown objective '" + objective + "' (" + objective_names() + ")");
+    return objective_of(r, *o);  // best_result.cpp: the one definition
 }
 
 }  // namespace hposync::protocol

@@ -13,9 +13,6 @@
 namespace hposync::trainer {
 namespace {
 
-using protocol::integer_field;
-using protocol::number_field;
-
 // The metrics keys: the rows of the result field table marked kInMetrics.
 const std::vector<std::string_view>& metrics_keys() {
     static const std::vector<std::string_view> keys = [] {
@@ -25,6 +22,26 @@ const std::vector<std::string_view>& metrics_keys() {
         return out;
     }();
     return keys;
+}
+
+// The defaults of keys a metrics.txt leaves out, taken from the curves (the rows'
+// metrics_default): the last update's step, the last epoch's index, time and metrics.
+engine::TrainResult defaults_from_curves(engine::TrainResult curves) {
+    engine::TrainResult r;
+    r.epochs = std::move(curves.epochs);
+    r.updates = std::move(curves.updates);
+    r.instruments = std::move(curves.instruments);
+    r.predictions = std::move(curves.predictions);
+    if (!r.updates.empty()) r.steps = r.updates.back().step;
+    if (!r.epochs.empty()) {
+        const engine::EpochRecord& last = r.epochs.back();
+        r.epochs_done = last.epoch;
+        r.train_seconds = last.t;
+        r.final_train_loss = last.train_loss;
+        r.final_val_loss = last.val_loss;
+        r.final_val_error = last.val_error;
+    }
+    return r;
 }
 
 // A reason or note line longer than the key = value reader takes (KeyValueFile::kMaxLine)
@@ -99,27 +116,12 @@ void apply_metrics(const std::string& text, const std::string& source, engine::T
     KeyValueFile f = KeyValueFile::parse(cut_long_text_lines(text), source);
     f.reject_unknown(metrics_keys());
     if (f.str("format") != kMetricsFormat) f.fail("format", std::string("expected '") + kMetricsFormat + "'");
-    const std::string status = f.str("status");
-    if (auto st = run_status_from_text(status)) r.status = *st;
-    else f.fail("status", "expected ok, diverged or failed, got '" + printable(status) + "'");
-    r.reason = f.str_or("reason", "");
-    // Types and ranges: the result field table (protocol/result_file.hpp), one row per key.
-    const engine::EpochRecord* last = r.epochs.empty() ? nullptr : &r.epochs.back();
-    r.steps = integer_field(f, "steps", r.updates.empty() ? 0 : r.updates.back().step);
-    r.epochs_done = integer_field(f, "epochs_done", last ? last->epoch : 0);
-    r.param_count = integer_field(f, "param_count", 0);
-    r.diverged_step = integer_field(f, "diverged_step", -1);
-    r.segments = integer_field(f, "segments", 1);
-    r.train_seconds = number_field(f, "train_seconds", last ? last->t : 0);
-    r.final_train_loss = number_field(f, "final_train_loss", last ? last->train_loss : 0);
-    r.final_val_loss = number_field(f, "final_val_loss", last ? last->val_loss : 0);
-    r.final_val_error = number_field(f, "final_val_error", last ? last->val_error : 1);
-    r.test_loss = number_field(f, "test_loss", 0);
-    r.test_accuracy = number_field(f, "test_accuracy", 0);
-    r.budget_exhausted = f.boolean_or("budget_exhausted", false);
-    resumed = f.boolean_or("resumed", false);
-    r.note = f.str_or("note", "");
-    r.setup_seconds = number_field(f, "setup_seconds", 0);
+    // Types, ranges and defaults: the result field table (protocol/result_file.hpp).
+    protocol::Result holder;
+    holder.train = defaults_from_curves(std::move(r));
+    protocol::read_fields(f, protocol::kInMetrics, holder);
+    r = std::move(holder.train);
+    resumed = holder.resumed;
     // The values taken from the curves (keys left out) obey the same table.
     if (const std::string bad = protocol::metric_range_error(r); !bad.empty())
         throw ParseError(source + ": " + bad + " (from curves.csv)");
@@ -127,16 +129,11 @@ void apply_metrics(const std::string& text, const std::string& source, engine::T
 }
 
 std::string metrics_to_text(const engine::TrainResult& r) {
+    protocol::Result holder;
+    holder.train = r;
+    holder.resumed = r.segments > 1;
     KeyValueWriter w;
-    w.add("format", kMetricsFormat).add("status", to_text(r.status));
-    if (!r.reason.empty()) w.add("reason", protocol::cut_text(r.reason));
-    w.add("steps", r.steps).add("epochs_done", r.epochs_done).add("param_count", r.param_count);
-    w.add("diverged_step", r.diverged_step).add("segments", r.segments);
-    w.add("train_seconds", r.train_seconds).add("setup_seconds", r.setup_seconds);
-    w.add("final_train_loss", r.final_train_loss).add("final_val_loss", r.final_val_loss);
-    w.add("final_val_error", r.final_val_error).add("test_loss", r.test_loss).add("test_accuracy", r.test_accuracy);
-    w.add("budget_exhausted", r.budget_exhausted).add("resumed", r.segments > 1);
-    if (!r.note.empty()) w.add("note", protocol::cut_text(r.note));
+    protocol::write_fields(protocol::kInMetrics, kMetricsFormat, holder, w);
     return w.text();
 }
 

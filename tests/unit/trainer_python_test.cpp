@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <boost/filesystem.hpp>
+#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "hposync/common/subprocess.hpp"
+#include "hposync/protocol/job_schema.hpp"
 #include "hposync/data/permutation.hpp"
 #include "idx_fixture.hpp"
 
@@ -44,14 +46,14 @@ bool importable(const std::string& module) { return python("import " + module).f
 
 // tests/trainers/checkpoint_check.py for one trainer, on a small generated data set:
 // its `key = value` lines.
-std::map<std::string, std::string> checkpoint_checks(const std::string& trainer) {
+std::map<std::string, std::string> checkpoint_checks(const std::string& trainer, const std::string& model) {
     hposync::testing::IdxFixture data(600, 200);
     const boost::filesystem::path work =
         boost::filesystem::temp_directory_path() / boost::filesystem::unique_path("hpo-ckpt-%%%%%%");
     boost::filesystem::create_directories(work);
     SpawnOptions o;
     o.argv = {project_python(), trainers_dir() + "/../tests/trainers/checkpoint_check.py", trainer, data.dir(),
-              work.string()};
+              work.string(), model};
     Subprocess p(o);
     const ExitStatus st = p.wait();
     boost::system::error_code ec;
@@ -66,9 +68,10 @@ std::map<std::string, std::string> checkpoint_checks(const std::string& trainer)
 }
 
 // What every shipped trainer must show (checkpoint_check.py's scenarios).
-void check_checkpoints_are_data(const std::string& trainer, const std::vector<std::string>& optimizers) {
+void check_checkpoints_are_data(const std::string& trainer, const std::vector<std::string>& optimizers,
+                                const std::string& model = "mlp:16") {
     REQUIRE_MESSAGE(importable(trainer == "keras" ? "jax" : trainer), "make deps-torch installs " << trainer);
-    auto got = checkpoint_checks(trainer);
+    auto got = checkpoint_checks(trainer, model);
     for (const auto& [k, v] : got) MESSAGE(trainer << ": " << k << " = " << v);
     // A planted pickle (and a torch.save zip, and an .npz with an object array) is never
     // unpickled: the marker its __reduce__ would create stays absent; the job runs from scratch.
@@ -100,6 +103,10 @@ TEST_CASE("python trainers: PyTorch checkpoints are data (planted code never run
 
 TEST_CASE("python trainers: Keras trainer runs, same seed same losses, checkpoints are data, exact resume") {
     check_checkpoints_are_data("keras", {"adam"});
+}
+
+TEST_CASE("python trainers: Keras CNN (conv, batch norm, pool, fc): same seed same losses, checkpoints are data, exact resume") {
+    check_checkpoints_are_data("keras", {"adam"}, "cnn:conv4x3-bn-pool2-fc16");
 }
 
 TEST_CASE("python trainers: the data split permutation is the engine's, bit for bit") {
@@ -151,5 +158,42 @@ print(all(np.array_equal(x, y) for x, y in zip(a, b)), any(not np.array_equal(x,
         CHECK(out == "True True\n");
     } else {
         MESSAGE("sklearn not installed: initial weights not checked");
+    }
+}
+
+// Issue 33: the trainers read the job keys, defaults and ranges from `hpo-train --schema
+// json` (hposync_trainer.schema) instead of a hand-copied list.
+TEST_CASE("python trainers: hposync_trainer reads the exported schema; no hand-copied job keys or defaults") {
+    // The module's Job defaults are the C++ table's, key by key.
+    std::string expected;
+    for (const auto& k : protocol::job_schema())
+        if (!k.required) expected += k.name + "=" + k.default_text() + "\n";
+    const auto [ok, out] = python(
+        "import hposync_trainer as ht, hposync_keyvalue as kv\n"
+        "job = ht.Job({'id': 'x'})\n"
+        "for name, f in ht.schema('job').items():\n"
+        "    if f['required']: continue\n"
+        "    v = getattr(job, name)\n"
+        "    print(name + '=' + (f['default'] if name == 'model' else kv.value_text(v)))\n");
+    REQUIRE(ok);
+    CHECK(out == expected);
+    // No literal job key list in trainers/*.py: a key next to its default ("lr", "0.01")
+    // or a format line spelled out would be a copy of the table.
+    for (const auto& entry : boost::filesystem::directory_iterator(trainers_dir())) {
+        if (entry.path().extension() != ".py" || entry.path().filename() == "minimal_trainer.py") continue;
+        std::ifstream in(entry.path().string());
+        std::stringstream text;
+        text << in.rdbuf();
+        for (const auto& k : protocol::job_schema()) {
+            if (k.required) continue;
+            for (const char* q : {"\"", "'"}) {
+                const std::string pair = q + k.name + q + ", " + q + k.default_text() + q;
+                CHECK_MESSAGE(text.str().find(pair) == std::string::npos,
+                              entry.path().filename().string() << " copies the default of '" << k.name << "'");
+            }
+        }
+        for (const char* format : {"hposync-job 1", "hposync-metrics 1"})
+            CHECK_MESSAGE(text.str().find(format) == std::string::npos,
+                          entry.path().filename().string() << " spells out '" << format << "'");
     }
 }

@@ -32,6 +32,7 @@ struct JobKey {
     std::string name;
     KeyType type = KeyType::text;
     std::string range;        // accepted values, for people: "0..999999", "sgd | adam", ...
+    double lo = 0, hi = 0;    // integer and number keys: the bounds (the schema export)
     std::string help;         // one line
     bool identity = false;    // part of the run's identity (checkpoint identity)
     bool required = false;    // no default (format, id, study, round)

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "hposync/common/clock.hpp"
+#include "hposync/protocol/field_table.hpp"
 
 namespace hposync::protocol {
 
@@ -28,6 +29,8 @@ struct WorkerInfo {
     std::string slurm_job_id, slurm_array_job_id, slurm_array_task_id;  // "" when unset
     std::string trainers = "hposync";  // trainers it serves, ", "-separated (hpo-master status)
 };
+// The worker file's table (field_table.hpp): reader, writer and docs go through it.
+const Table<WorkerInfo>& worker_table();
 std::string worker_info_to_text(const WorkerInfo& info);
 // Throws ParseError naming the file and key.
 WorkerInfo read_worker_info(const std::string& path);

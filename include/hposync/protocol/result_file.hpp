@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "hposync/common/keyvalue.hpp"
+#include "hposync/common/objective.hpp"
 #include "hposync/engine/train.hpp"
+#include "hposync/protocol/field_table.hpp"
 #include "hposync/protocol/file_ops.hpp"
 #include "hposync/protocol/job_file.hpp"
 #include "hposync/protocol/layout.hpp"
@@ -24,59 +26,6 @@ namespace hposync::protocol {
 // versions"); the writer writes 2, the reader reads both.
 inline constexpr const char* kResultFormat = "hposync-result 2";
 inline constexpr const char* kResultFormatV1 = "hposync-result 1";
-
-// ---- The one table of result and metrics fields ------------------------------------------
-// A result's numbers come from trainers, and an external trainer is untrusted input: every
-// key of a result file and of a trainer's metrics.txt (trainer/metrics_file.hpp) is one row
-// here, with its type and the values it may take. Both readers check every value against
-// its row, the writer checks a result before it publishes it, and long text is cut at
-// write time. docs/PROTOCOL.md reproduces the table (result_fields_markdown).
-
-enum class FieldType {
-    text,     // free text; reason and note are cut to kMaxTextField at write time
-    integer,  // within [lo, hi]
-    number,   // finite, within [lo, hi]
-    metric,   // within [lo, hi] (hi may be inf); "nan" too where nan_ok (unknown, never best)
-    boolean,  // true / false
-};
-enum FieldFiles : unsigned { kInResult = 1, kInMetrics = 2 };
-
-struct ResultField {
-    const char* name;
-    FieldType type;
-    double lo, hi;
-    bool nan_ok;
-    unsigned files;    // FieldFiles: which files may hold the key
-    const char* help;  // one line
-};
-
-// Every row, in result-file order (the metrics-only keys last).
-const std::vector<ResultField>& result_fields();
-// The row for `name`, or nullptr.
-const ResultField* find_result_field(std::string_view name);
-// "0..1, or nan", ">= 0", "-1..", ... for people and error messages.
-std::string range_text(const ResultField& field);
-// The table as docs/PROTOCOL.md shows it (key | type | range | in | meaning).
-std::string result_fields_markdown();
-
-// Longest reason or note a result holds; longer text is cut at write time, its end
-// replaced by " ... [cut: N bytes]". Shared by reader and writer: a result line is at most
-// the key, " = " and this, well under the reader's line limit.
-inline constexpr size_t kMaxTextField = 16 * 1024;
-static_assert(kMaxTextField + 256 < KeyValueFile::kMaxLine, "a cut note must fit a result line");
-// `text` if it fits `max_bytes`, else its first bytes and " ... [cut: N bytes]" (N = bytes
-// removed), max_bytes long in all (never splitting a UTF-8 character).
-std::string cut_text(const std::string& text, size_t max_bytes = kMaxTextField);
-
-// A key's value from `f` checked against its row; `fallback` when absent. ParseError
-// naming the file, line and key: "...: key 'final_val_error': -3 is outside 0..1, or nan".
-int64_t integer_field(const KeyValueFile& f, std::string_view name, int64_t fallback);
-double number_field(const KeyValueFile& f, std::string_view name, double fallback);
-
-// "" when every number of `train` (its final metrics, counts, and its epoch and update
-// curves) is within its row; else the first offence, "final_val_error = -3 is outside
-// 0..1, or nan".
-std::string metric_range_error(const engine::TrainResult& train);
 
 struct Result {
     std::string id, study;
@@ -95,7 +44,66 @@ struct Result {
     std::string predictions;      // "" or the predictions CSV's file name, in results/
     int64_t predictions_rows = 0; // data rows in it
     std::vector<std::pair<std::string, std::string>> job;  // job.<key> entries, file order
+    bool resumed = false;  // metrics.txt only: the trainer continued from its checkpoint
 };
+
+// ---- The one table of result and metrics fields ------------------------------------------
+// A result's numbers come from trainers, and an external trainer is untrusted input: every
+// key of a result file and of a trainer's metrics.txt (trainer/metrics_file.hpp) is one row
+// here, with its type and the values it may take. Both readers check every value against
+// its row, the writer checks a result before it publishes it, and long text is cut at
+// write time. docs/PROTOCOL.md reproduces the table (result_fields_markdown).
+
+// Each row is bound to the member of Result it reads and writes (field_table.hpp): the
+// result reader and writer and the metrics reader and writer go through the rows, so a
+// field is named once. Text fields are cut to kMaxTextField at write time.
+enum FieldFiles : unsigned { kInResult = 1, kInMetrics = 2, kInBoth = 3 };
+
+struct ResultField {
+    const char* name;
+    FieldType type;
+    double lo, hi;
+    bool nan_ok;
+    unsigned files;         // FieldFiles: which files may hold the key
+    unsigned required;      // FieldFiles: where it must be present (no default)
+    unsigned omit_default;  // FieldFiles: where the writer leaves it out at its default
+    const char* help;       // one line
+    FieldAccess<Result> access;             // the member; monostate: format (per file kind)
+    const char* metrics_default = nullptr;  // metrics.txt's default where it is not the result's
+    ValueRange range() const { return {type, lo, hi, nan_ok}; }
+};
+
+// Every row, in result-file order (the metrics-only keys last).
+const std::vector<ResultField>& result_fields();
+// The row for `name`, or nullptr.
+const ResultField* find_result_field(std::string_view name);
+// "0..1, or nan", ">= 0", "-1..", ... for people and error messages.
+std::string range_text(const ResultField& field);
+// The default a reader takes when the key is absent, as text ("" for required keys):
+// a result's (Result{}), or in metrics.txt the row's metrics_default.
+std::string default_text(const ResultField& field, FieldFiles file);
+// The table as docs/PROTOCOL.md shows it (key | type | range | in | meaning).
+std::string result_fields_markdown();
+// The rows of `file` read from `f` into `r` (absent keys keep r's values: the caller's
+// defaults; required ones are named when absent); `format` is the caller's to check.
+void read_fields(const KeyValueFile& f, FieldFiles file, Result& r);
+// The rows of `file` written from `r` in table order, after `format = <format>`.
+void write_fields(FieldFiles file, const std::string& format, const Result& r, KeyValueWriter& w);
+
+// Longest reason or note a result holds; longer text is cut at write time, its end
+// replaced by " ... [cut: N bytes]". Shared by reader and writer: a result line is at most
+// the key, " = " and this, well under the reader's line limit.
+inline constexpr size_t kMaxTextField = 16 * 1024;
+static_assert(kMaxTextField + 256 < KeyValueFile::kMaxLine, "a cut note must fit a result line");
+// `text` if it fits `max_bytes`, else its first bytes and " ... [cut: N bytes]" (N = bytes
+// removed), max_bytes long in all (never splitting a UTF-8 character).
+std::string cut_text(const std::string& text, size_t max_bytes = kMaxTextField);
+
+// "" when every number of `train` (its final metrics, counts, and its epoch and update
+// curves) is within its row; else the first offence, "final_val_error = -3 is outside
+// 0..1, or nan".
+std::string metric_range_error(const engine::TrainResult& train);
+
 
 // A result for `job` from a finished run (status ok/diverged/failed), with the job's keys.
 Result make_result(const Job& job, const engine::TrainResult& train);
@@ -150,6 +158,8 @@ bool write_result(FileOps& ops, const Layout& layout, Result& result, const std:
 // test_error (= 1 - test_accuracy). +inf unless status is ok. Throws Error for an
 // unknown objective name.
 double objective_of(const Result& result, const std::string& objective);
+// The same for a parsed objective (defined in best_result.cpp, with the ranking of results).
+double objective_of(const Result& result, Objective objective);
 
 // "2026-11-24T15:04:05Z" for a Unix time (UTC).
 std::string utc_timestamp(double unix_seconds);
