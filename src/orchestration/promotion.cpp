@@ -51,20 +51,24 @@ std::vector<std::string> checkpoints_to_release(const std::vector<protocol::Job>
     return out;
 }
 
-ComputeSaved compute_saved(const std::vector<std::vector<search::Observation>>& history) {
+ComputeSaved compute_saved(const std::vector<std::vector<search::Observation>>& history,
+                           const std::function<bool(int64_t round, const search::Trial&)>& resumed) {
     ComputeSaved c;
     // (round, config, repeat) -> budget, to find a promotion's previous rung.
     std::map<std::tuple<int64_t, std::string, int64_t>, double> budget_of;
     for (size_t r = 0; r < history.size(); ++r)
         for (const search::Observation& o : history[r])
             budget_of[{static_cast<int64_t>(r), o.trial.config_id, o.trial.repeat}] = o.trial.budget;
-    for (const auto& round : history)
-        for (const search::Observation& o : round) {
+    for (size_t r = 0; r < history.size(); ++r)
+        for (const search::Observation& o : history[r]) {
             const search::Trial& t = o.trial;
             if (t.budget <= 0) continue;
             c.from_scratch += t.budget;
             auto prev = budget_of.find({t.resume_round, t.config_id, t.repeat});
-            if (t.resume_round >= 0 && prev != budget_of.end() && prev->second < t.budget) {
+            // A promotion saves only what it really continued: one whose run found no
+            // checkpoint trained its whole budget from the start (its note says so).
+            if (t.resume_round >= 0 && prev != budget_of.end() && prev->second < t.budget &&
+                (!resumed || resumed(int64_t(r), t))) {
                 c.resumed += t.budget - prev->second;
                 c.promotions += 1;
             } else {

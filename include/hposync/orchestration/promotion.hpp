@@ -17,6 +17,7 @@
 // continue it any more (checkpoints_to_release), so a study of big models does not
 // leave one checkpoint per rung job on the disk.
 #pragma once
+#include <functional>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -61,7 +62,11 @@ struct ComputeSaved {
     int64_t promotions = 0;
     double saved_fraction() const { return from_scratch > 0 ? 1 - resumed / from_scratch : 0; }
 };
-ComputeSaved compute_saved(const std::vector<std::vector<search::Observation>>& history);
+// `resumed(round, trial)`: whether that promotion's run really continued its rung's
+// checkpoint (its result's segments > 1); a promotion that trained from the start saved
+// nothing. Without it every promotion counts as resumed.
+ComputeSaved compute_saved(const std::vector<std::vector<search::Observation>>& history,
+                           const std::function<bool(int64_t round, const search::Trial&)>& resumed = nullptr);
 
 // "compute: 357 epochs with resumed promotions instead of 423 from scratch (15.6 % saved,
 // 12 promotions)", for the master's summary.
