@@ -8,6 +8,7 @@
 #include "hposync/common/error.hpp"
 #include "hposync/orchestration/master.hpp"
 #include "hposync/search/strategy.hpp"
+#include "hposync/search/study.hpp"
 
 namespace po = boost::program_options;
 using namespace hposync;
@@ -49,13 +50,16 @@ int main(int argc, char** argv) {
         ("report", "keep D/report current while the study runs: hpo-report after new results (log: D/report.log)")
         ("report-every", po::value(&opts.report_every_s)->default_value(10), "with --report: at most one report per this many seconds")
         ("quiet,q", "no progress lines")
-        ("strategies", "print every search strategy with its options, types, ranges and defaults (markdown) and exit");
+        ("strategies", "print every search strategy with its options, types, ranges and defaults (markdown) and exit")
+        ("study-keys", "print the study file's own keys with their types and defaults (markdown) and exit");
     // clang-format on
-    for (int i = 1; i < argc; ++i)  // needs no --dir
-        if (std::string(argv[i]) == "--strategies") {
-            std::cout << search::strategies_markdown();
+    for (int i = 1; i < argc; ++i) {  // the references need no --dir
+        const std::string arg = argv[i];
+        if (arg == "--strategies" || arg == "--study-keys") {
+            std::cout << (arg == "--strategies" ? search::strategies_markdown() : search::study_keys_markdown());
             return 0;
         }
+    }
     po::variables_map vm;
     if (auto exit_status = cli::parse(argc - status, argv + status, desc, "hpo-master", kExamples, vm))
         return *exit_status;
@@ -67,7 +71,7 @@ int main(int argc, char** argv) {
     opts.report = vm.count("report") > 0;
     opts.verbose = vm.count("quiet") == 0;
     try {
-        if (status) return orchestration::print_status(opts.dir, std::cout);
+        if (status) return orchestration::print_status(opts.dir, std::cout, opts.lease_timeout_s);
         orchestration::install_master_signal_handlers();
         return orchestration::run_master(opts, std::cout);
     } catch (const ParseError& e) {

@@ -34,7 +34,7 @@ External trainers (docs/PROTOCOL.md, "Trainer contract") come only from this com
 line or --trainers-file, never from a job: a job names a trainer, the worker decides what
 that name runs. The worker claims only jobs whose trainer it has (always: hposync).
 
-Stopping: SIGINT, SIGTERM or SIGUSR1 stops the current training at its next update
+Stopping: SIGINT, SIGTERM, SIGHUP (a closed terminal) or SIGUSR1 stops the current training at its next update
 (writing a checkpoint), hands the job back to jobs/pending and exits 0. A second SIGINT
 hands the job back and exits at once (status 130). See docs/PROTOCOL.md.
 

@@ -43,6 +43,10 @@ Fault classify_fault(std::exception_ptr e, FaultPhase phase) {
     }
 }
 
+FaultKind memory_fault_kind(const engine::MemoryLimit& limit) {
+    return limit.worker_local ? FaultKind::machine : FaultKind::job;
+}
+
 const char* to_text(FaultKind kind) {
     switch (kind) {
         case FaultKind::machine: return "machine fault";

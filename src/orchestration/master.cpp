@@ -25,6 +25,7 @@
 #include "hposync/orchestration/job_builder.hpp"
 #include "hposync/orchestration/promotion.hpp"
 #include "hposync/protocol/attempts_file.hpp"
+#include "hposync/protocol/best_result.hpp"
 #include "hposync/protocol/layout.hpp"
 #include "hposync/protocol/lease.hpp"
 #include "hposync/protocol/lease_file.hpp"
@@ -341,7 +342,7 @@ private:
             std::string line = "round " + std::to_string(round) + ": pending " + std::to_string(pending) +
                                ", running " + std::to_string(running) + ", done " + std::to_string(done) +
                                ", failed " + std::to_string(failed);
-            if (best_) line += "; best so far: " + best_->first + " " + format_double(best_->second);
+            if (best_) line += "; best so far: " + best_->id + " " + format_double(best_->value);
             if (line != last_line) say(line);
             last_line = line;
             if (report_) report_->poll();
@@ -353,23 +354,18 @@ private:
 
     // The best valid result among every job the master built (all rounds): results/
     // decides, so a late result counts as soon as it is there.
-    std::optional<std::pair<std::string, double>> best_so_far(const Snapshot& snap) {
-        std::optional<std::pair<std::string, double>> best;
-        for (const auto& id : snap.results) {
-            const Result* r = rec_.valid_result(id, snap);
-            if (!r) continue;
-            const double v = objective_of(*r, objective_);
-            if (v == kInf) continue;
-            if (!best || v < best->second || (v == best->second && id < best->first)) best = {{id, v}};
-        }
-        return best;
+    std::optional<Scored> best_so_far(const Snapshot& snap) {
+        std::vector<Scored> scored;
+        for (const auto& id : snap.results)
+            if (const Result* r = rec_.valid_result(id, snap)) scored.push_back({id, objective_of(*r, objective_)});
+        return best_of(scored);
     }
 
     // The best valid result so far, kept as outcomes become final (best_so_far() looked
     // at every result every poll).
     void note_best(const std::string& id, double v) {
         if (v == kInf) return;
-        if (!best_ || v < best_->second || (v == best_->second && id < best_->first)) best_ = {{id, v}};
+        if (!best_ || ranks_before({id, v}, *best_)) best_ = Scored{id, v};
     }
 
     // The directory as it is now (SnapshotTracker: cost proportional to what changed);
@@ -407,7 +403,7 @@ private:
         // The best is read from results/ until that succeeds: giving up after a few I/O
         // errors said "no successful run" of a study that had results (simulation, known
         // bug K2). Only a stop signal ends the retries, and then the line says why.
-        std::optional<std::pair<std::string, double>> best;
+        std::optional<Scored> best;
         while (!retry_on_io_error([&] { best = best_so_far(take_snapshot(layout_)); })) {
             if (g_master_stop) {
                 out_ << "hpo-master: study " << study.name << " done; its best not read (" << io_error_reported_
@@ -420,21 +416,24 @@ private:
             out_ << "; no successful run\n";
             return;
         }
-        const std::string& best_id = best->first;
-        out_ << "; best " << best_id << " " << objective_ << " = " << format_double(best->second) << "\n";
+        const std::string& best_id = best->id;
+        out_ << "; best " << best_id << " " << objective_text(objective_) << " = " << format_double(best->value) << "\n";
         try {
-            Result r = read_result(layout_.result(best_id), false);
-            std::vector<std::string> searched;
-            for (const auto& [k, v] : r.job)
-                if (k == "searched") searched = split_list(v);
-            out_ << "hpo-master: best config:";
-            for (const auto& [k, v] : r.job)
-                if (std::find(searched.begin(), searched.end(), k) != searched.end()) out_ << " " << k << "=" << v;
-            out_ << " (" << layout_.result(best_id) << ")\n";
+            const Result r = read_result(layout_.result(best_id), false);
+            const std::string settings = settings_text(searched_settings(r.job));
+            out_ << "hpo-master: best config:" << (settings.empty() ? "" : " " + settings) << " (" << layout_.result(best_id)
+                 << ")\n";
         } catch (const Error& e) {
             out_ << "hpo-master: " << e.what() << "\n";
         }
-        const ComputeSaved saved = compute_saved(history);
+        // Only promotions whose run continued the rung's checkpoint count (segments > 1).
+        const ComputeSaved saved = compute_saved(history, [this](int64_t round, const search::Trial& t) {
+            try {
+                return read_result(layout_.result(make_job_id(round, t.config_id, t.repeat)), false).train.segments > 1;
+            } catch (const Error&) {
+                return false;
+            }
+        });
         if (saved.promotions > 0) {
             out_ << "hpo-master: " << compute_saved_line(saved, study.budget_kind == search::BudgetKind::epochs) << "\n";
         }
@@ -450,9 +449,9 @@ private:
     std::unique_ptr<SnapshotTracker> tracker_;
     std::set<std::string> changed_;  // ids with a new outcome since the round loop last looked
     std::set<std::string> final_;    // jobs whose outcome is a valid result
-    std::optional<std::pair<std::string, double>> best_;
+    std::optional<Scored> best_;
     std::unique_ptr<ReportRefresher> report_;  // --report
-    std::string objective_ = "val_error";
+    Objective objective_ = kDefaultObjective;
     std::string io_error_reported_;  // last I/O error printed (not repeated every poll)
 };
 

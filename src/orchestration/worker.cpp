@@ -442,7 +442,8 @@ private:
     // Above the host's share or --max-memory: a failed result naming the limit (the job is
     // too big for this kind of machine). Above a worker-local limit only (RLIMIT_AS,
     // RLIMIT_DATA, cgroup memory.max): IoError(ENOMEM), a machine fault, so the job goes
-    // back for a worker with room. Sets cfg.max_memory_bytes to the job's limit.
+    // back for a worker with room (fault.cpp, memory_fault_kind, decides which). Sets
+    // cfg.max_memory_bytes to the job's limit.
     std::optional<engine::TrainResult> check_memory(const Job& job, engine::TrainConfig& cfg) const {
         std::vector<engine::MemoryLimit> limits;
         if (opts_.memory_limits) limits = engine::memory_limits();
@@ -458,16 +459,18 @@ private:
             return std::nullopt;  // a bad spec: the engine fails the job saying why
         }
         const std::string needs = "the job " + need.describe(cfg.batch_size);
-        if (host && need.total() > host->bytes) {
-            engine::TrainResult r;
-            r.status = RunStatus::failed;
-            r.reason = "out of memory (estimated before training): " + needs + ", the limit is " + host->describe();
-            return r;
-        }
-        if (local && need.total() > local->bytes)
+        for (const auto& limit : {host, local}) {  // the host's first: a job too big for any worker fails
+            if (!limit || need.total() <= limit->bytes) continue;
+            if (memory_fault_kind(*limit) == FaultKind::job) {
+                engine::TrainResult r;
+                r.status = RunStatus::failed;
+                r.reason = "out of memory (estimated before training): " + needs + ", the limit is " + limit->describe();
+                return r;
+            }
             throw IoError("not enough memory for this worker (estimated before training): " + needs +
-                              ", this worker may use " + local->describe(),
-                          ENOMEM);
+                              ", this worker may use " + limit->describe(),
+                          ENOMEM);  // classify_fault: a machine fault, handed back
+        }
         return std::nullopt;
     }
 
@@ -544,7 +547,10 @@ void install_worker_signal_handlers() {
     sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0;  // no SA_RESTART: a waiting poll() returns at once
-    for (int sig : {SIGINT, SIGTERM, SIGUSR1, SIGUSR2}) sigaction(sig, &sa, nullptr);  // USR2: hpo-slurm --signal USR2
+    // USR2: hpo-slurm --signal USR2. HUP: a closed terminal or ssh session stops the worker
+    // like SIGTERM (checkpoint, hand back) instead of killing it outright, which left its
+    // job orphaned until the master's lease timeout.
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2}) sigaction(sig, &sa, nullptr);
 }
 
 std::string default_worker_id() {

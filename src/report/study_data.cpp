@@ -17,6 +17,7 @@
 #include "hposync/common/keyvalue.hpp"
 #include "hposync/report/number_text.hpp"
 #include "hposync/protocol/attempts_file.hpp"
+#include "hposync/protocol/best_result.hpp"
 #include "hposync/protocol/layout.hpp"
 #include "hposync/protocol/progress_file.hpp"
 #include "hposync/protocol/result_file.hpp"
@@ -135,30 +136,30 @@ double StudyData::objective_value(const Run& run) const {
     r.train.final_val_loss = run.train.final_val_loss;
     r.train.final_train_loss = run.train.final_train_loss;
     r.train.test_accuracy = run.train.test_accuracy;
-    try {
-        return protocol::objective_of(r, objective);
-    } catch (const Error&) {
-        r.train.status = run.status;
-        return protocol::objective_of(r, "val_error");
-    }
+    return protocol::objective_of(r, parse_objective(objective).value_or(kDefaultObjective));
 }
 
 std::string StudyData::objective_label() const {
-    if (objective == "val_loss") return "validation loss";
-    if (objective == "train_loss") return "training loss";
-    if (objective == "test_error") return "test error";
+    switch (parse_objective(objective).value_or(kDefaultObjective)) {
+        case Objective::val_loss: return "validation loss";
+        case Objective::train_loss: return "training loss";
+        case Objective::test_error: return "test error";
+        case Objective::val_error: break;
+    }
     return "validation error";
 }
 
 std::vector<const Run*> StudyData::ranked() const {
-    std::vector<std::pair<double, const Run*>> v;
-    for (const auto& r : runs)
-        if (r.status == RunStatus::ok && std::isfinite(objective_value(r))) v.push_back({objective_value(r), &r});
-    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
-        return a.first < b.first || (a.first == b.first && a.second->id < b.second->id);
-    });
+    // protocol::rank_best_first: the one ranking rule, the master's and status's too.
+    std::map<std::string, const Run*> by_id;
+    std::vector<protocol::Scored> scored;
+    for (const auto& r : runs) {
+        by_id[r.id] = &r;
+        scored.push_back({r.id, objective_value(r)});
+    }
     std::vector<const Run*> out;
-    for (auto& [value, r] : v) out.push_back(r);
+    for (const protocol::Scored& s : protocol::rank_best_first(std::move(scored)))
+        if (std::isfinite(s.value)) out.push_back(by_id.at(s.id));
     return out;
 }
 
@@ -189,7 +190,7 @@ StudyData load_study(const std::string& dir) {
     if (protocol::path_exists(layout.study_conf())) {
         try {
             data.study = search::read_study(layout.study_conf());
-            data.objective = data.study->objective;
+            data.objective = objective_text(data.study->objective);
         } catch (const Error& e) {
             // A study file the report cannot parse only costs the axis hints: warn, go on.
             data.warnings.push_back(std::string(e.what()) + " (log axes and strategy are guessed from the jobs)");

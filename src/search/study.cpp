@@ -9,16 +9,13 @@
 #include "hposync/common/text.hpp"
 #include "hposync/search/strategy.hpp"
 #include "strategies.hpp"
+#include "study_keys.hpp"
 
 namespace hposync::search {
 namespace {
 
 constexpr const char* kStudyFormat = "hposync-study 1";
 constexpr std::string_view kSearchPrefix = "search.";
-
-// Keys of the study itself (not options, not job settings).
-const std::vector<std::string_view> kStudyKeys = {"format", "name", "strategy", "seed", "repeats",
-                                                  "objective"};
 
 bool contains(const std::vector<std::string_view>& list, std::string_view s) {
     for (auto x : list)
@@ -115,27 +112,27 @@ Study parse_study(const KeyValueFile& file) {
     s.source = file.source();
     const KeyValueFile& f = s.file;
 
-    if (f.str("format") != kStudyFormat)
-        f.fail("format", "expected '" + std::string(kStudyFormat) + "', got '" + f.str("format") + "'");
-    s.name = f.str("name");
+    const std::string format = study_key_text(f, "format");
+    if (format != kStudyFormat) f.fail("format", "expected '" + std::string(kStudyFormat) + "', got '" + format + "'");
+    s.name = study_key_text(f, "name");
     if (!is_valid_id(s.name))
         f.fail("name", "invalid study name '" + s.name +
                            "' (letters, digits, '_', '.', '-', starting with a letter or digit, at most 100)");
-    s.strategy = f.str("strategy");
+    s.strategy = study_key_text(f, "strategy");
     const StrategySpec* row = find_strategy(s.strategy);
     if (!row) f.fail("strategy", "unknown strategy '" + s.strategy + "' (" + strategy_names() + ")");
-    s.seed = static_cast<uint64_t>(f.integer_or("seed", 1, 0, INT64_MAX));
-    s.repeats = f.integer_or("repeats", 1, 1, 1000);
-    s.objective = f.str_or("objective", "val_error");
-    if (s.objective != "val_error" && s.objective != "val_loss" && s.objective != "train_loss" &&
-        s.objective != "test_error")
-        f.fail("objective", "unknown objective '" + s.objective + "' (val_error, val_loss, train_loss, test_error)");
+    s.seed = static_cast<uint64_t>(study_key_integer(f, "seed"));
+    s.repeats = study_key_integer(f, "repeats");
+    const std::string objective = study_key_text(f, "objective");
+    const std::optional<Objective> parsed = parse_objective(objective);
+    if (!parsed) f.fail("objective", "unknown objective '" + objective + "' (" + objective_names() + ")");
+    s.objective = *parsed;
 
     std::vector<std::string_view> allowed;
     for (const OptionSpec& o : row->options) allowed.push_back(o.name);
     const StrategyOptions options(s);
     for (const KeyValue& e : f.entries()) {
-        if (contains(kStudyKeys, e.key)) continue;
+        if (is_study_key(e.key)) continue;
         if (e.key.compare(0, kSearchPrefix.size(), kSearchPrefix) == 0) {
             s.space.push_back(parse_dimension(f, e));
         } else if (is_any_strategy_option(e.key)) {

@@ -67,7 +67,7 @@ std::vector<EdgeTrial> edge_trials(const Study& study) {
 
 std::string canonical_text(const Study& study) {
     std::string t = "name=" + study.name + "\nstrategy=" + study.strategy + "\nseed=" + std::to_string(study.seed) +
-                    "\nrepeats=" + std::to_string(study.repeats) + "\nobjective=" + study.objective + "\n";
+                    "\nrepeats=" + std::to_string(study.repeats) + "\nobjective=" + objective_text(study.objective) + "\n";
     for (const auto& [k, v] : study.options) t += "option." + k + "=" + v + "\n";  // std::map: key order
     for (const auto& [k, v] : study.fixed) t += "fixed." + k + "=" + v + "\n";
     for (const Dimension& d : study.space) {

@@ -6,6 +6,7 @@
 #include <csignal>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/protocol/layout.hpp"
@@ -124,4 +125,33 @@ TEST_CASE("master faults e2e: a study edited only in its comments and spacing is
     CHECK(other.log().find("holds a different study") != std::string::npos);
     worker.signal(SIGTERM);
     CHECK(worker.wait(20) == 0);
+}
+
+// Issue 30: a worker killed mid-job never writes `stopped`; status said it was training
+// long after. Now its stale heartbeat (older than --lease-timeout) makes it, and the owner
+// of the job it held, `gone`.
+TEST_CASE("master faults e2e: hpo-master status shows a running job's owner as gone once its heartbeat is stale") {
+    StudyDir d;
+    d.layout.create_dirs();
+    const std::string id = "r000-c0000-s0";
+    write_file_atomic(d.layout.pending_job(id), "format = hposync-job 1\nid = " + id +
+                                                    "\nstudy = manual\nround = 0\nmodel = synthetic:quadratic\n"
+                                                    "synthetic_sleep_s = 60\n");
+    Process worker("hpo-worker", worker_args(d, "w"), d.log("w"));
+    REQUIRE_MESSAGE(e2e::eventually([&] { return path_exists(d.layout.running_lease(id, "w")); }, 20), worker.log());
+    auto status = [&](const std::string& name) {
+        Process s("hpo-master", {"status", "--dir", d.dir(), "--lease-timeout", "2"}, d.log(name));
+        REQUIRE(s.wait(20) == 0);
+        return s.log();
+    };
+    const std::string alive = status("status-alive");
+    CHECK_MESSAGE(alive.find(id + "     owner w alive") != std::string::npos, alive);
+    CHECK(alive.find("gone") == alive.find("gone: no beat"));  // only the header's legend
+
+    worker.signal(SIGKILL);  // no hand-back, no `stopped`: the heartbeat file just ages
+    REQUIRE(worker.wait(10) == 128 + SIGKILL);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2600));
+    const std::string gone = status("status-gone");
+    CHECK_MESSAGE(gone.find(id + "     owner w gone (last beat ") != std::string::npos, gone);
+    CHECK_MESSAGE(gone.find("  w                       gone ") != std::string::npos, gone);
 }

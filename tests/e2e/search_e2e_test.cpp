@@ -11,6 +11,7 @@
 #include "hposync/protocol/job_file.hpp"
 #include "hposync/search/strategy.hpp"
 #include "hposync/search/study.hpp"
+#include "study_dir.hpp"
 #include "study_run.hpp"
 
 namespace fs = boost::filesystem;
@@ -84,4 +85,21 @@ TEST_CASE("search e2e: bohb with a master and two workers, two hyperband iterati
         "search.lr = loguniform(0.0001, 0.5)\nsearch.momentum = uniform(0, 1)\nsearch.batch_size = log2int(3, 9)\n";
     Ran ran = run_search_study("bohb-e2e", text, 12);
     check_proposals_match(ran, 6);
+}
+
+TEST_CASE("search e2e: hpo-master refuses a hyperband study with a TPE option, naming the option and the strategy") {
+    e2e::StudyDir d;
+    const std::string study =
+        d.file("hb.study", "format = hposync-study 1\nname = hb-tpe\nstrategy = hyperband\nmin_budget = 1\n"
+                           "max_budget = 9\ngamma = 0.2\nmodel = synthetic:quadratic\nsearch.lr = loguniform(0.001, 0.5)\n");
+    e2e::Process master("hpo-master", {"--dir", d.dir(), "--study", study, "--poll-ms", "50"}, d.log("master"));
+    CHECK(master.wait(20) == 2);  // a bad study file: exit 2, before any job is written
+    const std::string log = master.log();
+    CHECK_MESSAGE(log.find(study + ":6: key 'gamma': not an option of strategy hyperband") != std::string::npos, log);
+    CHECK_FALSE(boost::filesystem::exists(d.layout.rounds_dir() + "/r000.round"));
+
+    // --strategies: the registry the refusal comes from, with no study directory needed.
+    e2e::Process list("hpo-master", {"--strategies"}, d.log("strategies"));
+    CHECK(list.wait(10) == 0);
+    CHECK(list.log() == search::strategies_markdown());
 }

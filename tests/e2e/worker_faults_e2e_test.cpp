@@ -211,3 +211,40 @@ TEST_CASE("worker faults e2e: a job replaced under its id for a trainer the work
     REQUIRE(fs::exists(d.layout.result("r000-c0001-s0")));
     CHECK(e2e::read_text(d.layout.result("r000-c0001-s0")).find("trainer = t") != std::string::npos);
 }
+
+// ---- issue 30: SIGHUP (a closed terminal or ssh session) -----------------------------
+
+// The worker forwards its stop to the trainer (SIGTERM), which writes its checkpoint and
+// exits; the job goes back to pending with the checkpoint kept. SIGHUP used to kill the
+// worker outright, leaving its job orphaned until the master's lease timeout.
+TEST_CASE("worker faults e2e: SIGHUP stops the worker like SIGTERM: checkpoint kept, job handed back, exit 0") {
+    for (const int sig : {SIGTERM, SIGHUP}) {  // SIGTERM: the behaviour SIGHUP must match
+        CAPTURE(sig);
+        Dir d;
+        const std::string trainer = d.file("ckpt.sh", R"(#!/bin/sh
+out="$HPOSYNC_OUT"
+echo "kind,index,t,metric,value" > "$out/curves.csv"
+trap 'echo "step $i" > "$HPOSYNC_CHECKPOINT"; exit 143' TERM
+i=0
+while :; do i=$((i+1)); echo "update,$i,0.1,loss,1" >> "$out/curves.csv"; sleep 0.1; done
+)",
+                                           true);
+        d.layout.create_dirs();
+        const std::string id = "r000-c0001-s0";
+        write_job(d.layout, id, "t");
+        Process worker("hpo-worker", {"--dir", d.dir(), "--id", "w", "--poll-ms", "50", "--trainer", "t=" + trainer},
+                       d.log("worker"));
+        // Training has begun: the trainer's curves have updates.
+        const std::string curves = d.layout.trainer_work(id, "w") + "/out/curves.csv";
+        REQUIRE_MESSAGE(e2e::eventually([&] { return e2e::count_of(e2e::read_text(curves), "update,") >= 2; }, 30),
+                        worker.log());
+        worker.signal(sig);
+        CHECK_MESSAGE(worker.wait(30) == 0, worker.log());
+        CHECK(fs::exists(d.layout.pending_job(id)));  // handed back: another worker can resume it
+        CHECK_FALSE(fs::exists(d.layout.running_job(id, "w")));
+        CHECK_FALSE(fs::exists(d.layout.running_lease(id, "w")));
+        CHECK_FALSE(fs::exists(d.layout.result(id)));
+        CHECK(e2e::read_text(d.layout.checkpoint(id)).find("step ") == 0);  // the trainer's own checkpoint
+        CHECK_MESSAGE(worker.log().find("interrupted, handed back (checkpoint kept)") != std::string::npos, worker.log());
+    }
+}

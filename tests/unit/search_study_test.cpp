@@ -17,7 +17,7 @@ TEST_CASE("study: keys are sorted into name, options, space and fixed settings")
     CHECK(s.strategy == "random");
     CHECK(s.seed == 42);
     CHECK(s.repeats == 2);
-    CHECK(s.objective == "val_loss");
+    CHECK(s.objective == hposync::Objective::val_loss);
     CHECK(s.options == std::map<std::string, std::string>{{"samples", "5"}});
     CHECK(s.fixed == std::map<std::string, std::string>{{"dataset", "mnist"}, {"epochs", "3"}});
     REQUIRE(s.space.size() == 6);

@@ -256,3 +256,15 @@ TEST_CASE("slurm script: worker options after -- reach every worker, each one sh
     o.worker_args = {"--trainer", "t=/x\nrm -rf /"};
     CHECK_THROWS_WITH_AS(protocol::make_slurm_script(o), doctest::Contains("control character"), Error);
 }
+
+TEST_CASE("faults: a job above a memory limit is the job's fault for the host's size, the machine's for a worker's own limit") {
+    // The host's share and --max-memory: no worker of this kind can run it (failed result).
+    CHECK(memory_fault_kind({1 << 20, "3/4 of MemTotal", false}) == FaultKind::job);
+    CHECK(memory_fault_kind({1 << 20, "--max-memory", false}) == FaultKind::job);
+    // ulimit -v, cgroup memory.max: this worker's own; another may have room (handed back).
+    CHECK(memory_fault_kind({1 << 20, "RLIMIT_AS (ulimit -v)", true}) == FaultKind::machine);
+    // The worker throws IoError(ENOMEM) for that case; classify_fault agrees it is the machine's.
+    const Fault f = classify_fault(std::make_exception_ptr(IoError("not enough memory for this worker", ENOMEM)),
+                                   FaultPhase::training);
+    CHECK(f.kind == FaultKind::machine);
+}

@@ -13,6 +13,8 @@
 #include <exception>
 #include <string>
 
+#include "hposync/engine/memory.hpp"
+
 namespace hposync::orchestration {
 
 enum class FaultKind { machine, job, bug };
@@ -33,6 +35,12 @@ bool is_machine_errno(int err);
 
 // Classifies the exception `e` (not null) raised in `phase`.
 Fault classify_fault(std::exception_ptr e, FaultPhase phase);
+
+// A job whose estimated memory is above `limit` (checked before training): the job's fault
+// when the limit is the host's size or --max-memory (a worker like this one can never run
+// it: a failed result naming the limit), the machine's when the limit is this worker's own
+// (ulimit -v, cgroup memory.max: another worker may have room, so the job is handed back).
+FaultKind memory_fault_kind(const engine::MemoryLimit& limit);
 
 const char* to_text(FaultKind kind);
 

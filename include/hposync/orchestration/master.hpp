@@ -29,7 +29,9 @@ void install_master_signal_handlers();
 // signal. Throws hposync::Error (lock held, study invalid, ...), message for the user.
 int run_master(const MasterOptions& opts, std::ostream& out);
 
-// `hpo-master status`: jobs by state, workers, best results. Returns 0.
-int print_status(const std::string& dir, std::ostream& out);
+// `hpo-master status`: jobs by state, workers, running jobs and their owners, best results.
+// A worker whose heartbeat is older than lease_timeout_s (the master's --lease-timeout)
+// is shown as gone. Returns 0.
+int print_status(const std::string& dir, std::ostream& out, double lease_timeout_s);
 
 }  // namespace hposync::orchestration

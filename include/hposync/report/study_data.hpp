@@ -51,7 +51,7 @@ struct StudyData {
     // jobs/attempts/<id>.attempts: the master's requeues of a job, "UTC time + why" each.
     std::map<std::string, std::vector<std::string>> requeues;
     std::vector<std::string> warnings;    // e.g. a study.conf that does not parse
-    std::string objective = "val_error";  // the study's objective (lower is better)
+    std::string objective = objective_text(kDefaultObjective);  // the study's (lower is better), as its file says it
     bool finished = false;                // the master declared the study done (no lock, all jobs have results)
 
     // Keys searched in any run, in first-seen order.

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "hposync/common/keyvalue.hpp"
+#include "hposync/common/objective.hpp"
 
 namespace hposync::search {
 
@@ -61,13 +62,26 @@ struct Study {
     BudgetKind budget_kind = BudgetKind::epochs;  // of strategies with budgets; epochs otherwise
     uint64_t seed = 1;
     int64_t repeats = 1;
-    std::string objective = "val_error";
+    Objective objective = kDefaultObjective;       // study key objective
     std::vector<Dimension> space;                  // in file order
     std::map<std::string, std::string> fixed;      // job keys copied verbatim into every job
     std::map<std::string, std::string> options;    // strategy options: samples, rounds, eta,
                                                    // min_budget, max_budget, budget_kind, ...
     KeyValueFile file;                             // the parsed file (errors with line numbers)
 };
+
+// The study file's own keys (not strategy options, not job settings, not search.<key>),
+// each once: parse_study reads them through this table (src/search/study_keys.cpp), and
+// the README's study-key table is study_keys_markdown() (a unit test checks it).
+struct StudyKey {
+    std::string name;
+    std::string type;      // as the docs say it: "integer 1..1000"
+    std::string fallback;  // the default; "" = required
+    std::string doc;
+    int64_t lo = 0, hi = 0;  // integer keys: the accepted range
+};
+const std::vector<StudyKey>& study_keys();
+std::string study_keys_markdown();
 
 // Parses and validates a study file. Throws ParseError naming the file, line and key.
 Study read_study(const std::string& path);
