@@ -14,11 +14,17 @@
 #include "hposync/protocol/layout.hpp"
 #include "hposync/protocol/progress_file.hpp"
 #include "hposync/protocol/snapshot.hpp"
+#include "browser.hpp"
 #include "process.hpp"
 #include "report_fixture.hpp"
+#include "report_study.hpp"
 
 namespace fs = boost::filesystem;
 using namespace hposync;
+using e2e::chromium;
+using e2e::page_problems;
+using e2e::run_chromium;
+using e2e::run_study;
 using e2e::slurp;
 
 namespace {
@@ -42,24 +48,6 @@ const std::vector<Strategy>& strategies() {
         {"hyperband", std::string("strategy = hyperband\neta = 3\nmin_budget = 1\nmax_budget = 9\n") + kSpace},
     };
     return s;
-}
-
-// Runs a study with a master and two workers; returns the directory.
-fs::path run_study(const std::string& name, const std::string& body) {
-    fs::path dir = fs::temp_directory_path() / fs::unique_path("hpo-views-%%%%%%");
-    fs::create_directories(dir);
-    const std::string study = (dir.string() + ".study");
-    write_file_atomic(study, "format = hposync-study 1\nname = " + name + "\nseed = 3\n" + body);
-    e2e::Process w1("hpo-worker", {"--dir", dir.string(), "--id", "w1", "--threads", "1", "--poll-ms", "50"}, (dir / "w1.log").string());
-    e2e::Process w2("hpo-worker", {"--dir", dir.string(), "--id", "w2", "--threads", "1", "--poll-ms", "50"}, (dir / "w2.log").string());
-    e2e::Process m("hpo-master", {"--dir", dir.string(), "--study", study, "--poll-ms", "50"}, (dir / "master.log").string());
-    REQUIRE_MESSAGE(m.wait(120) == 0, m.log());
-    w1.signal(SIGTERM);
-    w2.signal(SIGTERM);
-    CHECK(w1.wait(20) == 0);
-    CHECK(w2.wait(20) == 0);
-    fs::remove(study);
-    return dir;
 }
 
 bool valid_picture(const fs::path& p) {
@@ -95,45 +83,6 @@ void check_report(const fs::path& dir, const std::string& report_log, size_t run
     const std::string index = slurp(out / "index.html");
     for (const char* view : {"id=\"trials\"", "id=\"importance\"", "parallel_coordinates.svg", "timeline.svg", "history."})
         CHECK_MESSAGE(index.find(view) != std::string::npos, view);
-}
-
-std::string chromium() {
-    for (const char* p : {"/usr/bin/chromium", "/usr/bin/chromium-browser"})
-        if (fs::exists(p)) return p;
-    return "";
-}
-
-// Runs headless Chromium on `url` with extra args; returns stdout (the DOM) and puts
-// stderr (console messages with --enable-logging) into `err`.
-std::string run_chromium(const std::vector<std::string>& extra, const std::string& url, const fs::path& tmp,
-                         std::string& err) {
-    std::vector<std::string> args = {chromium(), "--headless", "--no-sandbox", "--disable-gpu",
-                                     "--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000",
-                                     "--user-data-dir=" + (tmp / "profile").string()};
-    args.insert(args.end(), extra.begin(), extra.end());
-    args.push_back(url);
-    const std::string out_path = (tmp / "chromium.out").string(), err_path = (tmp / "chromium.err").string();
-    SpawnOptions o;
-    o.argv = args;
-    o.stdout_path = out_path;
-    o.stderr_path = err_path;
-    Subprocess browser(o);
-    std::optional<ExitStatus> st = browser.wait_for(120);
-    if (!st) st = browser.terminate(5);  // never hangs the suite
-    err = slurp(err_path);
-    CHECK_MESSAGE(st->ok(), st->describe() << "\n" << err);
-    return slurp(out_path);
-}
-
-// Console problems Chromium reports for the page itself (not its own dbus chatter).
-std::vector<std::string> page_problems(const std::string& err) {
-    std::vector<std::string> out;
-    std::istringstream in(err);
-    for (std::string line; std::getline(in, line);)
-        if (line.find("CONSOLE") != std::string::npos || line.find("Failed to load resource") != std::string::npos ||
-            line.find("ERR_FILE_NOT_FOUND") != std::string::npos || line.find("Uncaught") != std::string::npos)
-            out.push_back(line);
-    return out;
 }
 
 }  // namespace
