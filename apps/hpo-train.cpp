@@ -26,6 +26,7 @@
 #include "hposync/engine/memory.hpp"
 #include "hposync/engine/model.hpp"
 #include "hposync/engine/train.hpp"
+#include "hposync/engine/weights_file.hpp"
 #include "hposync/protocol/job_file.hpp"
 #include "hposync/protocol/job_schema.hpp"
 #include "hposync/protocol/layout.hpp"
@@ -165,7 +166,11 @@ int main(int argc, char** argv) {
     po::options_description opts("hpo-train: train one network and print its progress.\n\nOptions");
     opts.add_options()("help,h", "show this help")
         ("job-keys", "print the job-key table (markdown, as in docs/PROTOCOL.md) and exit")
-        ("schema", po::value<std::string>(), "print every protocol file kind's table (json | markdown) and exit")
+        ("schema", po::value<std::string>(), "print every protocol file kind's table (json | markdown | "
+                                              "markdown:KIND) and exit")
+        ("write-init-weights", po::value<std::string>(), "write the engine's initial weights for the job (--job or "
+                                                         "flags) to this file, as a worker does for init_weights = "
+                                                         "hposync, and exit")
         ("job", po::value(&job_path), "run this job file as hpo-worker would; write <id>.result and its curves into --out")
         ("out", po::value(&out_dir), "with --job: directory for the result and curves (default .)")
         ("data-dir", po::value(&data_dir), "directory holding <dataset>/ (default: see below)")
@@ -229,6 +234,15 @@ int main(int argc, char** argv) {
         }
     }
     TrainConfig cfg = protocol::train_config(job);
+    if (vm.count("write-init-weights")) {  // what HPOSYNC_INIT_WEIGHTS names (engine/weights_file.hpp)
+        try {
+            write_file_atomic(vm["write-init-weights"].as<std::string>(), initial_weights_file(cfg));
+        } catch (const Error& e) {
+            std::cerr << "hpo-train: " << e.what() << "\n";
+            return 2;
+        }
+        return 0;
+    }
     cfg.data_dir = data_dir;
     cfg.threads = threads;
     cfg.checkpoint_path = checkpoint;
