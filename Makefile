@@ -147,11 +147,25 @@ e2e: $(BUILD)/e2e-tests all
 stress-quick:
 	@if [ -f tests/stress/run.sh ]; then bash tests/stress/run.sh --quick; fi
 
-test-twohost: all
+test-twohost: all $(BUILD)/bin/fsprobe
 	bash tests/twohost/run.sh
 
+# Helper programs of the benches and tests, built here with the library's flags (the
+# scripts compile nothing themselves): bench/scale's scale-bench, tests/twohost's fsprobe.
+$(BUILD)/bin/scale-bench: $(BUILD)/bench/scale/scale_bench.o $(BUILD)/libhposync.a
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/bin/fsprobe: $(BUILD)/tests/twohost/fsprobe.o $(BUILD)/libhposync.a
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
+-include $(BUILD)/bench/scale/scale_bench.d $(BUILD)/tests/twohost/fsprobe.d
+
+# The fuzzer's flags (clang, libFuzzer, ASan + UBSan); tests/fuzz/run.sh compiles with these.
+FUZZ_CXXFLAGS ?= -std=c++17 -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -Iinclude
+FUZZ_LDFLAGS  ?= -fsanitize=fuzzer
 fuzz:
-	bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+	FUZZ_CXXFLAGS="$(FUZZ_CXXFLAGS)" FUZZ_LDFLAGS="$(FUZZ_LDFLAGS)" bash tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 test-slurm-if-present:
 	@if [ -f tests/slurm/run.sh ]; then $(MAKE) --no-print-directory test-slurm; fi
@@ -220,12 +234,20 @@ test-tsan: tsan-build
 bench: deps-bench
 	@$(MAKE) --no-print-directory data
 	@$(MAKE) --no-print-directory -j2 all
-	BUILD=$(BUILD) bash bench/run.sh
+	BUILD=$(BUILD) BIG=$(BIG) bash bench/run.sh
 	@$(MAKE) --no-print-directory bench-scale
+
+# `make bench-quick`: a few rows of `make bench` (bench/configs-quick.txt, no torch.compile,
+# protocol at 1,000 jobs beside Optuna 5's journal); minutes, not the full run's ~30.
+# `make bench BIG=1` adds 100,000 protocol jobs. Profiles: bash bench/profile.sh.
+.PHONY: bench-quick
+bench-quick: deps-bench
+	@$(MAKE) --no-print-directory -j2 all
+	BUILD=$(BUILD) QUICK=1 bash bench/run.sh
 
 # 1,000 to 100,000 no-op jobs, 4 / 16 / 128 workers, beside Optuna's JournalFileBackend
 # (installed if missing); 23 minutes at load ~20. Writes the scale section of bench/results.md.
-bench-scale: deps-bench all
+bench-scale: deps-bench all $(BUILD)/bin/scale-bench
 	BUILD=$(BUILD) bash bench/scale/run.sh
 
 # Workers on a second host over sshfs beside the same workers on the local disk (the

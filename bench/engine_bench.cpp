@@ -3,19 +3,25 @@
 //   engine-bench sgemm --size N --threads T
 //       oneDNN's dnnl_sgemm on N x N matrices: the machine's practical limit for the
 //       dense math a training step is made of.
-//   engine-bench train --model SPEC --input C,H,W --batch B --opt sgd|adam --threads T
+//   engine-bench train --model SPEC --input C,H,W --batch B --opt sgd|momentum|adam --threads T
 //       training throughput of Model + Optimizer: forward, softmax cross-entropy,
-//       backward, update, on random data (the same step PyTorch does in torch_bench.py).
+//       backward, update, on random data (the same step PyTorch does in torch_bench.py),
+//       and the process's peak RSS (getrusage) at the end.
+//   engine-bench profile (the train options) --steps N
+//       warm-up, then exactly N steps inside profiled_steps(), untimed: for
+//       valgrind --tool=callgrind --toggle-collect='*profiled_steps*' (bench/profile.sh).
 //
 // Every mode prints one line of `key=value` pairs (bench/make_table.py reads them).
 // Timing: warm-up first (plans/primitives are made on the first step), then --reps
 // repetitions of at least --min-time seconds each; the median repetition is reported.
 #include <omp.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -36,7 +42,7 @@ struct Args {
     std::string mode, model = "mlp:128", opt = "sgd";
     InputShape input;
     int64_t batch = 64, size = 3072;
-    int threads = 1, reps = 5, warmup_steps = 3;
+    int threads = 1, reps = 5, warmup_steps = 3, steps = 20;
     double min_time = 0.3;
 };
 
@@ -53,6 +59,7 @@ Args parse_args(int argc, char** argv) {
         else if (k == "--threads") a.threads = std::stoi(v);
         else if (k == "--reps") a.reps = std::stoi(v);
         else if (k == "--warmup-steps") a.warmup_steps = std::stoi(v);
+        else if (k == "--steps") a.steps = std::stoi(v);
         else if (k == "--min-time") a.min_time = std::stod(v);
         else if (k == "--input") {
             if (std::sscanf(v.c_str(), "%d,%d,%d", &a.input.c, &a.input.h, &a.input.w) != 3)
@@ -110,44 +117,76 @@ void bench_sgemm(const Args& a) {
                 (long long)n, median(gflops), *std::max_element(gflops.begin(), gflops.end()));
 }
 
+// One training set-up: the model, its optimizer and a pool of a few batches of random
+// data, used in turn (steps read their batch in place, like PyTorch's slices of a tensor).
+struct Trainer {
+    std::unique_ptr<Model> model;
+    std::unique_ptr<Optimizer> opt;
+    int64_t batch, sample, classes, step = 0;
+    static constexpr int64_t kPool = 4;
+    std::vector<float> x, dlogits;
+    std::vector<uint8_t> y;
+    double loss = 0;
+
+    explicit Trainer(const Args& a)
+        : model(Model::build(a.model, a.input, 42)),
+          batch(a.batch),
+          sample(int64_t(a.input.c) * a.input.h * a.input.w),
+          classes(a.input.classes) {
+        OptimizerConfig oc;
+        oc.name = a.opt;
+        oc.lr = a.opt == "adam" ? 0.001 : 0.01;
+        oc.momentum = 0.9;  // used by "momentum" only (PyTorch: SGD(momentum=0.9))
+        opt = std::make_unique<Optimizer>(oc, model->params());
+        x.resize(size_t(kPool * batch * sample));
+        y.resize(size_t(kPool * batch));
+        dlogits.resize(size_t(batch * classes));
+        std::mt19937 rng(7);
+        std::normal_distribution<float> nd(0.f, 1.f);
+        for (float& v : x) v = nd(rng);
+        for (uint8_t& v : y) v = uint8_t(rng() % unsigned(classes));
+    }
+
+    void train_step() {
+        const int64_t b = step % kPool;
+        const float* logits = model->forward(x.data() + b * batch * sample, batch, true, uint64_t(step));
+        loss = softmax_cross_entropy(logits, y.data() + b * batch, batch, int(classes), dlogits.data());
+        model->backward(dlogits.data());
+        opt->step();
+        ++step;
+    }
+};
+
+// Not inlined, so that callgrind can collect exactly these steps (--toggle-collect).
+[[gnu::noinline]] void profiled_steps(Trainer& t, int steps) {
+    for (int i = 0; i < steps; ++i) t.train_step();
+}
+
+long peak_rss_kib() {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;  // KiB on Linux
+}
+
+void bench_profile(const Args& a) {
+    Trainer t(a);
+    for (int i = 0; i < a.warmup_steps; ++i) t.train_step();
+    profiled_steps(t, a.steps);
+    std::printf("kind=profile framework=hposync model=%s opt=%s batch=%lld steps=%d last_loss=%.4f\n", a.model.c_str(),
+                a.opt.c_str(), (long long)a.batch, a.steps, t.loss);
+}
+
 void bench_train(const Args& a) {
     const ModelSpec spec = parse_model_spec(a.model, a.input);
-    auto model = Model::build(a.model, a.input, 42);
-    OptimizerConfig oc;
-    oc.name = a.opt;
-    oc.lr = a.opt == "adam" ? 0.001 : 0.01;
-    Optimizer opt(oc, model->params());
-
-    // A pool of a few batches of random data, used in turn: steps read their batch in
-    // place, like PyTorch's slices of a tensor.
-    const int64_t sample = int64_t(a.input.c) * a.input.h * a.input.w, pool = 4;
-    std::vector<float> x(size_t(pool * a.batch * sample));
-    std::vector<uint8_t> y(size_t(pool * a.batch));
-    std::mt19937 rng(7);
-    std::normal_distribution<float> nd(0.f, 1.f);
-    for (float& v : x) v = nd(rng);
-    for (uint8_t& v : y) v = uint8_t(rng() % unsigned(a.input.classes));
-    std::vector<float> dlogits(size_t(a.batch * a.input.classes));
-
-    int64_t step = 0;
-    double loss = 0;
-    auto train_step = [&] {
-        const int64_t b = step % pool;
-        const float* logits = model->forward(x.data() + b * a.batch * sample, a.batch, true, uint64_t(step));
-        loss = softmax_cross_entropy(logits, y.data() + b * a.batch, a.batch, a.input.classes, dlogits.data());
-        model->backward(dlogits.data());
-        opt.step();
-        ++step;
-    };
-
-    for (int i = 0; i < a.warmup_steps; ++i) train_step();
+    Trainer t(a);
+    for (int i = 0; i < a.warmup_steps; ++i) t.train_step();
     std::vector<double> rates;
     int64_t steps_timed = 0;
     for (int r = 0; r < a.reps; ++r) {
         const auto t0 = Clock::now();
         int64_t k = 0;
         do {
-            train_step();
+            t.train_step();
             ++k;
         } while (seconds_since(t0) < a.min_time);
         rates.push_back(double(k * a.batch) / seconds_since(t0));
@@ -156,9 +195,9 @@ void bench_train(const Args& a) {
     const double flops = train_flops_per_example(spec), rate = median(rates);
     std::printf(
         "kind=train framework=hposync threads=%d model=%s opt=%s batch=%lld samples_per_s=%.1f gflops=%.3f "
-        "flops_per_example=%.0f steps_timed=%lld last_loss=%.4f\n",
+        "flops_per_example=%.0f steps_timed=%lld last_loss=%.4f peak_rss_mib=%.1f\n",
         a.threads, a.model.c_str(), a.opt.c_str(), (long long)a.batch, rate, rate * flops / 1e9, flops,
-        (long long)steps_timed, loss);
+        (long long)steps_timed, t.loss, double(peak_rss_kib()) / 1024.0);
 }
 
 }  // namespace
@@ -169,7 +208,8 @@ int main(int argc, char** argv) {
         omp_set_num_threads(a.threads);
         if (a.mode == "sgemm") bench_sgemm(a);
         else if (a.mode == "train") bench_train(a);
-        else throw std::runtime_error("unknown mode '" + a.mode + "' (sgemm | train)");
+        else if (a.mode == "profile") bench_profile(a);
+        else throw std::runtime_error("unknown mode '" + a.mode + "' (sgemm | train | profile)");
     } catch (const std::exception& e) {
         std::fprintf(stderr, "engine-bench: %s\n", e.what());
         return 1;

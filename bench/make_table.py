@@ -1,29 +1,21 @@
 #!/usr/bin/env python3
 # Run with the project's environment: tools/py bench/make_table.py ...
-"""Turns the `key=value` lines bench/run.sh collected into bench/results.md (markdown on
-stdout). Computes ratios and fractions of peak; invents nothing: a missing measurement
-is shown as "-".
+"""Turns the `key=value` lines bench/run.sh collected into the engine section of
+bench/results.md (markdown on stdout). Computes ratios and fractions of peak; invents
+nothing: a missing measurement is shown as "-".
 
 Usage: make_table.py RAW_FILE
 """
-import datetime
 import platform
 import sys
 
-# Targets of the issue (2 threads). (model prefix, batch, opt or None) -> minimum ratio.
-RATIO_TARGETS = {
-    ("mlp", 16): 2.0,
-    ("mlp", 256): 1.2,
-    ("mlp", 2048): 1.2,
-    ("cnn", 100): 1.3,
-}
-PEAK_TARGETS = {("mlp", 2048): 0.70}  # hposync GFLOP/s / dnnl_sgemm GFLOP/s
-
 SHORT = {
     "mlp:1024-512-256-128": "MLP 784-1024-512-256-128-10",
-    "cnn:conv16x3-pool2-conv16x3-pool2-fc128": "CNN conv16x3-pool2-conv16x3-pool2-fc128",
-    "vgg16": "VGG-16 32x32x3",
+    "cnn:conv16x3-pool2-conv16x3-pool2-fc128": "demo CNN",
+    "cnn:conv6x5-pool2-conv16x5p0-pool2-fc120-fc84": "LeNet-5",
+    "vgg16": "VGG-16 BN 32x32x3",
 }
+ORDER = list(SHORT)
 
 
 def read(path):
@@ -32,7 +24,7 @@ def read(path):
         for line in f:
             line = line.strip()
             if line.startswith("kind="):
-                records.append(dict(kv.split("=", 1) for kv in line.split()))
+                records.append(dict(kv.split("=", 1) for kv in line.split() if "=" in kv))
             elif "=" in line:
                 k, v = line.split("=", 1)
                 extra[k] = v
@@ -54,80 +46,136 @@ def fmt(x, spec=".0f"):
     return "-" if x is None else format(x, spec)
 
 
-def main():
-    records, extra = read(sys.argv[1])
-    sgemm = {(r["framework"], r["threads"]): r for r in records if r["kind"] == "sgemm"}
+def num(r, key):
+    return float(r[key]) if r and key in r else None
+
+
+def peak_goal(model, batch, threads):
+    """The issue's bar on % of sgemm peak for this row, or None."""
+    if model.startswith("mlp:"):
+        if batch >= 256:
+            return 0.85
+        if batch == 16 and threads == "1":
+            return 0.50
+        return None
+    return 0.40
+
+
+def goals(model, batch, threads, ratio, hpeak, hrss, prss):
+    out = []
+    if ratio is not None:
+        out.append(f"speed >= PyTorch: {'met' if ratio >= 1 else 'MISSED'}")
+    if hrss is not None and prss is not None:
+        out.append(f"RSS <= PyTorch: {'met' if hrss <= prss else 'MISSED'}")
+    need = peak_goal(model, batch, threads)
+    if need is not None and hpeak is not None:
+        out.append(f"peak >= {need:.0%}: {'met' if hpeak >= need else 'MISSED'}")
+    return "; ".join(out)
+
+
+def training_table(records, sgemm, w):
     train = {}
     for r in records:
         if r["kind"] == "train":
-            train[(r["framework"], r["threads"], r["model"], r["opt"], r["batch"])] = r
+            fw = r["framework"] if r["framework"] == "hposync" else "pytorch-" + r.get("mode", "eager")
+            train[(fw, r["threads"], r["model"], r["opt"], r["batch"])] = r
+    w("| config | threads | hposync | PyTorch eager | ratio | PyTorch compile | hposync % of peak "
+      "| PyTorch eager % of peak | peak RSS MiB hposync / PyTorch | goals (issue 31) |")
+    w("|---|---|---|---|---|---|---|---|---|---|")
+    rank = lambda m: ORDER.index(m) if m in ORDER else len(ORDER)  # noqa: E731
+    keys = sorted({k[1:] for k in train}, key=lambda k: (rank(k[1]), k[2] != "sgd", k[2], int(k[3]), k[0]))
+    for threads, model, opt, batch in keys:
+        h = train.get(("hposync", threads, model, opt, batch))
+        p = train.get(("pytorch-eager", threads, model, opt, batch))
+        c = train.get(("pytorch-compile", threads, model, opt, batch))
+        hs, ps, cs = num(h, "samples_per_s"), num(p, "samples_per_s"), num(c, "samples_per_s")
+        ratio = hs / ps if hs and ps else None
+        flops = num(h, "flops_per_example")
+        peak = num(sgemm.get(("hposync", threads)), "gflops")
+        hpeak = hs * flops / (peak * 1e9) if hs and flops and peak else None
+        ppeak = ps * flops / (peak * 1e9) if ps and flops and peak else None
+        hrss, prss = num(h, "peak_rss_mib"), num(p, "peak_rss_mib")
+        compiled = fmt(cs) if cs else ("fails: " + c["compile_error"][:60] if c and "compile_error" in c else "-")
+        w(f"| {SHORT.get(model, model)}, {opt}, batch {batch} | {threads} | {fmt(hs)} | {fmt(ps)} | "
+          f"{fmt(ratio, '.2f')} | {compiled} | {fmt(hpeak and 100 * hpeak, '.1f')} | "
+          f"{fmt(ppeak and 100 * ppeak, '.1f')} | {fmt(hrss)} / {fmt(prss)} | "
+          f"{goals(model, int(batch), threads, ratio, hpeak, hrss, prss)} |")
 
-    out = []
-    w = out.append
-    w("# hposync vs PyTorch: training throughput and protocol overhead\n")
-    w(f"Measured by `make bench` on {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')}, "
-      f"{cpu_model()}. Load average (1/5/15 min) before: {extra.get('load_before', '?')}, "
-      f"after: {extra.get('load_after', '?')} — other processes running at the same time make every number "
-      "noisier and lower. "
-      f"OMP_WAIT_POLICY={extra.get('omp_wait_policy', 'default')} for both hposync and PyTorch.\n")
-    w("## The machine's limit and the peer's BLAS\n")
+
+def protocol_section(records, w):
+    for r in records:
+        if r["kind"] == "latency":
+            how = "with inotify" if int(r.get("poll_ms", "0")) == 0 else f"polling every {r['poll_ms']} ms"
+            w(f"- Claim latency, 1 idle worker {how}, {r['jobs']} jobs (publish in jobs/pending -> rename "
+              f"into jobs/running): median **{r['median_ms']} ms**, p99 {r['p99_ms']} ms, max {r['max_ms']} ms")
+    ours = {(r["workers"], r["jobs"]): r for r in records if r["kind"] == "throughput"}
+    peer = {(r["workers"], r["trials"]): r for r in records if r["kind"] == "optuna_throughput"}
+    if not ours and not peer:
+        return
+    version = next((r["optuna"] for r in peer.values()), "?")
+    w("")
+    w(f"| workers | jobs / trials | hposync jobs/s | Optuna {version} JournalFileBackend trials/s | ratio | goal |")
+    w("|---|---|---|---|---|---|")
+    for key in sorted(set(ours) | set(peer), key=lambda k: (int(k[0]), int(k[1]))):
+        o, p = ours.get(key), peer.get(key)
+        os_, ps = num(o, "jobs_per_s"), num(p, "trials_per_s")
+        ratio = os_ / ps if os_ and ps else None
+        note = ""
+        if p and p.get("partial") == "1":
+            note += f" (partial: {p['completed']} in {float(p['seconds']):.0f} s)"
+        if p and p.get("crashes", "0") != "0":
+            note += f", {p['crashes']} crashes"
+        goal = ""
+        if key[0] == "16" and int(key[1]) >= 20000 and ratio is not None:
+            goal = f"ratio >= 3: {'met' if ratio >= 3 else 'MISSED'}"
+        w(f"| {key[0]} | {int(key[1]):,} | {fmt(os_)} | {fmt(ps)}{note} | {fmt(ratio, '.2f')} | {goal} |")
+    for wk in sorted({k[0] for k in ours}, key=int):
+        rates = {int(k[1]): float(r["jobs_per_s"]) for k, r in ours.items() if k[0] == wk}
+        if len(rates) > 1:
+            lo, hi = min(rates), max(rates)
+            w(f"\n- Per-job cost, {wk} workers: jobs/s at {hi:,} jobs / at {lo:,} jobs = "
+              f"**{rates[hi] / rates[lo]:.2f}** (goal >= 0.5, i.e. flat within 2x: "
+              f"{'met' if rates[hi] / rates[lo] >= 0.5 else 'MISSED'})")
+
+
+def main():
+    records, extra = read(sys.argv[1])
+    sgemm = {(r["framework"], r["threads"]): r for r in records if r["kind"] == "sgemm"}
+    quick = extra.get("quick") == "1"
+    w = print
+    w("# hposync vs PyTorch 2: training throughput and memory; the protocol vs Optuna 5\n")
+    w(f"Measured by `make {'bench-quick' if quick else 'bench'}` (bench/run.sh, network list "
+      f"`{extra.get('configs', '?')}`) from {extra.get('started', '?')}, on {cpu_model()} "
+      f"(`lscpu`: 2 cores, AVX-512), a machine shared with other jobs: load average (1/5/15 min) "
+      f"before {extra.get('load_before', '?')}, after {extra.get('load_after', '?')} on 2 cores. Under such "
+      "load every absolute number is low and noisy, for both sides alike (each row runs hposync, then "
+      "PyTorch, right after each other); read the ratios, and rerun on an idle machine for absolute figures. "
+      f"OMP_WAIT_POLICY={extra.get('omp_wait_policy', 'default')} for both sides.\n")
+    w("## The machine's limit and the peer's CPU path\n")
     for t in ("1", "2"):
         d, p = sgemm.get(("hposync", t)), sgemm.get(("pytorch", t))
         w(f"- {t} thread(s): oneDNN `dnnl_sgemm` {d['size'] if d else '?'}^3: "
           f"**{d['gflops'] if d else '-'} GFLOP/s** (median; best {d['gflops_max'] if d else '-'}); "
-          f"PyTorch `torch.mm`: {p['gflops'] if p else '-'} GFLOP/s")
+          f"PyTorch `torch.mm`: {p['gflops'] if p else '-'} GFLOP/s "
+          f"(`engine-bench sgemm --threads {t} --size 3072`, `tools/py bench/torch_bench.py sgemm {t}`)")
     blas = next((r["blas"] for r in records if r["kind"] == "sgemm" and "blas" in r), "?")
-    w(f"- PyTorch BLAS (libraries mapped in the process): `{blas}`\n")
-    w("FLOPs per training example (forward + backward), counted analytically from the model spec: "
-      "for every dense layer `MACs = in*out`, for every conv `MACs = Cin*K*K*Cout*Hout*Wout`; "
-      "`FLOPs = sum(2*MACs*3)`, except the first layer: `2*MACs*2` (no gradient w.r.t. the data). "
-      "Bias, ReLU, pooling, BN and the optimizer are not counted. "
+    w(f"- PyTorch's CPU path (torch.__config__.show(), torch.backends.mkldnn): `{blas}`\n")
+    w("FLOPs per training example (forward + backward), counted from the model spec: dense "
+      "`MACs = in*out`, conv `MACs = Cin*K*K*Cout*Hout*Wout`; `FLOPs = sum(2*MACs*3)`, except the first "
+      "layer: `2*MACs*2`. Bias, ReLU, pooling, BN and the optimizer are not counted. "
       "% of peak = samples/s * FLOPs per example / dnnl_sgemm GFLOP/s at the same thread count.\n")
-    w("## Training throughput (samples/s, median of the repetitions after warm-up)\n")
-    w("| config | threads | hposync | PyTorch | ratio | hposync % of peak | PyTorch % of peak | target |")
-    w("|---|---|---|---|---|---|---|---|")
-    keys = sorted({k[1:] for k in train}, key=lambda k: (k[1] != "mlp:1024-512-256-128", k[1], k[2], int(k[3]), k[0]))
-    for threads, model, opt, batch in keys:
-        h = train.get(("hposync", threads, model, opt, batch))
-        p = train.get(("pytorch", threads, model, opt, batch))
-        hs = float(h["samples_per_s"]) if h else None
-        ps = float(p["samples_per_s"]) if p else None
-        ratio = hs / ps if hs and ps else None
-        flops = float(h["flops_per_example"]) if h else None
-        peak = float(sgemm[("hposync", threads)]["gflops"]) * 1e9 if ("hposync", threads) in sgemm else None
-        hpeak = hs * flops / peak if hs and flops and peak else None
-        ppeak = ps * flops / peak if ps and flops and peak else None
-        family = model.split(":")[0]
-        goals = []
-        if threads == "2":
-            need = RATIO_TARGETS.get((family, int(batch)))
-            if need and ratio is not None:
-                goals.append(f"ratio >= {need}: {'met' if ratio >= need else 'MISSED'}")
-            need = PEAK_TARGETS.get((family, int(batch)))
-            if need and hpeak is not None:
-                goals.append(f"peak >= {need:.0%}: {'met' if hpeak >= need else 'MISSED'}")
-        w(f"| {SHORT.get(model, model)}, {opt}, batch {batch} | {threads} | {fmt(hs)} | {fmt(ps)} | "
-          f"{fmt(ratio, '.2f')} | {fmt(hpeak and 100 * hpeak, '.1f')} | {fmt(ppeak and 100 * ppeak, '.1f')} | "
-          f"{'; '.join(goals)} |")
+    w("## Training throughput (samples/s, median repetition after warm-up) and peak RSS\n")
+    w("Each row reproduces with the values of its line in the network list, T = threads:\n"
+      "`OMP_NUM_THREADS=T build/bench/engine-bench train --threads T --model MODEL --input C,H,W --batch B "
+      "--opt OPT --min-time S --reps R --warmup-steps W` and "
+      "`OMP_NUM_THREADS=T tools/py bench/torch_bench.py train T MODEL C,H,W B OPT S R W [--compile]`.\n")
+    training_table(records, sgemm, w)
     w("")
-    w("## Protocol overhead (real hpo-worker / hpo-master, synthetic:noop jobs, local directory)\n")
-    for r in records:
-        if r["kind"] == "latency":
-            poll = int(r.get("poll_ms", "0"))
-            limit = 20 + poll
-            ok = float(r["median_ms"]) < limit
-            how = "with inotify" if poll == 0 else f"polling only (--no-inotify --poll-ms {poll})"
-            w(f"- Claim latency, 1 idle worker {how}, {r['jobs']} jobs (publish in jobs/pending -> rename "
-              f"into jobs/running): median **{r['median_ms']} ms**, p99 {r['p99_ms']} ms, max {r['max_ms']} ms "
-              f"(target median < {limit} ms: {'met' if ok else 'MISSED'})")
-    for r in records:
-        if r["kind"] == "throughput":
-            goal = ""
-            if r["workers"] == "4":
-                goal = f" (target >= 200/s with 4 workers: {'met' if float(r['jobs_per_s']) >= 200 else 'MISSED'})"
-            w(f"- Throughput, {r['workers']} worker process(es), {r['jobs']} no-op jobs through hpo-master "
-              f"(first job pending -> last result): **{r['jobs_per_s']} jobs/s**{goal}")
-    print("\n".join(out))
+    w("## Protocol throughput (real hpo-master + hpo-worker processes, synthetic:noop jobs, local disk)\n")
+    w("`build/bench/protocol-bench throughput --bin build/bin --workers W --jobs N` beside "
+      "`tools/py bench/scale/optuna_peer.py --trials N --workers W --dir /tmp --max-seconds 300` "
+      "(W processes on one journal file, RandomSampler, no-op objective; interpreter start-up not counted).\n")
+    protocol_section(records, w)
 
 
 if __name__ == "__main__":

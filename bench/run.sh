@@ -1,27 +1,34 @@
 #!/usr/bin/env bash
-# `make bench`: hposync's training speed next to PyTorch's and against the machine's
-# sgemm limit, and the protocol's overhead. Writes the engine section of bench/results.md and prints the file.
+# `make bench`: hposync's training speed and memory next to PyTorch 2 (eager, and
+# torch.compile on the rows bench/configs.txt marks), against the machine's sgemm limit,
+# and the protocol's throughput beside Optuna 5's JournalFileBackend. Writes the engine
+# section of bench/results.md and prints the file.
 #
 #   bash bench/run.sh            (make bench builds everything first, then calls this)
+#   QUICK=1 bash bench/run.sh    (make bench-quick: bench/configs-quick.txt, no torch.compile,
+#                                 protocol at 1,000 jobs only; a few minutes)
+#   BIG=1                        also 100,000 protocol jobs (too slow for a 2-core machine)
 #   BUILD=build-x bash bench/run.sh     use another build directory
 #   BENCH_CONFIGS=file           other network list (format: bench/configs.txt)
 #   BENCH_OMP_WAIT_POLICY=active spinning OpenMP threads (default passive, for both sides)
 #
-# Every number in the table is measured in this run. Takes ~10 minutes on 2 cores.
+# Every number in the table is measured in this run; each side of a row is its own
+# process (so its peak RSS is its own), with the same thread count (1, then 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-CONFIGS=${BENCH_CONFIGS:-bench/configs.txt}
+QUICK=${QUICK:-0}
+if [ "$QUICK" = 1 ]; then CONFIGS=${BENCH_CONFIGS:-bench/configs-quick.txt}; else CONFIGS=${BENCH_CONFIGS:-bench/configs.txt}; fi
 OUT=$BUILD/bench
 RAW=$OUT/raw.txt
 mkdir -p "$OUT"
-
-# ---- the peer: PyTorch 2.x from the project environment (make deps-bench, torch group) ----
-# Its CPU path (oneDNN, MKL/OpenBLAS) is printed by bench/torch_bench.py beside every row.
+# ---- the peer: PyTorch 2.x and Optuna 5 from the project environment (make deps-bench) ----
+# Its CPU path (BLAS, oneDNN, torch.backends.mkldnn) is printed by bench/torch_bench.py.
 PY=tools/py
 
-# ---- the bench programs (against the library `make all` built) -------------------------
-CXXFLAGS="-std=c++17 -O3 -march=native -Wall -Wextra -fopenmp -Iinclude"
+# ---- the bench programs, against the library `make all` built, with its flags: the same
+# portable binary also runs under valgrind (bench/profile.sh), which has no AVX-512 ----
+CXXFLAGS="-std=c++17 -O3 -march=x86-64-v2 -g -Wall -Wextra -fopenmp -Iinclude"
 LIBS="-ldnnl -lboost_program_options -lboost_filesystem -ltbb -lz -lpthread"
 for prog in engine protocol; do
   bin=$OUT/$prog-bench
@@ -34,45 +41,64 @@ done
 : > "$RAW"
 record() { grep '^kind=' | tee -a "$RAW"; }
 echo "load_before=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RAW"
+echo "started=$(date -u '+%Y-%m-%d %H:%M UTC')" >> "$RAW"
+echo "configs=$CONFIGS" >> "$RAW"
+echo "quick=$QUICK" >> "$RAW"
 # The same OpenMP wait policy for both sides. Passive is what hpo-worker sets for itself
 # (co-located workers must not spin on each other's cores); spinning threads also make
 # 2-thread timings collapse whenever anything else runs on a 2-core machine.
 export OMP_WAIT_POLICY=${BENCH_OMP_WAIT_POLICY:-passive}
 echo "omp_wait_policy=$OMP_WAIT_POLICY" >> "$RAW"
 
-# ---- training throughput, 1 and 2 threads ------------------------------------------------
+# ---- training throughput and peak RSS, 1 and 2 threads --------------------------------------
 for T in 1 2; do
-  export OMP_NUM_THREADS=$T
-  echo "bench: $T thread(s): sgemm and networks, hposync"
+  export OMP_NUM_THREADS=$T MKL_NUM_THREADS=$T
+  echo "bench: $T thread(s): sgemm peak (oneDNN) and PyTorch's CPU path"
   "$OUT/engine-bench" sgemm --threads "$T" --size 3072 | record
-  grep -v '^\s*#' "$CONFIGS" | grep -v '^\s*$' | while read -r model shape batch opt min_time reps warmup; do
+  $PY bench/torch_bench.py sgemm "$T" | record
+  grep -v '^\s*#' "$CONFIGS" | grep -v '^\s*$' | while read -r model shape batch opt min_time reps warmup compile; do
+    echo "bench: $T thread(s): $model batch $batch $opt"
     "$OUT/engine-bench" train --threads "$T" --model "$model" --input "$shape" --batch "$batch" --opt "$opt" \
       --min-time "$min_time" --reps "$reps" --warmup-steps "$warmup" | record
+    $PY bench/torch_bench.py train "$T" "$model" "$shape" "$batch" "$opt" "$min_time" "$reps" "$warmup" | record
+    if [ "${compile:-}" = compile ] && [ "$QUICK" != 1 ]; then
+      $PY bench/torch_bench.py train "$T" "$model" "$shape" "$batch" "$opt" "$min_time" "$reps" "$warmup" --compile | record
+    fi
   done
-  echo "bench: $T thread(s): sgemm and networks, PyTorch"
-  $PY bench/torch_bench.py "$T" "$CONFIGS" | record
 done
-unset OMP_NUM_THREADS
+unset OMP_NUM_THREADS MKL_NUM_THREADS
 
-# ---- protocol overhead ----------------------------------------------------------------------
-echo "bench: protocol (real hpo-worker / hpo-master, no-op jobs, local directory)"
+# ---- protocol: hpo-master + W hpo-worker on no-op jobs, beside Optuna 5's journal file -------
+echo "bench: protocol (real hpo-worker / hpo-master, no-op jobs, local directory) and Optuna's journal"
 "$OUT/protocol-bench" latency --bin "$BUILD/bin" --jobs 100 | record || echo "bench: latency run failed"
-"$OUT/protocol-bench" latency --bin "$BUILD/bin" --jobs 30 --poll-ms 100 | record || echo "bench: polling latency run failed"
-for W in 1 4 16; do
-  "$OUT/protocol-bench" throughput --bin "$BUILD/bin" --workers "$W" --jobs 400 | record || echo "bench: throughput run with $W workers failed"
+JOBS="1000 20000"
+[ "$QUICK" = 1 ] && JOBS="1000"
+[ "${BIG:-0}" = 1 ] && JOBS="$JOBS 100000"
+for N in $JOBS; do
+  for W in 4 16; do
+    "$OUT/protocol-bench" throughput --bin "$BUILD/bin" --workers "$W" --jobs "$N" | record \
+      || echo "bench: throughput run with $W workers, $N jobs failed"
+    # Optuna stops after 300 s and reports the rate so far (partial=1).
+    $PY bench/scale/optuna_peer.py --trials "$N" --workers "$W" --dir /tmp --max-seconds 300 | record \
+      || echo "bench: Optuna run with $W workers, $N trials failed"
+  done
 done
 
 echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RAW"
 
-echo "bench: training-health instruments (instruments = all every 10 updates vs none)"
-overhead=$(BUILD="$BUILD" REPEATS=3 bash bench/instrument_overhead.sh | tail -n 1)
 # This script owns the `engine` section of bench/results.md; bench-scale and
 # portability.sh own theirs, so each can be rerun alone without losing the others.
-{
-  $PY bench/make_table.py "$RAW"
-  printf '\n## Training-health instruments\n\n- MLP 512-256 on MNIST, hpo-worker, 3 alternating runs each: %s\n' "$overhead"
-} | $PY bench/splice_section.py engine bench/results.md
-echo "bench: portable default build vs make NATIVE=1 (bench/portability.sh)"
-bash bench/portability.sh || echo "bench: portability run failed"
+if [ "$QUICK" = 1 ]; then
+  $PY bench/make_table.py "$RAW" | $PY bench/splice_section.py engine bench/results.md
+else
+  echo "bench: training-health instruments (instruments = all every 10 updates vs none)"
+  overhead=$(BUILD="$BUILD" REPEATS=3 bash bench/instrument_overhead.sh | tail -n 1)
+  {
+    $PY bench/make_table.py "$RAW"
+    printf '\n## Training-health instruments\n\n- MLP 512-256 on MNIST, hpo-worker, 3 alternating runs each: %s\n' "$overhead"
+  } | $PY bench/splice_section.py engine bench/results.md
+  echo "bench: portable default build vs make NATIVE=1 (bench/portability.sh)"
+  bash bench/portability.sh || echo "bench: portability run failed"
+fi
 echo
 cat bench/results.md

@@ -10,8 +10,10 @@
 #include "layers/conv2d.hpp"
 #include "layers/dense.hpp"
 #include "layers/dropout.hpp"
+#include "dnnl_context.hpp"
 #include "layers/flatten.hpp"
 #include "layers/init.hpp"
+#include "layers/layout_bridge.hpp"
 #include "layers/max_pool.hpp"
 #include "layers/relu.hpp"
 
@@ -53,7 +55,10 @@ const char* name_prefix(LayerKind kind) {
 class SequentialModel : public Model {
 public:
     SequentialModel(const ModelSpec& spec, const InputShape& input, uint64_t seed)
-        : spec_(spec.text), input_size_(int64_t(input.c) * input.h * input.w), classes_(input.classes) {
+        : spec_(spec.text),
+          input_shape_{input.c, input.h, input.w},
+          input_size_(input_shape_.size()),
+          classes_(input.classes) {
         int counts[8] = {};
         for (size_t i = 0; i < spec.layers.size(); ++i) {
             const LayerSpec& l = spec.layers[i];
@@ -66,7 +71,11 @@ public:
             relu_.push_back(l.fused_relu || l.kind == LayerKind::ReLU);
             param_count_ += layers_.back()->param_count();
             if (first_trainable_ < 0 && layers_.back()->param_count() > 0) first_trainable_ = int64_t(i);
+            if (auto* conv = dynamic_cast<Conv2d*>(layers_.back().get())) conv->keep_chosen_layout(true);
         }
+        bridges_.resize(layers_.size());
+        out_mds_.resize(layers_.size());
+        plain_copies_.resize(layers_.size());
     }
 
     int64_t param_count() const override { return param_count_; }
@@ -107,8 +116,18 @@ public:
         if (input_.size() < need) input_.resize(need);
         std::memcpy(input_.data(), x, need * sizeof(float));
         const float* a = input_.data();
+        dnnl::memory::desc md = nchw_desc(n, input_shape_);
         outputs_.resize(layers_.size());
-        for (size_t i = 0; i < layers_.size(); ++i) outputs_[i] = a = layers_[i]->forward(a, n, training, dropout_seed);
+        for (size_t i = 0; i < layers_.size(); ++i) {
+            Layer& layer = *layers_[i];
+            if (!layer.takes_blocked_input()) {
+                const dnnl::memory::desc plain = nchw_desc(n, layer.in_shape());
+                a = bridges_[i].to_plain(a, md, plain);
+                md = plain;
+            }
+            outputs_[i] = a = layer.forward_in(a, md, n, training, dropout_seed);
+            out_mds_[i] = md = layer.out_desc(n);
+        }
         last_n_ = n;
         last_training_ = training;
         return a;
@@ -120,7 +139,10 @@ public:
         // A layer computes dL/dx only if a layer before it has parameters: the input
         // gradient of the first trainable layer (after an implicit flatten, say) is
         // nobody's business, and it costs as much as its weight gradient.
-        for (size_t i = layers_.size(); i-- > 0;) d = layers_[i]->backward(d, int64_t(i) > first_trainable_);
+        for (size_t i = layers_.size(); i-- > 0;) {
+            d = layers_[i]->backward(d, int64_t(i) > first_trainable_);
+            if (!layers_[i]->takes_blocked_input()) d = bridges_[i].gradient_back(d);
+        }
     }
 
     std::vector<LayerActivation> activations() const override {
@@ -128,13 +150,26 @@ public:
         for (size_t i = 0; i < outputs_.size(); ++i) {
             if (!observed_[i]) continue;
             const TensorShape s = layers_[i]->out_shape();
-            out.push_back({layers_[i]->name(), outputs_[i], last_n_, s.c, s.h * s.w, bool(relu_[i])});
+            out.push_back({layers_[i]->name(), plain_output(i), last_n_, s.c, s.h * s.w, bool(relu_[i])});
         }
         return out;
     }
 
 private:
+    // Layer i's last output in plain NCHW: the output itself, or a reordered copy when the
+    // layer handed it on blocked (the instruments read activations every few updates only).
+    const float* plain_output(size_t i) const {
+        const dnnl::memory::desc plain = nchw_desc(last_n_, layers_[i]->out_shape());
+        if (out_mds_[i] == plain) return outputs_[i];
+        std::vector<float>& copy = plain_copies_[i];
+        copy.resize(size_t(float_count(plain)));
+        const dnnl::memory from = wrap(out_mds_[i], const_cast<float*>(outputs_[i])), to = wrap(plain, copy.data());
+        run_primitive(dnnl::reorder(from, to), {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}});
+        return copy.data();
+    }
+
     std::string spec_;
+    TensorShape input_shape_;
     int64_t input_size_;
     int classes_;
     int64_t param_count_ = 0;
@@ -146,6 +181,9 @@ private:
     // layer's output pointer of the last forward.
     std::vector<bool> observed_, relu_;
     std::vector<const float*> outputs_;
+    std::vector<dnnl::memory::desc> out_mds_;  // each output's layout (plain or blocked)
+    mutable std::vector<std::vector<float>> plain_copies_;
+    std::vector<LayoutBridge> bridges_;  // in front of layers that need plain input
     int64_t last_n_ = 0;
 };
 

@@ -1,5 +1,7 @@
 #include "batch_norm.hpp"
 
+#include <stdexcept>
+
 #include "../dnnl_context.hpp"
 
 namespace hposync::engine {
@@ -13,6 +15,7 @@ const normalization_flags kScaleShift = normalization_flags::use_scale | normali
 
 struct BatchNorm::Plan {
     int64_t n = 0;
+    memory::desc x_md;  // input, output and both gradients are laid out alike
     std::vector<float> out, dx, mean, var;  // mean/var: this batch's, kept for backward
     memory src, diff_dst;
     dnnl::batch_normalization_forward::primitive_desc train_pd;
@@ -47,14 +50,15 @@ void BatchNorm::init(uint64_t) {
     std::fill(running_var_.begin(), running_var_.end(), 1.f);
 }
 
-std::unique_ptr<BatchNorm::Plan> BatchNorm::make_plan(int64_t n) {
+std::unique_ptr<BatchNorm::Plan> BatchNorm::make_plan(int64_t n, const memory::desc& x_md) {
     auto p = std::make_unique<Plan>();
     const int64_t c = in_shape().c;
     p->n = n;
-    p->out.resize(size_t(n * in_shape().size()));
+    p->x_md = x_md;
+    p->out.resize(size_t(float_count(x_md)));
     p->mean.resize(size_t(c));
     p->var.resize(size_t(c));
-    const auto md = nchw_desc(n, in_shape()), c_md = plain_desc({c});
+    const memory::desc md = x_md, c_md = plain_desc({c});
     p->src = wrap(md, nullptr);
     const memory dst = wrap(md, p->out.data()), scale = wrap(c_md, gamma_.data()), shift = wrap(c_md, beta_.data());
 
@@ -88,8 +92,13 @@ void BatchNorm::update_running_stats(const Plan& p) {
     }
 }
 
-const float* BatchNorm::forward(const float* x, int64_t n, bool training, uint64_t) {
-    Plan& p = plans_.get(n, [this](int64_t m) { return make_plan(m); });
+const float* BatchNorm::forward(const float* x, int64_t n, bool training, uint64_t seed) {
+    return forward_in(x, nchw_desc(n, in_shape()), n, training, seed);
+}
+
+const float* BatchNorm::forward_in(const float* x, const memory::desc& x_md, int64_t n, bool training, uint64_t) {
+    Plan& p = plans_.get(n, [&](int64_t m) { return make_plan(m, x_md); });
+    if (p.x_md != x_md) throw std::logic_error(name() + ": the input layout changed for one batch size");
     p.src.set_data_handle(const_cast<float*>(x));
     if (training) {
         run_primitive(p.train_fwd, p.train_args);
@@ -105,7 +114,7 @@ const float* BatchNorm::backward(const float* dy, bool need_dx) {
     Plan& p = *last_;
     if (!p.has_backward) {
         const int64_t c = in_shape().c;
-        const auto md = nchw_desc(p.n, in_shape()), c_md = plain_desc({c});
+        const memory::desc md = p.x_md, c_md = plain_desc({c});
         dnnl::batch_normalization_backward::desc d(dnnl::prop_kind::backward, md, md, kEpsilon, kScaleShift);
         p.bwd = dnnl::batch_normalization_backward(
             dnnl::batch_normalization_backward::primitive_desc(d, cpu_engine(), p.train_pd));
@@ -126,6 +135,11 @@ const float* BatchNorm::backward(const float* dy, bool need_dx) {
     // One primitive computes dx and dgamma/dbeta together, so it runs even when dx is not needed.
     run_primitive(p.bwd, p.bwd_args);
     return need_dx ? p.dx.data() : nullptr;
+}
+
+memory::desc BatchNorm::out_desc(int64_t n) const {
+    if (!last_ || last_->n != n) throw std::logic_error(name() + ": out_desc before a forward with this batch size");
+    return last_->x_md;
 }
 
 }  // namespace hposync::engine

@@ -23,9 +23,15 @@ public:
     const float* forward(const float* x, int64_t n, bool training, uint64_t dropout_seed) override;
     const float* backward(const float* dy, bool need_dx) override;
 
+    // Model's path: works in whatever layout the input has; the output has the same.
+    bool takes_blocked_input() const override { return true; }
+    const float* forward_in(const float* x, const dnnl::memory::desc& x_md, int64_t n, bool training,
+                            uint64_t dropout_seed) override;
+    dnnl::memory::desc out_desc(int64_t n) const override;
+
 private:
     struct Plan;
-    std::unique_ptr<Plan> make_plan(int64_t n);
+    std::unique_ptr<Plan> make_plan(int64_t n, const dnnl::memory::desc& x_md);
     void update_running_stats(const Plan& p);
 
     std::vector<float> gamma_, beta_, dgamma_, dbeta_, running_mean_, running_var_;

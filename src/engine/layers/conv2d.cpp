@@ -1,5 +1,7 @@
 #include "conv2d.hpp"
 
+#include <stdexcept>
+
 #include "../dnnl_context.hpp"
 
 namespace hposync::engine {
@@ -37,8 +39,9 @@ struct Staged {
 
 struct Conv2d::Plan {
     int64_t n = 0;
-    std::vector<float> out, dpre, dx;  // plain NCHW; dpre: gradient before the fused ReLU
-    memory src, diff_dst;              // plain, handle of the caller's buffer / ours
+    memory::desc x_md, out_md;         // the input's layout; the output's (plain, or the chosen one)
+    std::vector<float> out, dpre, dx;  // out_md / out_md / x_md; dpre: gradient before the fused ReLU
+    memory src, diff_dst;              // handle of the caller's buffer / ours
     Staged fwd_src, fwd_weights, fwd_dst;
     dnnl::convolution_forward::primitive_desc fwd_pd;
     dnnl::convolution_forward fwd;
@@ -85,10 +88,10 @@ std::string Conv2d::describe() const {
            (fused_relu() ? " +relu" : "");
 }
 
-std::unique_ptr<Conv2d::Plan> Conv2d::make_plan(int64_t n) {
+std::unique_ptr<Conv2d::Plan> Conv2d::make_plan(int64_t n, const memory::desc& x_md) {
     auto p = std::make_unique<Plan>();
     p->n = n;
-    p->out.resize(size_t(n * out_shape().size()));
+    p->x_md = x_md;
     const TensorShape in = in_shape();
     const auto src_md = nchw_desc(n, in), dst_md = nchw_desc(n, out_shape());
     const auto w_md = plain_desc({g_.filters, in.c, g_.kernel, g_.kernel}), b_md = plain_desc({g_.filters});
@@ -98,10 +101,12 @@ std::unique_ptr<Conv2d::Plan> Conv2d::make_plan(int64_t n) {
                                       strides, padding, padding);
     p->fwd_pd = dnnl::convolution_forward::primitive_desc(d, forward_attr(), cpu_engine());
     p->fwd = dnnl::convolution_forward(p->fwd_pd);
-    p->src = wrap(src_md, nullptr);
+    p->src = wrap(x_md, nullptr);
     p->fwd_src = Staged(p->src, p->fwd_pd.src_desc());
     p->fwd_weights = Staged(wrap(w_md, weight_.data()), p->fwd_pd.weights_desc());
-    p->fwd_dst = Staged(wrap(dst_md, p->out.data()), p->fwd_pd.dst_desc());
+    p->out_md = keep_chosen_layout_ ? p->fwd_pd.dst_desc() : dst_md;
+    p->out.resize(size_t(float_count(p->out_md)));
+    p->fwd_dst = Staged(wrap(p->out_md, p->out.data()), p->fwd_pd.dst_desc());
     p->fwd_args = {{DNNL_ARG_SRC, p->fwd_src.prim},
                    {DNNL_ARG_WEIGHTS, p->fwd_weights.prim},
                    {DNNL_ARG_BIAS, wrap(b_md, bias_.data())},
@@ -109,8 +114,13 @@ std::unique_ptr<Conv2d::Plan> Conv2d::make_plan(int64_t n) {
     return p;
 }
 
-const float* Conv2d::forward(const float* x, int64_t n, bool, uint64_t) {
-    Plan& p = plans_.get(n, [this](int64_t m) { return make_plan(m); });
+const float* Conv2d::forward(const float* x, int64_t n, bool training, uint64_t seed) {
+    return forward_in(x, nchw_desc(n, in_shape()), n, training, seed);
+}
+
+const float* Conv2d::forward_in(const float* x, const memory::desc& x_md, int64_t n, bool, uint64_t) {
+    Plan& p = plans_.get(n, [&](int64_t m) { return make_plan(m, x_md); });
+    if (p.x_md != x_md) throw std::logic_error(name() + ": the input layout changed for one batch size");
     p.src.set_data_handle(const_cast<float*>(x));
     p.fwd_src.pull();
     p.fwd_weights.pull();  // the weights change every step: reorder every time
@@ -126,8 +136,8 @@ void Conv2d::make_backward(Plan& p) {
     const auto w_md = plain_desc({g_.filters, in.c, g_.kernel, g_.kernel}), b_md = plain_desc({g_.filters});
     const memory::dims strides{g_.stride, g_.stride}, padding{g_.pad, g_.pad};
     p.dpre.resize(p.out.size());
-    p.dx.resize(size_t(p.n * in.size()));
-    p.diff_dst = wrap(dst_md, p.dpre.data());
+    p.dx.resize(size_t(float_count(p.x_md)));
+    p.diff_dst = wrap(p.out_md, p.dpre.data());
 
     dnnl::convolution_backward_weights::desc wd(dnnl::algorithm::convolution_direct, any_desc(src_md.dims()),
                                                 any_desc(w_md.dims()), b_md, any_desc(dst_md.dims()), strides,
@@ -149,7 +159,7 @@ void Conv2d::make_backward(Plan& p) {
     p.bwd_data = dnnl::convolution_backward_data(dpd);
     p.bwdd_diff_dst = stage_like(p.diff_dst, dpd.diff_dst_desc(), p.bwdw_diff_dst);
     p.bwdd_weights = stage_like(wrap(w_md, weight_.data()), dpd.weights_desc(), p.fwd_weights);
-    p.bwdd_diff_src = Staged(wrap(src_md, p.dx.data()), dpd.diff_src_desc());
+    p.bwdd_diff_src = Staged(wrap(p.x_md, p.dx.data()), dpd.diff_src_desc());
     p.bwd_data_args = {{DNNL_ARG_DIFF_DST, p.bwdd_diff_dst.prim},
                        {DNNL_ARG_WEIGHTS, p.bwdd_weights.prim},
                        {DNNL_ARG_DIFF_SRC, p.bwdd_diff_src.prim}};
@@ -170,6 +180,11 @@ const float* Conv2d::backward(const float* dy, bool need_dx) {
     run_primitive(p.bwd_data, p.bwd_data_args);
     p.bwdd_diff_src.push();
     return p.dx.data();
+}
+
+memory::desc Conv2d::out_desc(int64_t n) const {
+    if (!last_ || last_->n != n) throw std::logic_error(name() + ": out_desc before a forward with this batch size");
+    return last_->out_md;
 }
 
 }  // namespace hposync::engine

@@ -1,6 +1,7 @@
 // 2-D convolution (oneDNN convolution_direct), optionally with a fused ReLU post-op when
-// no batch-norm sits between the convolution and its ReLU. Plain NCHW / OIHW at the
-// interface; inside, the layouts oneDNN prefers (see Staged in conv2d.cpp).
+// no batch-norm sits between the convolution and its ReLU. Plain NCHW / OIHW at forward();
+// inside, the layouts oneDNN prefers (see Staged in conv2d.cpp), and in a Model the output
+// stays in the chosen layout for the next layer (layer.hpp, forward_in).
 #pragma once
 #include "weighted.hpp"
 
@@ -20,13 +21,22 @@ public:
     const float* forward(const float* x, int64_t n, bool training, uint64_t dropout_seed) override;
     const float* backward(const float* dy, bool need_dx) override;
 
+    // Model's path: any input layout; the output in the layout oneDNN chose when
+    // keep_chosen_layout(true) (Model sets it), else plain NCHW.
+    bool takes_blocked_input() const override { return true; }
+    const float* forward_in(const float* x, const dnnl::memory::desc& x_md, int64_t n, bool training,
+                            uint64_t dropout_seed) override;
+    dnnl::memory::desc out_desc(int64_t n) const override;
+    void keep_chosen_layout(bool keep) { keep_chosen_layout_ = keep; }
+
 private:
     struct Plan;
-    std::unique_ptr<Plan> make_plan(int64_t n);
+    std::unique_ptr<Plan> make_plan(int64_t n, const dnnl::memory::desc& x_md);
     void make_backward(Plan& p);
     static TensorShape output_shape(TensorShape in, ConvGeometry g);
 
     ConvGeometry g_;  // weight_: filters x C x K x K
+    bool keep_chosen_layout_ = false;
     PlanCache<Plan> plans_;
     Plan* last_ = nullptr;
 };

@@ -1,5 +1,7 @@
 #include "layer.hpp"
 
+#include <stdexcept>
+
 #include "../dnnl_context.hpp"
 
 namespace hposync::engine {
@@ -8,6 +10,16 @@ std::string TensorShape::str() const {
     if (h == 1 && w == 1) return std::to_string(c);
     return std::to_string(c) + "x" + std::to_string(h) + "x" + std::to_string(w);
 }
+
+const float* Layer::forward_in(const float* x, const dnnl::memory::desc& x_md, int64_t n, bool training,
+                              uint64_t dropout_seed) {
+    if (x_md != nchw_desc(n, in_)) throw std::logic_error("layer " + name_ + ": takes plain NCHW input only");
+    return forward(x, n, training, dropout_seed);
+}
+
+dnnl::memory::desc Layer::out_desc(int64_t n) const { return nchw_desc(n, out_); }
+
+int64_t float_count(const dnnl::memory::desc& md) { return int64_t(md.get_size() / sizeof(float)); }
 
 dnnl::memory::desc plain_desc(const dnnl::memory::dims& dims) {
     using tag = dnnl::memory::format_tag;

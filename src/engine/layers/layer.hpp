@@ -1,9 +1,10 @@
 // The interface every layer of a Model implements, and the small helpers they share.
 //
-// Data layout: activations are float32, plain NCHW (a flat feature vector is C x 1 x 1),
-// so the output of one layer is the input of the next without reorders. Blocked oneDNN
-// formats could be added inside a layer later (reorder at its edges) without changing
-// this interface.
+// Data layout: activations are float32. At forward()/backward() they are plain NCHW (a
+// flat feature vector is C x 1 x 1). Inside a Model, convolutions hand their output on in
+// the blocked layout oneDNN chose (nChw16c, ...), and pooling, batch-norm and ReLU work
+// in it too (forward_in/out_desc below): Model reorders to plain NCHW only in front of a
+// layer that needs it (flatten, dense, dropout) and for the instruments.
 //
 // Buffers: a layer owns its output and its input-gradient buffers. They are allocated
 // once per batch size n (a "plan", see PlanCache) and reused, so a steady-state training
@@ -57,6 +58,17 @@ public:
     // when need_dx is false (the first layer: nobody needs it, and it can be costly).
     virtual const float* backward(const float* dy, bool need_dx) = 0;
 
+    // The layout-aware path Model uses (forward() above is the plain-NCHW one the tests
+    // call). x is laid out as x_md: plain NCHW, or the blocked layout (nChw16c, ...) the
+    // layer before chose, which saves a reorder on each side of every layer. The output
+    // is laid out as out_desc(n); backward() then takes dy in that layout and gives dx in
+    // x_md's. Layers that only work on plain data keep these defaults, and Model reorders
+    // to plain NCHW in front of them (LayoutBridge).
+    virtual bool takes_blocked_input() const { return false; }
+    virtual const float* forward_in(const float* x, const dnnl::memory::desc& x_md, int64_t n, bool training,
+                                    uint64_t dropout_seed);
+    virtual dnnl::memory::desc out_desc(int64_t n) const;
+
 private:
     std::string name_;
     TensorShape in_, out_;
@@ -87,6 +99,8 @@ private:
 dnnl::memory::desc nchw_desc(int64_t n, const TensorShape& s);
 dnnl::memory::desc flat_desc(int64_t n, int64_t features);
 dnnl::memory::desc plain_desc(const dnnl::memory::dims& dims);  // row-major, any rank 1..4
+// Floats a buffer in layout md holds (blocked layouts pad the channels to the block).
+int64_t float_count(const dnnl::memory::desc& md);
 // A oneDNN memory over a buffer we own (or over nothing yet: set_data_handle later).
 dnnl::memory wrap(const dnnl::memory::desc& md, float* data);
 
