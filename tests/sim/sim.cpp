@@ -283,7 +283,7 @@ public:
     }
     void run_ended(const std::string& id, const std::string& worker);
     void master_finished(const std::optional<std::pair<std::string, double>>& reported,
-                         const std::vector<Job>& jobs, const std::string& objective);
+                         const std::vector<Job>& jobs, Objective objective);
     bool touched(const std::string& id) const { return touched_.count(id) > 0; }
     void master_restarted() {
         for (auto& [key, k] : keys_) k.seen_absent = true;
@@ -1074,7 +1074,7 @@ std::string World::describe_job(const std::string& id) {
 // At the master's end: the reported best equals the best over the result files; every
 // job is final; no job file is in two states.
 void World::master_finished(const std::optional<std::pair<std::string, double>>& reported,
-                            const std::vector<Job>& jobs, const std::string& objective) {
+                            const std::vector<Job>& jobs, Objective objective) {
     finished_ = true;
     const bool was_on = faults_on_;
     faults_on_ = false;  // the harness reads; nothing fails
