@@ -33,11 +33,9 @@ PY=tools/py
 
 # ---- the bench program (against the library `make all` built) -------------------------------
 BIN=$OUT/scale-bench
-if [ ! -x "$BIN" ] || [ bench/scale/scale_bench.cpp -nt "$BIN" ] || [ "$BUILD/libhposync.a" -nt "$BIN" ]; then
-  echo "bench-scale: compiling $BIN"
-  g++ -std=c++17 -O2 -Wall -Wextra -Iinclude bench/scale/scale_bench.cpp "$BUILD/libhposync.a" -o "$BIN" \
-    -ldnnl -lboost_program_options -lboost_filesystem -ltbb -lz -lpthread -fopenmp
-fi
+# Built by the Makefile with its flags (target $BUILD/bin/scale-bench); copied beside the raw data.
+make --no-print-directory BUILD="$BUILD" "$BUILD/bin/scale-bench"
+cp "$BUILD/bin/scale-bench" "$BIN"
 
 : > "$RAW"
 record() { grep '^kind=' | tee -a "$RAW" || true; }

@@ -28,12 +28,9 @@ if ! { [ -x /usr/sbin/sshd ] && command -v sshfs >/dev/null && command -v ip >/d
         die "apt-get install openssh-server sshfs iproute2 failed"
 fi
 [ -c /dev/fuse ] || die "/dev/fuse is missing: no FUSE, so no sshfs"
-BENCH=$BUILD/bench/scale-bench
-if [ ! -x "$BENCH" ] || [ bench/scale/scale_bench.cpp -nt "$BENCH" ] || [ "$BUILD/libhposync.a" -nt "$BENCH" ]; then
-    mkdir -p "$BUILD/bench"
-    g++ -std=c++17 -O2 -Wall -Wextra -Iinclude bench/scale/scale_bench.cpp "$BUILD/libhposync.a" -o "$BENCH" \
-        -ldnnl -lboost_program_options -lboost_filesystem -ltbb -lz -lpthread -fopenmp
-fi
+# Built by the Makefile with its flags (target $BUILD/bin/scale-bench).
+BENCH=$BUILD/bin/scale-bench
+make --no-print-directory BUILD="$BUILD" "$BENCH"
 
 T=$(mktemp -d /tmp/hposync-bench-twohost.XXXXXX)
 chmod 755 "$T"

@@ -32,7 +32,8 @@ if ! command -v clang++ >/dev/null || ! echo 'extern "C" int LLVMFuzzerTestOneIn
     $SUDO apt-get install -y -qq clang libclang-rt-14-dev >/dev/null ||
         { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq clang libclang-rt-14-dev >/dev/null; }
 fi
-FLAGS="-std=c++17 -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -Iinclude"
+# The flags are the Makefile's (FUZZ_CXXFLAGS; `make fuzz` passes them).
+FLAGS="${FUZZ_CXXFLAGS:?run it as make fuzz (the compiler flags come from the Makefile)}"
 # Every reader of the study directory: common, search, protocol (all of it, the slurm
 # script generator aside), the job builder and the checkpoint decoder.
 SRCS="$(ls src/common/*.cpp src/search/*.cpp src/protocol/*.cpp | grep -v slurm_script) \
@@ -49,7 +50,7 @@ for s in $SRCS; do
     OBJS+=("$o")
 done
 while [ "$(jobs -rp | wc -l)" -gt 0 ]; do wait -n; done
-clang++ $FLAGS -fsanitize=fuzzer tests/fuzz/fuzz_parsers.cpp "${OBJS[@]}" -o "$OUT/fuzz_parsers"
+clang++ $FLAGS ${FUZZ_LDFLAGS:?run it as make fuzz} tests/fuzz/fuzz_parsers.cpp "${OBJS[@]}" -o "$OUT/fuzz_parsers"
 
 RUN_FLAGS=(-malloc_limit_mb=256 -rss_limit_mb=2048 -max_len=65536 -timeout=10 -print_final_stats=1)
 echo "fuzz: replaying $(ls tests/fuzz/regressions | grep -vc README) regression inputs"

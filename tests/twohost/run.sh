@@ -30,7 +30,7 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 for b in hpo-master hpo-worker; do
     [ -x "$BIN/$b" ] || die "$BIN/$b is missing: build first (make all) or set HPOSYNC_BIN"
 done
-[ -f "$BIN/../libhposync.a" ] || die "$BIN/../libhposync.a is missing (fsprobe links against it): make all"
+[ -x "$BIN/fsprobe" ] || die "$BIN/fsprobe is missing: make test-twohost builds it (the Makefile's flags)"
 have_tools() {
     [ -x /usr/sbin/sshd ] && command -v sshfs >/dev/null && command -v ip >/dev/null && command -v ssh-keygen >/dev/null
 }
@@ -99,8 +99,7 @@ say "filesystem of host 2: $FSTYPE on $MNT (via $NS); of this host: $(stat -f -c
 IN_NS=(ip netns exec "$NS")
 
 # ---- what sshfs does with the protocol's operations ---------------------------------------------
-g++ -std=c++17 -O1 -I"$REPO/include" "$REPO/tests/twohost/fsprobe.cpp" "$BIN/../libhposync.a" -o "$T/fsprobe" ||
-    die "cannot compile tests/twohost/fsprobe.cpp"
+cp "$BIN/fsprobe" "$T/fsprobe"
 mkdir -p "$T/local-probe"
 say "operations on the local disk ($(stat -f -c %T "$T")), for comparison:"
 "$T/fsprobe" "$T/local-probe" | sed 's/^/    /' || true
