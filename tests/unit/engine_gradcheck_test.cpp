@@ -247,4 +247,7 @@ TEST_CASE("gradcheck: whole model, parameters through softmax cross-entropy") {
     for (const char* spec : {"cnn:conv3x3-pool2-fc5", "cnn:conv4x3s2p1-bn-fc5", "cnn:fc5-drop0.3-fc6-bn",
                              "cnn:conv3x3-pool2-conv4x3s2p1-bn-fc5-drop0.3-fc6-bn"})
         check_model(spec, InputShape{2, 6, 6, 3}, 2);
+    // 16 channels: oneDNN picks blocked layouts (nChw16c), so conv, BN, ReLU and pooling
+    // hand blocked data to each other and Model's LayoutBridge reorders before the fc.
+    check_model("cnn:conv16x3-bn-pool2-conv16x3-pool2-fc5", InputShape{1, 8, 8, 3}, 3);
 }
