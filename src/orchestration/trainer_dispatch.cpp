@@ -9,7 +9,7 @@ namespace hposync::orchestration {
 
 std::string trainer_of(const protocol::Job& job) { return job.trainer; }
 
-engine::TrainResult train_job(const protocol::Job& job, const engine::TrainConfig& cfg, const engine::TrainHooks& hooks,
+engine::TrainResult run_job_trainer(const protocol::Job& job, const engine::TrainConfig& cfg, const engine::TrainHooks& hooks,
                               const TrainerContext& ctx) {
     const std::string trainer_name = trainer_of(job);
     const trainer::TrainerCommand* cmd = ctx.trainers ? ctx.trainers->find(trainer_name) : nullptr;

@@ -418,7 +418,7 @@ private:
         trainer_ctx.on_progress = [this] { heartbeat_.progress(); };
         try {
             inject_test_fault(id);
-            tr = too_big ? *too_big : train_job(job, cfg, hooks, trainer_ctx);
+            tr = too_big ? *too_big : run_job_trainer(job, cfg, hooks, trainer_ctx);
         } catch (...) {
             progress.finish();
             const Fault f = classify_fault(std::current_exception(), FaultPhase::training);

@@ -8,6 +8,7 @@
 #include <boost/filesystem.hpp>
 #include <csignal>
 #include <memory>
+#include <optional>
 #include <cerrno>
 #include <cstdio>
 #include <sys/stat.h>
@@ -116,67 +117,56 @@ std::string attempt_marker(const std::string& work_dir) {
     return (ec ? fs::absolute(work_dir) : p).lexically_normal().string();
 }
 
-engine::TrainResult run_external(const ExternalRun& run) {
-    const std::string& name = run.command->name;
-    // Absolute: the trainer runs in its folder, so a relative `--dir` would make every
-    // path it is given point nowhere.
-    const std::string work_dir = fs::absolute(run.work_dir).lexically_normal().string();
-    const std::string out_dir = work_dir + "/out";
-    const std::string job_path = work_dir + "/job.job";
-    const std::string curves_path = out_dir + "/curves.csv";
-    const std::string metrics_path = out_dir + "/metrics.txt";
-    // Written at a hand-back, read by the next attempt: lets its result say whether the
-    // job resumed from the trainer's checkpoint or restarted from scratch.
-    const std::string& handback_marker = run.handback_note;
-    {
-        // D/work must be a real directory: a symlink planted there would lead the trainer's
-        // files out of the study. Not the job's fault: an IoError hands the job back, and
-        // the master moves the impostor aside (Reconciler::ensure_dirs).
-        const std::string parent = fs::path(work_dir).parent_path().string();
-        struct stat st;
-        if (::lstat(parent.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
-            const std::string kind = protocol::non_regular_kind(parent);
-            throw IoError(parent + " is " + (kind.empty() ? "a regular file" : kind) +
-                              ", not a directory; no trainer folder is made through it",
-                          ENOTDIR);
-        }
-        boost::system::error_code ec;
-        fs::remove_all(work_dir, ec);  // left by a worker that died mid-run
-        fs::create_directories(out_dir, ec);
-        if (ec) throw IoError("cannot create trainer folder " + out_dir + ": " + ec.message(), ec.value());
-    }
-    FolderGuard guard{work_dir};
-    // The job reaches the trainer as a file (the validated job, rewritten by our writer)
-    // and as validated values in fixed variables: nothing of it is ever a command.
-    write_file_atomic(job_path, protocol::job_to_text(run.job));
-    const engine::TrainConfig& cfg = run.job.train;
+namespace {
 
+// The paths of one attempt: D/work/<id>@<worker>/ and what lies in it.
+struct AttemptPaths {
+    std::string work_dir, out_dir, job, curves, metrics;
+    explicit AttemptPaths(const std::string& dir)
+        // Absolute: the trainer runs in its folder, so a relative `--dir` would make every
+        // path it is given point nowhere.
+        : work_dir(fs::absolute(dir).lexically_normal().string()),
+          out_dir(work_dir + "/out"),
+          job(work_dir + "/job.job"),
+          curves(out_dir + "/curves.csv"),
+          metrics(out_dir + "/metrics.txt") {}
+};
+
+// A fresh, empty work folder. D/work must be a real directory: a symlink planted there
+// would lead the trainer's files out of the study. Not the job's fault: an IoError hands
+// the job back, and the master moves the impostor aside (Reconciler::ensure_dirs).
+void make_work_folder(const AttemptPaths& p) {
+    const std::string parent = fs::path(p.work_dir).parent_path().string();
+    struct stat st;
+    if (::lstat(parent.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
+        const std::string kind = protocol::non_regular_kind(parent);
+        throw IoError(parent + " is " + (kind.empty() ? "a regular file" : kind) +
+                          ", not a directory; no trainer folder is made through it",
+                      ENOTDIR);
+    }
+    boost::system::error_code ec;
+    fs::remove_all(p.work_dir, ec);  // left by a worker that died mid-run
+    fs::create_directories(p.out_dir, ec);
+    if (ec) throw IoError("cannot create trainer folder " + p.out_dir + ": " + ec.message(), ec.value());
+}
+
+// argv, working directory and environment of the trainer (docs/PROTOCOL.md, section 10):
+// the job as a file and as validated values in fixed variables, nothing of it a command.
+SpawnOptions trainer_spawn(const ExternalRun& run, const AttemptPaths& p) {
+    const engine::TrainConfig& cfg = run.job.train;
     SpawnOptions so;
     so.argv = run.command->argv;
-    for (const std::string& a : {std::string("--job"), job_path, std::string("--out"), out_dir}) so.argv.push_back(a);
-    so.cwd = work_dir;
-    so.env = {{"HPOSYNC_JOB", job_path},
-              {"HPOSYNC_OUT", out_dir},
+    for (const std::string& a : {std::string("--job"), p.job, std::string("--out"), p.out_dir}) so.argv.push_back(a);
+    so.cwd = p.work_dir;
+    so.env = {{"HPOSYNC_JOB", p.job},
+              {"HPOSYNC_OUT", p.out_dir},
               {"HPOSYNC_DATA", run.data_dir},
               {"HPOSYNC_THREADS", std::to_string(run.threads)},
               {"HPOSYNC_CHECKPOINT", fs::absolute(run.checkpoint_path).lexically_normal().string()},
               {"HPOSYNC_TIME_BUDGET", format_double(cfg.time_budget_s)},
               {"HPOSYNC_SEED", std::to_string(cfg.seed)},
-              {"HPOSYNC_TRAINER", name}};
+              {"HPOSYNC_TRAINER", run.command->name}};
     if (run.threads > 0) so.env.push_back({"OMP_NUM_THREADS", std::to_string(run.threads)});
-    if (run.job.init_weights == "hposync") {
-        // The engine's initial weights for this seed, so that frameworks compared in one
-        // study start from the same point (engine/weights_file.hpp).
-        const std::string weights_path = work_dir + "/init.weights";
-        try {
-            write_file_atomic(weights_path, engine::initial_weights_file(cfg), Durability::cached);
-        } catch (const IoError&) {
-            throw;  // the worker's disk: hand back
-        } catch (const Error& e) {
-            return failed("init_weights = hposync: " + std::string(e.what()));
-        }
-        so.env.push_back({"HPOSYNC_INIT_WEIGHTS", weights_path});
-    }
     so.capture_bytes = std::max<size_t>(run.limits.reason_bytes * 4, 4096);
     // Containment (common/subprocess.hpp): the trainer dies with the worker, and all it
     // started (setsid'd daemons included) dies when the run ends, before its folder is
@@ -184,11 +174,211 @@ engine::TrainResult run_external(const ExternalRun& run) {
     so.contain = true;
     // Marks every process of this attempt (children inherit it), so that a worker restarted
     // after a SIGKILL can find the survivors of a dead attempt on this host (attempt_marker).
-    so.env.push_back({kAttemptVar, attempt_marker(work_dir)});
+    so.env.push_back({kAttemptVar, attempt_marker(p.work_dir)});
+    return so;
+}
 
-    const bool had_checkpoint = regular_size(run.checkpoint_path) >= 0;
-    const bool was_handed_back = regular_size(handback_marker) >= 0;
-    const std::string prefix = "trainer '" + name + "'";
+// init_weights = hposync: the engine's initial weights for this seed, so that frameworks
+// compared in one study start from the same point (engine/weights_file.hpp). Returns the
+// failed result when the job's model has none; an IoError (our disk) hands back.
+std::optional<engine::TrainResult> add_init_weights(const ExternalRun& run, const AttemptPaths& p, SpawnOptions& so) {
+    if (run.job.init_weights != "hposync") return std::nullopt;
+    const std::string weights_path = p.work_dir + "/init.weights";
+    try {
+        write_file_atomic(weights_path, engine::initial_weights_file(run.job.train), Durability::cached);
+    } catch (const IoError&) {
+        throw;
+    } catch (const Error& e) {
+        return failed("init_weights = hposync: " + std::string(e.what()));
+    }
+    so.env.push_back({"HPOSYNC_INIT_WEIGHTS", weights_path});
+    return std::nullopt;
+}
+
+// Why the runner ended the trainer, if it did.
+enum class Why { none, budget, stop, stall, flood };
+
+// What watching the trainer saw until it exited.
+struct Watched {
+    ExitStatus status;
+    Why why = Why::none;
+    bool killed = false;
+    std::string flood;            // which bound it broke
+    double measured_setup = 0;    // start to curves.csv (within one poll): the setup the runner saw
+    Clock::time_point deadline;   // the budget's end on the runner's clock
+    Clock::time_point ended;
+};
+
+// Watches the trainer until it exits: the budget's clock (from curves.csv's creation,
+// docs/PROTOCOL.md "One clock"), the worker's stop request, the output bounds and the
+// stall limit, each answered with SIGTERM (then SIGKILL after the grace) or, for a
+// flood, SIGKILL at once. Afterwards every process it left is killed.
+Watched watch_trainer(Subprocess& proc, const ExternalRun& run, const AttemptPaths& p, Progress& progress) {
+    const engine::TrainConfig& cfg = run.job.train;
+    Watched w;
+    const auto start = Clock::now();
+    const bool has_budget = cfg.time_budget_s > 0;
+    // The budget counts training only; a trainer that has not created curves.csv within
+    // kSetupAllowance gets its budget counted from then.
+    const auto budget = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(cfg.time_budget_s));
+    w.deadline = start + std::chrono::duration_cast<Clock::duration>(kSetupAllowance) + budget;
+    bool training = false;
+    Clock::time_point term_at{};
+    const std::string limit = std::to_string(run.limits.max_output_bytes) + " bytes";
+    int64_t last_curves = -1;
+    auto last_scan = start;
+    for (;;) {
+        if (auto st = proc.wait_for(run.limits.poll_s)) {
+            w.status = *st;
+            break;
+        }
+        const auto now = Clock::now();
+        auto ask_to_stop = [&](Why why) {
+            if (w.why != Why::none) return;
+            w.why = why;
+            term_at = now;
+            proc.signal_group(SIGTERM);
+        };
+        if (run.should_stop && run.should_stop()) ask_to_stop(Why::stop);
+        const int64_t size = regular_size(p.curves);
+        if (!training && size >= 0) {
+            training = true;
+            w.measured_setup = seconds(now - start);
+            w.deadline = std::min(w.deadline, now + budget);
+        }
+        if (has_budget && now >= w.deadline) ask_to_stop(Why::budget);
+        if (size > last_curves) {
+            last_curves = size;
+            progress.mark();
+            if (run.on_progress) run.on_progress();
+        }
+        if (size > int64_t(run.limits.max_output_bytes)) w.flood = "curves.csv grew past " + limit;
+        if (proc.stdout_total() + proc.stderr_total() > run.limits.max_output_bytes)
+            w.flood = "printed more than " + limit + " on stdout/stderr";
+        if (seconds(now - last_scan) >= 0.5) {
+            last_scan = now;
+            if (folder_bytes(p.out_dir) > run.limits.max_output_bytes) w.flood = "its output folder grew past " + limit;
+        }
+        if (!w.flood.empty() && w.why != Why::flood) {  // no grace for a flood: it fills a disk
+            w.why = Why::flood;
+            proc.signal_group(SIGKILL);
+            w.killed = true;
+        }
+        if (run.limits.stall_s > 0 && progress.idle_s() > run.limits.stall_s) ask_to_stop(Why::stall);
+        if (w.why != Why::none && !w.killed && seconds(now - term_at) >= run.limits.grace_s) {
+            proc.signal_group(SIGKILL);
+            w.killed = true;
+        }
+    }
+    w.ended = Clock::now();
+    // Its children, if it left any running, go with it: its process group and every
+    // descendant, those that left the group (setsid) included.
+    proc.kill_tree();
+    // A trainer can write too much and exit between two folder scans (1 GB to the page
+    // cache takes well under the 0.5 s between scans): the same verdict as if caught.
+    if (w.why == Why::none) {
+        if (regular_size(p.curves) > int64_t(run.limits.max_output_bytes)) w.flood = "curves.csv grew past " + limit;
+        else if (folder_bytes(p.out_dir) > run.limits.max_output_bytes)
+            w.flood = "its output folder grew past " + limit;
+        if (!w.flood.empty()) w.why = Why::flood;
+    }
+    return w;
+}
+
+// A stop request (hand-back): not a result. The .handback note tells the next attempt
+// whether a checkpoint was left.
+engine::TrainResult handed_back(const ExternalRun& run, const std::string& prefix, const ExitStatus& status) {
+    engine::TrainResult r;
+    r.interrupted = true;
+    const bool checkpoint = regular_size(run.checkpoint_path) >= 0;
+    r.reason = "stopped by request (" + prefix + " " + status.describe() + ")";
+    r.note = checkpoint ? "checkpoint kept: the next attempt resumes"
+                        : "the trainer wrote no checkpoint: the next attempt restarts";
+    if (!run.handback_note.empty()) write_file_atomic(run.handback_note, r.note + "\n");
+    return r;
+}
+
+// What the attempt before this one left: a hand-back marker, a checkpoint.
+struct Before {
+    bool had_checkpoint = false;
+    bool was_handed_back = false;
+};
+
+// The trainer's files, read under the contract (curves, then metrics.txt last) into `r`;
+// a breach makes `r` a failed result naming it, and returns false.
+bool read_outputs(const ExternalRun& run, const AttemptPaths& p, const std::string& prefix, double measured_setup,
+                  const Before& before, engine::TrainResult& r) {
+    try {
+        const int64_t csize = regular_size(p.curves);
+        if (csize == -2) throw ParseError(p.curves + ": not a regular file");
+        if (csize >= 0) protocol::parse_curves_csv(read_file(p.curves, run.limits.max_output_bytes), "curves.csv", r);
+        if (regular_size(p.metrics) < 0) throw ParseError("metrics.txt: missing (a finished trainer writes it last)");
+        bool resumed = false;
+        apply_metrics(read_file(p.metrics, 1 << 20), "metrics.txt", r, resumed);
+        if (resumed && r.segments == 1) r.segments = 2;
+        // Setup: the trainer's own measure (setup_seconds), else what the runner saw.
+        if (r.setup_seconds == 0) r.setup_seconds = measured_setup;
+        if (before.was_handed_back)
+            append_note(r, resumed ? "resumed from the trainer's checkpoint after a hand-back"
+                                   : std::string("restarted from scratch after a hand-back") +
+                                         (before.had_checkpoint ? " (the trainer ignored its checkpoint)"
+                                                                : " (no checkpoint)"));
+    } catch (const Error& e) {
+        r = failed(prefix + " broke the output contract: " + e.what());
+        return false;
+    }
+    return true;
+}
+
+// The result of a trainer that ended (not by a stop request), from how it ended.
+engine::TrainResult verdict(const ExternalRun& run, const AttemptPaths& p, const std::string& prefix,
+                            const Watched& w, const Before& before, const std::string& tail) {
+    const std::string with_tail = tail.empty() ? "" : ": " + tail;
+    const engine::TrainConfig& cfg = run.job.train;
+    // Ended by the budget's own signal (not by its own error): the interpreter-teardown
+    // window, where a trainer has written its complete metrics.txt and is still tearing
+    // down when SIGTERM (or, after the grace, SIGKILL) lands. Its work is done: accepted.
+    const bool budget_signal = w.why == Why::budget && !w.status.ok() && ended_by_stop_signal(w.status);
+    engine::TrainResult r;
+    if (w.why == Why::flood) {
+        r = failed(prefix + " killed: " + w.flood + with_tail);
+    } else if (w.why == Why::stall) {
+        r = failed(prefix + " made no progress (curves.csv did not grow) for " + format_double(run.limits.stall_s) +
+                   " s; " + (w.killed ? "killed" : "stopped") + with_tail);
+    } else if (budget_signal && complete_metrics(p.metrics)) {
+        if (read_outputs(run, p, prefix, w.measured_setup, before, r))
+            append_note(r, "metrics.txt was complete when the budget's signal ended it (" + w.status.describe() + ")");
+    } else if (w.why == Why::budget && w.killed) {
+        const bool no_update = !has_update_row(p.curves, run.limits.max_output_bytes);
+        r = failed(prefix + " did not stop within " + format_double(run.limits.grace_s) + " s of SIGTERM at the time budget" +
+                   (no_update ? " and made no update: budget below one update (" + format_double(cfg.time_budget_s) + " s)"
+                              : std::string()) +
+                   with_tail);
+    } else if (!w.status.ok()) {
+        r = failed(prefix + " " + w.status.describe() + with_tail);
+    } else {
+        read_outputs(run, p, prefix, w.measured_setup, before, r);  // exit 0: its files must follow the contract
+    }
+    if (w.why == Why::budget) {
+        r.budget_exhausted = true;
+        append_note(r, std::string(kOverrunNote) + fixed(seconds(w.ended - w.deadline), 3) + " s after the deadline (" +
+                           format_double(cfg.time_budget_s) + " s)");
+    }
+    return r;
+}
+
+}  // namespace
+
+engine::TrainResult run_external(const ExternalRun& run) {
+    const AttemptPaths paths(run.work_dir);
+    make_work_folder(paths);
+    FolderGuard guard{paths.work_dir};
+    write_file_atomic(paths.job, protocol::job_to_text(run.job));  // the validated job, our writer
+    SpawnOptions so = trainer_spawn(run, paths);
+    if (auto no_weights = add_init_weights(run, paths, so)) return *no_weights;
+
+    const Before before{regular_size(run.checkpoint_path) >= 0, regular_size(run.handback_note) >= 0};
+    const std::string prefix = "trainer '" + run.command->name + "'";
     std::unique_ptr<Subprocess> proc;
     try {
         proc = std::make_unique<Subprocess>(so);
@@ -200,160 +390,13 @@ engine::TrainResult run_external(const ExternalRun& run) {
     Progress local;
     Progress& progress = run.progress ? *run.progress : local;
     progress.mark();
-
-    const auto start = Clock::now();
-    const bool has_budget = cfg.time_budget_s > 0;
-    // One clock (docs/PROTOCOL.md, trainer contract): the budget counts training only, as
-    // the engine's does. Training starts when the trainer creates curves.csv (after its
-    // interpreter start, imports and data loading: its setup time, not budget); a trainer
-    // that has not created it within kSetupAllowance gets its budget counted from then.
-    const auto budget = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(cfg.time_budget_s));
-    auto deadline = start + std::chrono::duration_cast<Clock::duration>(kSetupAllowance) + budget;
-    bool training = false;
-    double measured_setup = 0;  // start to curves.csv (within one poll): the setup the runner saw
-    enum class Why { none, budget, stop, stall, flood } why = Why::none;
-    Clock::time_point term_at{};
-    bool killed = false;
-    std::string flood;
-    const std::string limit = std::to_string(run.limits.max_output_bytes) + " bytes";  // for the flood reasons
-    int64_t last_curves = -1;
-    auto last_scan = start;
-    ExitStatus status;
-
-    for (;;) {
-        if (auto st = proc->wait_for(run.limits.poll_s)) {
-            status = *st;
-            break;
-        }
-        const auto now = Clock::now();
-        auto ask_to_stop = [&](Why w) {
-            if (why != Why::none) return;
-            why = w;
-            term_at = now;
-            proc->signal_group(SIGTERM);
-        };
-        if (run.should_stop && run.should_stop()) ask_to_stop(Why::stop);
-        const int64_t size = regular_size(curves_path);
-        if (!training && size >= 0) {
-            training = true;
-            measured_setup = seconds(now - start);
-            deadline = std::min(deadline, now + budget);
-        }
-        if (has_budget && now >= deadline) ask_to_stop(Why::budget);
-
-        if (size > last_curves) {
-            last_curves = size;
-            progress.mark();
-            if (run.on_progress) run.on_progress();
-        }
-        if (size > int64_t(run.limits.max_output_bytes))
-            flood = "curves.csv grew past " + limit;
-        const uint64_t printed = proc->stdout_total() + proc->stderr_total();
-        if (printed > run.limits.max_output_bytes)
-            flood = "printed more than " + limit + " on stdout/stderr";
-        if (seconds(now - last_scan) >= 0.5) {
-            last_scan = now;
-            if (folder_bytes(out_dir) > run.limits.max_output_bytes)
-                flood = "its output folder grew past " + limit;
-        }
-        if (!flood.empty() && why != Why::flood) {  // no grace for a flood: it fills a disk
-            why = Why::flood;
-            proc->signal_group(SIGKILL);
-            killed = true;
-        }
-        if (run.limits.stall_s > 0 && progress.idle_s() > run.limits.stall_s && why == Why::none) {
-            why = Why::stall;
-            term_at = now;
-            proc->signal_group(SIGTERM);
-        }
-        if (why != Why::none && !killed && seconds(now - term_at) >= run.limits.grace_s) {
-            proc->signal_group(SIGKILL);
-            killed = true;
-        }
-    }
-    const auto ended = Clock::now();
-    // Its children, if it left any running, go with it: its process group and every
-    // descendant, those that left the group (setsid) included.
-    proc->kill_tree();
-    // A trainer can write too much and exit between two folder scans (1 GB to the page
-    // cache takes well under the 0.5 s between scans): the same verdict as if caught.
-    if (why == Why::none) {
-        if (regular_size(curves_path) > int64_t(run.limits.max_output_bytes))
-            flood = "curves.csv grew past " + limit;
-        else if (folder_bytes(out_dir) > run.limits.max_output_bytes)
-            flood = "its output folder grew past " + limit;
-        if (!flood.empty()) why = Why::flood;
-    }
+    const Watched watched = watch_trainer(*proc, run, paths, progress);
+    if (watched.why == Why::stop) return handed_back(run, prefix, watched.status);
     const std::string tail = sanitize_tail(proc->stderr_tail().empty() ? proc->stdout_tail() : proc->stderr_tail(),
                                            run.limits.reason_bytes);
-    const std::string with_tail = tail.empty() ? "" : ": " + tail;
-
-    if (why == Why::stop) {
-        engine::TrainResult r;
-        r.interrupted = true;
-        const bool checkpoint = regular_size(run.checkpoint_path) >= 0;
-        r.reason = "stopped by request (" + prefix + " " + status.describe() + ")";
-        r.note = checkpoint ? "checkpoint kept: the next attempt resumes"
-                            : "the trainer wrote no checkpoint: the next attempt restarts";
-        if (!handback_marker.empty()) write_file_atomic(handback_marker, r.note + "\n");
-        return r;
-    }
-    engine::TrainResult r;
-    // The trainer's files, read under the contract (curves, then metrics.txt last).
-    auto read_outputs = [&]() -> bool {
-        try {
-            const int64_t csize = regular_size(curves_path);
-            if (csize == -2) throw ParseError(curves_path + ": not a regular file");
-            if (csize >= 0)
-                protocol::parse_curves_csv(read_file(curves_path, run.limits.max_output_bytes), "curves.csv", r);
-            const int64_t msize = regular_size(metrics_path);
-            if (msize < 0) throw ParseError("metrics.txt: missing (a finished trainer writes it last)");
-            bool resumed = false;
-            apply_metrics(read_file(metrics_path, 1 << 20), "metrics.txt", r, resumed);
-            if (resumed && r.segments == 1) r.segments = 2;
-            // Setup: the trainer's own measure (setup_seconds), else what the runner saw.
-            if (r.setup_seconds == 0) r.setup_seconds = measured_setup;
-            if (was_handed_back)
-                append_note(r, resumed ? "resumed from the trainer's checkpoint after a hand-back"
-                                       : std::string("restarted from scratch after a hand-back") +
-                                             (had_checkpoint ? " (the trainer ignored its checkpoint)"
-                                                             : " (no checkpoint)"));
-        } catch (const Error& e) {
-            r = failed(prefix + " broke the output contract: " + e.what());
-            return false;
-        }
-        return true;
-    };
-    // Ended by the budget's own signal (not by its own error): the interpreter-teardown
-    // window, where a trainer has written its complete metrics.txt and is still tearing
-    // down when SIGTERM (or, after the grace, SIGKILL) lands. Its work is done: accepted.
-    const bool budget_signal = why == Why::budget && !status.ok() && ended_by_stop_signal(status);
-    if (why == Why::flood) {
-        r = failed(prefix + " killed: " + flood + with_tail);
-    } else if (why == Why::stall) {
-        r = failed(prefix + " made no progress (curves.csv did not grow) for " + format_double(run.limits.stall_s) +
-                   " s; " + (killed ? "killed" : "stopped") + with_tail);
-    } else if (budget_signal && complete_metrics(metrics_path)) {
-        if (read_outputs())
-            append_note(r, "metrics.txt was complete when the budget's signal ended it (" + status.describe() + ")");
-    } else if (why == Why::budget && killed) {
-        const bool no_update = !has_update_row(curves_path, run.limits.max_output_bytes);
-        r = failed(prefix + " did not stop within " + format_double(run.limits.grace_s) + " s of SIGTERM at the time budget" +
-                   (no_update ? " and made no update: budget below one update (" + format_double(cfg.time_budget_s) + " s)"
-                              : std::string()) +
-                   with_tail);
-    } else if (!status.ok()) {
-        r = failed(prefix + " " + status.describe() + with_tail);
-    } else {
-        read_outputs();  // exit 0: its files must follow the contract
-    }
-    if (why == Why::budget) {
-        r.budget_exhausted = true;
-        append_note(r, std::string(kOverrunNote) + fixed(seconds(ended - deadline), 3) + " s after the deadline (" +
-                           format_double(cfg.time_budget_s) + " s)");
-    }
+    engine::TrainResult r = verdict(run, paths, prefix, watched, before, tail);
     boost::system::error_code ec;
-    fs::remove(handback_marker, ec);  // this attempt ended the job
+    fs::remove(run.handback_note, ec);  // this attempt ended the job
     return r;
 }
 

@@ -30,7 +30,7 @@ std::string trainer_of(const protocol::Job& job);
 // engine::train(cfg, hooks) and throws like it; an external trainer gets ctx's stop signal
 // and progress callback, and throws only IoError (its folder could not be made, no
 // process or descriptor for it). The caller classifies what is thrown (fault.hpp).
-engine::TrainResult train_job(const protocol::Job& job, const engine::TrainConfig& cfg, const engine::TrainHooks& hooks,
+engine::TrainResult run_job_trainer(const protocol::Job& job, const engine::TrainConfig& cfg, const engine::TrainHooks& hooks,
                               const TrainerContext& ctx);
 
 }  // namespace hposync::orchestration
