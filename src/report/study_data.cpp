@@ -18,6 +18,7 @@
 #include "hposync/report/number_text.hpp"
 #include "hposync/protocol/attempts_file.hpp"
 #include "hposync/protocol/best_result.hpp"
+#include "hposync/search/strategy.hpp"
 #include "hposync/protocol/layout.hpp"
 #include "hposync/protocol/progress_file.hpp"
 #include "hposync/protocol/result_file.hpp"
@@ -120,7 +121,7 @@ bool StudyData::random_search() const {
 }
 
 bool StudyData::multi_fidelity() const {
-    if (study) return study->strategy == "successive-halving" || study->strategy == "hyperband";
+    if (study) return search::uses_budgets(*study);  // bohb too: the registry row says it
     std::map<std::string, std::set<int64_t>> budgets;  // config -> epochs seen
     for (const auto& r : runs) budgets[r.config].insert(int64_t(r.job_number("epochs", 0)));
     for (const auto& [config, b] : budgets)

@@ -12,6 +12,14 @@ std::unique_ptr<Strategy> make_strategy(const Study& study) {
     return row->make(study);
 }
 
+bool uses_budgets(const Study& study) {
+    const StrategySpec* row = find_strategy(study.strategy);
+    if (!row) return false;
+    for (const OptionSpec& o : row->options)
+        if (o.name == "min_budget") return true;
+    return false;
+}
+
 std::vector<std::string> searched_keys(const Study& study) {
     std::vector<std::string> keys;
     for (const Dimension& d : study.space) keys.push_back(d.key);

@@ -123,3 +123,17 @@ TEST_CASE("registry: budget_kind is an enum once read; job_settings sets the key
     CHECK(study_error("format = hposync-study 1\nname = t\nstrategy = hyperband\nmin_budget = 0.5\nmax_budget = 9\n")
               .find("t.study:4: key 'min_budget': an epochs budget must be at least 1") == 0);
 }
+
+TEST_CASE("registry: uses_budgets is read from the row (bohb included), not from a list of names") {
+    CHECK(uses_budgets(study_of("strategy = successive-halving\nsamples = 3\nmin_budget = 1\nmax_budget = 9\n")));
+    CHECK(uses_budgets(study_of("strategy = hyperband\nmin_budget = 1\nmax_budget = 9\n")));
+    CHECK(uses_budgets(study_of("strategy = bohb\nmin_budget = 1\nmax_budget = 9\nsearch.x = uniform(0, 1)\n")));
+    CHECK_FALSE(uses_budgets(study_of("strategy = grid\nsearch.x = 1, 2\n")));
+    CHECK_FALSE(uses_budgets(study_of("strategy = tpe\nsamples = 2\nrounds = 2\nsearch.x = uniform(0, 1)\n")));
+    for (const StrategySpec& row : strategy_registry()) {
+        bool has_min_budget = false;
+        for (const OptionSpec& o : row.options) has_min_budget = has_min_budget || o.name == "min_budget";
+        CAPTURE(row.name);
+        if (has_min_budget) CHECK(uses_budgets(study_of(minimal_study(row))));
+    }
+}

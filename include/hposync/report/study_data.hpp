@@ -67,7 +67,8 @@ struct StudyData {
     // study.conf: more than one numeric searched key whose value differs in every
     // configuration (what sampling gives, and a grid does not).
     bool random_search() const;
-    // Successive halving or hyperband: runs of one configuration at growing budgets.
+    // A strategy with budgets (successive-halving, hyperband, bohb: search::uses_budgets):
+    // runs of one configuration at growing budgets.
     bool multi_fidelity() const;
     // The run's objective value (lower is better); +inf unless the run is ok with a
     // finite value (protocol::objective_of), so diverged runs never rank as good.

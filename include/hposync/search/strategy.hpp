@@ -56,6 +56,10 @@ std::unique_ptr<Strategy> make_strategy(const Study& study);
 // option with its type, range, default and meaning.
 std::string strategies_markdown();
 
+// Whether the study's strategy runs configurations at growing budgets (its registry row has
+// min_budget: successive-halving, hyperband, bohb, and any strategy added with budgets).
+bool uses_budgets(const Study& study);
+
 // The searched keys in file order: the job file's `searched` line.
 std::vector<std::string> searched_keys(const Study& study);
 
