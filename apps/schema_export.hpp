@@ -11,6 +11,7 @@
 #include "hposync/protocol/job_schema.hpp"
 #include "hposync/protocol/result_file.hpp"
 #include "hposync/report/json_text.hpp"
+#include "hposync/search/study.hpp"
 
 namespace hposync::cli {
 
@@ -56,12 +57,35 @@ inline std::string schemas_markdown(const std::vector<protocol::FileSchema>& sch
     return out;
 }
 
+// The study file's own keys (search/study.hpp, study_keys()): strategy options and
+// job settings are the strategy registry's and the job table's.
+inline protocol::FileSchema study_schema() {
+    protocol::FileSchema s{"study", "hposync-study 1", "the study file (hpo-master --study FILE)", {}};
+    for (const auto& k : search::study_keys()) {
+        protocol::SchemaField f;
+        f.name = k.name;
+        f.type = k.lo != 0 || k.hi != 0 ? "integer" : "text";
+        f.range = k.type;  // as the docs say it: "integer 1..1000", "one of val_error, ..."
+        f.required = k.fallback.empty();
+        f.default_text = k.fallback;
+        f.help = k.doc;
+        if (k.lo != 0 || k.hi != 0) {
+            f.numeric_bounds = true;
+            f.lo = double(k.lo);
+            f.hi = double(k.hi);
+        }
+        s.fields.push_back(std::move(f));
+    }
+    return s;
+}
+
 // The text of `--schema WHAT`: json, markdown (every kind), or markdown:KIND for the one
 // table docs/PROTOCOL.md shows for KIND (tools/protocol-tables.sh splices them in):
 // markdown:job is the job-key table with identity and owner, markdown:result-fields the
 // result and metrics table with both files' defaults. Error for another WHAT.
 inline std::string schema_text(const std::string& what) {
-    const auto schemas = protocol::protocol_schemas();
+    auto schemas = protocol::protocol_schemas();
+    schemas.push_back(study_schema());
     if (what == "json") return schemas_json(schemas);
     if (what == "markdown") return schemas_markdown(schemas);
     if (what == "markdown:job") return protocol::job_schema_markdown();
