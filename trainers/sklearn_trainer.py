@@ -166,13 +166,14 @@ def main():
         run, n, lambda: rng.permutation(n) if job.shuffle else np.arange(n), forward, None,
         lambda: evaluate(clf, xva, yva, classes), save_state, position)
     resumed = position is not None
-    tl, te = (0.0, 1.0)
+    tl, te, ta = 0.0, 1.0, float("nan")
     if status == "ok":
         with run.paused():
             tl, te = evaluate(clf, xte, yte, classes)
+            ta = 1 - evaluate(clf, xtr, ytr, classes)[1]  # the final model on the training split
     params = sum(w.size for w in clf.coefs_) + sum(b.size for b in clf.intercepts_) if hasattr(clf, "coefs_") else 0
     run.finish(status=status, reason=reason, param_count=params, test_loss=tl, test_accuracy=1 - te,
-               resumed=resumed, segments=2 if resumed else 1)
+               train_accuracy=ta, resumed=resumed, segments=2 if resumed else 1)
     del limiter
 
 

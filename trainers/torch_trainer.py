@@ -233,10 +233,13 @@ def main():
         run, n, lambda: torch.randperm(n, generator=gen) if job.shuffle else torch.arange(n), forward, commit,
         lambda: evaluate(model, xva, yva), save_state, position)
     resumed = position is not None
+    ta = float("nan")  # the final model on the training split, like the engine (ok runs only)
     with run.paused():
         tl, te = evaluate(model, xte, yte)
+        if status == "ok":
+            ta = 1 - evaluate(model, xtr, ytr)[1]
     run.finish(status=status, reason=reason, param_count=params, test_loss=tl, test_accuracy=1 - te,
-               resumed=resumed, segments=2 if resumed else 1)
+               train_accuracy=ta, resumed=resumed, segments=2 if resumed else 1)
 
 
 if __name__ == "__main__":

@@ -225,6 +225,13 @@ ModelSpec parse_model_spec(const std::string& raw, const InputShape& input, int 
         throw ParseError("model spec '" + spec + "': bad input shape or fewer than 2 classes");
     Parser p(spec, input);
     if (spec == "vgg16") {
+        // Refused, not padded: its five pool2 halve 32 to 1; 28x28 (mnist, fashion-mnist)
+        // reaches 0 at the fifth. Padding the data to 32x32 would change the data set.
+        if (input.h < 32 || input.w < 32)
+            p.fail("vgg16 needs inputs of at least 32x32 (cifar10); its five pool2 layers shrink " +
+                   std::to_string(input.h) + "x" + std::to_string(input.w) +
+                   " to nothing. For 28x28 data (mnist, fashion-mnist) use a cnn: spec, e.g. "
+                   "cnn:conv32x3-bn-conv32x3-bn-pool2-conv64x3-bn-conv64x3-bn-pool2-fc256-drop0.5");
         for (const std::string& t : split(kVgg16, '-')) p.token(t);
         return p.done(input.classes);
     }

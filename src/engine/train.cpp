@@ -286,12 +286,21 @@ void Run::finish() {
         result_.final_val_loss = pos_.epochs.back().val_loss;
         result_.final_val_error = pos_.epochs.back().val_error;
     }
+    // A run that completed no update describes an untrained model: not ok, and says why.
+    if (result_.status == RunStatus::ok && !result_.interrupted && result_.steps == 0) {
+        result_.status = RunStatus::failed;
+        result_.reason = result_.budget_exhausted
+                             ? "budget below one update: the time budget (" + format_double(cfg_.time_budget_s) +
+                                   " s of training) ended before the first parameter update completed"
+                             : "no parameter update: the training set gives no batch";
+    }
     // An interrupted run is handed back, not published: its test evaluation would only
     // spend the scheduler's grace period (Slurm's GraceTime) before the hand-back.
     if (result_.status == RunStatus::ok && !result_.interrupted) {
         Evaluation test = evaluate(*model_, data_.test);
         result_.test_loss = test.loss;
         result_.test_accuracy = data_.test.n > 0 ? 1 - test.error : 0;
+        result_.train_accuracy = 1 - evaluate(*model_, data_.train).error;  // the final model, like test
         result_.predictions = predict_first(*model_, data_.test, cfg_.predictions);
     }
     result_.instruments = std::move(readings_);

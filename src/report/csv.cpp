@@ -71,7 +71,7 @@ std::string summary_csv(const StudyData& data) {
     std::vector<std::string> header = {"id", "round", "config", "repeat"};
     header.insert(header.end(), settings.begin(), settings.end());
     for (const char* h : {"status", "reason", "final_train_loss", "final_val_loss", "final_val_error", "test_accuracy",
-                          "param_count", "steps", "epochs_done", "train_seconds", "wall_seconds", "worker", "attempt"})
+                          "train_accuracy", "param_count", "steps", "epochs_done", "train_seconds", "wall_seconds", "worker", "attempt"})
         header.push_back(h);
     std::string out;
     add_row(out, header);
@@ -83,7 +83,7 @@ std::string summary_csv(const StudyData& data) {
         }
         const auto& t = r.train;
         for (const auto& f : {std::string(to_text(r.status)), r.reason, num(t.final_train_loss), num(t.final_val_loss), num(t.final_val_error),
-                              num(t.test_accuracy), std::to_string(t.param_count), std::to_string(t.steps),
+                              num(t.test_accuracy), num(t.train_accuracy), std::to_string(t.param_count), std::to_string(t.steps),
                               std::to_string(t.epochs_done), num(t.train_seconds), num(r.wall_seconds), r.worker,
                               std::to_string(r.attempt)})
             row.push_back(f);

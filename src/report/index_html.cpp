@@ -31,13 +31,14 @@ std::string index_html(const StudyData& data, const std::vector<PlotFile>& plots
     if (best.size() > 10) best.resize(10);
     h += "<h2>Best runs</h2>\n<p>By the study's objective, " + html_escape(data.objective) +
          ".</p>\n<table id=\"best\"><tr><th>job</th><th>setting</th><th>" + html_escape(data.objective_label()) +
-         " (objective)</th><th>val error</th><th>val loss</th><th>train loss</th><th>test accuracy</th><th>parameters</th><th>time (s)</th></tr>\n";
+         " (objective)</th><th>val error</th><th>val loss</th><th>train loss</th><th>test accuracy</th><th>train accuracy</th><th>parameters</th><th>time (s)</th></tr>\n";
     char buf[320];
     for (const Run* r : best) {
         std::snprintf(buf, sizeof buf,
-                      "<td>%.4g</td><td>%.4f</td><td>%.4f</td><td>%.4f</td><td>%.4f</td><td>%lld</td><td>%.1f</td></tr>\n",
+                      "<td>%.4g</td><td>%.4f</td><td>%.4f</td><td>%.4f</td><td>%.4f</td><td>%.4f</td><td>%lld</td><td>%.1f</td></tr>\n",
                       data.objective_value(*r), r->train.final_val_error, r->train.final_val_loss,
-                      r->train.final_train_loss, r->train.test_accuracy, (long long)r->train.param_count,
+                      r->train.final_train_loss, r->train.test_accuracy, r->train.train_accuracy,
+                      (long long)r->train.param_count,
                       r->train.train_seconds);
         h += "<tr><td><a href=\"run-" + html_escape(r->id) + ".html\">" + html_escape(r->id) + "</a></td><td>" +
              html_escape(r->setting()) + "</td>" + buf;

@@ -1,8 +1,11 @@
-// The animated GIF: per-update loss curves of all configurations growing over time, one
+// The animated GIFs: per-update loss curves of all configurations growing over time, one
 // panel per optimizer / batch-size group, one frame per time step (gnuplot gif animate).
 // Colours are the PNGs' (palette.hpp: one per setting), every panel shares one y range, each frame's
 // title carries its own time (written out per frame, not computed by gnuplot), and the
-// last frame is held so the final state can be read.
+// last frame is held so the final state can be read. loss_animation.gif shows every run
+// (the combined view); a study whose runs have several trainers (the frameworks study)
+// also gets loss_animation_<trainer>.gif, one per framework, on the combined view's time
+// and loss axes so that the GIFs compare frame by frame.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -14,27 +17,38 @@
 #include "plot_common.hpp"
 
 namespace hposync::report {
+namespace {
 
-void plot_update_animation(const StudyData& data, PlotSink& sink) {
+struct Axes {
+    double t_max = 0;           // the x range's end
+    double y_lo = 1e300, y_hi = 0;  // positive losses seen
+};
+
+// The time and positive-loss range of the per-update curves of `runs`.
+Axes axes_of(const std::vector<const Run*>& runs) {
+    Axes a;
+    for (const Run* r : runs)
+        for (const auto& u : r->train.updates) {
+            a.t_max = std::max(a.t_max, u.t);
+            if (std::isfinite(u.loss) && u.loss > 0) a.y_lo = std::min(a.y_lo, u.loss), a.y_hi = std::max(a.y_hi, u.loss);
+        }
+    if (a.y_hi <= 0) a.y_lo = 0.1, a.y_hi = 10;
+    return a;
+}
+
+// One GIF `name`.gif of `runs` (each with >= 2 updates) on the axes `axes`.
+void animate(const StudyData& data, PlotSink& sink, const std::vector<const Run*>& chosen, const std::string& name,
+             const std::string& heading, const Axes& axes, const std::string& caption) {
     constexpr int kFrames = 48;  // ~5 s at 10/100 s per frame
     constexpr int kHeld = 15;    // the last frame repeated: 1.5 s to read the end state
     std::map<std::string, std::vector<const Run*>, NaturalLess> groups;  // panel_of(run) -> runs
-    double t_max = 0;
-    for (const auto& r : data.runs) {
-        if (r.train.updates.size() < 2) continue;
-        groups[panel_of(r)].push_back(&r);
-        t_max = std::max(t_max, r.train.updates.back().t);
-    }
-    if (groups.empty() || t_max <= 0) {
-        sink.skipped.push_back("loss_animation.gif: no per-update curves in this study");
-        return;
-    }
+    for (const Run* r : chosen) groups[panel_of(*r)].push_back(r);
+    const double t_max = axes.t_max;
     struct Panel {
         std::string title, dat;
         std::vector<Series> series;
     };
     std::vector<Panel> panels;
-    double y_lo = 1e300, y_hi = 0;
     // Every frame re-plots every curve of every panel: past kPanelCurves per panel the
     // script grows with frames x curves and each curve re-reads its data file.
     constexpr size_t kPanelCurves = 12;
@@ -55,12 +69,11 @@ void plot_update_animation(const StudyData& data, PlotSink& sink) {
                     pts.push_back({r.train.updates[i].t, r.train.updates[i].loss});
             return pts;
         }, {"optimizer", "batch_size"});  // the panel title says those
-        p.dat = "loss_animation_" + std::to_string(panels.size()) + ".dat";
+        p.dat = name + "_" + std::to_string(panels.size()) + ".dat";
         std::string text;
         char buf[64];
         for (const auto& s : p.series) {
             for (const auto& [x, y] : s.points) {
-                y_lo = std::min(y_lo, y), y_hi = std::max(y_hi, y);
                 std::snprintf(buf, sizeof buf, "%.5g %.5g\n", x, y);
                 text += buf;
             }
@@ -69,13 +82,12 @@ void plot_update_animation(const StudyData& data, PlotSink& sink) {
         write_file_atomic(gnuplot_file(sink, p.dat), text, Durability::cached);
         panels.push_back(std::move(p));
     }
-    if (y_hi <= 0) y_lo = 0.1, y_hi = 10;
     // One y range for every panel (panels are compared with each other), fixed for every
     // frame: early frames show nothing of some curves, and autoscaling an all-undefined
     // panel is an error in gnuplot.
-    const std::string yrange = "[" + format_double(y_lo * 0.8) + ":" + format_double(y_hi * 1.25) + "]";
+    const std::string yrange = "[" + format_double(axes.y_lo * 0.8) + ":" + format_double(axes.y_hi * 1.25) + "]";
     std::string script = "set terminal gif animate delay 10 loop 0 size 1100,750 font 'Sans,9'\n";
-    script += "set output 'loss_animation.gif'\n";
+    script += "set output " + gp_quote(name + ".gif") + "\n";
     script += "set logscale y\nset grid\nset key top right font ',7' noenhanced\n" + gp_tick_format();
     script += "set xrange [0:" + format_double(t_max * 1.02) + "]\nset yrange " + yrange + "\n";
     script += "set xlabel 'training time (s)'\nset ylabel 'batch loss (log scale)'\n";
@@ -84,7 +96,7 @@ void plot_update_animation(const StudyData& data, PlotSink& sink) {
     for (int k = 1; k <= kFrames + kHeld; ++k) {
         const double T = std::min(k, kFrames) * t_max / kFrames;
         char title[96];
-        std::snprintf(title, sizeof title, "per-update training loss, t = %.1f s of %.1f s", T, t_max);
+        std::snprintf(title, sizeof title, "%s, t = %.1f s of %.1f s", heading.c_str(), T, t_max);
         script += "set multiplot layout " + std::to_string(rows) + "," + std::to_string(cols) + " title " +
                   gp_quote(title) + "\n";
         for (const auto& p : panels) {
@@ -102,10 +114,35 @@ void plot_update_animation(const StudyData& data, PlotSink& sink) {
         }
         script += "unset multiplot\n";
     }
-    run_plot_script(sink, "loss_animation", script, "loss_animation.gif",
-                    "Animation: per-update loss curves of every configuration growing over time, one panel per "
-                    "optimizer / batch size, one y range for all panels (" + std::to_string(kFrames) +
-                        " frames, the last held)." + drawn_note);
+    run_plot_script(sink, name, script, name + ".gif",
+                    caption + ", one panel per optimizer / batch size, one y range for all panels (" +
+                        std::to_string(kFrames) + " frames, the last held)." + drawn_note);
+}
+
+}  // namespace
+
+void plot_update_animation(const StudyData& data, PlotSink& sink) {
+    std::vector<const Run*> runs;
+    std::map<std::string, std::vector<const Run*>> by_trainer;
+    for (const auto& r : data.runs) {
+        if (r.train.updates.size() < 2) continue;
+        runs.push_back(&r);
+        auto t = r.job.find("trainer");
+        by_trainer[t == r.job.end() ? "hposync" : t->second].push_back(&r);
+    }
+    const Axes axes = axes_of(runs);
+    if (runs.empty() || axes.t_max <= 0) {
+        sink.skipped.push_back("loss_animation.gif: no per-update curves in this study");
+        return;
+    }
+    animate(data, sink, runs, "loss_animation", "per-update training loss", axes,
+            "Animation: per-update loss curves of every configuration growing over time" +
+                std::string(by_trainer.size() > 1 ? " (every framework: the combined view)" : ""));
+    if (by_trainer.size() < 2) return;
+    for (const auto& [trainer, own] : by_trainer)  // the names are ids (job schema): safe in a file name
+        animate(data, sink, own, "loss_animation_" + trainer, "trainer " + trainer + ": per-update training loss",
+                axes, "Animation: trainer " + trainer + "'s per-update loss curves growing over time, on the "
+                      "combined view's axes");
 }
 
 }  // namespace hposync::report

@@ -15,8 +15,25 @@ namespace {
 
 constexpr size_t kPerRow = 8;
 
+constexpr size_t kTopClasses = 3;  // the classes each image's title lists, most probable first
+
 float top_probability(const engine::Prediction& p) {
     return p.probabilities.empty() ? 0.f : *std::max_element(p.probabilities.begin(), p.probabilities.end());
+}
+
+// "8 0.91\n3 0.05\n5 0.02": the most probable classes with their probabilities, one a line
+// (ties: the lower class first).
+std::string top_classes(const engine::Prediction& p) {
+    std::vector<int> order(p.probabilities.size());
+    for (size_t c = 0; c < order.size(); ++c) order[c] = int(c);
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return p.probabilities[a] > p.probabilities[b]; });
+    std::string out;
+    char line[48];
+    for (size_t k = 0; k < std::min(kTopClasses, order.size()); ++k) {
+        std::snprintf(line, sizeof line, "%s%d %.2f", k ? "\\n" : "", order[k], double(p.probabilities[order[k]]));
+        out += line;
+    }
+    return out;
 }
 
 }  // namespace
@@ -70,7 +87,7 @@ void plot_predictions(const StudyData& data, PlotSink& sink) {
     if (wrong.size() > kPerRow) wrong.resize(kPerRow);
 
     const std::string file = "predictions." + sink.format;
-    std::string gp = gp_terminal(sink.format, file, 1400, 420);
+    std::string gp = gp_terminal(sink.format, file, 1400, 560);
     gp += "set multiplot layout 2," + std::to_string(kPerRow) + " title " +
           gp_quote("test images of " + best->id + " (" + best->setting() + "): top row right, bottom row wrong") + " noenhanced\n";
     gp += "unset xtics\nunset ytics\nunset colorbox\nunset key\nset palette gray\nset size ratio -1\n";
@@ -94,9 +111,11 @@ void plot_predictions(const StudyData& data, PlotSink& sink) {
                 pixels += "\n";
             }
             write_file_atomic(sink.out + "/" + dat, pixels, Durability::cached);
-            if (correct) std::snprintf(title, sizeof title, "%d (p %.2f)", p.predicted, double(top_probability(p)));
-            else std::snprintf(title, sizeof title, "true %d, said %d (p %.2f)", p.label, p.predicted, double(top_probability(p)));
-            gp += "set title " + gp_quote(title) + " font ',9'\nplot " + gp_quote(dat) + " matrix with image\n";
+            // A double-quoted title (its \n breaks lines): only digits and words we write.
+            if (correct) std::snprintf(title, sizeof title, "true %d", p.label);
+            else std::snprintf(title, sizeof title, "true %d, said %d", p.label, p.predicted);
+            gp += "set title \"" + std::string(title) + "\\n" + top_classes(p) + "\" font ',8'\nplot " + gp_quote(dat) +
+                  " matrix with image\n";
         }
     };
     draw_row(right, true);
@@ -105,7 +124,7 @@ void plot_predictions(const StudyData& data, PlotSink& sink) {
     char caption[256];
     std::snprintf(caption, sizeof caption,
                   "Test images of the best run %s: %zu of the first %zu classified correctly; the most confident "
-                  "right (top) and wrong (bottom) answers with the predicted class probability.",
+                  "right (top) and wrong (bottom) answers, each with its three most probable classes and their probabilities.",
                   best->id.c_str(), preds.size() - std::count_if(preds.begin(), preds.end(), [](auto& p) { return p.predicted != p.label; }),
                   preds.size());
     run_plot_script(sink, "predictions", gp, file, caption);

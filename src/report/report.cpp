@@ -7,6 +7,7 @@
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/common/error.hpp"
 #include "hposync/report/csv.hpp"
+#include "hposync/report/frameworks.hpp"
 #include "hposync/report/insight.hpp"
 #include "hposync/report/live_state.hpp"
 #include "hposync/report/output_dir.hpp"
@@ -48,6 +49,7 @@ ReportOutput write_report(const ReportOptions& options) {
     plot_pair_heatmap(data, sink);
     plot_update_curves(data, sink);
     plot_update_animation(data, sink);
+    write_frameworks(data, sink);  // a study of several trainers: updates/s, a CSV per setup
     // Inside the runs: diagnosis, cockpit pages, predictions grid, logbook (insight.hpp).
     InsightOutput insight = write_insight(data, sink, fresh.read_previous("logbook.md"));
     result.files.insert(result.files.end(), insight.files.begin(), insight.files.end());

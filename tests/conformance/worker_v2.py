@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # Run with the project's environment: tools/py tests/conformance/worker_v2.py ...
 """The conformance worker (worker.py) as a worker of a NEWER job format would be: it reads
-`hposync-job 1` and a hypothetical `hposync-job 2` (the same keys, a later version), and
+`hposync-job 1`, `hposync-job 2` and a hypothetical `hposync-job 3` (the same keys, a later
+version: tests/e2e/format_versions_e2e_test.cpp writes it), and
 follows the version rule of docs/PROTOCOL.md "Format versions": a job of a version it does
 not know is left in pending/ untouched (looked at before claiming, like the trainer key)
 or, if one slips through, renamed back to pending/ unchanged; never quarantined.
@@ -18,7 +19,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import worker as base  # noqa: E402
 
-KNOWN = ("hposync-job 1", "hposync-job 2")
+KNOWN = ("hposync-job 1", "hposync-job 2", "hposync-job 3")  # 3: hypothetical (tests/e2e/format_versions)
 
 
 def job_format(path):

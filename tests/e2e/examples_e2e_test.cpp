@@ -46,3 +46,23 @@ TEST_CASE("example 5 (quick): random search over filters, lr, momentum, batch si
         CHECK((bs & (bs - 1)) == 0);
     }
 }
+
+TEST_CASE("example 7 (quick): the MLP 512-256 on MNIST with Adam learns; train, validation and test accuracy") {
+    auto results = run_example("../examples/quick/mlp-adam.study", 3);
+    for (const auto& r : results) {
+        std::map<std::string, std::string> job(r.job.begin(), r.job.end());
+        INFO(r.id << " lr " << job["lr"] << ": " << r.train.reason);
+        CHECK(job["model"] == "mlp:512-256");
+        CHECK(job["optimizer"] == "adam");
+        REQUIRE(r.train.status == RunStatus::ok);
+        // Two epochs of 1800 digits: every learning rate here learns (chance is 0.9 error).
+        CHECK(r.train.test_accuracy > 0.7);
+        CHECK(r.train.final_val_error < 0.3);
+        // Train accuracy measured beside them: the final model on its own training split
+        // fits it at least about as well as unseen digits.
+        REQUIRE(r.train.train_accuracy == r.train.train_accuracy);  // measured (not nan)
+        CHECK(r.train.train_accuracy > 0.7);
+        CHECK(r.train.train_accuracy >= r.train.test_accuracy - 0.05);
+        CHECK(r.predictions_rows == 10);  // the predictions panel's input
+    }
+}

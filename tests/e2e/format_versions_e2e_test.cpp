@@ -2,7 +2,7 @@
 // meets jobs of a format version newer than itself beside a worker that knows it. The
 // older worker (hpo-worker, which reads hposync-job 1) hands the newer jobs back untouched
 // and does not claim them again; the newer worker (tests/conformance/worker_v2.py, which
-// also reads a hypothetical hposync-job 2) serves them. No job is quarantined, failed,
+// also reads a hypothetical hposync-job 3) serves them. No job is quarantined, failed,
 // counted or lost: every job gets its result.
 #include <doctest/doctest.h>
 
@@ -33,7 +33,8 @@ std::string repo_root() {
     return "..";
 }
 
-// A job file of version `version` (the same keys: version 2 is a later label).
+// A job file of version `version` (the same keys: version 3 is a later label; version 2,
+// version 1 plus trainer parameters, is known to this release).
 std::string job_text(const std::string& id, int config, int version) {
     Job job;
     job.id = id;
@@ -57,10 +58,10 @@ TEST_CASE("format versions: an older worker hands newer jobs back untouched; a n
     std::set<std::string> all;
     for (int c = 0; c < 8; ++c) {
         const std::string id = make_job_id(0, "c000" + std::to_string(c), 0);
-        const int version = c % 2 == 0 ? 1 : 2;
+        const int version = c % 2 == 0 ? 1 : 3;  // 3: a version no reader of this release knows
         const std::string text = job_text(id, c, version);
         write_file_atomic(d.layout.pending_job(id), text);
-        if (version == 2) v2_jobs[id] = text;
+        if (version == 3) v2_jobs[id] = text;
         all.insert(id);
     }
 
@@ -75,7 +76,7 @@ TEST_CASE("format versions: an older worker hands newer jobs back untouched; a n
         CHECK_FALSE(path_exists(d.layout.attempts_file(id)));             // no attempt counted
         CHECK(e2e::count_of(cpp_log, id + ": handed back untouched") == 1);        // said once: not claimed again
     }
-    CHECK(cpp_log.find("'hposync-job 2' is a version this reader does not know") != std::string::npos);
+    CHECK(cpp_log.find("'hposync-job 3' is a version this reader does not know") != std::string::npos);
     CHECK(list_dir(d.layout.quarantine_dir()).empty());
     CHECK(list_dir(d.layout.failed_dir()).empty());
     CHECK(list_dir(d.layout.results_dir()).size() == 2 * 4);  // the version-1 jobs: result and curves each

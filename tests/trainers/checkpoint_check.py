@@ -2,9 +2,11 @@
 tests/unit/trainer_python_test.cpp runs it with the project's Python and checks its
 `key = value` lines.
 
-    tools/py tests/trainers/checkpoint_check.py TRAINER DATA_DIR WORK_DIR
+    tools/py tests/trainers/checkpoint_check.py TRAINER DATA_DIR WORK_DIR [MODEL]
 
-TRAINER is sklearn, torch or keras. Each scenario calls the trainer's main() with the
+TRAINER is sklearn, torch or keras; MODEL the job's model spec (default mlp:16; the
+Keras CNN is checked with cnn:conv4x3-bn-pool2-fc16: batch-norm running statistics are
+in its checkpoint). Each scenario calls the trainer's main() with the
 trainer contract's environment (HPOSYNC_JOB, _OUT, _DATA, _CHECKPOINT), as the worker
 would start it, on the small generated data set in DATA_DIR:
 
@@ -45,10 +47,13 @@ class Planted:
         return (open, (self.marker, "w"))
 
 
+MODEL = "mlp:16"
+
+
 def job_text(job_id, optimizer, epochs=2):
     return (f"format = hposync-job 1\nid = {job_id}\nstudy = ckpt\nstudy_hash = 0123456789abcdef\nround = 0\n"
             f"config = 0\nrepeat = 0\ntrainer = t\ndataset = mnist\ntrain_subset = 300\ntest_subset = 100\n"
-            f"model = mlp:16\noptimizer = {optimizer}\nlr = 0.01\nbatch_size = 27\nepochs = {epochs}\nseed = 3\n")
+            f"model = {MODEL}\noptimizer = {optimizer}\nlr = 0.01\nbatch_size = 27\nepochs = {epochs}\nseed = 3\n")
 
 
 class Runner:
@@ -112,7 +117,10 @@ def plant(form, path, marker):
 
 
 def main():
+    global MODEL
     trainer, data, work = sys.argv[1:4]
+    if len(sys.argv) > 4:
+        MODEL = sys.argv[4]
     signal.alarm(300)  # a checkpoint that blocks a trainer (a FIFO) fails the test, never hangs it
     # JAX compiles each new model's step afresh (~1 s); every run here has the same
     # shapes, so a compilation cache in the work folder makes the later runs cheap.

@@ -20,7 +20,7 @@ using hposync::protocol::testing::TempDir;
 TEST_CASE("job format: the key table of hposync-job 1 is pinned (a new key needs a new version)") {
     // Every key the previous release wrote under hposync-job 1. Adding a key to the job
     // schema changes what a conforming reader of this version accepts: bump kJobFormat to
-    // "hposync-job 2" (keep reading version 1), document the new version in
+    // the next version (keep reading the older ones), document the new version in
     // docs/PROTOCOL.md "Format versions", and extend this test with the new version's list.
     const std::vector<std::string_view> v1 = {
         "format", "id", "study", "study_hash", "round", "config", "repeat", "resume_from", "searched", "trainer",
@@ -37,11 +37,12 @@ TEST_CASE("job format: a job of a version this reader does not know is a NewerJo
     const std::string rest = "id = r000-c0000-s0\nstudy = s\nround = 0\n";
     // A newer version, even with keys this reader has never heard of.
     try {
-        parse_job(KeyValueFile::parse("format = hposync-job 2\n" + rest + "colour = blue\n", "pending/x.job"));
+        parse_job(KeyValueFile::parse("format = hposync-job 3\n" + rest + "colour = blue\n", "pending/x.job"));
         FAIL("a newer version must not parse");
     } catch (const NewerJobFormat& e) {
         CHECK(std::string(e.what()) ==
-              "pending/x.job:1: key 'format': 'hposync-job 2' is a version this reader does not know (it reads hposync-job 1)");
+              "pending/x.job:1: key 'format': 'hposync-job 3' is a version this reader does not know (it reads "
+              "hposync-job 1 and hposync-job 2)");
     }
     // Not a version at all, or a key outside the table of a known version: malformed.
     for (const std::string& text : {"format = hposync-jobs 1\n" + rest, "format = 1\n" + rest,
@@ -73,7 +74,7 @@ TEST_CASE("job format: a handed-back file is not claimed again by the worker tha
     trainer::TrainerSet trainers;
     trainer::ClaimFilter filter(trainers);
     const std::string path = dir.path + "/r000-c0000-s0.job";
-    write_file_atomic(path, "format = hposync-job 2\nid = r000-c0000-s0\nstudy = s\nround = 0\n");
+    write_file_atomic(path, "format = hposync-job 3\nid = r000-c0000-s0\nstudy = s\nround = 0\n");
     CHECK(filter.wants("r000-c0000-s0", path));  // it reads no further than the trainer key
     filter.refuse("r000-c0000-s0", path);
     CHECK_FALSE(filter.wants("r000-c0000-s0", path));

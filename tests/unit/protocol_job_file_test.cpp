@@ -128,7 +128,7 @@ TEST_CASE("protocol job file: errors name file, line and key") {
     CHECK(e.find("jobs/pending/x.job") != std::string::npos);
     CHECK(e.find("missing required key 'study'") != std::string::npos);
 
-    e = parse_error("format = hposync-job 2\nid = a\nstudy = s\nround = 0\n");
+    e = parse_error("format = hposync-job 3\nid = a\nstudy = s\nround = 0\n");
     CHECK(e.find(":1: key 'format'") != std::string::npos);
 
     e = parse_error(base + "epochs = 0\n");

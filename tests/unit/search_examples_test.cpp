@@ -28,6 +28,7 @@ TEST_CASE("examples: every study parses and proposes the expected round 0 of val
         {"tpe.study", 10},             {"quick/tpe.study", 4},
         {"bohb.study", 9},             {"quick/bohb.study", 3},
         {"frameworks.study", 64},      {"frameworks-quick.study", 64},  // 4 trainers x 2 x 2 x 4
+        {"mlp-adam.study", 6},         {"quick/mlp-adam.study", 3},
     };
     std::set<std::string> seen;
     for (fs::recursive_directory_iterator it("../examples"), end; it != end; ++it) {

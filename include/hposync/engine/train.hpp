@@ -2,6 +2,7 @@
 // Used by hpo-train (one run from the command line) and by hpo-worker (one run per job).
 #pragma once
 #include <cstdint>
+#include <limits>
 #include <functional>
 #include <string>
 #include <vector>
@@ -126,6 +127,10 @@ struct TrainResult {
                                // build): outside the budget, not in train_seconds
     double final_train_loss = 0, final_val_loss = 0, final_val_error = 1;
     double test_loss = 0, test_accuracy = 0;
+    // Accuracy of the final model on the training split, evaluated like the test set
+    // (after training, outside the budget, no dropout); nan: not measured (a trainer
+    // that does not report it, or a run that did not finish ok).
+    double train_accuracy = std::numeric_limits<double>::quiet_NaN();
     std::vector<EpochRecord> epochs;
     std::vector<UpdateRecord> updates;
     std::vector<InstrumentRecord> instruments;  // only readings of the last segment after a resume

@@ -23,6 +23,12 @@ namespace hposync::protocol {
 // for being newer than itself.
 inline constexpr const char* kJobFormat = "hposync-job 1";
 inline constexpr const char* kJobFormatPrefix = "hposync-job ";
+// Version 2 = version 1's key table plus `param.<name>` keys: the parameters a user's
+// own trainer declares (the study's `trainer_params`, docs/PROTOCOL.md "Trainer
+// parameters"). Only a job that carries such keys is written as version 2, so a study
+// without them runs on readers of version 1 as before.
+inline constexpr const char* kJobFormatV2 = "hposync-job 2";
+inline constexpr const char* kTrainerParamPrefix = "param.";
 
 // A job this reader cannot run because it was written for a newer one: its format line
 // names a version this reader does not know ("hposync-job 2"). A worker hands such a job
@@ -50,6 +56,10 @@ struct Job {
                                         // trainer the worker has (docs/PROTOCOL.md section 10)
     std::string init_weights = "own";   // an external trainer's start: its framework's own
                                         // initialiser, or "hposync": the engine's weights
+    // The trainer's own parameters (version 2: `param.<name> = <value>` lines), name
+    // order; their types and ranges are the study's trainer_params, checked when the
+    // master built the job. Part of the run's identity.
+    std::vector<std::pair<std::string, std::string>> params;
 };
 
 // "r000-c0003-s0".
