@@ -73,15 +73,36 @@ def goals(model, batch, threads, ratio, hpeak, hrss, prss):
     return "; ".join(out)
 
 
+# Why a row can miss a goal: what bench/profile.md found. Shown for the rows that miss.
+WHY = {
+    "peak-mlp": "MLP below its % of peak: at small batches a step streams every weight about six times "
+                "(forward, backward-data, weight gradient, update) for 2*batch FLOPs per weight, so it is "
+                "bound by memory traffic, not by the FMA units (bench/profile.md).",
+    "peak-cnn": "CNN below 40 % of peak: convolutions with 1 to 16 channels cannot fill AVX-512's 16-wide "
+                "FMA blocks, and pooling, BN, ReLU and the update (not counted as FLOPs) take their share "
+                "of the step (bench/profile.md).",
+    "speed": "Slower than PyTorch: at 2 threads and small batches each primitive wakes and joins the "
+             "OpenMP team (OMP_WAIT_POLICY=passive on both sides, as hpo-worker runs), which costs about as "
+             "much as the primitive; PyTorch's MKL kernels decide per call to stay on one thread. "
+             "On a loaded machine a row can also flip from run to run: compare the ratio at the other "
+             "thread count and rerun the row with its command.",
+    "noise": "A % of peak above 100 means the sgemm peak and the row were measured at different moments of "
+             "a fluctuating load (the peak is measured once per thread count).",
+}
+
+
 def training_table(records, sgemm, w):
     train = {}
     for r in records:
         if r["kind"] == "train":
             fw = r["framework"] if r["framework"] == "hposync" else "pytorch-" + r.get("mode", "eager")
             train[(fw, r["threads"], r["model"], r["opt"], r["batch"])] = r
+    w("Peak RSS is each process's own (getrusage): PyTorch's includes its libraries (about 0.7 GB after "
+      "`import torch`), hposync's its oneDNN and the network.\n")
     w("| config | threads | hposync | PyTorch eager | ratio | PyTorch compile | hposync % of peak "
       "| PyTorch eager % of peak | peak RSS MiB hposync / PyTorch | goals (issue 31) |")
     w("|---|---|---|---|---|---|---|---|---|---|")
+    missed = set()
     rank = lambda m: ORDER.index(m) if m in ORDER else len(ORDER)  # noqa: E731
     keys = sorted({k[1:] for k in train}, key=lambda k: (rank(k[1]), k[2] != "sgd", k[2], int(k[3]), k[0]))
     for threads, model, opt, batch in keys:
@@ -96,10 +117,22 @@ def training_table(records, sgemm, w):
         ppeak = ps * flops / (peak * 1e9) if ps and flops and peak else None
         hrss, prss = num(h, "peak_rss_mib"), num(p, "peak_rss_mib")
         compiled = fmt(cs) if cs else ("fails: " + c["compile_error"][:60] if c and "compile_error" in c else "-")
+        verdict = goals(model, int(batch), threads, ratio, hpeak, hrss, prss)
+        if "speed >= PyTorch: MISSED" in verdict:
+            missed.add("speed")
+        need = peak_goal(model, int(batch), threads)
+        if need is not None and hpeak is not None and hpeak < need:
+            missed.add("peak-mlp" if model.startswith("mlp:") else "peak-cnn")
+        if hpeak and hpeak > 1:
+            missed.add("noise")
         w(f"| {SHORT.get(model, model)}, {opt}, batch {batch} | {threads} | {fmt(hs)} | {fmt(ps)} | "
           f"{fmt(ratio, '.2f')} | {compiled} | {fmt(hpeak and 100 * hpeak, '.1f')} | "
-          f"{fmt(ppeak and 100 * ppeak, '.1f')} | {fmt(hrss)} / {fmt(prss)} | "
-          f"{goals(model, int(batch), threads, ratio, hpeak, hrss, prss)} |")
+          f"{fmt(ppeak and 100 * ppeak, '.1f')} | {fmt(hrss)} / {fmt(prss)} | {verdict} |")
+    if missed:
+        w("\nRows that miss a goal are kept; why:\n")
+        for key in ("speed", "peak-mlp", "peak-cnn", "noise"):
+            if key in missed:
+                w(f"- {WHY[key]}")
 
 
 def protocol_section(records, w):
