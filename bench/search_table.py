@@ -289,7 +289,7 @@ def plot(d, trace_dir, out_png, max_seeds):
     rows = 2 * len(d.ks)
     gp = ["set terminal pngcairo size %d,%d font ',9'" % (480 * len(objectives), 420 * rows),
           "set output '%s'" % out_png,
-          "set multiplot layout %d,%d title 'median regret (clamped at 1e-4), up to %d seeds (the table's column n per method); hposync solid, peers dashed'"
+          "set multiplot layout %d,%d title 'median regret (clamped at 1e-4), up to %d seeds (column n of the table per method); hposync solid, peers dashed'"
           % (rows, len(objectives), max_seeds),
           "set logscale y", "set key top right font ',6'"]
     for k in d.ks:
