@@ -35,7 +35,10 @@ int main(int argc, char** argv) {
         "loss_animation.gif; diagnosis.txt (findings with evidence and a suggestion, rules in\n"
         "docs/DIAGNOSIS.md), cockpit pages of the best, worst and diverged runs (runs that set\n"
         "`instruments`), predictions.png, logbook.md (your own lines are kept on regeneration);\n"
-        "index.html shows it all (open it in a browser; no server needed)\n";
+        "index.html shows it all (open it in a browser; no server needed), with the dashboard:\n"
+        "view-<name>.html pages (history, intermediate values, parallel coordinates, contour, slice,\n"
+        "fANOVA importance, EDF, timeline, jobs), each an interactive chart (chart.umd.js, Chart.js,\n"
+        "written into the folder: works from file://) beside its static SVG\n";
     po::variables_map vm;
     if (auto status = hposync::cli::parse(argc, argv, desc, "hpo-report", kOutputs, vm)) return *status;
     auto print = [](const hposync::report::ReportOutput& out) {

@@ -12,6 +12,7 @@
 #include "hposync/report/gnuplot.hpp"
 #include "hposync/report/html.hpp"
 #include "hposync/report/number_text.hpp"
+#include "hposync/report/views.hpp"
 
 namespace hposync::report {
 namespace {
@@ -174,7 +175,8 @@ CockpitPage write_cockpit(const Run& run, const std::string& why, const std::vec
         h += "<p><b>[" + html_escape(f.rule) + "] " + html_escape(f.title) + "</b><br>evidence: " + html_escape(f.evidence) +
              "<br>suggestion: " + html_escape(f.suggestion) + "</p>\n";
     h += "<img src=\"" + html_escape(page.image) + "\" alt=\"instrument panels\">\n";
-    write_file_atomic(out + "/" + page.html, html_page("cockpit " + run.id, h), Durability::cached);
+    // views_script: the page records its own script errors and images that did not load (#page-errors).
+    write_file_atomic(out + "/" + page.html, html_page("cockpit " + run.id, h, views_script()), Durability::cached);
     return page;
 }
 

@@ -3,11 +3,25 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "hposync/report/dashboard.hpp"
 #include "hposync/report/plots.hpp"
 
 namespace hposync::report {
+
+std::set<const Run*> chart_sample(const StudyData& data) {
+    std::set<const Run*> keep;
+    if (data.runs.size() <= kMaxChartRuns) return keep;
+    std::vector<const Run*> order = data.ranked();  // best first; runs without a value after
+    std::set<const Run*> ranked(order.begin(), order.end());
+    for (const auto& r : data.runs)
+        if (!ranked.count(&r)) order.push_back(&r);
+    const size_t best = kMaxChartRuns / 2, rest = order.size() - best;
+    for (size_t i = 0; i < best; ++i) keep.insert(order[i]);
+    for (size_t i = 0; i < kMaxChartRuns - best; ++i) keep.insert(order[best + i * rest / (kMaxChartRuns - best)]);
+    return keep;
+}
 
 std::vector<HistoryPoint> history_points(const StudyData& data) {
     std::vector<HistoryPoint> out;

@@ -106,6 +106,17 @@ bool log_values(const std::vector<double>& v) {
     return lo > 0 && hi / lo > std::pow(10, 1.5);
 }
 
+// Whether a chart draws `run` (chart_sample: all of a small study).
+struct Drawn {
+    std::set<const Run*> sample;
+    bool operator()(const Run* r) const { return sample.empty() || sample.count(r); }
+    std::string note(size_t runs) const {
+        return sample.empty() ? "" : "<p class=\"warn\">" + std::to_string(runs) + " runs: the charts draw the best " +
+                                         std::to_string(kMaxChartRuns / 2) + " and " + std::to_string(kMaxChartRuns - kMaxChartRuns / 2) +
+                                         " evenly spread others (summary.csv has every run).</p>\n";
+    }
+};
+
 struct PageParts {
     std::string json;                  // the view's data
     std::vector<std::string> svgs;     // static files beside the chart
@@ -134,9 +145,11 @@ void write_svg(const std::string& out, const std::string& name, const std::strin
     parts.svgs.push_back(name);
 }
 
-PageParts history_page(const StudyData& data, const std::string& out, std::vector<std::string>& files) {
+PageParts history_page(const StudyData& data, const Drawn& drawn, const std::string& out, std::vector<std::string>& files) {
     PageParts parts;
-    const std::vector<HistoryPoint> points = history_points(data);
+    std::vector<HistoryPoint> points = history_points(data);
+    const size_t finished = points.size();
+    points.erase(std::remove_if(points.begin(), points.end(), [&](const HistoryPoint& p) { return !drawn(p.run); }), points.end());
     std::vector<std::pair<const Run*, XY>> with_value;
     std::vector<double> values;
     JsonDataset best{"best so far", "#d62728", true};
@@ -158,7 +171,7 @@ PageParts history_page(const StudyData& data, const std::string& out, std::vecto
                  json_xy_chart("optimization history", budget ? "cumulative budget (epochs)" : "job (completion order)",
                                data.objective_label(), false, log_values(values), {}, sets) + "]}";
     write_svg(out, "view-history.svg", history_svg(data, points), parts, files);
-    parts.text = "<p>" + std::to_string(points.size()) + " finished jobs in the order their results were written; each point "
+    parts.text = drawn.note(data.runs.size()) + "<p>" + std::to_string(finished) + " finished jobs in the order their results were written; each point "
                  "has its setting's colour. " + (without ? std::to_string(without) + " without a value (diverged or failed) are not drawn. " : "") +
                  "The best so far is the lowest " + html_escape(data.objective_label()) + " up to that job.</p>\n";
     return parts;
@@ -196,9 +209,13 @@ PageParts intermediate_page(const StudyData& data, const std::string& out, std::
     return parts;
 }
 
-PageParts slice_page(const StudyData& data, const std::string& out, std::vector<std::string>& files) {
+PageParts slice_page(const StudyData& data, const Drawn& drawn, const std::string& out, std::vector<std::string>& files) {
     PageParts parts;
-    const std::vector<SliceView> views = slice_views(data);
+    std::vector<SliceView> views = slice_views(data);
+    for (auto& v : views)
+        v.points.erase(std::remove_if(v.points.begin(), v.points.end(), [&](const SlicePoint& p) { return !drawn(p.run); }),
+                       v.points.end());
+    parts.text = drawn.note(data.runs.size());
     std::string charts;
     for (size_t i = 0; i < views.size(); ++i) {
         const SliceView& v = views[i];
@@ -222,9 +239,15 @@ std::string json_axis_map(const ParamAxis& a) {
     return j + "]}";
 }
 
-PageParts contour_page(const StudyData& data, const std::string& out, std::vector<std::string>& files) {
+PageParts contour_page(const StudyData& data, const Drawn& drawn, const std::string& out, std::vector<std::string>& files) {
     PageParts parts;
-    const std::vector<ContourView> views = contour_views(data);
+    std::vector<ContourView> views = contour_views(data);
+    for (auto& v : views) {  // the interpolation used every run; the dots are the sample
+        std::vector<SlicePoint> xs, ys;
+        for (size_t k = 0; k < v.xs.size(); ++k)
+            if (drawn(v.xs[k].run)) xs.push_back(v.xs[k]), ys.push_back(v.ys[k]);
+        v.xs = std::move(xs), v.ys = std::move(ys);
+    }
     std::string charts;
     for (size_t i = 0; i < views.size(); ++i) {
         const ContourView& v = views[i];
@@ -247,7 +270,7 @@ PageParts contour_page(const StudyData& data, const std::string& out, std::vecto
         return parts;
     }
     parts.json = "{\"kind\":\"contour\",\"label\":" + json_string(data.objective_label()) + ",\"charts\":[" + charts + "]}";
-    parts.text = "<p>The " + html_escape(data.objective_label()) + " between the jobs (black dots) is interpolated by inverse-distance "
+    parts.text = drawn.note(data.runs.size()) + "<p>The " + html_escape(data.objective_label()) + " between the jobs (black dots) is interpolated by inverse-distance "
                  "weighting on the axes' own scale (log where the key is log) and filled in 10 bands, blue best, red worst. "
                  "Up to " + std::to_string(kMaxContourPairs) + " pairs of searched keys.</p>\n";
     return parts;
@@ -347,9 +370,12 @@ const char* status_colour_of(RunStatus s) {
     return s == RunStatus::ok ? "#4c9a2a" : s == RunStatus::diverged ? "#e08214" : "#c51b1b";
 }
 
-PageParts timeline_page(const StudyData& data, const std::string& out, std::vector<std::string>& files) {
+PageParts timeline_page(const StudyData& data, const Drawn& drawn, const std::string& out, std::vector<std::string>& files) {
     PageParts parts;
-    const TimelineView view = timeline_view(data);
+    TimelineView view = timeline_view(data);
+    const TimelineView all = view;
+    view.bars.erase(std::remove_if(view.bars.begin(), view.bars.end(), [&](const TimelineBar& b) { return !drawn(b.run); }),
+                    view.bars.end());
     if (view.bars.empty()) {
         parts.text = "<p>No result carries start and finish times yet.</p>\n";
         return parts;
@@ -370,12 +396,12 @@ PageParts timeline_page(const StudyData& data, const std::string& out, std::vect
         j += std::string(i ? "," : "") + "{\"at\":" + json_number(view.requeues[i].at) + ",\"job\":" + json_string(view.requeues[i].job) +
              ",\"why\":" + json_string(view.requeues[i].why) + "}";
     parts.json = j + "]}";
-    parts.svgs.push_back("timeline.svg");  // views.cpp writes it
+    // The static timeline.svg (views.cpp writes it) comes with timeline_html below, with the requeue list.
     (void)out, (void)files;
     size_t retried = 0, resumed = 0;
-    for (const auto& b : view.bars) retried += b.run->attempt > 1, resumed += b.run->train.segments > 1;
-    parts.text = "<p>One lane per worker and host; a bar from a job's start to its result (green ok, orange diverged, red failed). "
-                 "Claims: " + std::to_string(view.bars.size()) + " jobs with times; retries (attempt &gt; 1, black outline): " +
+    for (const auto& b : all.bars) retried += b.run->attempt > 1, resumed += b.run->train.segments > 1;
+    parts.text = drawn.note(data.runs.size()) + "<p>One lane per worker and host; a bar from a job's start to its result (green ok, orange diverged, red failed). "
+                 "Claims: " + std::to_string(all.bars.size()) + " jobs with times; retries (attempt &gt; 1, black outline): " +
                  std::to_string(retried) + "; resumed from a checkpoint after a hand-back or preemption (white dot): " +
                  std::to_string(resumed) + "; requeues by the master (dashed lines, with their reason): " +
                  std::to_string(view.requeues.size()) + ".</p>\n" + timeline_html(data);
@@ -408,14 +434,15 @@ std::vector<std::string> write_dashboard(const StudyData& data, const std::strin
     files.push_back(kChartJsFile);
     files.push_back("dashboard.js");
     const auto& pages = dashboard_pages();
-    write_page(out, pages[0], history_page(data, out, files), files);
+    const Drawn drawn{chart_sample(data)};
+    write_page(out, pages[0], history_page(data, drawn, out, files), files);
     write_page(out, pages[1], intermediate_page(data, out, files), files);
     write_page(out, pages[2], parallel_page(data, out, files), files);
-    write_page(out, pages[3], contour_page(data, out, files), files);
-    write_page(out, pages[4], slice_page(data, out, files), files);
+    write_page(out, pages[3], contour_page(data, drawn, out, files), files);
+    write_page(out, pages[4], slice_page(data, drawn, out, files), files);
     write_page(out, pages[5], importance_page(importance, out, files), files);
     write_page(out, pages[6], edf_page(data, out, files), files);
-    write_page(out, pages[7], timeline_page(data, out, files), files);
+    write_page(out, pages[7], timeline_page(data, drawn, out, files), files);
     write_page(out, pages[8], jobs_page(data, has_page), files);
     return files;
 }

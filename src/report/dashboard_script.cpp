@@ -87,7 +87,8 @@ std::string dashboard_script() {
       return axis(a.log ? 'logarithmic' : 'linear', a.key + (a.log ? ' (log)' : ''), o);
     }
     return new Chart(addBox(parent, label + ' over ' + c.x.key + ' x ' + c.y.key), {type: 'scatter',
-      data: {datasets: [{label: 'jobs (' + label + ' ' + c.lo + ' blue .. ' + c.hi + ' red)', data: c.points,
+      data: {datasets: [{label: 'jobs (' + label + ' ' + Number(c.lo.toPrecision(4)) + ' blue .. ' +
+                                  Number(c.hi.toPrecision(4)) + ' red)', data: c.points,
                          backgroundColor: '#000', borderColor: '#fff', pointRadius: 3.5}]},
       plugins: [cells],
       options: {animation: false, maintainAspectRatio: false, scales: {x: scale(c.x), y: scale(c.y)},
@@ -120,7 +121,7 @@ std::string dashboard_script() {
     var sets = order.map(function (status) {
       var bars = d.bars.filter(function (b) { return b.status === status; });
       bars.forEach(function (b) { colours[status] = b.colour; });
-      return {label: status, grouped: false, backgroundColor: colours[status] || '#999',
+      return {label: status, grouped: false, maxBarThickness: 24, backgroundColor: colours[status] || '#999',
               data: bars.map(function (b) { return {x: [b.from, b.to], y: b.lane, b: b}; }),
               borderColor: function (ctx) { return ctx.raw && ctx.raw.b.attempt > 1 ? '#000' : '#fff'; },
               borderWidth: function (ctx) { return ctx.raw && ctx.raw.b.attempt > 1 ? 2 : 0.5; },

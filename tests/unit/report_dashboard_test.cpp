@@ -198,3 +198,18 @@ TEST_CASE("dashboard: the chart library compiled in is the vendored file, byte f
     CHECK(embedded.rfind("/*!\n * Chart.js v4.6.2", 0) == 0);
     CHECK(embedded.find("sourceMappingURL") == std::string::npos);  // no request for a map the report lacks
 }
+
+TEST_CASE("dashboard charts of a big study: the best half and an even spread of the rest, all of a small one") {
+    StudyData data;
+    for (int i = 0; i < int(kMaxChartRuns) + 1000; ++i) {
+        char id[32];
+        std::snprintf(id, sizeof id, "r000-c%05d-s0", i);
+        data.runs.push_back(make_run(id, 1.0 / (i + 1), "2026-12-07T10:00:00Z", 0.01));  // the last run is the best
+    }
+    const std::set<const Run*> sample = chart_sample(data);
+    CHECK(sample.size() == kMaxChartRuns);
+    for (size_t k = 1; k <= kMaxChartRuns / 2; ++k) CHECK(sample.count(&data.runs[data.runs.size() - k]));
+    CHECK(sample.count(&data.runs[1]));  // the spread reaches the second worst (every k-th by rank)
+    data.runs.resize(10);
+    CHECK(chart_sample(data).empty());
+}

@@ -18,6 +18,7 @@
 // identity (palette.hpp) in every view, and the legend names it. This header holds the
 // data behind each view, computed once and drawn twice (SVG and JSON for the browser).
 #pragma once
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -125,6 +126,15 @@ struct TimelineView {
     std::vector<TimelineEvent> requeues;  // the master's requeues (jobs/attempts), with time
 };
 TimelineView timeline_view(const StudyData& data);  // timeline.cpp
+
+// --- big studies ----------------------------------------------------------------------
+// Past kMaxChartRuns runs a chart draws the best kMaxChartRuns / 2 by the objective and an
+// even spread (every k-th by rank) of the others, so a page stays a file a browser opens
+// (100,000 points are ~10 MB of JSON per chart); the page says so. Every run still counts
+// in the history's best so far, the EDF, the contour's interpolation and the importance.
+constexpr size_t kMaxChartRuns = 4000;
+// The runs a chart draws; empty when the study is small enough to draw them all.
+std::set<const Run*> chart_sample(const StudyData& data);
 
 // --- pages ----------------------------------------------------------------------------
 struct DashboardPage {
