@@ -23,6 +23,7 @@
 #include "hposync/common/error.hpp"
 #include "hposync/common/keyvalue.hpp"
 #include "hposync/common/random.hpp"
+#include "hposync/common/signal_stack.hpp"
 #include "hposync/engine/memory.hpp"
 #include "hposync/engine/model.hpp"
 #include "hposync/engine/train.hpp"
@@ -248,8 +249,9 @@ int main(int argc, char** argv) {
     cfg.checkpoint_path = checkpoint;
     cfg.max_memory_bytes = max_memory >= 0 ? max_memory : default_max_memory_bytes();
 
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
+    // On an alternate stack: a signal inside oneDNN's GEMM kernel must not write its
+    // frame over the heap (common/signal_stack.hpp). SA_RESTART, as std::signal gave.
+    install_signal_handler({SIGINT, SIGTERM}, on_signal, /*restart=*/true);
     TrainHooks hooks;
     hooks.should_stop = [] { return g_stop.load(); };
     hooks.on_model = [](const Model& m) {

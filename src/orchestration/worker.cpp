@@ -21,6 +21,7 @@
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/common/error.hpp"
 #include "hposync/common/keyvalue.hpp"
+#include "hposync/common/signal_stack.hpp"
 #include "hposync/common/subprocess.hpp"
 #include "hposync/engine/memory.hpp"
 #include "hposync/engine/train.hpp"
@@ -542,15 +543,12 @@ private:
 }  // namespace
 
 void install_worker_signal_handlers() {
-    struct sigaction sa;
-    std::memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0;  // no SA_RESTART: a waiting poll() returns at once
     // USR2: hpo-slurm --signal USR2. HUP: a closed terminal or ssh session stops the worker
     // like SIGTERM (checkpoint, hand back) instead of killing it outright, which left its
-    // job orphaned until the master's lease timeout.
-    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2}) sigaction(sig, &sa, nullptr);
+    // job orphaned until the master's lease timeout. No SA_RESTART: a waiting poll()
+    // returns at once. On an alternate stack: a signal that lands inside oneDNN's GEMM
+    // kernel must not write its frame over the heap (common/signal_stack.hpp).
+    install_signal_handler({SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2}, on_stop_signal, /*restart=*/false);
 }
 
 std::string default_worker_id() {
