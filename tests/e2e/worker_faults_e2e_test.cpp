@@ -96,7 +96,7 @@ TEST_CASE("worker faults e2e: SIGKILL of the worker kills its trainer within 2 s
     Dir d;
     const std::string trainer = d.file("slow.sh", R"(#!/bin/sh
 echo "kind,index,t,metric,value" > "$HPOSYNC_OUT/curves.csv"
-setsid sh -c 'sleep 300' &
+setsid sh -c 'sleep 307' &
 while :; do echo "update,1,0.1,loss,1" >> "$HPOSYNC_OUT/curves.csv"; sleep 0.2; done
 )",
                                        true);
@@ -110,6 +110,12 @@ while :; do echo "update,1,0.1,loss,1" >> "$HPOSYNC_OUT/curves.csv"; sleep 0.2; 
         Process worker("hpo-worker", args, d.log("worker"));
         REQUIRE_MESSAGE(e2e::eventually([&] { return !processes_with(running_trainer, false).empty(); }, 30), worker.log());
         REQUIRE(fs::exists(folder));
+        // The daemon must exist before the kill (under load the trainer may not have forked
+        // it yet): "sleep 307" is sh -c's argument, "sleep\0307" once sh execs it.
+        const bool daemon = e2e::eventually([&] {
+            return !processes_with("sleep 307", false).empty() || !processes_with(std::string("sleep") + '\0' + "307", false).empty();
+        }, 30);
+        REQUIRE_MESSAGE(daemon, worker.log());
         worker.signal(SIGKILL);  // the worker alone, as the kernel's OOM killer would
         CHECK(worker.wait(10) == 128 + SIGKILL);
         // PR_SET_PDEATHSIG: the trainer goes with it.
