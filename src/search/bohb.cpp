@@ -98,9 +98,7 @@ private:
                                         const std::vector<std::vector<Observation>>& before) const {
         std::vector<Params> params(static_cast<size_t>(br.n));
         const std::vector<ScoredPoint> pts = model_points(before);
-        std::set<std::string> seen;
-        for (const auto& r : before)
-            for (const Observation& o : r) seen.insert(params_key(o.trial.params));
+        std::set<std::string> seen = configurations_seen(before);
         std::vector<size_t> model_slots;
         for (int64_t i = 0; i < br.n; ++i) {
             const int64_t index = br.first_config + i;

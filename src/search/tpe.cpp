@@ -54,12 +54,9 @@ public:
     std::optional<std::vector<Trial>> next_round(
         int64_t round, const std::vector<std::vector<Observation>>& history) const override {
         if (round >= rounds_) return std::nullopt;
-        const std::vector<std::vector<Observation>> before(
-            history.begin(), history.begin() + std::min<int64_t>(round, static_cast<int64_t>(history.size())));
+        const std::vector<std::vector<Observation>> before = rounds_before(history, round);
         const std::vector<ScoredPoint> observed = observed_points(study_, before);
-        std::set<std::string> seen;
-        for (const auto& r : before)
-            for (const Observation& o : r) seen.insert(params_key(o.trial.params));
+        std::set<std::string> seen = configurations_seen(before);
 
         std::vector<Params> params;
         std::vector<int64_t> model_slots;

@@ -74,6 +74,19 @@ std::vector<const Observation*> canonical_order(const std::vector<Observation>& 
 
 }  // namespace
 
+std::vector<std::vector<Observation>> rounds_before(const std::vector<std::vector<Observation>>& history,
+                                                    int64_t round) {
+    const int64_t n = std::min<int64_t>(std::max<int64_t>(round, 0), static_cast<int64_t>(history.size()));
+    return std::vector<std::vector<Observation>>(history.begin(), history.begin() + n);
+}
+
+std::set<std::string> configurations_seen(const std::vector<std::vector<Observation>>& rounds) {
+    std::set<std::string> seen;
+    for (const auto& r : rounds)
+        for (const Observation& o : r) seen.insert(params_key(o.trial.params));
+    return seen;
+}
+
 std::vector<ScoredPoint> observed_points(const Study& study, const std::vector<std::vector<Observation>>& rounds,
                                          double budget) {
     struct Acc {

@@ -48,6 +48,14 @@ struct TpeOptions {
 std::vector<ScoredPoint> observed_points(const Study& study, const std::vector<std::vector<Observation>>& rounds,
                                          double budget = -1);
 
+// What a model-based strategy may use when it plans round `round`: only the rounds
+// before it (a restarted master replays exactly these inputs, so the plan is the same).
+std::vector<std::vector<Observation>> rounds_before(const std::vector<std::vector<Observation>>& history,
+                                                    int64_t round);
+
+// The params_key of every configuration in `rounds`: never proposed again.
+std::set<std::string> configurations_seen(const std::vector<std::vector<Observation>>& rounds);
+
 // `count` proposals from `observed` (which must not be empty). `seen` holds the
 // params_key of every configuration already run; proposals are added to it.
 std::vector<Params> tpe_propose(const Study& study, const std::vector<ScoredPoint>& observed, int64_t count,
