@@ -161,6 +161,16 @@ $(BUILD)/bin/fsprobe: $(BUILD)/tests/twohost/fsprobe.o $(BUILD)/libhposync.a
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
 -include $(BUILD)/bench/scale/scale_bench.d $(BUILD)/tests/twohost/fsprobe.d
 
+# bench/run.sh's and bench/engine_compare.sh's programs (the scripts call these targets),
+# beside their objects in $(BUILD)/bench/ where bench/profile.sh looks for engine-bench.
+.PHONY: bench-programs
+bench-programs: $(BUILD)/bench/engine-bench $(BUILD)/bench/protocol-bench
+$(BUILD)/bench/engine-bench: $(BUILD)/bench/engine_bench.o $(BUILD)/libhposync.a
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
+$(BUILD)/bench/protocol-bench: $(BUILD)/bench/protocol_bench.o $(BUILD)/libhposync.a
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
+-include $(BUILD)/bench/engine_bench.d $(BUILD)/bench/protocol_bench.d
+
 # The fuzzer's flags (clang, libFuzzer, ASan + UBSan); tests/fuzz/run.sh compiles with these.
 FUZZ_CXXFLAGS ?= -std=c++17 -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -Iinclude
 FUZZ_LDFLAGS  ?= -fsanitize=fuzzer

@@ -8,8 +8,9 @@
 #   BEFORE_BIN=path/engine-bench bash bench/engine_compare.sh REV    reuse a build of REV
 #
 # The revision is built in a temporary git worktree (its own `make` flags, its own
-# libhposync.a); nothing outside build/ and that worktree is written. Prints one markdown
-# table: samples/s, median (min-max) over the rounds, before / after and their ratio.
+# libhposync.a and engine-bench); nothing outside build/ and that worktree is written.
+# Both engine-bench programs come from the Makefile (no compiler flags here). Prints one
+# markdown table: samples/s, median (min-max) over the rounds, before / after and their ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REV=${1:?usage: engine_compare.sh REV [ROUNDS]}
@@ -17,8 +18,6 @@ ROUNDS=${2:-3}
 BUILD=${BUILD:-build}
 OUT=$BUILD/bench-compare
 mkdir -p "$OUT"
-CXXFLAGS="-std=c++17 -O3 -march=native -Wall -Wextra -fopenmp -Iinclude"
-LIBS="-ldnnl -lboost_program_options -lboost_filesystem -ltbb -lz -lpthread"
 
 if [ -n "${BEFORE_BIN:-}" ]; then   # an engine-bench already built from REV
   cp "$BEFORE_BIN" "$OUT/engine-bench-before"
@@ -27,13 +26,16 @@ else
   trap 'git worktree remove --force "$tree" >/dev/null 2>&1 || rm -rf "$tree"' EXIT
   git worktree add --detach "$tree" "$REV" >/dev/null
   echo "engine_compare: building $REV in $tree" >&2
-  make -C "$tree" -j2 build/libhposync.a >/dev/null
-  (cd "$tree" && g++ $CXXFLAGS bench/engine_bench.cpp build/libhposync.a -o build/engine-bench $LIBS)
-  cp "$tree/build/engine-bench" "$OUT/engine-bench-before"
+  # The bench program with the Makefile's target; a revision older than that target gets
+  # it from the current Makefile, run over the revision's sources.
+  makefile=Makefile
+  make -C "$tree" -n BUILD=build build/bench/engine-bench >/dev/null 2>&1 || makefile=$PWD/Makefile
+  make -C "$tree" -f "$makefile" -j2 BUILD=build build/bench/engine-bench >/dev/null
+  cp "$tree/build/bench/engine-bench" "$OUT/engine-bench-before"
 fi
 echo "engine_compare: building the current tree" >&2
-make -j2 "$BUILD/libhposync.a" >/dev/null
-g++ $CXXFLAGS bench/engine_bench.cpp "$BUILD/libhposync.a" -o "$OUT/engine-bench-after" $LIBS
+make -j2 BUILD="$BUILD" "$BUILD/bench/engine-bench" >/dev/null
+cp "$BUILD/bench/engine-bench" "$OUT/engine-bench-after"
 
 export OMP_WAIT_POLICY=passive
 raw=$OUT/raw.txt

@@ -26,17 +26,11 @@ mkdir -p "$OUT"
 # Its CPU path (BLAS, oneDNN, torch.backends.mkldnn) is printed by bench/torch_bench.py.
 PY=tools/py
 
-# ---- the bench programs, against the library `make all` built, with its flags: the same
-# portable binary also runs under valgrind (bench/profile.sh), which has no AVX-512 ----
-CXXFLAGS="-std=c++17 -O3 -march=x86-64-v2 -g -Wall -Wextra -fopenmp -Iinclude"
-LIBS="-ldnnl -lboost_program_options -lboost_filesystem -ltbb -lz -lpthread"
-for prog in engine protocol; do
-  bin=$OUT/$prog-bench
-  if [ ! -x "$bin" ] || [ "bench/${prog}_bench.cpp" -nt "$bin" ] || [ "$BUILD/libhposync.a" -nt "$bin" ] || [ -n "$(find include -newer "$bin" -name "*.hpp" | head -1)" ]; then
-    echo "bench: compiling $bin"
-    g++ $CXXFLAGS "bench/${prog}_bench.cpp" "$BUILD/libhposync.a" -o "$bin" $LIBS
-  fi
-done
+# ---- the bench programs: `make bench-programs` builds them against the library `make all`
+# built, with its flags (the Makefile's; the same portable binary also runs under valgrind,
+# bench/profile.sh, which has no AVX-512) ----
+echo "bench: make bench-programs ($OUT/engine-bench, $OUT/protocol-bench)"
+make --no-print-directory BUILD="$BUILD" bench-programs
 
 : > "$RAW"
 record() { grep '^kind=' | tee -a "$RAW"; }
