@@ -9,12 +9,14 @@
 #include "hposync/report/diagnosis.hpp"
 #include "hposync/report/study_data.hpp"
 #include "process.hpp"
+#include "study_dir.hpp"
 
 namespace fs = boost::filesystem;
 using namespace hposync;
 
 TEST_CASE("debug study: every planted fault is named, the healthy run gets no finding") {
-    const fs::path dir = fs::temp_directory_path() / fs::unique_path("hpo-debug-%%%%%%");
+    const e2e::StudyDir tmp;
+    const fs::path dir = tmp.dir();
     fs::create_directories(dir / "jobs" / "pending");
     int jobs = 0;
     for (const auto& e : fs::directory_iterator("../examples/debug/jobs"))
@@ -67,5 +69,4 @@ TEST_CASE("debug study: every planted fault is named, the healthy run gets no fi
     CHECK(fs::exists(dir / "report" / "cockpit-r000-healthy-s0.png"));
     CHECK(fs::exists(dir / "report" / "predictions.png"));
     CHECK(e2e::read_text((dir / "report" / "logbook.md").string()).find("## Round 0") != std::string::npos);
-    fs::remove_all(dir);
 }

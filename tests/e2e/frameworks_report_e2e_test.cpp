@@ -10,6 +10,7 @@
 #include "../unit/idx_fixture.hpp"
 #include "process.hpp"
 #include "report_fixture.hpp"
+#include "study_dir.hpp"
 
 using namespace hposync;
 namespace fs = boost::filesystem;
@@ -32,7 +33,8 @@ void add_framework_run(const protocol::Layout& layout, int config, const std::st
 }  // namespace
 
 TEST_CASE("hpo-report, several trainers: a GIF per framework, updates/s per framework and batch size, a CSV per setup") {
-    fs::path dir = fs::temp_directory_path() / fs::unique_path("hpo-frameworks-%%%%%%");
+    const e2e::StudyDir tmp;
+    const fs::path dir = tmp.dir();
     protocol::Layout layout(dir.string());
     layout.create_dirs();
     write_file_atomic(layout.study_conf(),
@@ -66,11 +68,11 @@ TEST_CASE("hpo-report, several trainers: a GIF per framework, updates/s per fram
     CHECK(e2e::count_of(setup, "\nhposync,") == 300);
     CHECK(e2e::count_of(setup, "\ntorch,") == 30);
     CHECK(fs::exists(out / "frameworks" / "adam-b256-lr0.001.csv"));
-    fs::remove_all(dir);
 }
 
 TEST_CASE("hpo-report, one trainer: no frameworks view (and says why)") {
-    fs::path dir = fs::temp_directory_path() / fs::unique_path("hpo-frameworks-%%%%%%");
+    const e2e::StudyDir tmp;
+    const fs::path dir = tmp.dir();
     protocol::Layout layout(dir.string());
     layout.create_dirs();
     add_framework_run(layout, 0, "hposync", 16, 50, 1.0);
@@ -80,13 +82,13 @@ TEST_CASE("hpo-report, one trainer: no frameworks view (and says why)") {
     CHECK_FALSE(fs::exists(dir / "report" / "frameworks_speed.md"));
     CHECK_FALSE(fs::exists(dir / "report" / "loss_animation_hposync.gif"));
     CHECK(fs::exists(dir / "report" / "loss_animation.gif"));
-    fs::remove_all(dir);
 }
 
 TEST_CASE("hpo-report: the predictions panel shows each image's three most probable classes with their probabilities") {
     hposync::testing::IdxFixture data(600, 200);
     e2e::ScopedEnv env("HPOSYNC_DATA", data.root.string());
-    fs::path dir = fs::temp_directory_path() / fs::unique_path("hpo-predictions-%%%%%%");
+    const e2e::StudyDir tmp;
+    const fs::path dir = tmp.dir();
     protocol::Layout layout(dir.string());
     layout.create_dirs();
     protocol::Result r = e2e::fixture_result(0, 0, "adam", 16, 0.001, "ok", 0);
@@ -111,5 +113,4 @@ TEST_CASE("hpo-report: the predictions panel shows each image's three most proba
     CHECK(gp.find("set title \"true 3\\n3 0.70\\n5 0.20\\n1 0.05\"") != std::string::npos);
     CHECK(gp.find("set title \"true 3, said 5\\n5 0.70\\n3 0.20\\n1 0.05\"") != std::string::npos);
     CHECK(fs::exists(dir / "report" / "predictions.png"));
-    fs::remove_all(dir);
 }

@@ -118,7 +118,8 @@ void check_in_browser(const fs::path& report, bool cockpit, const fs::path& shot
 }  // namespace
 
 TEST_CASE("hpo-report dashboard on a real study: every view page, its static pictures, every link resolves") {
-    const fs::path dir = e2e::run_study("dashboard", kRandomStudy);
+    const e2e::StudyDir study;
+    const fs::path dir = e2e::run_study(study, "dashboard", kRandomStudy);
     const size_t runs = protocol::take_snapshot(protocol::Layout(dir.string())).results.size();
     REQUIRE(runs == 8);
     const fs::path out = report_of(dir);
@@ -149,7 +150,6 @@ TEST_CASE("hpo-report dashboard on a real study: every view page, its static pic
     // Three searched keys: three slices and three contour pairs.
     CHECK(e2e::count_of(slurp(out / "view-slice.html"), "<img src=\"view-slice-") == 3);
     CHECK(e2e::count_of(slurp(out / "view-contour.html"), "<img src=\"view-contour-") == 3);
-    fs::remove_all(dir);
 }
 
 TEST_CASE("hpo-report dashboard in headless Chromium: index, cockpit and every view of the demo and a quick example") {
@@ -158,15 +158,15 @@ TEST_CASE("hpo-report dashboard in headless Chromium: index, cockpit and every v
     const fs::path shots = fs::temp_directory_path() / "hposync-dashboard-screenshots";
     {
         INFO("demo-like study");
-        const fs::path dir = e2e::run_study("demo", demo_like_study(), 240);
+        const e2e::StudyDir study;
+        const fs::path dir = e2e::run_study(study, "demo", demo_like_study(), 240);
         check_in_browser(report_of(dir), true, shots / "demo");
-        fs::remove_all(dir);
     }
     {
         INFO("examples/quick/lr-sgd.study");
-        const fs::path dir = e2e::run_study("lr-sgd-quick", quick_example("../examples/quick/lr-sgd.study"), 240);
+        const e2e::StudyDir study;
+        const fs::path dir = e2e::run_study(study, "lr-sgd-quick", quick_example("../examples/quick/lr-sgd.study"), 240);
         check_in_browser(report_of(dir), false, shots / "lr-sgd-quick", {"view-contour.html"});  // one searched key: lr
-        fs::remove_all(dir);
     }
     MESSAGE("screenshots: " << shots.string());
 }

@@ -16,6 +16,7 @@
 #include "hposync/protocol/result_file.hpp"
 #include "process.hpp"
 #include "report_fixture.hpp"
+#include "study_dir.hpp"
 
 namespace fs = boost::filesystem;
 using namespace hposync;
@@ -69,7 +70,8 @@ size_t gif_frames(const std::string& gif) {  // graphic control extensions: one 
 }  // namespace
 
 TEST_CASE("hpo-report writes CSVs, every plot (PNG and SVG), a multi-frame GIF and index.html") {
-    fs::path dir = fs::temp_directory_path() / fs::unique_path("hpo-report-%%%%%%");
+    const e2e::StudyDir tmp;
+    const fs::path dir = tmp.dir();
     protocol::Layout layout(dir.string());
     layout.create_dirs();
     // A random search over optimizer, lr and batch size: best_so_far and error_vs_* apply.
@@ -160,11 +162,11 @@ TEST_CASE("hpo-report writes CSVs, every plot (PNG and SVG), a multi-frame GIF a
         CHECK_MESSAGE(s.size() > 2000, name);
         CHECK_MESSAGE((s.compare(0, 5, "<?xml") == 0 || s.compare(0, 4, "<svg") == 0), name);
     }
-    fs::remove_all(dir);
 }
 
 TEST_CASE("hpo-report on a finished grid study skips the random-search plots and says so") {
-    fs::path dir = fs::temp_directory_path() / fs::unique_path("hpo-report-%%%%%%");
+    const e2e::StudyDir tmp;
+    const fs::path dir = tmp.dir();
     protocol::Layout layout(dir.string());
     layout.create_dirs();
     add_run(layout, 0, 0, "sgd", 16, 0.01, "ok", 0);
@@ -176,21 +178,21 @@ TEST_CASE("hpo-report on a finished grid study skips the random-search plots and
     CHECK(log.find("skipped best_so_far") != std::string::npos);
     CHECK_FALSE(fs::exists(dir / "report" / "best_so_far.png"));
     CHECK(fs::exists(dir / "report" / "val_error_vs_epoch.png"));
-    fs::remove_all(dir);
 }
 
 TEST_CASE("hpo-report: a directory without jobs is an error naming it") {
-    fs::path dir = fs::temp_directory_path() / fs::unique_path("hpo-report-%%%%%%");
+    const e2e::StudyDir tmp;
+    const fs::path dir = tmp.dir();
     fs::create_directories(dir);
     e2e::Process p("hpo-report", {"--dir", dir.string()}, (dir.string() + ".log"));
     CHECK(p.wait(60) == 1);
     CHECK(p.log().find(dir.string()) != std::string::npos);
-    fs::remove_all(dir);
     fs::remove(dir.string() + ".log");
 }
 
 TEST_CASE("hpo-report ranks by the study's objective everywhere (objective = train_loss)") {
-    fs::path dir = fs::temp_directory_path() / fs::unique_path("hpo-report-%%%%%%");
+    const e2e::StudyDir tmp;
+    const fs::path dir = tmp.dir();
     protocol::Layout layout(dir.string());
     layout.create_dirs();
     write_file_atomic(layout.study_conf(), "format = hposync-study 1\nname = by-train-loss\nstrategy = random\nsamples = 4\n"
@@ -226,11 +228,11 @@ TEST_CASE("hpo-report ranks by the study's objective everywhere (objective = tra
     CHECK(slurp(out / "gnuplot" / "history.gp").find("training loss") != std::string::npos);
     CHECK(slurp(out / "gnuplot" / "error_vs_lr.gp").find("final training loss") != std::string::npos);
     CHECK(slurp(out / "gnuplot" / "best_so_far.gp").find("validation error") == std::string::npos);
-    fs::remove_all(dir);
 }
 
 TEST_CASE("hpo-report writes only into a fresh folder of its own: planted symlinks, markup, formulas, bad indices") {
-    fs::path dir = fs::temp_directory_path() / fs::unique_path("hpo-report-%%%%%%");
+    const e2e::StudyDir tmp;
+    const fs::path dir = tmp.dir();
     protocol::Layout layout(dir.string());
     layout.create_dirs();
     const fs::path secret = dir / "secret.txt", victim = dir / "victim.txt";
@@ -320,7 +322,6 @@ TEST_CASE("hpo-report writes only into a fresh folder of its own: planted symlin
     e2e::Process l("hpo-report", {"--dir", dir.string(), "--out", (dir / "link").string()}, (dir / "l.log").string());
     CHECK(l.wait(60) == 1);
     CHECK(l.log().find("symbolic link") != std::string::npos);
-    fs::remove_all(dir);
 }
 
 namespace {
@@ -338,7 +339,8 @@ std::map<std::string, std::string> tree_of(const fs::path& dir) {
 }  // namespace
 
 TEST_CASE("hpo-report --out: a user's folder with an index.html and D/results are refused and unchanged; a rerun keeps the user's file") {
-    fs::path dir = fs::temp_directory_path() / fs::unique_path("hpo-report-%%%%%%");
+    const e2e::StudyDir tmp;
+    const fs::path dir = tmp.dir();
     protocol::Layout layout(dir.string());
     layout.create_dirs();
     add_run(layout, 0, 0, "sgd", 16, 0.01, "ok", 0);
@@ -396,6 +398,4 @@ TEST_CASE("hpo-report --out: a user's folder with an index.html and D/results ar
     CHECK(manifest.find("f index.html\n") != std::string::npos);
     CHECK(manifest.find("my-conclusions") == std::string::npos);
     fs::remove(dir.string() + ".log");
-    fs::remove_all(mine);
-    fs::remove_all(dir);
 }

@@ -18,6 +18,7 @@
 #include "process.hpp"
 #include "report_fixture.hpp"
 #include "report_study.hpp"
+#include "study_dir.hpp"
 
 namespace fs = boost::filesystem;
 using namespace hposync;
@@ -90,7 +91,8 @@ void check_report(const fs::path& dir, const std::string& report_log, size_t run
 TEST_CASE("hpo-report on a real study of every strategy: no gnuplot error, valid plots, the views, rungs for halving") {
     for (const auto& s : strategies()) {
         INFO(s.name);
-        const fs::path dir = run_study(std::string("views-") + s.name, s.options);
+        const e2e::StudyDir study;
+        const fs::path dir = run_study(study, std::string("views-") + s.name, s.options);
         const size_t runs = protocol::take_snapshot(protocol::Layout(dir.string())).results.size();
         CHECK(runs >= 8);
         e2e::Process r("hpo-report", {"--dir", dir.string()}, (dir / "report.log").string());
@@ -113,13 +115,13 @@ TEST_CASE("hpo-report on a real study of every strategy: no gnuplot error, valid
             CHECK(index.find("diverged / failed") == std::string::npos);  // text of no plot caption: lr 3 diverges
             CHECK(slurp(dir / "report" / "gnuplot" / "error_vs_lr.gp").find("diverged / failed (no value)") != std::string::npos);
         }
-        fs::remove_all(dir);
     }
 }
 
 TEST_CASE("hpo-report in headless Chromium: no console error, no missing resource, the trials table sorts by the objective") {
     REQUIRE_MESSAGE(!chromium().empty(), "headless Chromium is needed (Debian package chromium; make deps installs it)");
-    const fs::path dir = run_study("browser", strategies()[1].options);
+    const e2e::StudyDir study;
+    const fs::path dir = run_study(study, "browser", strategies()[1].options);
     e2e::Process r("hpo-report", {"--dir", dir.string()}, (dir / "report.log").string());
     REQUIRE_MESSAGE(r.wait(180) == 0, r.log());
     const fs::path out = fs::canonical(dir / "report");
@@ -174,11 +176,11 @@ TEST_CASE("hpo-report in headless Chromium: no console error, no missing resourc
                  "file://" + (out / "index.html").string(), tmp, err);
     CHECK(valid_picture(shots / "report-index.png"));
     MESSAGE("screenshot: " << (shots / "report-index.png").string());
-    fs::remove_all(dir);
 }
 
 TEST_CASE("hpo-report --watch: regenerated while the study runs, in-flight curves, final report equal to a one-shot report") {
-    const fs::path dir = fs::temp_directory_path() / fs::unique_path("hpo-watch-%%%%%%");
+    const e2e::StudyDir tmp;
+    const fs::path dir = tmp.dir();
     protocol::Layout layout(dir.string());
     layout.create_dirs();
     write_file_atomic(layout.study_conf(), "format = hposync-study 1\nname = watched\nstrategy = random\nsamples = 3\n"
@@ -219,14 +221,14 @@ TEST_CASE("hpo-report --watch: regenerated while the study runs, in-flight curve
     REQUIRE(once.wait(120) == 0);
     CHECK(final_index == slurp(dir / "once" / "index.html"));
     CHECK(slurp(dir / "report" / "summary.csv") == slurp(dir / "once" / "summary.csv"));
-    fs::remove_all(dir);
 }
 
 TEST_CASE("hpo-report --watch on a real worker: in-flight curves once the worker writes progress files") {
     // Real processes: a slow synthetic job (4 epochs in 4 s). The worker writes
     // results/<id>.progress after every epoch (from 0.5 s into the run); the live report
     // shows the job as running on its worker and draws its in-flight curve.
-    const fs::path dir = fs::temp_directory_path() / fs::unique_path("hpo-watch-%%%%%%");
+    const e2e::StudyDir tmp;
+    const fs::path dir = tmp.dir();
     protocol::Layout layout(dir.string());
     layout.create_dirs();
     write_file_atomic(layout.pending_job("r000-slow-s0"), "format = hposync-job 1\nid = r000-slow-s0\nstudy = live\nround = 0\n"
@@ -252,11 +254,11 @@ TEST_CASE("hpo-report --watch on a real worker: in-flight curves once the worker
     CHECK(inflight_seen);
     CHECK_FALSE(fs::exists(protocol::progress_path(layout, "r000-slow-s0")));  // removed once the result is out
     CHECK(slurp(index).find("http-equiv=\"refresh\"") == std::string::npos);
-    fs::remove_all(dir);
 }
 
 TEST_CASE("hpo-master --report: the report is refreshed while the study runs, and final at the end") {
-    const fs::path dir = fs::temp_directory_path() / fs::unique_path("hpo-master-report-%%%%%%");
+    const e2e::StudyDir tmp;
+    const fs::path dir = tmp.dir();
     fs::create_directories(dir);
     const std::string study = (dir / "live.study").string();
     write_file_atomic(study, "format = hposync-study 1\nname = live-master\nstrategy = grid\nmodel = synthetic:quadratic\n"
@@ -281,12 +283,12 @@ TEST_CASE("hpo-master --report: the report is refreshed while the study runs, an
     const std::string summary = slurp(d / "report" / "summary.csv");
     CHECK(std::count(summary.begin(), summary.end(), '\n') == 5);  // header + 4 runs
     CHECK(slurp(index).find("http-equiv=\"refresh\"") == std::string::npos);
-    fs::remove_all(dir);
 }
 
 TEST_CASE("hpo-report --watch started before the first job waits, follows a study archived by --force, says when it ended") {
-    const fs::path dir = fs::temp_directory_path() / fs::unique_path("hpo-watch-early-%%%%%%");  // not created yet
-    const fs::path log_path = fs::temp_directory_path() / (dir.filename().string() + ".log");
+    const e2e::StudyDir tmp;
+    const fs::path dir = tmp.dir();  // not created yet
+    const fs::path log_path = tmp.log("watch");
     e2e::Process w("hpo-report", {"--dir", dir.string(), "--watch", "--poll-s", "0.2", "--watch-timeout-s", "120"},
                    log_path.string());
     REQUIRE_MESSAGE(e2e::eventually([&] { return w.log().find("no jobs yet; waiting") != std::string::npos; }, 30), w.log());
@@ -338,6 +340,4 @@ TEST_CASE("hpo-report --watch started before the first job waits, follows a stud
     CHECK(final_index.find("the study ended at 2026-12-07T08:15:30Z") != std::string::npos);
     CHECK(final_index.find("http-equiv=\"refresh\"") == std::string::npos);
     CHECK(fs::exists(archive / "results" / "r000-c0000-s0.result"));  // the archive is left alone
-    fs::remove_all(dir);
-    fs::remove(log_path);
 }

@@ -12,6 +12,7 @@
 #include "hposync/protocol/result_file.hpp"
 #include "hposync/protocol/snapshot.hpp"
 #include "process.hpp"
+#include "study_dir.hpp"
 
 namespace hposync::e2e {
 
@@ -22,7 +23,8 @@ namespace hposync::e2e {
 inline std::map<std::string, protocol::Result> run_study(const std::string& study, size_t expected_jobs,
                                                          bool restart_master = false, int timeout_s = 240) {
     namespace fs = boost::filesystem;
-    const fs::path dir = fs::temp_directory_path() / fs::unique_path("hpo-study-%%%%%%");
+    const StudyDir where;  // removed at the end, also when a check throws
+    const fs::path dir = where.dir();
     fs::create_directories(dir);
     const std::vector<std::string> master_args = {"--dir", dir.string(), "--study", study, "--poll-ms", "50"};
     Process w1("hpo-worker", {"--dir", dir.string(), "--id", "w1", "--threads", "1", "--poll-ms", "50"},
@@ -51,7 +53,6 @@ inline std::map<std::string, protocol::Result> run_study(const std::string& stud
     CHECK(snap.results.size() == expected_jobs);
     std::map<std::string, protocol::Result> results;
     for (const auto& id : snap.results) results[id] = protocol::read_result(layout.result(id));
-    fs::remove_all(dir);
     return results;
 }
 

@@ -5,13 +5,14 @@
 
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/common/error.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = boost::filesystem;
 using namespace hposync;
 
 TEST_CASE("atomic write replaces content and leaves no temporaries") {
-    fs::path dir = fs::temp_directory_path() / fs::unique_path("hpo-af-%%%%%%");
-    fs::create_directories(dir);
+    const hposync::testing::TempDir tmp("hpo-af");
+    const fs::path& dir = tmp.path;
     std::string p = (dir / "a.txt").string();
     write_file_atomic(p, "one");
     write_file_atomic(p, "two");
@@ -24,12 +25,11 @@ TEST_CASE("atomic write replaces content and leaves no temporaries") {
     CHECK(read_file((dir / "b").string()) == "first");
     CHECK_THROWS_AS(read_file(p, 2), ParseError);
     CHECK_THROWS_AS(write_file_atomic((dir / "no/such/dir/x").string(), "x"), IoError);
-    fs::remove_all(dir);
 }
 
 TEST_CASE("cached writes: the same atomic replace and exclusive create, without fsync; syncfs") {
-    fs::path dir = fs::temp_directory_path() / fs::unique_path("hpo-af-%%%%%%");
-    fs::create_directories(dir);
+    const hposync::testing::TempDir tmp("hpo-af");
+    const fs::path& dir = tmp.path;
     const std::string p = (dir / "lease").string();
     write_file_atomic(p, "beat 1", Durability::cached);
     write_file_atomic(p, "beat 2", Durability::cached);
@@ -43,5 +43,4 @@ TEST_CASE("cached writes: the same atomic replace and exclusive create, without 
     CHECK_NOTHROW(sync_filesystem(dir.string()));
     CHECK_THROWS_AS(sync_filesystem((dir / "missing").string()), IoError);
     CHECK_THROWS_AS(write_file_atomic((dir / "no/such/dir/x").string(), "x", Durability::cached), IoError);
-    fs::remove_all(dir);
 }

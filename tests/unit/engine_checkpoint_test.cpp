@@ -6,6 +6,7 @@
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/common/error.hpp"
 #include "hposync/engine/checkpoint.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = boost::filesystem;
 using namespace hposync;
@@ -86,8 +87,8 @@ TEST_CASE("checkpoint: torn, corrupted and foreign files are rejected with the f
 }
 
 TEST_CASE("checkpoint: written atomically to a file and read back; identity tracks the trajectory settings") {
-    fs::path dir = fs::temp_directory_path() / fs::unique_path("hpo-ckpt-%%%%%%");
-    fs::create_directories(dir);
+    const hposync::testing::TempDir tmp("hpo-ckpt");
+    const fs::path& dir = tmp.path;
     const std::string path = (dir / "r000-c0001-s0.ckpt").string();
     write_checkpoint(path, sample());
     CHECK(read_checkpoint(path).step == 41);
@@ -103,5 +104,4 @@ TEST_CASE("checkpoint: written atomically to a file and read back; identity trac
     CHECK(checkpoint_identity(a) != checkpoint_identity(b));
     CHECK(identity_difference(a.identity, b.identity) == "lr");
     CHECK(identity_difference("a=1;b=2", "a=1;b=2;c=3") == "c");
-    fs::remove_all(dir);
 }

@@ -8,6 +8,7 @@
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/report/cockpit.hpp"
 #include "hposync/report/insight.hpp"
+#include "temp_dir.hpp"
 
 using namespace hposync;
 using namespace hposync::report;
@@ -28,7 +29,8 @@ Run updates_only() {
 }  // namespace
 
 TEST_CASE("cockpit: updates without instruments draw a complete picture with placeholder panels") {
-    const fs::path out = fs::temp_directory_path() / fs::unique_path("cockpit-%%%%%%");
+    const hposync::testing::TempDir tmp("cockpit");
+    const fs::path& out = tmp.path;
     fs::create_directories(out / "gnuplot");
     CockpitPage page = write_cockpit(updates_only(), "best", {}, out.string(), "png");
     const std::string png = read_file((out / page.image).string());
@@ -40,11 +42,11 @@ TEST_CASE("cockpit: updates without instruments draw a complete picture with pla
     const std::string gp = read_file((out / "gnuplot" / "cockpit-r000-c0000-s0.gp").string());
     CHECK(gp.find(out.string()) == std::string::npos);  // relative paths only
     CHECK(read_file((out / page.html).string()).find("recorded no instruments") != std::string::npos);
-    fs::remove_all(out);
 }
 
 TEST_CASE("cockpit: exact zeros on a log panel are drawn at a floor; the dead-ReLU panel has a margin") {
-    const fs::path out = fs::temp_directory_path() / fs::unique_path("cockpit-%%%%%%");
+    const hposync::testing::TempDir tmp("cockpit");
+    const fs::path& out = tmp.path;
     fs::create_directories(out / "gnuplot");
     Run r = updates_only();
     for (int s = 5; s <= 50; s += 5) {
@@ -61,7 +63,6 @@ TEST_CASE("cockpit: exact zeros on a log panel are drawn at a floor; the dead-Re
     CHECK_FALSE(fs::exists(out.parent_path() / "evil.dat"));
     for (const auto& e : fs::directory_iterator(out / "gnuplot"))
         CHECK(e.path().filename().string().find("evil") == std::string::npos);
-    fs::remove_all(out);
 }
 
 TEST_CASE("cockpit: a run stuck at chance is not 'Status ok'") {
@@ -116,7 +117,8 @@ TEST_CASE("cockpit: runs without instruments get no (empty) page; the hint names
     data.runs[1].status = RunStatus::diverged;
     std::vector<Finding> f = {{"overfitting", "r000-c0002-s0", "t", "e", "s"}};
     CHECK(cockpit_runs(data, f).empty());
-    const fs::path out = fs::temp_directory_path() / fs::unique_path("cockpit-%%%%%%");
+    const hposync::testing::TempDir tmp("cockpit");
+    const fs::path& out = tmp.path;
     fs::create_directories(out / "gnuplot");
     PlotSink sink;
     sink.out = out.string();
@@ -131,7 +133,6 @@ TEST_CASE("cockpit: runs without instruments get no (empty) page; the hint names
     auto chosen = cockpit_runs(data, f);
     REQUIRE(chosen.size() == 1);
     CHECK(chosen[0].run->id == "r000-c0000-s0");
-    fs::remove_all(out);
 }
 
 TEST_CASE("cockpit: a run that diverged with status ok is chosen as diverged and its verdict says so") {

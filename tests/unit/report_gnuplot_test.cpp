@@ -10,6 +10,7 @@
 #include "hposync/report/plots.hpp"
 
 #include "../../src/report/plot_common.hpp"
+#include "temp_dir.hpp"
 
 using namespace hposync::report;
 namespace fs = boost::filesystem;
@@ -21,8 +22,8 @@ TEST_CASE("gnuplot strings cannot break out of their quotes") {
 }
 
 TEST_CASE("a failing gnuplot script is an error naming the script and gnuplot's message") {
-    fs::path dir = fs::temp_directory_path() / fs::unique_path("report-gp-%%%%%%");
-    fs::create_directories(dir);
+    const hposync::testing::TempDir tmp("report-gp");
+    const fs::path& dir = tmp.path;
     std::string ok = (dir / "ok.gp").string(), bad = (dir / "bad.gp").string();
     hposync::write_file_atomic(ok, "set terminal svg\nset output " + gp_quote((dir / "ok.svg").string()) +
                                        "\nplot x\n");
@@ -37,11 +38,11 @@ TEST_CASE("a failing gnuplot script is an error naming the script and gnuplot's 
         CHECK(what.find(bad) != std::string::npos);
         CHECK(what.find("no-such-file.dat") != std::string::npos);  // gnuplot's own words
     }
-    fs::remove_all(dir);
 }
 
 TEST_CASE("plots drawn in parallel: made in start order, a failure skipped with its reason, no process left") {
-    fs::path dir = fs::temp_directory_path() / fs::unique_path("report-gp-par-%%%%%%");
+    const hposync::testing::TempDir tmp("report-gp-par");
+    const fs::path& dir = tmp.path;
     fs::create_directories(dir / "gnuplot");
     PlotSink sink;
     sink.out = dir.string();
@@ -70,5 +71,4 @@ TEST_CASE("plots drawn in parallel: made in start order, a failure skipped with 
     CHECK(sink.skipped[0].rfind("broken.svg: gnuplot failed on gnuplot/broken.gp", 0) == 0);
     CHECK(sink.skipped[0].find("no-such.dat") != std::string::npos);
     CHECK_FALSE(fs::exists(dir / "broken.svg"));
-    fs::remove_all(dir);
 }

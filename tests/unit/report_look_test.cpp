@@ -13,6 +13,7 @@
 #include "hposync/report/palette.hpp"
 #include "hposync/report/plots.hpp"
 #include "hposync/report/views.hpp"
+#include "temp_dir.hpp"
 
 using namespace hposync;
 using namespace hposync::report;
@@ -60,14 +61,14 @@ StudyData log_grid() {
 }
 
 struct TempSink {
-    fs::path dir = fs::temp_directory_path() / fs::unique_path("report-look-%%%%%%");
+    const hposync::testing::TempDir tmp{"report-look"};
+    const fs::path& dir = tmp.path;
     PlotSink sink;
     TempSink() {
         fs::create_directories(dir / "gnuplot");
         sink.out = dir.string();
         sink.format = "svg";
     }
-    ~TempSink() { fs::remove_all(dir); }
     std::string script(const std::string& name) const { return read_file((dir / "gnuplot" / (name + ".gp")).string()); }
 };
 
@@ -175,7 +176,8 @@ TEST_CASE("palette: a setting has one colour in every plot, the GIF and the live
 }
 
 TEST_CASE("live page: a running job's setting comes from its job file, rounded; an unreadable one costs only the name") {
-    const fs::path dir = fs::temp_directory_path() / fs::unique_path("report-live-%%%%%%");
+    const hposync::testing::TempDir tmp("report-live");
+    const fs::path& dir = tmp.path;
     protocol::Layout layout(dir.string());
     layout.create_dirs();
     fs::create_directories(fs::path(layout.running_job("r001-c0005-s0", "w1")).parent_path());
@@ -187,7 +189,6 @@ TEST_CASE("live page: a running job's setting comes from its job file, rounded; 
     REQUIRE(data.open_jobs.size() == 2);
     CHECK(data.open_jobs[0].setting == "lr=0.3 batch_size=64");
     CHECK(data.open_jobs[1].setting.empty());
-    fs::remove_all(dir);
 }
 
 TEST_CASE("numbers print rounded everywhere a reader sees them") {

@@ -14,6 +14,7 @@
 #include "hposync/report/csv.hpp"
 #include "hposync/report/html.hpp"
 #include "hposync/report/output_dir.hpp"
+#include "temp_dir.hpp"
 
 using namespace hposync;
 using namespace hposync::report;
@@ -44,8 +45,8 @@ TEST_CASE("HTML: markup and quotes from files are escaped") {
 }
 
 TEST_CASE("fresh output: written beside the target, renamed into place, the old one gone, symlinks not followed") {
-    const fs::path dir = fs::temp_directory_path() / fs::unique_path("report-out-%%%%%%");
-    fs::create_directories(dir);
+    const hposync::testing::TempDir tmp("report-out");
+    const fs::path& dir = tmp.path;
     const fs::path target = dir / "report";
     {
         FreshOutput f(target.string());
@@ -86,12 +87,11 @@ TEST_CASE("fresh output: written beside the target, renamed into place, the old 
     CHECK_THROWS_AS(FreshOutput((dir / "foreign").string()), Error);
     fs::create_symlink(target, dir / "link");
     CHECK_THROWS_AS(FreshOutput((dir / "link").string()), Error);
-    fs::remove_all(dir);
 }
 
 TEST_CASE("fresh output: a relative target in the working directory (`hpo-report --out report`)") {
-    const fs::path dir = fs::temp_directory_path() / fs::unique_path("report-rel-%%%%%%");
-    fs::create_directories(dir);
+    const hposync::testing::TempDir tmp("report-rel");
+    const fs::path& dir = tmp.path;
     const fs::path before = fs::current_path();
     fs::current_path(dir);
     {
@@ -107,11 +107,11 @@ TEST_CASE("fresh output: a relative target in the working directory (`hpo-report
     fs::current_path(before);
     CHECK(slurp_ok(dir / "report" / "index.html") == "relative\n");
     CHECK(slurp_ok(dir / "sub" / "dir" / "report" / "index.html") == "nested\n");
-    fs::remove_all(dir);
 }
 
 TEST_CASE("progress file: appended rows read back, a torn last row ignored, a bad row named, reading bounded") {
-    const fs::path dir = fs::temp_directory_path() / fs::unique_path("report-progress-%%%%%%");
+    const hposync::testing::TempDir tmp("report-progress");
+    const fs::path& dir = tmp.path;
     protocol::Layout layout(dir.string());
     layout.create_dirs();
     const std::string id = "r000-c0001-s0", path = protocol::progress_path(layout, id);
@@ -156,5 +156,4 @@ TEST_CASE("progress file: appended rows read back, a torn last row ignored, a ba
     fs::remove(path);
     fs::create_directory(path);
     CHECK_THROWS_AS(protocol::append_progress(layout, id, "w1", {1, 0.5, 1.0, 1.1, 0.4}), IoError);
-    fs::remove_all(dir);
 }

@@ -18,6 +18,7 @@
 #include "hposync/protocol/job_schema.hpp"
 #include "hposync/data/permutation.hpp"
 #include "idx_fixture.hpp"
+#include "temp_dir.hpp"
 
 using namespace hposync;
 
@@ -48,16 +49,13 @@ bool importable(const std::string& module) { return python("import " + module).f
 // its `key = value` lines.
 std::map<std::string, std::string> checkpoint_checks(const std::string& trainer, const std::string& model) {
     hposync::testing::IdxFixture data(600, 200);
-    const boost::filesystem::path work =
-        boost::filesystem::temp_directory_path() / boost::filesystem::unique_path("hpo-ckpt-%%%%%%");
-    boost::filesystem::create_directories(work);
+    const hposync::testing::TempDir tmp("hpo-ckpt");
+    const boost::filesystem::path& work = tmp.path;
     SpawnOptions o;
     o.argv = {project_python(), trainers_dir() + "/../tests/trainers/checkpoint_check.py", trainer, data.dir(),
               work.string(), model};
     Subprocess p(o);
     const ExitStatus st = p.wait();
-    boost::system::error_code ec;
-    boost::filesystem::remove_all(work, ec);
     INFO("checkpoint_check.py " << trainer << ": " << st.describe() << ": " << sanitize_tail(p.stderr_tail(), 1500));
     REQUIRE(st.ok());
     std::map<std::string, std::string> out;
