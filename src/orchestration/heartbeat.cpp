@@ -35,7 +35,7 @@ void Heartbeat::stop() {
 
 void Heartbeat::hold(const std::string& id) {
     std::lock_guard<std::mutex> g(mu_);
-    info_.state = "training";
+    info_.state = WorkerState::training;
     info_.job = id;
     progress_seen_ = progress_.load();
     progress_at_ = steady_seconds();  // data loading counts as progress until stall_s
@@ -53,12 +53,12 @@ void Heartbeat::release(bool job_finished) {
         }
     }
     info_.job.clear();
-    info_.state = "idle";
+    info_.state = WorkerState::idle;
     if (job_finished) ++info_.jobs_done;
     write_locked();
 }
 
-void Heartbeat::set_state(const std::string& state) {
+void Heartbeat::set_state(WorkerState state) {
     std::lock_guard<std::mutex> g(mu_);
     info_.state = state;
     write_locked();

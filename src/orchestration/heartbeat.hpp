@@ -28,7 +28,7 @@ public:
     void hold(const std::string& id);
     // Stops refreshing the lease and removes it (under the lock, so no late beat recreates it).
     void release(bool job_finished);
-    void set_state(const std::string& state);
+    void set_state(protocol::WorkerState state);
     int64_t jobs_done();
     // Training advanced (an update, an epoch). Cheap: an atomic store; called from the trainer.
     void progress();

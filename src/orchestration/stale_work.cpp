@@ -43,7 +43,7 @@ namespace {
 bool worker_is_dead(const Layout& layout, const std::string& worker) {
     try {
         const WorkerInfo info = read_worker_info(layout.worker_file(worker));
-        if (info.state == "stopped") return true;
+        if (info.state == WorkerState::stopped) return true;
         if (info.host != host_name() || info.pid <= 0) return false;
         return ::kill(pid_t(info.pid), 0) != 0 && errno == ESRCH;
     } catch (const std::exception&) {

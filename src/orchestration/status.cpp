@@ -95,7 +95,7 @@ void print_waiting_trainers(const Layout& layout, const Snapshot& snap, const st
         if (t) ++pending_by_trainer[*t];
     std::set<std::string> offered;  // every live worker's `trainers`
     for (const auto& [id, w] : workers)
-        if (w.info && !w.gone && w.info->state != "stopped")
+        if (w.info && !w.gone && w.info->state != WorkerState::stopped)
             for (auto& t : split_list(w.info->trainers)) offered.insert(std::move(t));
     for (const auto& [t, n] : pending_by_trainer)
         if (!offered.count(t))
@@ -117,7 +117,7 @@ void print_workers(const std::map<std::string, WorkerRow>& workers, double lease
         const WorkerInfo& w = *row.info;
         const std::string slurm =
             w.slurm_array_job_id.empty() ? w.slurm_job_id : w.slurm_array_job_id + "_" + w.slurm_array_task_id;
-        out << "  " << pad(w.id, 24) << pad(row.gone ? "gone" : w.state, 10) << pad(w.job.empty() ? "-" : w.job, 18)
+        out << "  " << pad(w.id, 24) << pad(row.gone ? "gone" : to_text(w.state), 10) << pad(w.job.empty() ? "-" : w.job, 18)
             << pad(std::to_string(w.jobs_done), 6) << pad(fmt("%.0f s", row.beat_age), 10)
             << (slurm.empty() ? "-" : slurm) << "\n";
     }

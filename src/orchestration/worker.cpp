@@ -137,7 +137,7 @@ public:
             }
             watcher.wait();
         }
-        heartbeat_.set_state("stopped");
+        heartbeat_.set_state(WorkerState::stopped);
         heartbeat_.stop();
         const std::string bye = "exiting (" + why + "), " + std::to_string(heartbeat_.jobs_done()) + " jobs done";
         if (exit_why_.empty()) say(bye);

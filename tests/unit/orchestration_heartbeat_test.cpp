@@ -63,7 +63,7 @@ TEST_CASE("heartbeat: the beat thread renews the held job's lease while the call
         CHECK(first >= 1);  // hold writes the lease at once
         for (int i = 0; i < 2000; ++i) {
             hb.progress();  // what the trainer's hooks call, from the caller's thread
-            if (i % 500 == 0) hb.set_state("training");
+            if (i % 500 == 0) hb.set_state(WorkerState::training);
         }
         CHECK(wait_for_beat(f, job.id, first) > first);  // renewed by the beat thread
         hb.release(round == 9);
@@ -74,7 +74,7 @@ TEST_CASE("heartbeat: the beat thread renews the held job's lease while the call
     CHECK(hb.jobs_done() == 1);
     hb.stop();
     const WorkerInfo written = read_worker_info(f.layout.worker_file("w1"));
-    CHECK(written.state == "idle");
+    CHECK(written.state == WorkerState::idle);
     CHECK(written.job.empty());
     CHECK(written.jobs_done == 1);
 }

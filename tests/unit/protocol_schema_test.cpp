@@ -46,6 +46,7 @@ void set_every_field(const FieldAccess<T>& access, const ValueRange& range, T& t
         void operator()(std::string& (*m)(T&)) const { m(t) = "v" + std::to_string(salt); }
         void operator()(bool& (*m)(T&)) const { m(t) = !m(t); }
         void operator()(RunStatus& (*m)(T&)) const { m(t) = RunStatus::diverged; }
+        void operator()(WorkerState& (*m)(T&)) const { m(t) = WorkerState::training; }
     };
     std::visit(Visit{range, t, salt}, access);
 }
@@ -121,7 +122,13 @@ TEST_CASE("file schemas: the worker file and the attempts record round-trip thro
     // Defaults: a file with only the required keys reads as the table's defaults.
     const WorkerInfo minimal = worker_table().read(KeyValueFile::parse("format = hposync-worker 1\nid = w\n", "m"));
     CHECK(minimal.trainers == "hposync");
-    CHECK(minimal.state == "idle");
+    CHECK(minimal.state == WorkerState::idle);
+    // The state is one of three words; another is an error naming the file and the key.
+    CHECK_THROWS_WITH_AS(
+        worker_table().read(KeyValueFile::parse("format = hposync-worker 1\nid = w\nstate = busy\n", "b.worker")),
+        doctest::Contains("key 'state': expected idle, training or stopped, got 'busy'"), ParseError);
+    CHECK(worker_table().read(KeyValueFile::parse("format = hposync-worker 1\nid = w\nstate = stopped\n", "s.worker")).state ==
+          WorkerState::stopped);
     CHECK_THROWS_WITH_AS(worker_table().read(KeyValueFile::parse("format = hposync-worker 1\n", "m.worker")),
                          doctest::Contains("missing required key 'id'"), ParseError);
     CHECK_THROWS_WITH_AS(worker_table().read(KeyValueFile::parse("format = hposync-worker 1\nid = w\npid = -1\n", "m")),

@@ -17,6 +17,7 @@
 #include "hposync/common/keyvalue.hpp"
 #include "hposync/common/run_status.hpp"
 #include "hposync/common/text.hpp"
+#include "hposync/protocol/worker_state.hpp"
 
 namespace hposync::protocol {
 
@@ -36,7 +37,7 @@ inline constexpr double kAnyInteger = 9223372036854775807.0;  // INT64_MAX as a 
 // (format: a constant per file kind).
 template <class T>
 using FieldAccess = std::variant<std::monostate, int64_t& (*)(T&), double& (*)(T&), std::string& (*)(T&),
-                                 bool& (*)(T&), RunStatus& (*)(T&)>;
+                                 bool& (*)(T&), RunStatus& (*)(T&), WorkerState& (*)(T&)>;
 
 template <class P>
 struct ClassOf;
@@ -92,6 +93,7 @@ std::string write_value(const FieldAccess<T>& access, const T& t) {
         std::string operator()(std::string& (*f)(T&)) const { return f(m); }
         std::string operator()(bool& (*f)(T&)) const { return f(m) ? "true" : "false"; }
         std::string operator()(RunStatus& (*f)(T&)) const { return to_text(f(m)); }
+        std::string operator()(WorkerState& (*f)(T&)) const { return to_text(f(m)); }
     };
     return std::visit(Visit{m}, access);
 }
@@ -114,6 +116,10 @@ void read_value(const FieldAccess<T>& access, const ValueRange& range, const Key
         void operator()(RunStatus& (*m)(T&)) const {
             if (auto s = run_status_from_text(f.str(key))) m(t) = *s;
             else f.fail(key, "expected ok, diverged or failed, got '" + printable(f.str(key)) + "'");
+        }
+        void operator()(WorkerState& (*m)(T&)) const {
+            if (auto s = worker_state_from_text(f.str(key))) m(t) = *s;
+            else f.fail(key, "expected idle, training or stopped, got '" + printable(f.str(key)) + "'");
         }
     };
     std::visit(Visit{range, f, key, t}, access);

@@ -22,8 +22,8 @@ std::string lease_to_text(const LeaseInfo& lease);
 struct WorkerInfo {
     std::string id, host;
     int64_t pid = 0;
-    std::string state = "idle";  // idle | training | stopped
-    std::string job;             // current job id, "" when idle
+    WorkerState state = WorkerState::idle;
+    std::string job;  // current job id, "" when idle
     int64_t jobs_done = 0;
     double started = 0, last_beat = 0;  // Unix seconds (display only)
     std::string slurm_job_id, slurm_array_job_id, slurm_array_task_id;  // "" when unset
