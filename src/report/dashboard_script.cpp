@@ -33,8 +33,18 @@ std::string dashboard_script() {
     var t = raw.id ? raw.id + (raw.s ? ' (' + raw.s + ')' : '') + ': ' : (label ? label + ': ' : '');
     return t + 'x = ' + raw.x + ', y = ' + raw.y;
   }
+  // Numbers on axes with at most 4 significant digits: a log axis's end ticks come out of
+  // exp(log(x)) as 32.000000006, which reads as a different value.
+  function nice(v) { return String(Number(Number(v).toPrecision(4))); }
   function axis(type, label, extra) {
     var a = {type: type, title: {display: true, text: label}};
+    if (type === 'logarithmic')
+      a.ticks = {callback: function (v, i, ticks) {
+        var shown = Chart.Ticks.formatters.logarithmic.call(this, v, i, ticks);
+        return shown === '' ? '' : nice(v);
+      }};
+    else if (type === 'linear')
+      a.ticks = {callback: function (v) { return nice(v); }};
     for (var k in extra) a[k] = extra[k];
     return a;
   }
@@ -99,9 +109,34 @@ std::string dashboard_script() {
       return {label: l.id, data: l.u, s: l.s, v: l.v, borderColor: l.colour, backgroundColor: l.colour,
               pointRadius: 2, borderWidth: 1.3, spanGaps: true};
     });
-    return new Chart(addBox(parent, ''), {type: 'line', data: {labels: d.axes, datasets: sets}, options: {
-      animation: false, maintainAspectRatio: false,
-      scales: {y: {min: 0, max: 1, ticks: {display: false}, title: {display: true, text: 'each axis: its range (objective: best on top)'}}},
+    // Each axis has its own range, so the shared y scale carries no numbers: instead each
+    // axis is labelled at its top and bottom with the real values of the lines drawn
+    // there (whatever the axis's direction, log scale or categories).
+    var ends = {id: 'axisEnds', afterDatasetsDraw: function (chart) {
+      var ctx = chart.ctx, xs = chart.scales.x, ys = chart.scales.y;
+      ctx.save();
+      ctx.font = '11px sans-serif';
+      ctx.fillStyle = '#333';
+      ctx.textAlign = 'center';
+      d.axes.forEach(function (name, i) {
+        var top = null, bottom = null;
+        d.lines.forEach(function (l) {
+          var u = l.u[i];
+          if (u === null || u === undefined) return;
+          if (top === null || u > top.u) top = {u: u, v: l.v[i]};
+          if (bottom === null || u < bottom.u) bottom = {u: u, v: l.v[i]};
+        });
+        if (!top) return;
+        var x = xs.getPixelForValue(i);
+        var text = function (v) { return typeof v === 'number' ? nice(v) : String(v); };
+        ctx.fillText(text(top.v), x, ys.getPixelForValue(top.u) - 6);
+        ctx.fillText(text(bottom.v), x, ys.getPixelForValue(bottom.u) + 14);
+      });
+      ctx.restore();
+    }};
+    return new Chart(addBox(parent, ''), {type: 'line', data: {labels: d.axes, datasets: sets}, plugins: [ends], options: {
+      animation: false, maintainAspectRatio: false, layout: {padding: {top: 16, bottom: 8}},
+      scales: {y: {min: 0, max: 1, ticks: {display: false}, title: {display: true, text: 'each axis: its own range, ends labelled (objective: best on top)'}}},
       plugins: {legend: {display: false}, tooltip: {callbacks: {label: function (ctx) {
         var ds = ctx.dataset;
         return ds.label + ' (' + ds.s + '): ' + d.axes[ctx.dataIndex] + ' = ' + ds.v[ctx.dataIndex];

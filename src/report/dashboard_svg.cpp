@@ -16,6 +16,33 @@ namespace hposync::report {
 
 std::string run_colour(const Run& run) { return identity_colour(run.config.empty() ? config_of_job(run.id) : run.config); }
 
+// Tick values a reader can say aloud, inside [u0, u1] (axis units: log10 of the value on a
+// log axis): 1-2-5 steps on a linear axis; on a log axis the powers of ten, or 1-2-5
+// times them when the axis spans less than three decades. Not evenly cut ends such as
+// 0.002613, which read as measured values.
+std::vector<double> nice_ticks(double u0, double u1, bool log) {
+    std::vector<double> out;
+    if (!(u1 > u0)) return out;
+    if (log) {
+        const bool decades = u1 - u0 >= 3;
+        for (int e = int(std::floor(u0)); e <= int(std::ceil(u1)); ++e)
+            for (double m : decades ? std::vector<double>{1} : std::vector<double>{1, 2, 5}) {
+                const double v = m * std::pow(10.0, e), u = std::log10(v);
+                if (u >= u0 - 1e-9 && u <= u1 + 1e-9) out.push_back(v);
+            }
+        if (out.size() > 8) {  // many decades: every other power of ten
+            std::vector<double> thin;
+            for (size_t i = 0; i < out.size(); i += 2) thin.push_back(out[i]);
+            out = thin;
+        }
+        return out;
+    }
+    const double raw = (u1 - u0) / 4, mag = std::pow(10.0, std::floor(std::log10(raw)));
+    const double step = (raw / mag < 1.5 ? 1 : raw / mag < 3.5 ? 2 : raw / mag < 7.5 ? 5 : 10) * mag;
+    for (double k = std::ceil(u0 / step - 1e-9); k <= std::floor(u1 / step + 1e-9); ++k) out.push_back(k * step);
+    return out;
+}
+
 namespace {
 
 // A plot area with axes: maps data to pixels (log where asked), draws frame, ticks, labels.
@@ -64,13 +91,10 @@ std::string axes(const Frame& f, const std::string& xlabel, const std::string& y
     if (!f.xcats.empty()) {
         for (size_t i = 0; i < f.xcats.size(); ++i) xtick(double(i), f.xcats[i].substr(0, 16));
     } else {
-        for (int k = 0; k <= 4; ++k) {
-            const double u = f.x0 + (f.x1 - f.x0) * k / 4, xv = f.logx ? std::pow(10, u) : u;
-            xtick(xv, svg_num(xv));
-        }
+        for (double xv : nice_ticks(f.x0, f.x1, f.logx)) xtick(xv, svg_num(xv));
     }
-    for (int k = 0; k <= 4; ++k) {
-        const double u = f.y0 + (f.y1 - f.y0) * k / 4, yv = f.logy ? std::pow(10, u) : u, yp = f.Y(yv);
+    for (double yv : nice_ticks(f.y0, f.y1, f.logy)) {
+        const double yp = f.Y(yv);
         std::snprintf(buf, sizeof buf,
                       "<line x1=\"%d\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>\n"
                       "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",

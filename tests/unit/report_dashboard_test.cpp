@@ -213,3 +213,28 @@ TEST_CASE("dashboard charts of a big study: the best half and an even spread of 
     data.runs.resize(10);
     CHECK(chart_sample(data).empty());
 }
+
+TEST_CASE("dashboard: static axes tick at values a reader can say (1-2-5 steps, powers of ten)") {
+    // A linear axis from 0.051 to 0.909: 0.2 steps, not 0.051 + k * 0.2145.
+    const std::vector<double> linear = hposync::report::nice_ticks(0.051, 0.909, false);
+    REQUIRE(linear.size() == 4);
+    for (size_t i = 0; i < 4; ++i) CHECK(linear[i] == doctest::Approx(0.2 * double(i + 1)));
+    // A log axis over lr 1e-5 .. 0.5 (three decades and more): the powers of ten inside.
+    const std::vector<double> lr = hposync::report::nice_ticks(std::log10(1e-5), std::log10(0.5), true);
+    REQUIRE(lr.size() == 5);
+    CHECK(lr[0] == doctest::Approx(1e-5));
+    CHECK(lr[4] == doctest::Approx(0.1));
+    // lr 0.0026 .. 0.34 (two decades): 1-2-5 times the powers of ten, not 0.002613.
+    const std::vector<double> lr2 = hposync::report::nice_ticks(std::log10(0.002613), std::log10(0.3444), true);
+    REQUIRE(lr2.size() == 6);
+    CHECK(lr2[0] == doctest::Approx(0.005));
+    CHECK(lr2[5] == doctest::Approx(0.2));
+    // Within three decades: 1-2-5 times the powers of ten.
+    const std::vector<double> batch = hposync::report::nice_ticks(std::log10(30), std::log10(140), true);
+    REQUIRE(batch.size() == 2);
+    CHECK(batch[0] == doctest::Approx(50));
+    CHECK(batch[1] == doctest::Approx(100));
+    // Many decades are thinned to every other power.
+    CHECK(hposync::report::nice_ticks(-10, 10, true).size() <= 11);
+    CHECK(hposync::report::nice_ticks(1, 1, false).empty());
+}

@@ -152,6 +152,9 @@ std::vector<std::string> write_dashboard(const StudyData& data, const std::strin
 std::string dashboard_index_html();
 
 // The static SVGs (dashboard_svg.cpp).
+// Tick values inside [u0, u1] in axis units (log10 on a log axis): 1-2-5 steps, or
+// powers of ten (1-2-5 times them within three decades); never cut ends like 0.002613.
+std::vector<double> nice_ticks(double u0, double u1, bool log);
 std::string history_svg(const StudyData& data, const std::vector<HistoryPoint>& points);
 std::string intermediate_svg(const StudyData& data, const std::vector<CurveLine>& curves);
 std::string slice_svg(const StudyData& data, const SliceView& view);
