@@ -172,8 +172,8 @@ $(BUILD)/bench/protocol-bench: $(BUILD)/bench/protocol_bench.o $(BUILD)/libhposy
 -include $(BUILD)/bench/engine_bench.d $(BUILD)/bench/protocol_bench.d
 
 # The fuzzer's flags (clang, libFuzzer, ASan + UBSan); tests/fuzz/run.sh compiles with these.
-FUZZ_CXXFLAGS ?= -std=c++17 -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -Iinclude
-FUZZ_LDFLAGS  ?= -fsanitize=fuzzer
+FUZZ_CXXFLAGS ?= -std=c++17 -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -Iinclude -isystem /usr/include/eigen3
+FUZZ_LDFLAGS  ?= -fsanitize=fuzzer -lz
 fuzz:
 	FUZZ_CXXFLAGS="$(FUZZ_CXXFLAGS)" FUZZ_LDFLAGS="$(FUZZ_LDFLAGS)" bash tests/fuzz/run.sh $(FUZZ_SECONDS)
 

@@ -35,9 +35,10 @@ fi
 # The flags are the Makefile's (FUZZ_CXXFLAGS; `make fuzz` passes them).
 FLAGS="${FUZZ_CXXFLAGS:?run it as make fuzz (the compiler flags come from the Makefile)}"
 # Every reader of the study directory: common, search, protocol (all of it, the slurm
-# script generator aside), the job builder and the checkpoint decoder.
+# script generator aside), the job builder (with the trainer parameters and the data-set
+# shapes it checks a model against at load) and the checkpoint decoder.
 SRCS="$(ls src/common/*.cpp src/search/*.cpp src/protocol/*.cpp | grep -v slurm_script) \
-      src/orchestration/job_builder.cpp src/engine/checkpoint.cpp src/engine/instruments.cpp src/engine/cpu_dispatch.cpp src/engine/loss.cpp src/trainer/metrics_file.cpp"
+      $(ls src/data/*.cpp) src/orchestration/job_builder.cpp src/orchestration/trainer_params.cpp src/engine/model_spec.cpp src/engine/checkpoint.cpp src/engine/instruments.cpp src/engine/cpu_dispatch.cpp src/engine/loss.cpp src/trainer/metrics_file.cpp"
 # FUZZ_JOBS=1 compiles one file at a time (on a shared machine); default: one per core.
 JOBS=${FUZZ_JOBS:-$(nproc)}
 OBJS=()
