@@ -9,6 +9,7 @@
 #include <regex>
 #include <set>
 
+#include "text_count.hpp"
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/report/assets.hpp"
 #include "hposync/report/dashboard.hpp"
@@ -37,11 +38,7 @@ Run make_run(const std::string& id, double val_error, const std::string& finishe
     return r;
 }
 
-size_t count(const std::string& text, const std::string& what) {
-    size_t n = 0;
-    for (size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
-    return n;
-}
+using hposync::testing::count;
 
 }  // namespace
 

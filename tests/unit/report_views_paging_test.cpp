@@ -7,6 +7,7 @@
 #include <regex>
 #include <string>
 
+#include "text_count.hpp"
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/report/views.hpp"
 #include "protocol_test_dir.hpp"
@@ -29,11 +30,7 @@ Run run_with(int i, double val_error) {
     return r;
 }
 
-size_t count(const std::string& text, const std::string& what) {
-    size_t n = 0;
-    for (size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
-    return n;
-}
+using hposync::testing::count;
 
 }  // namespace
 
