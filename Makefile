@@ -255,10 +255,17 @@ bench-quick: deps-bench
 	@$(MAKE) --no-print-directory -j2 all
 	BUILD=$(BUILD) QUICK=1 bash bench/run.sh
 
-# 1,000 to 100,000 no-op jobs, 4 / 16 / 128 workers, beside Optuna's JournalFileBackend
-# (installed if missing); 23 minutes at load ~20. Writes the scale section of bench/results.md.
-bench-scale: deps-bench all $(BUILD)/bin/scale-bench
+# 1,000 to 100,000 no-op jobs, 4 / 16 / 128 workers, beside Optuna 5's JournalFileBackend (and
+# Optuna 3.1, the older row; both installed if missing); 23 minutes at load ~20. Writes the
+# scale section of bench/results.md.
+bench-scale: deps-bench deps-optuna3 all $(BUILD)/bin/scale-bench
 	BUILD=$(BUILD) bash bench/scale/run.sh
+
+# The older peer row of bench-scale: Optuna 3.1 in its own environment (.venv-optuna3, from
+# requirements/optuna3.lock; it cannot share .venv with Optuna 5).
+.PHONY: deps-optuna3
+deps-optuna3: deps
+	@HPOSYNC_VENV=$(CURDIR)/.venv-optuna3 bash tools/python-env.sh main optuna3
 
 # Workers on a second host over sshfs beside the same workers on the local disk (the
 # set-up of test-twohost; root): 1,000 to 100,000 no-op jobs, 4 workers. Figures in docs/SCALE.md.

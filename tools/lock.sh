@@ -15,4 +15,5 @@ uv=("$tool/venv/bin/uv" pip compile --quiet --generate-hashes --python-version 3
 "${uv[@]}" requirements/torch.in -c requirements/main.lock -o requirements/torch.lock
 "${uv[@]}" requirements/bench.in -c requirements/main.lock -c requirements/torch.lock \
     --override requirements/bench-overrides.txt -o requirements/bench.lock
+"${uv[@]}" requirements/optuna3.in -c requirements/main.lock -o requirements/optuna3.lock
 git --no-pager diff --stat requirements/

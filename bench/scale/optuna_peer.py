@@ -33,8 +33,13 @@ optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 
 def storage(path):
-    # Optuna 4 renamed JournalFileStorage to journal.JournalFileBackend (the old name is gone in 5).
-    return optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(path))
+    # Optuna 4 renamed JournalFileStorage to journal.JournalFileBackend (the old name is gone
+    # in 5); Optuna 3.1, the older row (environment .venv-optuna3), has only the old name.
+    journal = getattr(optuna.storages, "journal", None)
+    backend = getattr(journal, "JournalFileBackend", None) if journal else None
+    if backend is None:
+        backend = optuna.storages.JournalFileStorage
+    return optuna.storages.JournalStorage(backend(path))
 
 
 def objective(trial):

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make bench-scale` (also part of `make bench`): hposync's cost from 1,000 to 100,000 jobs
-# and up to 128 workers, beside Optuna 3.1's JournalFileStorage doing the same no-op work
+# and up to 128 workers, beside Optuna 5's JournalFileBackend (and Optuna 3.1's JournalFileStorage,
+# the older row, from .venv-optuna3) doing the same no-op work
 # with the same number of processes, on the same disk, in the same run. Writes its own
 # section of bench/results.md (between the scale markers) and prints it.
 #
@@ -42,11 +43,11 @@ record() { grep '^kind=' | tee -a "$RAW" || true; }
 echo "load_before=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RAW"
 echo "disk=$(df -T "$DIR" | awk 'NR==2 {print $2}') dir=$DIR max_seconds=$MAXS latency_dir=$LDIR latency_disk=$(df -T "$LDIR" | awk 'NR==2 {print $2}')" >> "$RAW"
 
-if [ "${SCALE_QUICK:-0}" = 1 ]; then SIZES="1000 5000"; PEER_SIZES="2000"; U_JOBS=256; PEND=20000; else
+if [ "${SCALE_QUICK:-0}" = 1 ]; then SIZES="1000 5000"; PEER_SIZES="1000"; U_JOBS=256; PEND=20000; else
   # 128 workers: 10 jobs each, where the last jobs' tail (a worker that got an 11th one
   # sets the end) bounds utilisation near 10/11; and 30 each, closer to a long-lived
   # cluster's steady state.
-  SIZES="1000 20000 100000"; PEER_SIZES="20000 100000"; U_JOBS="1280 3840"; PEND=100000; fi
+  SIZES="1000 20000 100000"; PEER_SIZES="1000 20000 100000"; U_JOBS="1280 3840"; PEND=100000; fi
 limit() { if [ "$1" -ge 20000 ] && [ "$MAXS" != 0 ]; then echo "$MAXS"; else echo 0; fi; }
 
 for W in 4 16; do
@@ -55,9 +56,11 @@ for W in 4 16; do
     timeout 1800 "$BIN" throughput --jobs "$N" --workers "$W" --dir "$DIR" --max-seconds "$(limit "$N")" | record
   done
   for N in $PEER_SIZES; do
-    echo "bench-scale: Optuna JournalFileStorage, $W processes, $N no-op trials"
-    timeout 1800 $PY bench/scale/optuna_peer.py --trials "$N" --workers "$W" --dir "$DIR" \
-      --max-seconds "$(limit "$N")" | record
+    for V in "$PWD/.venv" "$PWD/.venv-optuna3"; do
+      echo "bench-scale: Optuna's journal file ($(basename "$V")), $W processes, $N no-op trials"
+      HPOSYNC_VENV=$V timeout 1800 $PY bench/scale/optuna_peer.py --trials "$N" --workers "$W" --dir "$DIR" \
+        --max-seconds "$(limit "$N")" | record
+    done
   done
 done
 
