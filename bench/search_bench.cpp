@@ -1,7 +1,7 @@
 // search-bench: hposync's search strategies driven in-process, round by round, on
 // objectives with a known optimum (bench/search_run.sh drives it; `make bench-search`).
 //
-//   search-bench run --seeds N [--batch K] [--evals E] [--tabular CSV] [--objectives a,b] [--methods a,b]
+//   search-bench run --seeds N [--batch K] [--evals E] [--tabular CSV[,CSV]] [--objectives a,b] [--methods a,b]
 //       Every method on every objective with N study seeds, in synchronous rounds of K
 //       configurations (random and the TPE variants; default 4) for E evaluations (default
 //       200). One CSV line per evaluation on stdout:
@@ -11,17 +11,24 @@
 //       best = lowest regret among the evaluations at the maximum budget so far, "inf"
 //       before the first; epochs = compute if every job trains from scratch,
 //       epochs_resumed = compute if promotions continue their previous rung's checkpoint).
-//   search-bench space OBJECTIVE [--tabular CSV]
-//       The objective's search space (study lines), budgets (min, max, eta) and optimum,
-//       for the peers' driver (bench/search_peers/), so every side searches the same space.
-//   search-bench eval OBJECTIVE [--tabular CSV]
+//   search-bench space OBJECTIVE [--tabular CSV[,CSV]]
+//       The objective's search space (study lines; "condition = CHILD if PARENT = V"
+//       lines for conditional keys), budgets (min, max, eta) and optimum, for the peers'
+//       driver (bench/search_peers/), so every side searches the same space.
+//   search-bench eval OBJECTIVE [--tabular CSV[,CSV]]
 //       Reads lines "budget seed key=value ...", prints the regret of each: the peers'
 //       Python objectives (bench/search_peers/objectives.py) are checked against it.
+//   search-bench replay STUDY_FILE --tabular CSV
+//       Runs a study file in-process to its end, every job looked up in CSV; prints its
+//       evaluations and best val_error at the largest budget (bench/search_replay.sh
+//       checks the same study run through hpo-master and hpo-workers against it).
 //
 // Objectives: the engine's synthetic:quadratic and synthetic:noisy, synthetic:branin
 // and synthetic:hartmann6 (real jobs through the master's job builder and the engine's
-// synthetic trainer), and mnist-cnn: real CNN runs on MNIST (bench/tabular/mnist-cnn.csv)
-// replayed by nearest grid point.
+// synthetic trainer), and one per --tabular CSV, named by its stem (bench/search_tables.hpp):
+// mnist-cnn, real CNN runs on MNIST replayed by nearest grid point, and mnist-mlp, real
+// MLP runs over a mixed space (categorical optimizer and architecture, momentum only for
+// optimizer = momentum) replayed by nearest recorded configuration.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -40,10 +47,12 @@
 #include "hposync/protocol/result_file.hpp"
 #include "hposync/search/strategy.hpp"
 #include "hposync/search/study.hpp"
+#include "search_tables.hpp"
 
 using namespace hposync;
 using search::Observation;
 using search::Trial;
+using bench::Table;
 
 namespace {
 
@@ -54,71 +63,6 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 struct Sizing {
     int batch = 4;
     int evals = 200;
-};
-
-// The real tabular benchmark: validation error after each epoch of every grid point.
-struct Table {
-    std::vector<std::string> keys;                 // filters, lr, momentum, batch_size
-    std::vector<std::vector<double>> axis;         // sorted grid values per key
-    std::map<std::vector<int>, std::vector<double>> curve;  // grid index -> val_error per epoch
-    double best = kInf;                            // lowest val_error at the last epoch
-    int epochs = 0;
-
-    static Table read(const std::string& path) {
-        std::ifstream in(path);
-        if (!in) throw Error(path + ": cannot read the tabular benchmark");
-        Table t;
-        std::string line;
-        std::vector<std::vector<double>> rows;
-        bool header = false;
-        while (std::getline(in, line)) {
-            if (line.empty() || line[0] == '#') continue;
-            std::vector<std::string> f;
-            std::stringstream ss(line);
-            for (std::string x; std::getline(ss, x, ',');) f.push_back(x);
-            if (!header) {
-                header = true;
-                t.keys.assign(f.begin(), f.begin() + 4);
-                t.epochs = static_cast<int>(f.size()) - 6;
-                if (t.epochs < 1 || f[4] != "status") throw Error(path + ": unexpected header '" + line + "'");
-                continue;
-            }
-            std::vector<double> r;
-            for (size_t i = 0; i < f.size(); ++i)
-                if (i != 4) r.push_back(f[i] == "inf" ? kInf : parse_double(f[i], path));
-            rows.push_back(r);
-        }
-        t.axis.resize(4);
-        for (const auto& r : rows)
-            for (int k = 0; k < 4; ++k)
-                if (std::find(t.axis[k].begin(), t.axis[k].end(), r[k]) == t.axis[k].end()) t.axis[k].push_back(r[k]);
-        for (auto& a : t.axis) std::sort(a.begin(), a.end());
-        for (const auto& r : rows) {
-            std::vector<int> idx;
-            for (int k = 0; k < 4; ++k)
-                idx.push_back(static_cast<int>(std::find(t.axis[k].begin(), t.axis[k].end(), r[k]) - t.axis[k].begin()));
-            t.curve[idx] = std::vector<double>(r.begin() + 4, r.begin() + 4 + t.epochs);
-            t.best = std::min(t.best, r[4 + t.epochs - 1]);
-        }
-        return t;
-    }
-
-    // Nearest grid point per dimension (lr and batch size on a log scale).
-    double lookup(const std::map<std::string, std::string>& params, int epoch) const {
-        std::vector<int> idx;
-        for (int k = 0; k < 4; ++k) {
-            const bool log_scale = keys[k] == "lr" || keys[k] == "batch_size";
-            auto tr = [&](double v) { return log_scale ? std::log(v) : v; };
-            const double v = tr(parse_double(params.at(keys[k]), keys[k]));
-            int best = 0;
-            for (int i = 1; i < static_cast<int>(axis[k].size()); ++i)
-                if (std::fabs(tr(axis[k][i]) - v) < std::fabs(tr(axis[k][best]) - v)) best = i;
-            idx.push_back(best);
-        }
-        auto it = curve.find(idx);
-        if (it == curve.end()) return kInf;
-        return it->second[static_cast<size_t>(std::clamp(epoch, 1, epochs) - 1)];
-    }
 };
 
 struct BenchObjective {
@@ -144,7 +88,55 @@ std::string cells(double lo, double hi, int k, bool log_scale) {
     return out;
 }
 
-std::vector<BenchObjective> objectives(const Table* table) {
+// Budgets of a tabular benchmark: its epochs, eta 3 where that gives at least three rungs.
+void tabular_budgets(BenchObjective& o, const Table& table) {
+    o.optimum = table.best;
+    o.min_budget = 1;
+    o.max_budget = table.epochs;
+    o.eta = table.epochs >= 9 ? 3 : 2;
+    o.sh_samples = o.eta == 3 ? 81 : 64;
+    o.table = &table;
+}
+
+// mnist-cnn: a grid of real CNN runs; the searched space is the grid's hull, so every
+// method sees the same cells.
+BenchObjective grid_objective(const Table& table) {
+    BenchObjective o;
+    o.name = table.name;
+    auto ax = [&](const char* key) -> const std::vector<double>& {
+        for (size_t k = 0; k < table.keys.size(); ++k)
+            if (table.keys[k] == key) return table.axis[k];
+        throw Error(table.path + ": no column " + key);
+    };
+    auto num = [](double v) { return format_double(v); };
+    const auto &f = ax("filters"), &lr = ax("lr"), &mom = ax("momentum"), &bs = ax("batch_size");
+    o.space = "search.filters = int(" + num(f.front()) + ", " + num(f.back()) + ")\nsearch.lr = loguniform(" +
+              num(lr.front()) + ", " + num(lr.back()) + ")\nsearch.momentum = uniform(" + num(mom.front()) + ", " +
+              num(mom.back()) + ")\nsearch.batch_size = log2int(" + num(std::log2(bs.front())) + ", " +
+              num(std::log2(bs.back())) + ")\n";
+    auto list = [](const std::vector<double>& a) {
+        std::string s;
+        for (double v : a) s += (s.empty() ? "" : ", ") + format_double(v);
+        return s;
+    };
+    for (size_t k = 0; k < table.keys.size(); ++k) o.grid += "search." + table.keys[k] + " = " + list(table.axis[k]) + "\n";
+    tabular_budgets(o, table);
+    return o;
+}
+
+// mnist-mlp: sampled configurations of a mixed space; every method searches the recording
+// study's own space (the CSV's search lines). hposync has no conditional keys: its methods
+// sample the child key always and the lookup ignores it where the parent does not use it.
+// No grid: 2 values per numeric key would already be 384 points, past every budget here.
+BenchObjective sampled_objective(const Table& table) {
+    BenchObjective o;
+    o.name = table.name;
+    for (const std::string& line : table.space_lines) o.space += line + "\n";
+    tabular_budgets(o, table);
+    return o;
+}
+
+std::vector<BenchObjective> objectives(const std::vector<const Table*>& tables) {
     std::vector<BenchObjective> out;
     const std::string quad_space =
         "search.lr = loguniform(0.0001, 0.5)\nsearch.momentum = uniform(0, 1)\nsearch.batch_size = log2int(3, 9)\n"
@@ -182,36 +174,7 @@ std::vector<BenchObjective> objectives(const Table* table) {
         o.optimum = 0;
         out.push_back(o);
     }
-    if (table) {
-        BenchObjective o;
-        o.name = "mnist-cnn";
-        o.fixed = "model = tabular\nobjective = val_error\n";
-        // The searched space is the grid's hull, so every method sees the same cells.
-        auto ax = [&](const char* key) -> const std::vector<double>& {
-            for (size_t k = 0; k < 4; ++k)
-                if (table->keys[k] == key) return table->axis[k];
-            throw Error(std::string("tabular benchmark: no column ") + key);
-        };
-        auto num = [](double v) { return format_double(v); };
-        const auto &f = ax("filters"), &lr = ax("lr"), &mom = ax("momentum"), &bs = ax("batch_size");
-        o.space = "search.filters = int(" + num(f.front()) + ", " + num(f.back()) + ")\nsearch.lr = loguniform(" +
-                  num(lr.front()) + ", " + num(lr.back()) + ")\nsearch.momentum = uniform(" + num(mom.front()) + ", " +
-                  num(mom.back()) + ")\nsearch.batch_size = log2int(" + num(std::log2(bs.front())) + ", " +
-                  num(std::log2(bs.back())) + ")\n";
-        auto list = [](const std::vector<double>& a) {
-            std::string s;
-            for (double v : a) s += (s.empty() ? "" : ", ") + format_double(v);
-            return s;
-        };
-        for (size_t k = 0; k < 4; ++k) o.grid += "search." + table->keys[k] + " = " + list(table->axis[k]) + "\n";
-        o.optimum = table->best;
-        o.min_budget = 1;
-        o.max_budget = table->epochs;
-        o.eta = table->epochs >= 9 ? 3 : 2;  // at least three rungs
-        o.sh_samples = o.eta == 3 ? 81 : 64;
-        o.table = table;
-        out.push_back(o);
-    }
+    for (const Table* table : tables) out.push_back(table->sampled() ? sampled_objective(*table) : grid_objective(*table));
     return out;
 }
 
@@ -307,13 +270,87 @@ std::vector<std::string> split(const std::string& s) {
 const BenchObjective& find_objective(const std::vector<BenchObjective>& all, const std::string& name) {
     for (const auto& o : all)
         if (o.name == name) return o;
-    throw Error("unknown objective '" + name + "' (quadratic, noisy, branin, hartmann6, mnist-cnn with --tabular)");
+    throw Error("unknown objective '" + name + "' (quadratic, noisy, branin, hartmann6, or a --tabular CSV's stem: mnist-cnn, mnist-mlp)");
 }
 
 int usage() {
-    std::cerr << "usage: search-bench run --seeds N [--batch K] [--evals E] [--tabular CSV] [--objectives a,b] [--methods a,b]\n"
-                 "       search-bench space|eval OBJECTIVE [--tabular CSV]\n";
+    std::cerr << "usage: search-bench run --seeds N [--batch K] [--evals E] [--tabular CSV[,CSV]] [--objectives a,b] [--methods a,b]\n"
+                 "       search-bench space|eval OBJECTIVE [--tabular CSV[,CSV]]\n"
+                 "       search-bench replay STUDY_FILE --tabular CSV\n";
     return 2;
+}
+
+void cmd_run(const std::vector<BenchObjective>& all, const std::string& only_objectives, const std::string& only_methods,
+             int seeds, const Sizing& size) {
+    std::ios::sync_with_stdio(false);
+    std::cout << "objective,method,k,seed,evals,epochs,epochs_resumed,best\n";
+    std::vector<std::string> objs = split(only_objectives), methods = split(only_methods);
+    if (methods.empty()) methods = kMethods;
+    for (const auto& o : all) {
+        if (!objs.empty() && std::find(objs.begin(), objs.end(), o.name) == objs.end()) continue;
+        for (const auto& m : methods) {
+            if (m == "grid" && o.grid.empty()) continue;  // no grid for this objective (sampled_objective)
+            for (int s = 0; s < seeds; ++s) run_one(o, m, 1000 + static_cast<uint64_t>(s), size, std::cout);
+        }
+    }
+}
+
+void cmd_space(const BenchObjective& o) {
+    std::cout << o.space;
+    if (o.table)
+        for (const bench::Condition& c : o.table->conditions) {
+            std::string values;
+            for (const std::string& v : c.values) values += (values.empty() ? "" : " | ") + v;
+            std::cout << "condition = " << c.child << " if " << c.parent << " = " << values << "\n";
+        }
+    std::cout << "max_budget = " << o.max_budget << "\noptimum = " << format_double(o.optimum) << "\neta = " << o.eta
+              << "\nmin_budget = " << o.min_budget << "\n";
+}
+
+void cmd_eval(const BenchObjective& o, const Sizing& size) {
+    const search::Study study = study_for(o, "random", 1, size);
+    std::string line;
+    while (std::getline(std::cin, line)) {
+        std::stringstream ss(line);
+        Trial t;
+        t.config_id = "c0000";
+        std::string tok;
+        ss >> t.budget >> t.seed;
+        while (ss >> tok) {
+            size_t eq = tok.find('=');
+            if (eq == std::string::npos) throw Error("eval: expected key=value, got '" + tok + "'");
+            t.params[tok.substr(0, eq)] = tok.substr(eq + 1);
+        }
+        const double v = evaluate(o, study, t);
+        std::cout << (std::isfinite(v) ? format_double(v - o.optimum) : "inf") << std::endl;
+    }
+}
+
+// The study file a protocol replay runs (bench/search_replay.sh), run here in-process to
+// its end with the same lookups: its evaluations, and the best val_error among the runs at
+// the largest budget, which the protocol's results must reproduce.
+void cmd_replay(const std::string& study_path, const Table& table) {
+    const search::Study study = search::parse_study(KeyValueFile::read(study_path));
+    const auto strategy = search::make_strategy(study);
+    const auto max_epochs = static_cast<double>(parse_int(study.fixed.count("epochs") ? study.fixed.at("epochs") : "0", "epochs"));
+    std::vector<std::vector<Observation>> history;
+    double best = kInf, top = 0;
+    int64_t evals = 0;
+    for (int64_t round = 0;; ++round) {
+        auto trials = strategy->next_round(round, history);
+        if (!trials) break;
+        std::vector<Observation> obs;
+        for (const Trial& t : *trials) {
+            const double budget = t.budget > 0 ? t.budget : max_epochs;
+            const double v = table.lookup(t.params, static_cast<int>(budget));
+            obs.push_back({t, std::isfinite(v) ? RunStatus::ok : RunStatus::diverged, v});
+            ++evals;
+            if (budget > top) top = budget, best = kInf;
+            if (budget == top) best = std::min(best, v);
+        }
+        history.push_back(std::move(obs));
+    }
+    std::cout << "evals = " << evals << "\nmax_epochs = " << format_double(top) << "\nbest = " << format_double(best) << "\n";
 }
 
 }  // namespace
@@ -341,48 +378,17 @@ int main(int argc, char** argv) {
             else return usage();
         }
         if (size.batch < 1 || size.evals < 1) throw Error("--batch and --evals must be at least 1");
-        Table table;
-        if (!tabular.empty()) table = Table::read(tabular);
-        const std::vector<BenchObjective> all = objectives(tabular.empty() ? nullptr : &table);
-        if (cmd == "run") {
-            std::ios::sync_with_stdio(false);
-            std::cout << "objective,method,k,seed,evals,epochs,epochs_resumed,best\n";
-            std::vector<std::string> objs = split(only_objectives), methods = split(only_methods);
-            if (methods.empty()) methods = kMethods;
-            for (const auto& o : all) {
-                if (!objs.empty() && std::find(objs.begin(), objs.end(), o.name) == objs.end()) continue;
-                for (const auto& m : methods)
-                    for (int s = 0; s < seeds; ++s) run_one(o, m, 1000 + static_cast<uint64_t>(s), size, std::cout);
-            }
-            return 0;
-        }
-        if (cmd == "space") {
-            const BenchObjective& o = find_objective(all, name);
-            std::cout << o.space << "max_budget = " << o.max_budget << "\noptimum = " << format_double(o.optimum)
-                      << "\neta = " << o.eta << "\nmin_budget = " << o.min_budget << "\n";
-            return 0;
-        }
-        if (cmd == "eval") {
-            const BenchObjective& o = find_objective(all, name);
-            const search::Study study = study_for(o, "random", 1, size);
-            std::string line;
-            while (std::getline(std::cin, line)) {
-                std::stringstream ss(line);
-                Trial t;
-                t.config_id = "c0000";
-                std::string tok;
-                ss >> t.budget >> t.seed;
-                while (ss >> tok) {
-                    size_t eq = tok.find('=');
-                    if (eq == std::string::npos) throw Error("eval: expected key=value, got '" + tok + "'");
-                    t.params[tok.substr(0, eq)] = tok.substr(eq + 1);
-                }
-                const double v = evaluate(o, study, t);
-                std::cout << (std::isfinite(v) ? format_double(v - o.optimum) : "inf") << std::endl;
-            }
-            return 0;
-        }
-        return usage();
+        std::vector<Table> tables;
+        for (const std::string& path : split(tabular)) tables.push_back(Table::read(path));
+        std::vector<const Table*> table_ptrs;
+        for (const Table& t : tables) table_ptrs.push_back(&t);
+        const std::vector<BenchObjective> all = objectives(table_ptrs);
+        if (cmd == "run") cmd_run(all, only_objectives, only_methods, seeds, size);
+        else if (cmd == "space") cmd_space(find_objective(all, name));
+        else if (cmd == "eval") cmd_eval(find_objective(all, name), size);
+        else if (cmd == "replay" && tables.size() == 1 && !name.empty()) cmd_replay(name, tables[0]);
+        else return usage();
+        return 0;
     } catch (const std::exception& e) {
         std::cerr << "search-bench: " << e.what() << "\n";
         return 1;

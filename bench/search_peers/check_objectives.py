@@ -5,7 +5,7 @@ strategies see (`search-bench eval`, the engine's synthetic trainer and the C++ 
 lookup) at random points of every objective's space, random budgets and noise seeds.
 bench/search_run.sh runs it first; a disagreement stops the bench.
 
-Usage: check_objectives.py SEARCH_BENCH [--tabular CSV] [--points N]
+Usage: check_objectives.py SEARCH_BENCH [--tabular CSV[,CSV]] [--points N]
 Exit 0 and one line per objective when all agree to 1e-12; exit 1 naming the first
 point that does not."""
 import math
@@ -13,12 +13,17 @@ import random
 import subprocess
 import sys
 
-from objectives import SYNTHETIC, Objective
+from objectives import SYNTHETIC, Objective, tabular_paths
 
 
 def random_params(objective, rng):
+    """A random point; a conditional key whose parent does not use it is left out half the
+    time (as the peers with conditions send it) and sent the other half (as hposync does)."""
     params = {}
     for key, fn, args in objective.space:
+        if fn == "choice":
+            params[key] = rng.choice(args)
+            continue
         lo, hi = float(args[0]), float(args[1])
         if fn == "uniform":
             params[key] = rng.uniform(lo, hi)
@@ -28,6 +33,10 @@ def random_params(objective, rng):
             params[key] = rng.randint(int(lo), int(hi))
         elif fn == "log2int":
             params[key] = 2 ** rng.randint(int(lo), int(hi))
+    for key in list(params):
+        cond = objective.parent_of(key)
+        if cond and params.get(cond[0]) not in cond[1] and rng.random() < 0.5:
+            del params[key]
     return params
 
 
@@ -36,7 +45,8 @@ def check(bench, name, tabular, points, rng):
     cases = []
     for _ in range(points):
         cases.append((random_params(objective, rng), rng.randint(1, objective.max_budget), rng.getrandbits(63)))
-    lines = "".join("%d %d %s\n" % (e, seed, " ".join("%s=%r" % kv for kv in p.items())) for p, e, seed in cases)
+    lines = "".join("%d %d %s\n" % (e, seed, " ".join("%s=%s" % (k, v if isinstance(v, str) else repr(v))
+                                                        for k, v in p.items())) for p, e, seed in cases)
     extra = ["--tabular", tabular] if tabular else []
     out = subprocess.run([bench, "eval", name] + extra, input=lines, check=True, capture_output=True,
                          text=True).stdout.split()
@@ -68,7 +78,7 @@ def main():
             sys.exit(__doc__)
         rest = rest[2:]
     rng = random.Random(29)
-    for name in list(SYNTHETIC) + (["mnist-cnn"] if tabular else []):
+    for name in list(SYNTHETIC) + list(tabular_paths(tabular)):
         check(bench, name, tabular, points, rng)
 
 

@@ -10,7 +10,7 @@ cannot run here (its package does not import) writes one line "# skipped METHOD:
 instead, which search_table.py prints under the table.
 
 Usage (each adapter module is a script with this CLI):
-  PEER.py SEARCH_BENCH SEEDS [--tabular CSV] [--objectives a,b] [--samplers a,b]
+  PEER.py SEARCH_BENCH SEEDS [--tabular CSV[,CSV]] [--objectives a,b] [--samplers a,b]
           [--batch 1,4,16] [--evals 200]
 
 A full-budget peer runs until it has `evals` evaluations (the last round may overshoot,
@@ -22,7 +22,7 @@ import shutil
 import sys
 import tempfile
 
-from objectives import Objective
+from objectives import Objective, tabular_paths
 
 OBJECTIVES = ["quadratic", "noisy", "branin", "hartmann6"]
 
@@ -66,7 +66,7 @@ def parse_args(argv, peers):
             raise SystemExit("unknown option %s\n%s" % (flag, __doc__))
         rest = rest[2:]
     if args["objectives"] is None:
-        args["objectives"] = OBJECTIVES + (["mnist-cnn"] if args["tabular"] else [])
+        args["objectives"] = OBJECTIVES + list(tabular_paths(args["tabular"]))
     return args
 
 

@@ -36,6 +36,8 @@ def design_space(objective):
             params.append({"name": key, "type": "int", "lb": int(args[0]), "ub": int(args[1])})
         elif fn == "log2int":  # the exponent is searched, as the other adapters do
             params.append({"name": key + "_log2", "type": "int", "lb": int(args[0]), "ub": int(args[1])})
+        elif fn == "choice":  # HEBO has no conditions: a conditional key is searched flat
+            params.append({"name": key, "type": "cat", "categories": list(args)})
         else:
             raise ValueError("unknown dimension %s(%s)" % (fn, args))
     return DesignSpace().parse(params)
@@ -60,6 +62,8 @@ class HeboPeer(Peer):
                 params[key] = 2 ** int(row[key + "_log2"])
             elif fn == "int":
                 params[key] = int(row[key])
+            elif fn == "choice":
+                params[key] = str(row[key])
             else:
                 params[key] = float(row[key])
         return params

@@ -14,9 +14,17 @@ definition of each space (bench/search_bench.cpp) for every side.
 - branin / hartmann6: val_loss = f(x) - f* + exp(-epochs / 2) on the unit (hyper)cube.
 - mnist-cnn: the tabular benchmark (bench/tabular/mnist-cnn.csv), validation error of the
   nearest grid point (lr and batch size on a log scale) after `epochs` epochs.
+- mnist-mlp: the sampled tabular benchmark (bench/tabular/mnist-mlp.csv), validation error
+  of the nearest recorded configuration (categorical keys exact, momentum only for
+  optimizer = momentum) after `epochs` epochs (trainers/tabular_table.py).
 Values are regrets: objective minus the optimum `search-bench space` reports."""
 import math
+import os
 import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "trainers"))
+from tabular_table import Table  # noqa: E402  the lookups, shared with trainers/tabular_lookup.py
 
 MASK = (1 << 64) - 1
 GAMMA = 0x9E3779B97F4A7C15
@@ -86,61 +94,31 @@ def synthetic(fn, p, epochs, seed):
     return min(max(err, 0.0), 1.0)
 
 
-class Table:
-    """The tabular benchmark as bench/search_bench.cpp's Table reads it."""
-
-    def __init__(self, path):
-        self.keys, rows = None, []
-        with open(path) as f:
-            for line in f:
-                line = line.rstrip("\n")
-                if not line or line.startswith("#"):
-                    continue
-                fields = line.split(",")
-                if self.keys is None:
-                    if len(fields) < 7 or fields[4] != "status":
-                        raise ValueError("%s: unexpected header '%s'" % (path, line))
-                    self.keys, self.epochs = fields[:4], len(fields) - 6
-                    continue
-                rows.append([float(x) for i, x in enumerate(fields) if i != 4])  # float('inf') reads "inf"
-        if self.keys is None:
-            raise ValueError("%s: no header line" % path)
-        self.axis = [sorted(set(r[k] for r in rows)) for k in range(4)]
-        self.curve = {}
-        for r in rows:
-            idx = tuple(self.axis[k].index(r[k]) for k in range(4))
-            self.curve[idx] = r[4:4 + self.epochs]
-        self.best = min(c[-1] for c in self.curve.values())
-
-    def lookup(self, p, epochs):
-        idx = []
-        for k, key in enumerate(self.keys):
-            tr = math.log if key in ("lr", "batch_size") else (lambda v: v)
-            v = tr(float(p[key]))
-            best = 0
-            for i in range(1, len(self.axis[k])):  # first nearest on ties, as the C++ loop
-                if abs(tr(self.axis[k][i]) - v) < abs(tr(self.axis[k][best]) - v):
-                    best = i
-            idx.append(best)
-        c = self.curve.get(tuple(idx))
-        if c is None:
-            return math.inf
-        return c[min(max(int(epochs), 1), self.epochs) - 1]
+def tabular_paths(tabular):
+    """--tabular's comma list -> {objective name (the file's stem): path}."""
+    return {os.path.splitext(os.path.basename(p))[0]: p for p in (tabular or "").split(",") if p}
 
 
 class Objective:
-    """One objective: its space (key, fn, args), budgets and optimum from `search-bench
-    space`, and evaluate(params, epochs, seed) -> regret (inf: the run diverged).
+    """One objective: its space (key, fn, args), conditions (child, parent, {values}: the
+    child is used only where the parent takes one of the values), budgets and optimum from
+    `search-bench space`, and evaluate(params, epochs, seed) -> regret (inf: the run
+    diverged).
 
-    params hold the values a job would: floats, ints, and the power of two for log2int."""
+    params hold the values a job would: floats, ints, the power of two for log2int and the
+    chosen text for choice; an inactive conditional key may be absent."""
 
     def __init__(self, bench, name, tabular=None):
         extra = ["--tabular", tabular] if tabular else []
         out = subprocess.run([bench, "space", name] + extra, check=True, capture_output=True, text=True).stdout
-        self.name, self.space, info = name, [], {}
+        self.name, self.space, self.conditions, info = name, [], [], {}
         for line in out.splitlines():
             key, value = [s.strip() for s in line.split("=", 1)]
-            if key.startswith("search."):
+            if key == "condition":
+                child, parent_values = line.split("=", 1)[1].split(" if ", 1)
+                parent, values = parent_values.split("=", 1)
+                self.conditions.append((child.strip(), parent.strip(), [v.strip() for v in values.split("|")]))
+            elif key.startswith("search."):
                 fn, args = value.split("(", 1)
                 self.space.append((key[len("search."):], fn.strip(), [a.strip() for a in args.rstrip(")").split(",")]))
             else:
@@ -152,15 +130,23 @@ class Objective:
         self.deterministic = name != "noisy"
         self.table = None
         if name not in SYNTHETIC:
-            if not tabular:
-                raise ValueError("objective %s needs --tabular" % name)
-            self.table = Table(tabular)
+            paths = tabular_paths(tabular)
+            if name not in paths:
+                raise ValueError("objective %s needs --tabular .../%s.csv" % (name, name))
+            self.table = Table(paths[name])
             if abs(self.table.best - self.optimum) > 1e-12:
                 raise ValueError("%s: best %r differs from search-bench's optimum %r" % (tabular, self.table.best,
                                                                                          self.optimum))
         # What a peer that cannot take inf is told for a diverged run: the worst value an
         # error rate can have (only quadratic, noisy and the tabular one report errors).
         self.fail_regret = 1.0 - self.optimum
+
+    def parent_of(self, key):
+        """(parent, values) if key is conditional, else None."""
+        for child, parent, values in self.conditions:
+            if child == key:
+                return parent, values
+        return None
 
     def evaluate(self, params, epochs, seed):
         if self.table is not None:

@@ -26,12 +26,20 @@ import optuna  # noqa: E402
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 
-def suggest(trial, space):
+def suggest(trial, objective):
     """The study's dimensions as Optuna distributions, values as a job holds them
-    (log2int: Optuna searches the exponent, the job gets the power of two)."""
+    (log2int: Optuna searches the exponent, the job gets the power of two; choice:
+    suggest_categorical). A conditional key is suggested only where its parent's value
+    uses it (Optuna's define-by-run way: the parent is suggested first, in the space's
+    order), so its samplers never see an inactive value."""
     params = {}
-    for key, fn, args in space:
-        if fn == "uniform":
+    for key, fn, args in objective.space:
+        cond = objective.parent_of(key)
+        if cond and params.get(cond[0]) not in cond[1]:
+            continue
+        if fn == "choice":
+            params[key] = trial.suggest_categorical(key, list(args))
+        elif fn == "uniform":
             params[key] = trial.suggest_float(key, float(args[0]), float(args[1]))
         elif fn == "loguniform":
             params[key] = trial.suggest_float(key, float(args[0]), float(args[1]), log=True)
@@ -53,7 +61,7 @@ class OptunaPeer(Peer):
         asked = []
         for _ in range(n):
             t = self.study.ask()
-            asked.append((t, suggest(t, self.objective.space), self.objective.max_budget))
+            asked.append((t, suggest(t, self.objective), self.objective.max_budget))
         return asked
 
     def tell(self, trial, regret, epochs):
