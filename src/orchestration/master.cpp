@@ -23,7 +23,12 @@
 #include "hposync/common/keyvalue.hpp"
 #include "hposync/common/text.hpp"
 #include "hposync/orchestration/job_builder.hpp"
+#include "hposync/orchestration/inherited_rounds.hpp"
 #include "hposync/orchestration/promotion.hpp"
+#include "hposync/orchestration/result_reuse.hpp"
+#include "hposync/orchestration/study_growth.hpp"
+#include "hposync/orchestration/warm_start.hpp"
+#include "hposync/protocol/job_schema.hpp"
 #include "hposync/protocol/attempts_file.hpp"
 #include "hposync/protocol/best_result.hpp"
 #include "hposync/protocol/layout.hpp"
@@ -85,6 +90,8 @@ public:
         // the user's file (not D/study.conf, which holds the same meaning).
         const std::string study_text = read_file(opts_.study_path, KeyValueFile::kMaxFile);
         const search::Study study = checked_study(study_text);
+        // warm_start's DIR is read (and a bad one refused) before D is touched.
+        auto prior = read_warm_start(study, layout_, [this](const std::string& l) { warn(l); });
         rec_.watch_for_pauses();
         rec_.ensure_dirs();
         tracker_ = std::make_unique<SnapshotTracker>(layout_);
@@ -97,14 +104,28 @@ public:
             report_ = std::make_unique<ReportRefresher>(layout_.root(), opts_.report_every_s,
                                                         [this](const std::string& l) { warn(l); });
         objective_ = study.objective;
+        reuse_ = ReuseIndex::read(layout_, [this](const std::string& l) { warn(l); });
+        if (!reuse_.empty())
+            say("grown study: " + std::to_string(reuse_.results()) + " archived results to reuse where a job is unchanged");
         auto strategy = search::make_strategy(study);
+        const auto inherited = inherited_rounds(layout_, study, [this](const std::string& l) { warn(l); });
+        if (!inherited.empty())
+            say("grown study: keeps the " + std::to_string(inherited.size()) + " complete rounds it ran before it grew");
+        if (prior) {
+            say("warm start: " + std::to_string(prior->size()) + " results of " + study.options.at("warm_start") +
+                " as prior observations");
+            strategy->set_prior(std::move(*prior));
+        }
 
         std::vector<std::vector<search::Observation>> history;
         std::vector<Job> previous;  // the round before this one: its kept checkpoints
         for (int64_t round = 0;; ++round) {
-            auto trials = strategy->next_round(round, history);
+            auto trials = round < static_cast<int64_t>(inherited.size())
+                              ? std::optional(inherited[static_cast<size_t>(round)])
+                              : strategy->next_round(round, history);
             if (!trials) break;
             std::vector<Job> jobs = build_round_jobs(study, round, *trials, opts_.max_attempts);
+            adopt_archived_seeds(jobs);
             for (const Job& job : jobs) rec_.know(job);
             while (!retry_on_io_error([&] { publish_round(study, round, jobs); })) {
                 if (g_master_stop) return 130;
@@ -183,41 +204,67 @@ private:
     }
 
     // D/study.conf is the study this directory belongs to. A different one is refused (its
-    // results would be mixed up), unless --force: then the other study's whole state is
-    // moved into archive/<stamp>/ first, so nothing of it is read or counted. Studies
-    // are compared by meaning (search::canonical_text): a study edited only in its
-    // comments or spacing is the same study (its text replaces D/study.conf).
+    // results would be mixed up), unless it is a growth of it (study_growth.hpp) or
+    // --force. Either way the old study's whole state is first moved into
+    // archive/<stamp>/ (a growth: archive/<stamp>.grown/, whose results the grown study
+    // reuses: result_reuse.hpp), so nothing of it is read or counted as the new study's
+    // own. Studies are compared by meaning (search::canonical_text): a study edited only
+    // in its comments or spacing is the same study (its text replaces D/study.conf).
     void install_study(const search::Study& study, const std::string& text) {
         if (path_exists(layout_.study_conf())) {
             std::string old;
-            std::string old_meaning;
+            std::optional<search::Study> old_study;
             try {
                 old = read_file(layout_.study_conf(), KeyValueFile::kMaxFile);
-                old_meaning = search::canonical_text(search::parse_study(KeyValueFile::parse(old, layout_.study_conf())));
+                old_study = search::parse_study(KeyValueFile::parse(old, layout_.study_conf()));
             } catch (const ParseError&) {  // a FIFO, a symlink, a huge file, not a study: not ours
             }
             if (old == text) return;
-            if (!old_meaning.empty() && old_meaning == search::canonical_text(study)) {
+            if (old_study && search::canonical_text(*old_study) == search::canonical_text(study)) {
                 write_file_atomic(layout_.study_conf(), text);
                 say(opts_.study_path + " differs from " + layout_.study_conf() +
                     " only in comments or layout: the same study; its text copied there");
                 return;
             }
-            if (!opts_.force)
+            const std::vector<std::string> differences =
+                old_study ? growth_differences(*old_study, study) : std::vector<std::string>{"it is not a valid study"};
+            const bool grown = differences.empty() && !opts_.force;
+            if (!grown && !opts_.force)
                 throw Error(layout_.study_conf() + " holds a different study than " + opts_.study_path +
-                            "; use another --dir, or --force to move the old study's state into " +
-                            layout_.archive_dir() + "/");
-            char stamp[64];
-            std::snprintf(stamp, sizeof stamp, "%s-%d", utc_timestamp(unix_now()).c_str(), static_cast<int>(::getpid()));
-            std::string name = stamp;
-            for (char& c : name)
-                if (c == ':') c = '-';
-            const std::string dest = t_.archive_study_state(name);
-            warn("--force: the previous study's state (study.conf, rounds/, jobs/, results/, checkpoints/, workers/) "
-                 "moved to " + dest);
+                            ", not a growth of it (" + join(differences, "; ") + "); use another --dir, or --force " +
+                            "to move the old study's state into " + layout_.archive_dir() + "/");
+            const std::string dest = t_.archive_study_state(archive_name(grown));
+            if (grown)
+                say(opts_.study_path + " grows the study of " + layout_.study_conf() + "; its state moved to " + dest +
+                    ", whose results are reused where a job is unchanged");
+            else
+                warn("--force: the previous study's state (study.conf, rounds/, jobs/, results/, checkpoints/, "
+                     "workers/) moved to " + dest);
             rec_.ensure_dirs();
         }
         write_file_atomic(layout_.study_conf(), text);
+    }
+
+    // "2026-12-07T14-05-09Z-4242", with ".grown" for the archive of a growth.
+    static std::string archive_name(bool grown) {
+        char stamp[64];
+        std::snprintf(stamp, sizeof stamp, "%s-%d", utc_timestamp(unix_now()).c_str(), static_cast<int>(::getpid()));
+        std::string name = stamp;
+        for (char& c : name)
+            if (c == ':') c = '-';
+        return grown ? name + kGrownSuffix : name;
+    }
+
+    // The jobs of a round as the archive of a grown study leaves them: a job the old
+    // study ran keeps its seed (result_reuse.hpp). Pure given the archive, which nothing
+    // changes: a restarted master builds the same jobs.
+    void adopt_archived_seeds(std::vector<Job>& jobs) const {
+        for (Job& job : jobs) {
+            const auto match = reuse_.find(job);
+            if (!match || match->seed == job.train.seed) continue;
+            job.train.seed = match->seed;
+            job.train.identity = job_identity_text(job);
+        }
     }
 
     // Writes every job of the round that exists nowhere yet, then the manifest. A round
@@ -230,11 +277,15 @@ private:
         const std::string manifest_path = layout_.round_manifest(round);
         const bool published = path_exists(manifest_path);
         const Snapshot& snap = look();
-        int written = 0;
+        int written = 0, reused = 0;
         RoundManifest m{round, study.name, {}};
         for (const Job& job : jobs) {
             m.jobs.push_back(job.id);
             if (snap.knows(job.id)) continue;
+            if (const auto match = reuse_.find(job); match && !match->result_path.empty()) {
+                reused += install_reused_result(layout_, job, match->result_path);
+                continue;
+            }
             if (t_.publish(job)) {
                 rec_.wrote_pending(job.id);
                 ++written;
@@ -243,7 +294,7 @@ private:
         }
         // The jobs were written cached (Transitions::publish): one syncfs makes them all
         // durable before the manifest that says the round exists.
-        if (written > 0) sync_filesystem(layout_.root());
+        if (written + reused > 0) sync_filesystem(layout_.root());
         if (published) {
             std::optional<RoundManifest> old;
             try {
@@ -256,7 +307,8 @@ private:
         }
         write_file_atomic(manifest_path, round_to_text(m));
         say("round " + std::to_string(round) + ": " + std::to_string(jobs.size()) + " jobs (" +
-            std::to_string(written) + " written to jobs/pending)");
+            std::to_string(written) + " written to jobs/pending" +
+            (reused > 0 ? ", " + std::to_string(reused) + " answered by archived results" : std::string()) + ")");
     }
 
     // The job's outcome if it has one: a valid result (whatever state the job file is in:
@@ -453,6 +505,7 @@ private:
     std::unique_ptr<ReportRefresher> report_;  // --report
     Objective objective_ = kDefaultObjective;
     std::string io_error_reported_;  // last I/O error printed (not repeated every poll)
+    ReuseIndex reuse_;               // a grown study's archived results (result_reuse.hpp)
 };
 
 }  // namespace

@@ -93,12 +93,20 @@ public:
         return {};
     }
 
+    void set_prior(std::vector<Observation> prior) override {
+        prior_ = std::move(prior);
+        cache_.clear();
+    }
+
 private:
     std::vector<Params> bracket_configs(const Bracket& br, int64_t round,
                                         const std::vector<std::vector<Observation>>& before) const {
         std::vector<Params> params(static_cast<size_t>(br.n));
-        const std::vector<ScoredPoint> pts = model_points(before);
-        std::set<std::string> seen = configurations_seen(before);
+        // warm_start: the prior joins as a round before round 0 (its budgets are its runs' own).
+        std::vector<std::vector<Observation>> known = before;
+        if (!prior_.empty()) known.insert(known.begin(), prior_);
+        const std::vector<ScoredPoint> pts = model_points(known);
+        std::set<std::string> seen = configurations_seen(known);
         std::vector<size_t> model_slots;
         for (int64_t i = 0; i < br.n; ++i) {
             const int64_t index = br.first_config + i;
@@ -120,6 +128,7 @@ private:
     }
 
     Study study_;
+    std::vector<Observation> prior_;
     BudgetOptions budget_;
     std::vector<Bracket> brackets_;
     double random_fraction_ = 1.0 / 3.0;

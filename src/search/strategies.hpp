@@ -17,7 +17,7 @@
 
 namespace hposync::search {
 
-enum class OptionType { integer, number, boolean, word };
+enum class OptionType { integer, number, boolean, word, path };  // path: any non-empty text
 
 // One option of one strategy, as a study file writes it (`eta = 3`).
 struct OptionSpec {

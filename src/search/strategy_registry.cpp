@@ -42,6 +42,13 @@ std::vector<OptionSpec> tpe_model_options(std::string_view gamma, std::string_vi
     };
 }
 
+// warm_start (search/warm_start.hpp): read by hpo-master, which hands the strategy the
+// results as prior observations.
+OptionSpec warm_start() {
+    return {"warm_start", OptionType::path, 0, 0, "none",
+            "a finished study directory whose results are prior observations of the model"};
+}
+
 std::vector<OptionSpec> concat(std::vector<OptionSpec> a, const std::vector<OptionSpec>& b) {
     a.insert(a.end(), b.begin(), b.end());
     return a;
@@ -62,7 +69,7 @@ std::vector<StrategySpec> build_registry() {
                     concat({samples("configurations per round"), rounds(""),
                             {"n_startup", OptionType::integer, 0, 1e6, "10",
                              "the first configurations are random search's"}},
-                           tpe_model_options("0.1", "24", "1", "false")),
+                           concat(tpe_model_options("0.1", "24", "1", "false"), {warm_start()})),
                     make_tpe});
     rows.push_back({"bohb",
                     "Hyperband whose new configurations come from a TPE model (Falkner et al. 2018)",
@@ -73,7 +80,7 @@ std::vector<StrategySpec> build_registry() {
                                                       "results a budget needs before the model fits on it"},
                                                      {"bandwidth_factor", OptionType::number, 0.01, 100, "3",
                                                       "candidates are drawn from kernels this many times wider"}}),
-                           tpe_model_options("0.15", "64", "0", "true")),
+                           concat(tpe_model_options("0.15", "64", "0", "true"), {warm_start()})),
                     make_bohb});
     rows.push_back({"gp",
                     "Gaussian-process surrogate (Matérn 5/2), expected improvement, rounds spread by the kriging believer",
@@ -92,6 +99,7 @@ std::string range_text(const OptionSpec& o) {
         case OptionType::number: return "number " + format_double(o.lo) + ".." + format_double(o.hi);
         case OptionType::boolean: return "true / false";
         case OptionType::word: return "one of " + std::string(o.words);
+        case OptionType::path: return "a directory";
     }
     return "?";
 }
@@ -227,6 +235,9 @@ void StrategyOptions::check(std::string_view name) const {
         case OptionType::number: f.num(name, o.lo, o.hi); break;
         case OptionType::boolean: f.boolean_or(name, false); break;
         case OptionType::word: word(name); break;
+        case OptionType::path:
+            if (f.str(name).empty()) f.fail(name, "empty path");
+            break;
     }
 }
 

@@ -54,7 +54,7 @@ public:
     std::optional<std::vector<Trial>> next_round(
         int64_t round, const std::vector<std::vector<Observation>>& history) const override {
         if (round >= rounds_) return std::nullopt;
-        const std::vector<std::vector<Observation>> before = rounds_before(history, round);
+        const std::vector<std::vector<Observation>> before = with_prior(rounds_before(history, round));
         const std::vector<ScoredPoint> observed = observed_points(study_, before);
         std::set<std::string> seen = configurations_seen(before);
 
@@ -64,7 +64,7 @@ public:
             const int64_t index = round * samples_ + k;
             bool finite = false;
             for (const auto& p : observed) finite = finite || std::isfinite(p.objective);
-            if (index < n_startup_ || !finite) {
+            if (index + prior_configs_ < n_startup_ || !finite) {
                 params.push_back(unseen_sample(study_, index, seen));
             } else {
                 params.emplace_back();
@@ -84,8 +84,22 @@ public:
         return out;
     }
 
+    // warm_start: the prior joins the model's points as if it were a round before round 0,
+    // and its configurations count towards n_startup.
+    void set_prior(std::vector<Observation> prior) override {
+        prior_ = std::move(prior);
+        prior_configs_ = static_cast<int64_t>(observed_points(study_, {prior_}).size());
+    }
+
 private:
+    std::vector<std::vector<Observation>> with_prior(std::vector<std::vector<Observation>> rounds) const {
+        if (!prior_.empty()) rounds.insert(rounds.begin(), prior_);
+        return rounds;
+    }
+
     Study study_;
+    std::vector<Observation> prior_;
+    int64_t prior_configs_ = 0;
     int64_t samples_ = 1, rounds_ = 1, n_startup_ = 10;
     TpeOptions opts_;
 };

@@ -46,6 +46,10 @@ public:
     // (history.size() == round). Returns std::nullopt when the study is done.
     virtual std::optional<std::vector<Trial>> next_round(
         int64_t round, const std::vector<std::vector<Observation>>& history) const = 0;
+    // Observations from before the study (option warm_start, search/warm_start.hpp), set
+    // once before the first round; part of the strategy's input like the history. Only
+    // strategies whose registry row has warm_start use them (tpe, bohb).
+    virtual void set_prior(std::vector<Observation> prior) { (void)prior; }
 };
 
 // Builds the strategy the study names; throws ParseError naming the study file and key.
