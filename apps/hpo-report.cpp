@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
         for (const auto& f : out.files) std::printf("wrote %s/%s\n", out.out.c_str(), f.c_str());
         for (const auto& w : out.warnings) std::fprintf(stderr, "hpo-report: warning: %s\n", w.c_str());
         for (const auto& s : out.skipped) std::printf("skipped %s\n", s.c_str());
-        if (out.state != "finished") std::printf("%s\n", out.state.c_str());
+        if (!out.finished) std::printf("%s\n", out.state.c_str());
         std::printf("%s\n", out.index.c_str());
         std::fflush(stdout);
     };

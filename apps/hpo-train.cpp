@@ -103,19 +103,6 @@ std::string result_token() {
     return token;
 }
 
-// Writes what hpo-worker publishes for a finished job (curves CSV, predictions CSV,
-// result file) into `dir`, with the same writers and the same file names.
-void write_result_into(const std::string& dir, protocol::Result& r, const std::string& token) {
-    r.curves = protocol::Layout::curves_name(r.id, token);
-    write_file_atomic(dir + "/" + r.curves, protocol::curves_to_csv(r.train, &r.curves_rows));
-    if (!r.train.predictions.empty()) {
-        r.predictions = r.id + "." + token + ".predictions.csv";
-        r.predictions_rows = int64_t(r.train.predictions.size());
-        write_file_atomic(dir + "/" + r.predictions, protocol::predictions_to_csv(r.train.predictions));
-    }
-    write_file_atomic(dir + "/" + r.id + ".result", protocol::result_to_text(r));
-}
-
 // The trainer contract's curves.csv (docs/PROTOCOL.md, section 10), appended while the
 // run trains: created when training starts (after data loading and the model build: the
 // one clock's start, which a runner watches for), one row per update and epoch, flushed
@@ -316,7 +303,8 @@ int main(int argc, char** argv) {
             const double finished = unix_now();
             res.finished = protocol::utc_timestamp(finished);
             res.wall_seconds = finished - started;
-            write_result_into(out_dir, res, result_token());
+            // What hpo-worker publishes (range check, CSVs, result), by the one result writer.
+            protocol::write_result_into(out_dir, res, result_token());
             // The contract's files (section 10): the complete curves, then metrics.txt last.
             write_file_atomic(out_dir + "/curves.csv", protocol::curves_to_csv(r));
             write_file_atomic(out_dir + "/metrics.txt", trainer::metrics_to_text(r));

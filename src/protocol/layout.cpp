@@ -81,7 +81,8 @@ std::string Layout::work_dir() const { return root_ + "/work"; }
 std::string Layout::trainer_work(const std::string& id, const std::string& worker) const {
     return work_dir() + "/" + id + "@" + worker;
 }
-std::string Layout::result(const std::string& id) const { return results_dir() + "/" + id + ".result"; }
+std::string Layout::result(const std::string& id) const { return results_dir() + "/" + result_name(id); }
+std::string Layout::result_name(const std::string& id) { return id + ".result"; }
 std::string Layout::curves_name(const std::string& id, const std::string& token) {
     return id + "." + token + ".curves.csv";
 }

@@ -449,33 +449,47 @@ Result parse_result(FileOps& ops, const std::string& path, const std::string& te
     return r;
 }
 
+namespace {
+
+// A trainer reported a number outside its range: the job's fault. The result says so and
+// carries none of those numbers, so it can never rank as a study's best.
+void fail_out_of_range(Result& r) {
+    const std::string bad = metric_range_error(r.train);
+    if (bad.empty()) return;
+    engine::TrainResult failed;
+    failed.status = RunStatus::failed;
+    failed.reason = "the run reported " + bad + " (docs/PROTOCOL.md, result fields)";
+    failed.note = r.train.note;
+    failed.segments = std::clamp<int64_t>(r.train.segments, 1, 1000000);
+    r.train = std::move(failed);
+}
+
+// The CSVs a result names, written into `dir` under names unique to `token`; fills
+// r.curves / curves_rows (and predictions). Returns their paths, for removal.
+std::vector<std::string> write_result_csvs(FileOps& ops, const std::string& dir, Result& r, const std::string& token) {
+    r.curves = Layout::curves_name(r.id, token);
+    std::vector<std::string> paths = {dir + "/" + r.curves};
+    // Contents fsynced now; the names with the result's link (same directory).
+    ops.write_atomic(paths[0], curves_to_csv(r.train, &r.curves_rows), Durability::contents);
+    if (!r.train.predictions.empty()) {
+        r.predictions = r.id + "." + token + ".predictions.csv";
+        r.predictions_rows = int64_t(r.train.predictions.size());
+        paths.push_back(dir + "/" + r.predictions);
+        ops.write_atomic(paths.back(), predictions_to_csv(r.train.predictions), Durability::contents);
+    }
+    return paths;
+}
+
+}  // namespace
+
 bool write_result(const Layout& layout, Result& r, const std::string& token) {
     return write_result(real_file_ops(), layout, r, token);
 }
 
 bool write_result(FileOps& ops, const Layout& layout, Result& r, const std::string& token) {
     validate_id(token, "curves token");
-    if (const std::string bad = metric_range_error(r.train); !bad.empty()) {
-        // A trainer reported a number outside its range: the job's fault. The result says
-        // so and carries none of those numbers, so it can never rank as a study's best.
-        engine::TrainResult failed;
-        failed.status = RunStatus::failed;
-        failed.reason = "the run reported " + bad + " (docs/PROTOCOL.md, result fields)";
-        failed.note = r.train.note;
-        failed.segments = std::clamp<int64_t>(r.train.segments, 1, 1000000);
-        r.train = std::move(failed);
-    }
-    r.curves = Layout::curves_name(r.id, token);
-    const std::string csv_path = layout.results_file(r.curves);
-    // Its contents are fsynced now; its name with the result's link below (same directory).
-    ops.write_atomic(csv_path, curves_to_csv(r.train, &r.curves_rows), Durability::contents);
-    std::string pred_path;
-    if (!r.train.predictions.empty()) {  // like the curves: written before the commit point
-        r.predictions = r.id + "." + token + ".predictions.csv";
-        r.predictions_rows = int64_t(r.train.predictions.size());
-        pred_path = layout.results_file(r.predictions);
-        ops.write_atomic(pred_path, predictions_to_csv(r.train.predictions), Durability::contents);
-    }
+    fail_out_of_range(r);
+    const std::vector<std::string> csvs = write_result_csvs(ops, layout.results_dir(), r, token);  // before the commit point
     const std::string text = result_to_text(r);
     // A create can take effect and still answer EEXIST or an error: a lost reply over NFS
     // (the retried request meets our own file), or a failed fsync of the directory after
@@ -494,8 +508,7 @@ bool write_result(FileOps& ops, const Layout& layout, Result& r, const std::stri
         }
     };
     auto remove_csvs = [&] {
-        ops.remove(csv_path);
-        if (!pred_path.empty()) ops.remove(pred_path);
+        for (const std::string& path : csvs) ops.remove(path);
     };
     bool created = false;
     try {
@@ -511,6 +524,14 @@ bool write_result(FileOps& ops, const Layout& layout, Result& r, const std::stri
     if (p == Published::ours) return true;
     if (p == Published::not_ours) remove_csvs();  // another result won; ours is nobody's curves
     return false;
+}
+
+void write_result_into(const std::string& dir, Result& r, const std::string& token) {
+    FileOps& ops = real_file_ops();
+    validate_id(token, "curves token");
+    fail_out_of_range(r);
+    write_result_csvs(ops, dir, r, token);
+    ops.write_atomic(dir + "/" + Layout::result_name(r.id), result_to_text(r), Durability::contents);
 }
 
 double objective_of(const Result& r, const std::string& objective) {

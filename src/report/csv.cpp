@@ -63,7 +63,7 @@ std::string summary_csv(const StudyData& data) {
         if (std::find(settings.begin(), settings.end(), k) == settings.end()) settings.push_back(k);
     std::set<std::string> others;
     for (const auto& r : data.runs)
-        for (const auto& [k, v] : r.job)
+        for (const auto& [k, v] : r.job_text)
             if (!kNotSettings.count(k) && std::find(settings.begin(), settings.end(), k) == settings.end())
                 others.insert(k);
     settings.insert(settings.end(), others.begin(), others.end());
@@ -78,8 +78,8 @@ std::string summary_csv(const StudyData& data) {
     for (const auto& r : data.runs) {
         std::vector<std::string> row = {r.id, std::to_string(r.round), r.config, std::to_string(r.repeat)};
         for (const auto& k : settings) {
-            auto it = r.job.find(k);
-            row.push_back(it == r.job.end() ? "" : it->second);
+            auto it = r.job_text.find(k);
+            row.push_back(it == r.job_text.end() ? "" : it->second);
         }
         const auto& t = r.train;
         for (const auto& f : {std::string(to_text(r.status)), r.reason, num(t.final_train_loss), num(t.final_val_loss), num(t.final_val_error),
@@ -89,10 +89,10 @@ std::string summary_csv(const StudyData& data) {
             row.push_back(f);
         add_row(out, row);
     }
-    for (const auto& [id, state] : data.unfinished) {
+    for (const UnfinishedJob& job : data.unfinished) {
         std::vector<std::string> row(header.size());
-        row[0] = id;
-        row[4 + settings.size()] = state;
+        row[0] = job.id;
+        row[4 + settings.size()] = state_text(job);
         add_row(out, row);
     }
     return out;

@@ -152,8 +152,7 @@ std::vector<EdfLine> edf_lines(const StudyData& data) {
     // the strategy (a study has one).
     std::map<std::string, std::vector<double>> by_framework;
     for (const auto& r : data.runs) {
-        auto it = r.job.find("trainer");
-        by_framework[it == r.job.end() ? "hposync" : it->second].push_back(data.objective_value(r));
+        by_framework[r.job.trainer].push_back(data.objective_value(r));
     }
     std::vector<EdfLine> out;
     if (by_framework.size() > 1) {

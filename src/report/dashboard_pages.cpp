@@ -305,8 +305,8 @@ PageParts parallel_page(const StudyData& data, const std::string& out, std::vect
         std::string units, texts;
         for (size_t k = 0; k < axes.size(); ++k) {
             units += json_number(axes[k].unit(*r)) + ",";
-            auto it = r->job.find(axes[k].key);
-            texts += json_string(it == r->job.end() ? "" : show_value(it->second)) + ",";
+            auto it = r->job_text.find(axes[k].key);
+            texts += json_string(it == r->job_text.end() ? "" : show_value(it->second)) + ",";
         }
         const double t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
         units += json_number(1 - t);

@@ -16,12 +16,6 @@
 namespace hposync::report {
 namespace {
 
-std::string job_value(const Run& r, const std::string& key, const std::string& fallback) {
-    auto it = r.job.find(key);
-    return it == r.job.end() ? fallback : it->second;
-}
-
-std::string trainer_of(const Run& r) { return job_value(r, "trainer", "hposync"); }
 
 // Updates per training second of one run; nan when it trained no time.
 double updates_per_s(const Run& r) {
@@ -36,7 +30,7 @@ SpeedTable speed_table(const std::vector<const Run*>& runs) {
     for (const Run* r : runs) {
         const double v = updates_per_s(*r);
         if (!std::isfinite(v)) continue;
-        auto& cell = sums[trainer_of(*r)][int64_t(r->job_number("batch_size", 64))];
+        auto& cell = sums[r->job.trainer][r->job.train.batch_size];
         cell.first += v, cell.second += 1;
     }
     SpeedTable out;
@@ -97,15 +91,14 @@ void plot_speed(const SpeedTable& table, size_t setups, PlotSink& sink) {
 size_t write_setup_csvs(const std::vector<const Run*>& runs, PlotSink& sink) {
     std::map<std::tuple<std::string, int64_t, std::string>, std::vector<const Run*>> setups;
     for (const Run* r : runs)
-        setups[{job_value(*r, "optimizer", "sgd"), int64_t(r->job_number("batch_size", 64)), job_value(*r, "lr", "0.01")}]
-            .push_back(r);
+        setups[{r->job.train.opt.name, r->job.train.batch_size, format_double(r->job.train.opt.lr)}].push_back(r);
     boost::filesystem::create_directories(sink.out + "/frameworks");
     for (const auto& [key, members] : setups) {
         const auto& [opt, batch, lr] = key;
         std::string csv = "trainer,job,update,t,loss\n";
         for (const Run* r : members)
             for (const auto& u : r->train.updates)
-                csv += trainer_of(*r) + "," + r->id + "," + std::to_string(u.step) + "," + format_double(u.t) + "," +
+                csv += r->job.trainer + "," + r->id + "," + std::to_string(u.step) + "," + format_double(u.t) + "," +
                        format_double(u.loss) + "\n";
         // Values of choice and number keys (job schema): no '/' or spaces in them.
         write_file_atomic(sink.out + "/frameworks/" + opt + "-b" + std::to_string(batch) + "-lr" + lr + ".csv", csv,
@@ -121,7 +114,7 @@ void write_frameworks(const StudyData& data, PlotSink& sink) {
     std::set<std::string> trainers;
     for (const auto& r : data.runs) {
         runs.push_back(&r);
-        trainers.insert(trainer_of(r));
+        trainers.insert(r.job.trainer);
     }
     if (trainers.size() < 2) {
         sink.skipped.push_back("frameworks_speed: the runs have one trainer; the frameworks view compares several");

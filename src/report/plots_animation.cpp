@@ -127,8 +127,7 @@ void plot_update_animation(const StudyData& data, PlotSink& sink) {
     for (const auto& r : data.runs) {
         if (r.train.updates.size() < 2) continue;
         runs.push_back(&r);
-        auto t = r.job.find("trainer");
-        by_trainer[t == r.job.end() ? "hposync" : t->second].push_back(&r);
+        by_trainer[r.job.trainer].push_back(&r);
     }
     const Axes axes = axes_of(runs);
     if (runs.empty() || axes.t_max <= 0) {

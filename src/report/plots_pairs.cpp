@@ -23,8 +23,8 @@ constexpr size_t kMaxCells = 12;  // values per axis for the cell view
 std::vector<std::string> values_of(const StudyData& data, const std::string& key) {
     std::set<std::string> seen;  // 100,000 runs of a continuous dimension: as many values
     for (const auto& r : data.runs) {
-        auto it = r.job.find(key);
-        if (it != r.job.end()) seen.insert(it->second);
+        auto it = r.job_text.find(key);
+        if (it != r.job_text.end()) seen.insert(it->second);
     }
     std::vector<std::string> v(seen.begin(), seen.end());
     std::sort(v.begin(), v.end(), [](const std::string& a, const std::string& b) {
@@ -67,9 +67,9 @@ void plot_pair_heatmap(const StudyData& data, PlotSink& sink) {
         std::map<std::pair<size_t, size_t>, std::pair<double, int>> acc;
         for (const auto& r : data.runs) {
             const double v = data.objective_value(r);
-            if (!std::isfinite(v) || !r.job.count(a) || !r.job.count(b)) continue;
-            const size_t i = size_t(std::find(va.begin(), va.end(), r.job.at(a)) - va.begin());
-            const size_t j = size_t(std::find(vb.begin(), vb.end(), r.job.at(b)) - vb.begin());
+            if (!std::isfinite(v) || !r.job_text.count(a) || !r.job_text.count(b)) continue;
+            const size_t i = size_t(std::find(va.begin(), va.end(), r.job_text.at(a)) - va.begin());
+            const size_t j = size_t(std::find(vb.begin(), vb.end(), r.job_text.at(b)) - vb.begin());
             acc[{i, j}].first += v, acc[{i, j}].second += 1;
         }
         for (const auto& [ij, s] : acc) {

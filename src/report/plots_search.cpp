@@ -49,7 +49,7 @@ std::vector<const Run*> completion_order(const StudyData& data) {
 }
 
 double run_budget(const Run& r) {
-    double b = r.job_number("epochs", 0);
+    double b = double(r.job.train.epochs);
     return b > 0 ? b : std::max<double>(1, double(r.train.epochs_done));
 }
 
@@ -74,7 +74,7 @@ void plot_params_vs_runtime(const StudyData& data, PlotSink& sink) {
     double lo = 1e300, hi = 0;
     for (const Run* r : runs) lo = std::min(lo, double(r->train.param_count)), hi = std::max(hi, double(r->train.param_count));
     for (const Run* r : runs) {
-        std::string label = by_filters && r->job.count("filters") ? "NF=" + show_value(r->job.at("filters")) : r->config;
+        std::string label = by_filters ? "NF=" + std::to_string(r->job.train.filters) : r->config;
         label.erase(std::remove(label.begin(), label.end(), '"'), label.end());
         std::snprintf(buf, sizeof buf, "%lld %.6g \"%s\"\n", (long long)r->train.param_count, r->train.train_seconds,
                       label.c_str());
@@ -246,7 +246,7 @@ void plot_objective_vs_parameters(const StudyData& data, PlotSink& sink) {
         }
         std::vector<std::string> categories;
         bool numeric = true;
-        for (const auto& r : data.runs) numeric = numeric && r.job.count(key) && is_number(r.job.at(key));
+        for (const auto& r : data.runs) numeric = numeric && r.job_text.count(key) && is_number(r.job_text.at(key));
         std::vector<double> values;
         for (const auto& r : data.runs) values.push_back(data.objective_value(r));
         double lo = 1e300, hi = 0;
@@ -259,8 +259,8 @@ void plot_objective_vs_parameters(const StudyData& data, PlotSink& sink) {
         char buf[128];
         for (size_t i = 0; i < data.runs.size(); ++i) {
             const Run& r = data.runs[i];
-            if (!r.job.count(key)) continue;
-            const std::string& v = r.job.at(key);
+            if (!r.job_text.count(key)) continue;
+            const std::string& v = r.job_text.at(key);
             double x;
             if (numeric) {
                 x = std::strtod(v.c_str(), nullptr);

@@ -53,8 +53,7 @@ void plot_predictions(const StudyData& data, PlotSink& sink) {
     int64_t last = 0;
     for (const auto& p : preds) last = std::max(last, p.index);
     data::DataRequest req;
-    auto ds = best->job.find("dataset");
-    req.name = ds == best->job.end() ? "mnist" : ds->second;
+    req.name = best->job.train.dataset;
     req.train_subset = 10;  // only the test images are needed; keep the rest small
     req.val_fraction = 0;
     req.test_subset = last + 1;

@@ -30,6 +30,7 @@ ReportOutput write_report(const ReportOptions& options) {
     result.warnings = data.warnings;
     result.warnings.insert(result.warnings.end(), data.unreadable.begin(), data.unreadable.end());
 
+    result.finished = data.finished;
     result.state = study_state(data);  // counts the jobs the strategy plans, not only those written
     if (data.finished) result.ended = study_ended(data);
     write_file_atomic(out + "/summary.csv", summary_csv(data), Durability::cached);

@@ -30,11 +30,7 @@ std::vector<Series> series_per_run(const std::vector<const Run*>& runs,
 }
 
 std::string panel_of(const Run& run) {
-    auto value = [&](const char* key) {
-        auto it = run.job.find(key);
-        return it == run.job.end() ? std::string("?") : show_value(it->second);
-    };
-    return "optimizer=" + value("optimizer") + " batch_size=" + value("batch_size");
+    return "optimizer=" + run.job.train.opt.name + " batch_size=" + std::to_string(run.job.train.batch_size);
 }
 
 bool NaturalLess::operator()(const std::string& a, const std::string& b) const {
@@ -65,7 +61,7 @@ std::vector<const Run*> runs_for_update_plot(const StudyData& data, size_t few) 
     for (const auto& r : data.runs) {
         if (r.train.updates.empty()) continue;
         with_updates.push_back(&r);
-        if (r.job_number("time_budget_s") > 0) budgeted.push_back(&r);
+        if (r.job.train.time_budget_s > 0) budgeted.push_back(&r);
     }
     if (with_updates.size() <= few || budgeted.empty()) return with_updates;
     return budgeted;

@@ -26,9 +26,15 @@
 
 namespace hposync::report {
 
+void Run::set_job(protocol::Job typed) {
+    job = std::move(typed);
+    job_text.clear();
+    for (auto& [key, value] : protocol::job_entries(job)) job_text[key] = std::move(value);
+}
+
 double Run::job_number(const std::string& key, double fallback) const {
-    auto it = job.find(key);
-    if (it == job.end()) return fallback;
+    auto it = job_text.find(key);
+    if (it == job_text.end()) return fallback;
     try {
         return parse_double(it->second, key);
     } catch (const ParseError&) {
@@ -38,9 +44,9 @@ double Run::job_number(const std::string& key, double fallback) const {
 
 std::string Run::setting(const std::vector<std::string>& leave_out) const {
     std::string s;
-    for (const auto& k : searched) {
-        auto it = job.find(k);
-        if (it == job.end() || std::find(leave_out.begin(), leave_out.end(), k) != leave_out.end()) continue;
+    for (const auto& k : job.searched) {
+        auto it = job_text.find(k);
+        if (it == job_text.end() || std::find(leave_out.begin(), leave_out.end(), k) != leave_out.end()) continue;
         if (!s.empty()) s += ' ';
         s += k + "=" + show_value(it->second);
     }
@@ -48,10 +54,19 @@ std::string Run::setting(const std::vector<std::string>& leave_out) const {
     return s.empty() ? config : s;
 }
 
+std::string state_text(const UnfinishedJob& job) {
+    switch (job.state) {
+        case protocol::JobState::running: return "running on " + job.worker;
+        case protocol::JobState::done: return "done, result not visible";
+        case protocol::JobState::result: return "unreadable result";
+        default: return protocol::to_text(job.state);  // pending, failed, quarantine
+    }
+}
+
 std::vector<std::string> StudyData::searched_keys() const {
     std::vector<std::string> keys;
     for (const auto& r : runs)
-        for (const auto& k : r.searched)
+        for (const auto& k : r.job.searched)
             if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
     return keys;
 }
@@ -90,8 +105,8 @@ bool StudyData::log_scale(const std::string& key) const {
     // No study file (or a key it does not search): the values the runs have.
     std::set<std::string> seen;
     for (const auto& r : runs) {
-        auto it = r.job.find(key);
-        if (it != r.job.end()) seen.insert(it->second);
+        auto it = r.job_text.find(key);
+        if (it != r.job_text.end()) seen.insert(it->second);
     }
     return spans_log(std::vector<std::string>(seen.begin(), seen.end()));
 }
@@ -123,7 +138,7 @@ bool StudyData::random_search() const {
 bool StudyData::multi_fidelity() const {
     if (study) return search::uses_budgets(*study);  // bohb too: the registry row says it
     std::map<std::string, std::set<int64_t>> budgets;  // config -> epochs seen
-    for (const auto& r : runs) budgets[r.config].insert(int64_t(r.job_number("epochs", 0)));
+    for (const auto& r : runs) budgets[r.config].insert(r.job.train.epochs);
     for (const auto& [config, b] : budgets)
         if (b.size() > 1) return true;
     return false;
@@ -222,10 +237,8 @@ StudyData load_study(const std::string& dir) {
             run.finished = res.finished;
             run.wall_seconds = res.wall_seconds;
             run.attempt = res.attempt;
+            run.set_job(protocol::answered_job(res, layout.result(id)));  // entries that do not parse: unreadable
             run.train = std::move(res.train);
-            for (const auto& [k, v] : res.job) run.job[k] = v;
-            auto it = run.job.find("searched");
-            if (it != run.job.end()) run.searched = split_list(it->second);
             read[i] = std::move(run);
         } catch (const Error& e) {
             errors[i] = e.what();
@@ -239,19 +252,19 @@ StudyData load_study(const std::string& dir) {
             data.runs.push_back(std::move(*read[i]));
         } else {
             data.unreadable.push_back(errors[i]);
-            data.unfinished.push_back({ids[i], "unreadable result"});
+            data.unfinished.push_back({ids[i], protocol::JobState::result, ""});
         }
     }
     std::sort(data.runs.begin(), data.runs.end(), [](const Run& a, const Run& b) { return a.id < b.id; });
     for (const auto& id : snap.pending)
-        if (!snap.results.count(id)) data.unfinished.push_back({id, "pending"});
+        if (!snap.results.count(id)) data.unfinished.push_back({id, protocol::JobState::pending, ""});
     const double now = double(::time(nullptr));
     for (const auto& id : snap.pending)
-        if (!snap.results.count(id)) data.open_jobs.push_back({id, "pending", "", "", -1, {}});
+        if (!snap.results.count(id)) data.open_jobs.push_back({id, protocol::JobState::pending, "", "", -1, {}});
     for (const auto& [id, worker] : snap.running) {
         if (snap.results.count(id)) continue;
-        data.unfinished.push_back({id, "running on " + worker});
-        OpenJob job{id, "running", worker, "", -1, {}};
+        data.unfinished.push_back({id, protocol::JobState::running, worker});
+        OpenJob job{id, protocol::JobState::running, worker, "", -1, {}};
         job.setting = running_setting(layout.running_job(id, worker));
         // rename(2) (the claim) sets the file's ctime: the time since the claim.
         struct stat st;
@@ -279,9 +292,9 @@ StudyData load_study(const std::string& dir) {
         }
     }
     for (const auto& id : snap.done)
-        if (!snap.results.count(id)) data.unfinished.push_back({id, "done, result not visible"});
-    for (const auto& id : snap.failed) data.unfinished.push_back({id, "failed"});
-    for (const auto& id : snap.quarantine) data.unfinished.push_back({id, "quarantine"});
+        if (!snap.results.count(id)) data.unfinished.push_back({id, protocol::JobState::done, ""});
+    for (const auto& id : snap.failed) data.unfinished.push_back({id, protocol::JobState::failed, ""});
+    for (const auto& id : snap.quarantine) data.unfinished.push_back({id, protocol::JobState::quarantine, ""});
     bool master_running = protocol::path_exists(layout.master_lock());
     bool open_jobs = !snap.pending.empty() || !snap.running.empty();
     data.finished = !master_running && !open_jobs && !data.runs.empty();

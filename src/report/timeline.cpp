@@ -121,7 +121,7 @@ std::string timeline_html(const StudyData& data) {
     h += "<p>Where did the time go? One lane per worker and host; hover a bar for the job. "
          "<a href=\"timeline.svg\">timeline.svg</a></p>\n<img src=\"timeline.svg\" alt=\"timeline\">\n";
     size_t failed = 0;
-    for (const auto& [id, state] : data.unfinished) failed += state == "failed";
+    for (const UnfinishedJob& job : data.unfinished) failed += job.state == protocol::JobState::failed;
     if (!data.requeues.empty()) {
         h += "<p>Requeues and hand-backs recorded by the master (jobs/attempts):</p><ul>\n";
         for (const auto& [id, reasons] : data.requeues)

@@ -44,7 +44,7 @@ std::string job_text(const StudyData& data, const Run& run) {
     } catch (const Error&) {
     }
     std::string t = "# from the result (jobs/done/" + run.id + ".job is not readable)\n";
-    for (const auto& [k, v] : run.job) t += k + " = " + v + "\n";
+    for (const auto& [k, v] : protocol::job_entries(run.job)) t += k + " = " + v + "\n";  // file order
     return t;
 }
 
@@ -114,7 +114,7 @@ std::string live_html(const StudyData& data) {
     std::vector<SvgSeries> curves;
     std::set<std::string> repeats_seen;
     for (const auto& j : data.open_jobs) {
-        h += "<tr>" + cell(j.id) + cell(j.setting) + cell(j.state) + cell(j.worker) + number_cell(j.elapsed_s, "%.0f") +
+        h += "<tr>" + cell(j.id) + cell(j.setting) + cell(protocol::to_text(j.state)) + cell(j.worker) + number_cell(j.elapsed_s, "%.0f") +
              number_cell(j.progress.empty() ? NAN : double(j.progress.size()), "%.0f") +
              number_cell(j.progress.empty() ? NAN : j.progress.back().val_error) + "</tr>\n";
         if (j.progress.empty()) continue;
@@ -165,8 +165,8 @@ std::string trials_table_html(const StudyData& data, const std::vector<const Run
              (linked ? "<a href=\"run-" + html_escape(r.id) + ".html\">" + html_escape(r.id) + "</a>" : html_escape(r.id)) +
              "</td>";
         for (const auto& k : keys) {
-            auto it = r.job.find(k);
-            const std::string v = it == r.job.end() ? "" : it->second;
+            auto it = r.job_text.find(k);
+            const std::string v = it == r.job_text.end() ? "" : it->second;
             const double x = r.job_number(k, NAN);
             h += cell(show_value(v), std::isfinite(x) ? format_double(x) : v);
         }
@@ -176,10 +176,10 @@ std::string trials_table_html(const StudyData& data, const std::vector<const Run
              number_cell(double(std::max<int64_t>(0, r.train.segments - 1)), "%.0f") + "</tr>\n";
     }
     if (with_unfinished)
-        for (const auto& [id, state] : data.unfinished) {
-            h += "<tr>" + cell(id, id);
+        for (const UnfinishedJob& job : data.unfinished) {
+            h += "<tr>" + cell(job.id, job.id);
             for (size_t i = 0; i < keys.size(); ++i) h += "<td data-v=\"\"></td>";
-            h += "<td data-v=\"\">-</td>" + cell(state) + "<td data-v=\"\"></td><td data-v=\"\"></td><td data-v=\"\"></td><td></td><td data-v=\"\"></td>"
+            h += "<td data-v=\"\">-</td>" + cell(state_text(job)) + "<td data-v=\"\"></td><td data-v=\"\"></td><td data-v=\"\"></td><td></td><td data-v=\"\"></td>"
                  "<td data-v=\"\"></td><td data-v=\"\"></td></tr>\n";
         }
     return h + "</tbody></table>\n";

@@ -73,7 +73,7 @@ int watch_report(const ReportOptions& options, double poll_s, double max_s,
                 try {
                     ReportOutput out = write_report(live);
                     on_report(out);
-                    if (out.state == "finished") {
+                    if (out.finished) {
                         // The final report: no reload, as a one-shot report would be.
                         ReportOutput final_out = write_report(options);
                         on_report(final_out);

@@ -1,6 +1,8 @@
 // Result files: round trip with curves, torn CSV detection, exactly one accepted result.
 #include <doctest/doctest.h>
 
+#include <boost/filesystem.hpp>
+
 #include <atomic>
 #include <cmath>
 #include <thread>
@@ -94,11 +96,48 @@ TEST_CASE("protocol result file: write_result -> read_result keeps every field a
     CHECK(s.train.updates[0].t == 0.1234);  // 4 decimals
     CHECK(s.train.updates[2].step == 3);
     CHECK(s.train.updates[2].loss == 0.6);
-    // The job's keys come back and parse to the same job.
-    std::string text = "";
-    for (const auto& [k, v] : s.job) text += k + " = " + v + "\n";
-    Job j = parse_job(KeyValueFile::parse(text, "job keys of result"));
+    // The job's keys come back and parse to the same job, typed.
+    const Job j = answered_job(s, l.result(r.id));
     CHECK(job_to_text(j) == job_to_text(sample_job()));
+    CHECK(j.train.opt.lr == 0.03);
+    CHECK(j.searched == std::vector<std::string>{"lr"});
+    CHECK(j.train.batch_size == Job{}.train.batch_size);  // a key at its default reads as the default
+}
+
+TEST_CASE("protocol result file: answered_job names the file and key of a job entry that does not parse") {
+    Result r = make_result(sample_job(), sample_train());
+    for (auto& [k, v] : r.job)
+        if (k == "lr") v = "fast";
+    CHECK_THROWS_WITH_AS(answered_job(r, "results/x.result"), doctest::Contains("results/x.result job.*"), ParseError);
+    CHECK_THROWS_WITH_AS(answered_job(r, "results/x.result"), doctest::Contains("key 'lr'"), ParseError);
+    // A key outside the job table (damage, or a newer format) is refused the same way.
+    r = make_result(sample_job(), sample_train());
+    r.job.emplace_back("colour", "red");
+    CHECK_THROWS_WITH_AS(answered_job(r, "results/x.result"), doctest::Contains("colour"), ParseError);
+}
+
+TEST_CASE("protocol result file: write_result_into writes what write_result publishes, into a plain folder") {
+    testing::TempDir tmp;
+    Layout l(tmp.path + "/study");
+    l.create_dirs();
+    const std::string out = tmp.path + "/out";
+    boost::filesystem::create_directories(out);
+    Result published = make_result(sample_job(), sample_train()), copy = published;
+    REQUIRE(write_result(l, published, "a1-hpo-train"));
+    write_result_into(out, copy, "a1-hpo-train");
+    CHECK(read_file(out + "/" + Layout::result_name(copy.id)) == read_file(l.result(published.id)));
+    CHECK(read_file(out + "/" + copy.curves) == read_file(l.results_file(published.curves)));
+    CHECK(read_result(out + "/" + Layout::result_name(copy.id)).train.final_val_error == 0.25);
+    // The same range check: a metric outside its row is a failed result saying so; a
+    // second run replaces the first one's result.
+    Result wild = make_result(sample_job(), sample_train());
+    wild.train.final_val_error = 3;
+    write_result_into(out, wild, "a1-again");
+    const Result back = read_result(out + "/" + Layout::result_name(wild.id));
+    CHECK(back.train.status == RunStatus::failed);
+    CHECK(back.train.reason.find("final_val_error = 3") != std::string::npos);
+    CHECK(back.curves == Layout::curves_name(wild.id, "a1-again"));
+    CHECK_THROWS_AS(write_result_into(out, copy, "../bad"), Error);  // the token names a file
 }
 
 TEST_CASE("protocol result file: failed and diverged results with non-finite metrics") {

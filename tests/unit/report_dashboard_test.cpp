@@ -15,6 +15,7 @@
 #include "hposync/report/dashboard.hpp"
 #include "hposync/report/json_text.hpp"
 #include "hposync/report/palette.hpp"
+#include "report_run_job.hpp"
 #include "protocol_test_dir.hpp"
 
 using namespace hposync::report;
@@ -28,8 +29,8 @@ Run make_run(const std::string& id, double val_error, const std::string& finishe
     r.id = id;
     r.config = config_of_job(id);
     r.status = status;
-    r.job = {{"lr", std::to_string(lr)}, {"batch_size", std::to_string(int(16 * (1 + lr * 100)))}};
-    r.searched = {"lr", "batch_size"};
+    hposync::testing::set_run_job(r, {{"lr", std::to_string(lr)}, {"batch_size", std::to_string(int(16 * (1 + lr * 100)))}},
+                                  {"lr", "batch_size"});
     r.train.final_val_error = val_error;
     r.finished = finished;
     r.started = finished.substr(0, 17) + "00Z";
@@ -80,7 +81,7 @@ TEST_CASE("dashboard EDF: one line per framework when the study ran several, els
     StudyData data;
     for (int i = 0; i < 4; ++i) {
         data.runs.push_back(make_run("r000-c000" + std::to_string(i) + "-s0", 0.1 * (i + 1), "2026-12-07T10:00:00Z", 0.01));
-        data.runs.back().job["trainer"] = i % 2 ? "torch" : "sklearn";
+        data.runs.back().job.trainer = i % 2 ? "torch" : "sklearn";
     }
     std::vector<EdfLine> lines = edf_lines(data);
     REQUIRE(lines.size() == 2);
@@ -88,7 +89,7 @@ TEST_CASE("dashboard EDF: one line per framework when the study ran several, els
     CHECK(lines[1].name == "torch");
     CHECK(lines[1].steps == std::vector<XY>{{0.2, 0.5}, {0.4, 1}});
     CHECK(identity_colour(lines[1].identity) == identity_colour("torch"));  // the framework's colour everywhere
-    for (auto& r : data.runs) r.job.erase("trainer");
+    for (auto& r : data.runs) r.job.trainer = "hposync";  // the key's default
     lines = edf_lines(data);
     REQUIRE(lines.size() == 1);
     CHECK(lines[0].runs == 4);
@@ -155,12 +156,13 @@ TEST_CASE("dashboard pages: a hostile job id and key reach the pages only escape
     for (int i = 0; i < 5; ++i) {
         data.runs.push_back(make_run("r000-c000" + std::to_string(i) + "-s0", 0.1 * (5 - i), "2026-12-07T10:00:0" + std::to_string(i) + "Z",
                                      0.001 * std::pow(10, i)));
-        data.runs.back().job[evil] = i % 2 ? "a" : "b";
-        data.runs.back().searched.push_back(evil);
+        // Set past the parser (which refuses a key outside the table): the pages must escape anyway.
+        data.runs.back().job_text[evil] = i % 2 ? "a" : "b";
+        data.runs.back().job.searched.push_back(evil);
     }
     data.runs.back().id = evil;  // one result whose id is hostile (load_study would refuse it; the pages must too)
     data.runs.back().worker = evil;
-    data.unfinished.push_back({"r001-c0009-s0", "pending"});
+    data.unfinished.push_back({"r001-c0009-s0", hposync::protocol::JobState::pending, ""});
     const std::set<std::string> has_page = {"r000-c0000-s0", "r000-c0001-s0"};
     const std::vector<std::string> files = write_dashboard(data, dir.path, has_page, importance_view(data));
     for (const auto& page : dashboard_pages()) {

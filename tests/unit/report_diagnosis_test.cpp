@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "hposync/report/diagnosis.hpp"
+#include "report_run_job.hpp"
 
 using namespace hposync;
 using namespace hposync::report;
@@ -18,7 +19,7 @@ Run healthy(const std::string& id = "r000-c0000-s0") {
     r.id = id;
     r.config = "c0000";
     r.status = RunStatus::ok;
-    r.job = {{"lr", "0.05"}, {"dataset", "mnist"}};
+    hposync::testing::set_run_job(r, {{"lr", "0.05"}, {"dataset", "mnist"}});
     auto& t = r.train;
     const int steps = 400, per_epoch = 50;
     t.steps = steps;
@@ -171,11 +172,9 @@ TEST_CASE("diagnosis: one hyperparameter dominating the outcome") {
         for (int bs : {32, 64}) {
             Run r = healthy("r000-c000" + std::to_string(n) + "-s0");
             ++n;
-            r.searched = {"lr", "batch_size"};
             char lr[16];
             std::snprintf(lr, sizeof lr, "%g", lrs[i]);
-            r.job["lr"] = lr;
-            r.job["batch_size"] = std::to_string(bs);
+            hposync::testing::set_run_job(r, {{"lr", lr}, {"batch_size", std::to_string(bs)}}, {"lr", "batch_size"});
             r.train.final_val_error = errs[i] + (bs == 64 ? 0.01 : 0);
             data.runs.push_back(r);
         }
@@ -187,7 +186,7 @@ TEST_CASE("diagnosis: one hyperparameter dominating the outcome") {
     CHECK(fs[0].evidence.find("batch_size, spreads only 0.01") != std::string::npos);
     // two parameters that matter equally: no single one dominates
     for (auto& r : data.runs)
-        if (r.job["batch_size"] == "64") r.train.final_val_error += 0.35;
+        if (r.job.train.batch_size == 64) r.train.final_val_error += 0.35;
     CHECK(diagnose_study(data).empty());
 }
 
@@ -236,11 +235,9 @@ TEST_CASE("diagnosis: dominant parameter groups continuous values into bins") {
     StudyData data;
     for (int i = 0; i < 12; ++i) {
         Run r = healthy("r000-c00" + std::to_string(10 + i) + "-s0");
-        r.searched = {"lr", "batch_size"};
         char lr[16];
         std::snprintf(lr, sizeof lr, "%g", 0.001 * (i + 1));
-        r.job["lr"] = lr;
-        r.job["batch_size"] = i % 2 ? "32" : "64";
+        hposync::testing::set_run_job(r, {{"lr", lr}, {"batch_size", i % 2 ? "32" : "64"}}, {"lr", "batch_size"});
         r.train.final_val_error = 0.05 + 0.03 * i + (i % 2 ? 0.002 : 0);
         data.runs.push_back(r);
     }

@@ -45,7 +45,7 @@ TEST_CASE("study state: counts the plan while the study runs, the jobs written w
     StudyData data;
     data.study = study_of(std::string("strategy = tpe\nsamples = 4\nrounds = 5\nn_startup = 4\n") + kSpace);
     for (int i = 0; i < 7; ++i) data.runs.push_back(done_run(i, "2026-12-07T08:0" + std::to_string(i) + ":00Z"));
-    data.unfinished.push_back({"r001-c0007-s0", "pending"});
+    data.unfinished.push_back({"r001-c0007-s0", protocol::JobState::pending, ""});
     CHECK(study_state(data) == "study still running: 7 of 20 jobs finished (20 planned by tpe, 8 written so far)");
     data.study.reset();
     CHECK(study_state(data) == "study still running: 7 of 8 jobs finished");

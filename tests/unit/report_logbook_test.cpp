@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "hposync/report/logbook.hpp"
+#include "report_run_job.hpp"
 
 using namespace hposync::report;
 
@@ -13,8 +14,7 @@ Run run(const std::string& id, int64_t round, double err, const std::string& lr)
     r.id = id;
     r.round = round;
     r.status = hposync::RunStatus::ok;
-    r.searched = {"lr"};
-    r.job["lr"] = lr;
+    hposync::testing::set_run_job(r, {{"lr", lr}}, {"lr"});
     r.train.final_val_error = err;
     return r;
 }

@@ -13,6 +13,7 @@
 #include "hposync/report/palette.hpp"
 #include "hposync/report/plots.hpp"
 #include "hposync/report/views.hpp"
+#include "report_run_job.hpp"
 #include "temp_dir.hpp"
 
 using namespace hposync;
@@ -26,8 +27,7 @@ Run run_of(int config, const std::string& lr, const std::string& bs, double val_
     r.config = "c000" + std::to_string(config);
     r.id = "r000-" + r.config + "-s0";
     r.status = RunStatus::ok;
-    r.job = {{"lr", lr}, {"batch_size", bs}, {"optimizer", "sgd"}};
-    r.searched = {"lr", "batch_size"};
+    hposync::testing::set_run_job(r, {{"lr", lr}, {"batch_size", bs}, {"optimizer", "sgd"}}, {"lr", "batch_size"});
     for (int e = 1; e <= 3; ++e) r.train.epochs.push_back({e, 0.5 * e, 1.0 / (e + config), 1.2 / (e + config), val_error + 0.1 / e});
     for (int s = 1; s <= 40; ++s) r.train.updates.push_back({s, 0.01 * s, 2.0 / (1 + 0.05 * s * (config + 1))});
     r.train.final_val_error = val_error;
@@ -98,7 +98,7 @@ TEST_CASE("axis scale: log for log dimensions and for numbers spanning more than
     CHECK(data.log_scale("lr"));
     CHECK_FALSE(data.log_scale("batch_size"));
     CHECK_FALSE(data.log_scale("optimizer"));
-    data.runs[0].job["batch_size"] = "2048";    // 16 .. 2048: a factor 128
+    data.runs[0].job_text["batch_size"] = "2048";  // 16 .. 2048: a factor 128
     CHECK(data.log_scale("batch_size"));
 }
 
@@ -161,7 +161,7 @@ TEST_CASE("palette: a setting has one colour in every plot, the GIF and the live
 
     // The live page: a running job of c0005 draws its in-flight curve in the same colour.
     StudyData live = data;
-    OpenJob j{"r001-c0005-s0", "running", "w1", "lr=0.1 batch_size=64", 3, {}};
+    OpenJob j{"r001-c0005-s0", protocol::JobState::running, "w1", "lr=0.1 batch_size=64", 3, {}};
     j.progress.push_back({1, 0.5, 1.0, 1.1, 0.4});
     j.progress.push_back({2, 1.0, 0.8, 0.9, 0.3});
     live.open_jobs.push_back(j);

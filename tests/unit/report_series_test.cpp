@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "hposync/report/series.hpp"
+#include "report_run_job.hpp"
 
 using namespace hposync::report;
 
@@ -13,8 +14,7 @@ Run make_run(const std::string& config, int repeat, const std::string& lr, const
     r.repeat = repeat;
     r.id = "r000-" + config + "-s" + std::to_string(repeat);
     r.status = hposync::RunStatus::ok;
-    r.job = {{"lr", lr}, {"batch_size", bs}, {"optimizer", "sgd"}};
-    r.searched = {"lr", "batch_size"};
+    hposync::testing::set_run_job(r, {{"lr", lr}, {"batch_size", bs}, {"optimizer", "sgd"}}, {"lr", "batch_size"});
     return r;
 }
 
@@ -53,7 +53,7 @@ TEST_CASE("configurations beyond the palette differ by dash type") {
 
 TEST_CASE("runs without points get no series; a run with no searched keys is named by its config") {
     Run a = make_run("c0000", 0, "0.01", "100"), b = make_run("c0001", 0, "0.1", "100");
-    b.searched.clear();
+    b.job.searched.clear();
     CHECK(b.setting() == "c0001");
     auto series = series_per_run({&a, &b}, [](const Run& r) { return r.config == "c0000" ? Points{} : Points{{0, 1}}; });
     REQUIRE(series.size() == 1);
@@ -79,15 +79,15 @@ TEST_CASE("update plot: all runs when few, else only the time-budgeted ones") {
     for (int i = 0; i < 6; ++i) {
         Run r = make_run("c000" + std::to_string(i), 0, "0.01", "100");
         r.train.updates.push_back({1, 0.1, 2.0});
-        if (i % 2) r.job["time_budget_s"] = "30";
+        if (i % 2) r.job.train.time_budget_s = 30;
         data.runs.push_back(r);
     }
     data.runs.push_back(make_run("c0009", 0, "0.01", "100"));  // no update records
     CHECK(runs_for_update_plot(data, 12).size() == 6);
     auto some = runs_for_update_plot(data, 4);
     REQUIRE(some.size() == 3);
-    for (const Run* r : some) CHECK(r->job.at("time_budget_s") == "30");
-    for (auto& r : data.runs) r.job.erase("time_budget_s");
+    for (const Run* r : some) CHECK(r->job.train.time_budget_s == 30);
+    for (auto& r : data.runs) r.job.train.time_budget_s = 0;  // the key's default: no budget
     CHECK(runs_for_update_plot(data, 4).size() == 6);  // nothing budgeted: all of them
 }
 

@@ -5,6 +5,7 @@
 #include "hposync/common/random.hpp"
 #include "hposync/report/best_so_far.hpp"
 #include "hposync/report/csv.hpp"
+#include "report_run_job.hpp"
 
 using namespace hposync::report;
 
@@ -22,21 +23,39 @@ TEST_CASE("summary.csv: one row per run plus unfinished jobs, settings as column
     a.id = "r000-c0000-s0";
     a.config = "c0000";
     a.status = hposync::RunStatus::ok;
-    a.job = {{"lr", "0.1"}, {"optimizer", "sgd"}, {"model", "mlp:8"}, {"note", "x"}};
-    a.searched = {"lr"};
+    hposync::testing::set_run_job(a, {{"lr", "0.1"}, {"optimizer", "sgd"}, {"model", "mlp:8"}}, {"lr"});
     a.train.final_val_error = 0.25;
     Run b = a;
     b.id = "r000-c0001-s0";
-    b.job["lr"] = "1,5";  // a comma forces quoting
+    b.job_text["lr"] = "1,5";  // a comma forces quoting (past the parser, which refuses it)
     b.status = hposync::RunStatus::diverged;
     data.runs = {a, b};
-    data.unfinished = {{"r000-c0002-s0", "pending"}};
+    data.unfinished = {{"r000-c0002-s0", hposync::protocol::JobState::pending, ""}};
     std::string csv = summary_csv(data);
     CHECK(std::count(csv.begin(), csv.end(), '\n') == 4);
-    CHECK(csv.rfind("id,round,config,repeat,model,optimizer,lr,batch_size,epochs,time_budget_s,note,status,", 0) == 0);
+    // The always-shown settings first, then every other job key (name order), then status.
+    CHECK(csv.rfind("id,round,config,repeat,model,optimizer,lr,batch_size,epochs,time_budget_s,beta1,beta2,", 0) == 0);
+    CHECK(csv.find(",weight_decay,status,") != std::string::npos);
     CHECK(csv.find("\"1,5\"") != std::string::npos);
     CHECK(csv.find(",diverged,") != std::string::npos);
-    CHECK(csv.find("r000-c0002-s0,,,,,,,,,,,pending,") != std::string::npos);
+    // The unfinished job: its id, then empty settings up to its state in the status column.
+    const size_t status_column = size_t(std::count(csv.begin(), csv.begin() + csv.find(",status,"), ',')) + 1;
+    CHECK(csv.find("r000-c0002-s0" + std::string(status_column, ',') + "pending,") != std::string::npos);
+}
+
+TEST_CASE("unfinished jobs: the state is an enum inside, text only in the tables") {
+    using hposync::protocol::JobState;
+    CHECK(state_text({"r000-c0000-s0", JobState::pending, ""}) == "pending");
+    CHECK(state_text({"r000-c0000-s0", JobState::running, "w7"}) == "running on w7");
+    CHECK(state_text({"r000-c0000-s0", JobState::done, ""}) == "done, result not visible");
+    CHECK(state_text({"r000-c0000-s0", JobState::failed, ""}) == "failed");
+    CHECK(state_text({"r000-c0000-s0", JobState::quarantine, ""}) == "quarantine");
+    CHECK(state_text({"r000-c0000-s0", JobState::result, ""}) == "unreadable result");
+    StudyData data;
+    data.unfinished = {{"r000-c0003-s0", JobState::running, "w7"}, {"r000-c0004-s0", JobState::result, ""}};
+    const std::string csv = summary_csv(data);
+    CHECK(csv.find(",running on w7,") != std::string::npos);
+    CHECK(csv.find(",unreadable result,") != std::string::npos);
 }
 
 TEST_CASE("simulated best-so-far curves are non-increasing, reproducible, and median is right") {

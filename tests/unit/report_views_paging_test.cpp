@@ -10,6 +10,7 @@
 #include "text_count.hpp"
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/report/views.hpp"
+#include "report_run_job.hpp"
 #include "protocol_test_dir.hpp"
 
 using namespace hposync::report;
@@ -24,8 +25,7 @@ Run run_with(int i, double val_error) {
     r.id = id;
     r.config = r.id.substr(5, 6);
     r.status = hposync::RunStatus::ok;
-    r.job = {{"lr", std::to_string(0.001 * (i + 1))}};
-    r.searched = {"lr"};
+    hposync::testing::set_run_job(r, {{"lr", std::to_string(0.001 * (i + 1))}}, {"lr"});
     r.train.final_val_error = val_error;
     return r;
 }
@@ -59,7 +59,7 @@ TEST_CASE("trials table: 2,500 runs in pages of kTrialsPerPage, best first; run 
     Run diverged = run_with(2499, 0);
     diverged.status = hposync::RunStatus::diverged;
     data.runs.push_back(diverged);
-    data.unfinished = {{"r000-c09999-s0", "pending"}};
+    data.unfinished = {{"r000-c09999-s0", hposync::protocol::JobState::pending, ""}};
     InsightOutput insight;
     Finding f;
     f.run = data.runs[3].id;  // a poor run with a finding still gets its page

@@ -65,6 +65,7 @@ public:
     std::string work_dir() const;  // work/: external trainers' folders (made on first use)
     std::string trainer_work(const std::string& id, const std::string& worker) const;
     std::string result(const std::string& id) const;
+    static std::string result_name(const std::string& id);  // <id>.result (hpo-train --out writes it too)
     // Curves CSV: only the file name lives in the result (`curves = ...`), the file is in results/.
     static std::string curves_name(const std::string& id, const std::string& token);
     std::string results_file(const std::string& name) const;  // results/<name>

@@ -43,7 +43,9 @@ struct Result {
     int64_t curves_rows = 0;      // data rows in it (set by write_result / read_result)
     std::string predictions;      // "" or the predictions CSV's file name, in results/
     int64_t predictions_rows = 0; // data rows in it
-    std::vector<std::pair<std::string, std::string>> job;  // job.<key> entries, file order
+    // job.<key> entries, file order, as written: what the foreign-result check compares.
+    // For the job's settings read answered_job(result): typed, with the table's defaults.
+    std::vector<std::pair<std::string, std::string>> job;
     bool resumed = false;  // metrics.txt only: the trainer continued from its checkpoint
 };
 
@@ -108,6 +110,14 @@ std::string metric_range_error(const engine::TrainResult& train);
 // A result for `job` from a finished run (status ok/diverged/failed), with the job's keys.
 Result make_result(const Job& job, const engine::TrainResult& train);
 
+// The job a result answers: its job.<key> entries parsed by the job file's own parser
+// (parse_job, src/protocol/result_job.cpp), so a reader gets job.train.batch_size,
+// job.trainer, job.searched typed and with the key table's defaults instead of looking
+// keys up by name. The result file is unchanged; this only reads it. Throws ParseError
+// naming `source`, "job.<key>" and the problem when the entries do not parse (damaged,
+// or written for a newer job format).
+Job answered_job(const Result& result, const std::string& source);
+
 // The curves CSV: "kind,index,t,metric,value" header, then epoch rows (train_loss,
 // val_loss, val_error per epoch), update rows (loss per step, t with 4 decimals) and
 // instrument rows (training-health readings, metric e.g. grad_norm.fc1; index = step).
@@ -153,6 +163,10 @@ size_t predictions_read_limit(int64_t rows);
 // first. `token` makes the CSV name unique per attempt ([A-Za-z0-9_.-]).
 bool write_result(const Layout& layout, Result& result, const std::string& token);
 bool write_result(FileOps& ops, const Layout& layout, Result& result, const std::string& token);
+// The same files, by the same steps (range check, CSVs, then the result), into a plain
+// folder outside any study: `dir`/<id>.result beside its CSVs, replacing a result of the
+// same id (hpo-train --job --out: one user's run, no other writer to race).
+void write_result_into(const std::string& dir, Result& result, const std::string& token);
 
 // The study objective of a result (lower is better): val_error | val_loss | train_loss |
 // test_error (= 1 - test_accuracy). +inf unless status is ok. Throws Error for an

@@ -21,7 +21,8 @@ struct ReportOutput {
     std::vector<std::string> skipped;   // plots not drawn, with the reason
     std::vector<std::string> warnings;  // unreadable results, an unparsable study.conf
     std::string index;                  // path of index.html
-    std::string state;                  // "finished" or "study still running: N of M jobs finished ..." (live_state.hpp)
+    bool finished = false;              // the master declared the study done (StudyData::finished)
+    std::string state;                  // for people: "finished" or "study still running: N of M jobs finished ..." (live_state.hpp)
     std::string ended;                  // finished: the last result's UTC stamp ("" if none)
 };
 

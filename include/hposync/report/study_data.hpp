@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "hposync/engine/train.hpp"
+#include "hposync/protocol/job_file.hpp"
+#include "hposync/protocol/job_state.hpp"
 #include "hposync/search/study.hpp"
 
 namespace hposync::report {
@@ -19,12 +21,20 @@ struct Run {
     RunStatus status = RunStatus::ok;
     std::string started, finished;           // UTC timestamps from the result (may be empty)
     int64_t round = 0, repeat = 0;
-    std::map<std::string, std::string> job;  // every job key -> value text
-    std::vector<std::string> searched;       // keys the search varied
+    // The job it answers, typed (protocol::answered_job): job.train.batch_size,
+    // job.trainer, job.searched (the keys the search varied), with the key table's defaults.
+    protocol::Job job;
+    // Every key of `job` -> its value text (protocol::job_entries), for what looks a key up
+    // by a name known only at run time: the searched keys (lr, param.depth) and the tables.
+    // set_job keeps the two together.
+    std::map<std::string, std::string> job_text;
     engine::TrainResult train;               // metrics and curves
     double wall_seconds = 0;
     int64_t attempt = 1;
 
+    void set_job(protocol::Job typed);
+    // The value of job key `key` as a number; `fallback` when the job has no such key or
+    // its value is not a number.
     double job_number(const std::string& key, double fallback = 0) const;
     // "lr=0.01 batch_size=100": the searched settings, for legends. Keys in `leave_out`
     // are not repeated (a panel title already says them) unless nothing else is left.
@@ -33,19 +43,32 @@ struct Run {
 
 // A job without a result that is pending or running, for the live table.
 struct OpenJob {
-    std::string id, state, worker;  // state: pending | running
+    std::string id;
+    protocol::JobState state = protocol::JobState::pending;  // pending | running
+    std::string worker;             // running: the worker that claimed it
     std::string setting;            // running: "lr=0.01 batch_size=64" from its job file ("" unreadable)
     double elapsed_s = -1;          // running: seconds since the claim (-1 unknown)
     std::vector<engine::EpochRecord> progress;  // running: epochs so far (progress file)
 };
 
+// A job that counts as not finished: where the study directory has it. `state` is
+// pending, running (on `worker`), done (its result not visible yet), failed, quarantine,
+// or result: its result file exists but could not be read (StudyData::unreadable says why).
+struct UnfinishedJob {
+    std::string id;
+    protocol::JobState state = protocol::JobState::unknown;
+    std::string worker;  // running: the worker that claimed it
+};
+// The state as the report's tables write it: "pending", "running on w1", "done, result
+// not visible", "failed", "quarantine", "unreadable result".
+std::string state_text(const UnfinishedJob& job);
+
 struct StudyData {
     std::string dir;
     std::optional<search::Study> study;   // from D/study.conf when present
     std::vector<Run> runs;                // sorted by id
-    // Jobs without a (readable) result: id -> state (pending, running on <worker>, failed,
-    // quarantine, done without result, unreadable result). They count as not finished.
-    std::vector<std::pair<std::string, std::string>> unfinished;
+    // Jobs without a (readable) result. They count as not finished.
+    std::vector<UnfinishedJob> unfinished;
     std::vector<std::string> unreadable;  // results that could not be read: the reader's error
     std::vector<OpenJob> open_jobs;       // pending and running jobs (live view)
     // jobs/attempts/<id>.attempts: the master's requeues of a job, "UTC time + why" each.
