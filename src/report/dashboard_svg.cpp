@@ -167,17 +167,31 @@ std::vector<LegendEntry> setting_legend(const std::vector<const Run*>& runs) {
 
 bool spans_decades(double lo, double hi) { return lo > 0 && hi / lo > std::pow(10, 1.5); }
 
+// Which axis a chart puts on a log scale when its values span decades: the objective's.
+enum class ValueAxis { x, y };
+
+// Fits `f` to `points`: the value axis is logarithmic when its finite values span more
+// than 1.5 decades (spans_decades); then every point that scale can show is included.
+// The caller settles the frame.
+void fit(Frame& f, const std::vector<XY>& points, ValueAxis value_axis) {
+    double lo = INFINITY, hi = -INFINITY;
+    for (auto [x, y] : points) {
+        const double v = value_axis == ValueAxis::x ? x : y;
+        if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
+    }
+    (value_axis == ValueAxis::x ? f.logx : f.logy) = spans_decades(lo, hi);
+    for (auto [x, y] : points) f.include(x, y);
+}
+
 }  // namespace
 
 std::string history_svg(const StudyData& data, const std::vector<HistoryPoint>& points) {
     Frame f;
     f.legend = 300;
     f.W = 1000;
-    double lo = INFINITY, hi = -INFINITY;
-    for (const auto& p : points)
-        if (std::isfinite(p.value)) lo = std::min(lo, p.value), hi = std::max(hi, p.value);
-    f.logy = spans_decades(lo, hi);
-    for (const auto& p : points) f.include(p.x, p.value);
+    std::vector<XY> xy;
+    for (const auto& p : points) xy.push_back({p.x, p.value});
+    fit(f, xy, ValueAxis::y);
     f.settle();
     const bool budget = data.multi_fidelity();
     std::string out = svg_open(f, "optimization history: " + data.objective_label() + " per finished job, best so far in red");
@@ -206,12 +220,9 @@ std::string intermediate_svg(const StudyData& data, const std::vector<CurveLine>
     Frame f;
     f.legend = 300;
     f.W = 1000;
-    double lo = INFINITY, hi = -INFINITY;
-    for (const auto& c : curves)
-        for (auto [x, y] : c.points) lo = std::min(lo, y), hi = std::max(hi, y), (void)x;
-    f.logy = spans_decades(lo, hi);
-    for (const auto& c : curves)
-        for (auto [x, y] : c.points) f.include(x, y);
+    std::vector<XY> xy;
+    for (const auto& c : curves) xy.insert(xy.end(), c.points.begin(), c.points.end());
+    fit(f, xy, ValueAxis::y);
     f.settle();
     const std::string metric = intermediate_metric(data);
     std::string out = svg_open(f, "intermediate values: " + metric + " per epoch of every job");
@@ -232,10 +243,9 @@ std::string slice_svg(const StudyData& data, const SliceView& view) {
     Frame f;
     f.logx = view.axis.numeric && view.axis.log;
     if (!view.axis.numeric) f.xcats = view.axis.categories;
-    double lo = INFINITY, hi = -INFINITY;
-    for (const auto& p : view.points) lo = std::min(lo, p.value), hi = std::max(hi, p.value);
-    f.logy = spans_decades(lo, hi);
-    for (const auto& p : view.points) f.include(p.x, p.value);
+    std::vector<XY> xy;
+    for (const auto& p : view.points) xy.push_back({p.x, p.value});
+    fit(f, xy, ValueAxis::y);
     f.settle();
     std::string out = svg_open(f, "slice: " + data.objective_label() + " against " + view.axis.key +
                                       (view.without_value ? " (" + std::to_string(view.without_value) + " runs without a value not drawn)" : ""));
@@ -313,14 +323,10 @@ std::string edf_svg(const StudyData& data, const std::vector<EdfLine>& lines) {
     Frame f;
     f.legend = 220;
     f.W = 860;
-    double lo = INFINITY, hi = -INFINITY;
-    for (const auto& l : lines)
-        for (auto [x, y] : l.steps) lo = std::min(lo, x), hi = std::max(hi, x), (void)y;
-    f.logx = spans_decades(lo, hi);
-    for (const auto& l : lines)
-        for (auto [x, y] : l.steps) f.include(x, y);
-    f.include(f.logx ? lo : lo, 0);
-    f.include(f.logx ? hi : hi, 1);
+    std::vector<XY> xy;
+    for (const auto& l : lines) xy.insert(xy.end(), l.steps.begin(), l.steps.end());
+    fit(f, xy, ValueAxis::x);
+    if (std::isfinite(f.y0)) f.y0 = std::min(f.y0, 0.0), f.y1 = std::max(f.y1, 1.0);  // fractions: always 0..1
     f.settle();
     std::string out = svg_open(f, "empirical distribution of the " + data.objective_label() + " (fraction of jobs at or below)");
     out += axes(f, data.objective_label(), "fraction of jobs");

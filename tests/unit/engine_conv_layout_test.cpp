@@ -9,17 +9,12 @@
 
 #include "../../src/engine/layers/conv2d.hpp"
 #include "../../src/engine/layers/init.hpp"
+#include "engine_random.hpp"
 
 using namespace hposync::engine;
+using hposync::testing::normal_floats;
 
 namespace {
-
-std::vector<float> random_vector(size_t n, uint64_t seed) {
-    InitRng rng(seed);
-    std::vector<float> v(n);
-    for (float& x : v) x = float(rng.normal());
-    return v;
-}
 
 struct Ref {
     int64_t n, c, h, w, f, k, pad;  // stride 1: output h x w
@@ -59,8 +54,8 @@ TEST_CASE("conv2d in blocked layouts: forward, weight, bias and input gradients 
     auto params = conv.params();
     const float* wt = params[0].value;
     for (int64_t i = 0; i < r.f; ++i) params[1].value[i] = 0.01f * float(i % 5) - 0.02f;  // nonzero bias
-    const std::vector<float> x = random_vector(size_t(r.n * r.c * r.h * r.w), 5);
-    const std::vector<float> dy = random_vector(size_t(r.n * r.f * r.h * r.w), 6);
+    const std::vector<float> x = normal_floats(size_t(r.n * r.c * r.h * r.w), 5);
+    const std::vector<float> dy = normal_floats(size_t(r.n * r.f * r.h * r.w), 6);
 
     // Twice, with another batch size in between: plans are cached per n and must not mix.
     for (int round = 0; round < 2; ++round) {

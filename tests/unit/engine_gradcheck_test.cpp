@@ -20,21 +20,16 @@
 #include "../../src/engine/layers/init.hpp"
 #include "../../src/engine/layers/max_pool.hpp"
 #include "../../src/engine/layers/relu.hpp"
+#include "engine_random.hpp"
 #include "hposync/engine/model.hpp"
 
 using namespace hposync::engine;
+using hposync::testing::normal_floats;
 
 namespace {
 
 constexpr double kEps = 1e-2;
 constexpr double kRelTol = 2e-2, kAbsTol = 1e-3, kSmall = 1e-3;
-
-std::vector<float> random_vector(size_t n, uint64_t seed, double scale = 1.0) {
-    InitRng rng(seed);
-    std::vector<float> v(n);
-    for (float& x : v) x = float(rng.normal() * scale);
-    return v;
-}
 
 // Compares analytic and numeric gradients; `what` names the tensor in the message.
 struct Verdict {
@@ -82,7 +77,7 @@ struct LayerGradients {
 // Runs the analytic and the numeric gradient of L = sum(w * layer(x)) for one layer.
 LayerGradients layer_gradients(Layer& layer, std::vector<float>& x, int64_t n, bool training, uint64_t dseed = 7) {
     const int64_t out_size = n * layer.out_shape().size();
-    const std::vector<float> w = random_vector(size_t(out_size), 99);
+    const std::vector<float> w = normal_floats(size_t(out_size), 99);
     auto loss = [&]() {
         const float* y = layer.forward(x.data(), n, training, dseed);
         double s = 0;
@@ -102,7 +97,7 @@ LayerGradients layer_gradients(Layer& layer, std::vector<float>& x, int64_t n, b
 // Asserts every gradient of the layer passes the bound.
 void check_layer(Layer& layer, int64_t n, bool training = true, uint64_t seed = 1) {
     layer.init(seed);
-    std::vector<float> x = random_vector(size_t(n * layer.in_shape().size()), seed + 100);
+    std::vector<float> x = normal_floats(size_t(n * layer.in_shape().size()), seed + 100);
     const LayerGradients g = layer_gradients(layer, x, n, training);
     const Verdict vx = compare(g.dx, g.num_dx, layer.name() + " dx");
     CHECK_MESSAGE(vx.ok, vx.message);
@@ -119,7 +114,7 @@ void check_layer(Layer& layer, int64_t n, bool training = true, uint64_t seed = 
 TEST_CASE("gradcheck: the checker rejects a wrong gradient") {
     Dense layer("fc1", TensorShape{5, 1, 1}, 4, false, false);
     layer.init(3);
-    std::vector<float> x = random_vector(15, 4);
+    std::vector<float> x = normal_floats(15, 4);
     LayerGradients g = layer_gradients(layer, x, 3, true);
     REQUIRE(compare(g.dx, g.num_dx, "dx").ok);
     REQUIRE(compare(g.dparams[0], g.num_dparams[0], "weight").ok);
@@ -170,7 +165,7 @@ TEST_CASE("gradcheck: batch-norm in training mode") {
     // Non-trivial gamma/beta so their gradients and the dx path through gamma are tested.
     auto ps = conv_bn.params();
     for (int64_t i = 0; i < ps[0].size; ++i) ps[0].value[i] = 0.5f + float(i), ps[1].value[i] = 0.1f * float(i);
-    std::vector<float> x = random_vector(4 * 18, 21);
+    std::vector<float> x = normal_floats(4 * 18, 21);
     const LayerGradients g = layer_gradients(conv_bn, x, 4, true);
     const Verdict vx = compare(g.dx, g.num_dx, "bn dx");
     CHECK_MESSAGE(vx.ok, vx.message);
@@ -195,7 +190,7 @@ TEST_CASE("gradcheck: flatten passes gradients through") {
 
 TEST_CASE("gradcheck: softmax cross-entropy") {
     const int n = 4, classes = 5;
-    std::vector<float> logits = random_vector(n * classes, 11, 3.0);
+    std::vector<float> logits = normal_floats(n * classes, 11, 3.0);
     const std::vector<uint8_t> labels = {0, 4, 2, 2};
     std::vector<float> d(logits.size());
     softmax_cross_entropy(logits.data(), labels.data(), n, classes, d.data());
@@ -218,7 +213,7 @@ TEST_CASE("gradcheck: whole model, parameters through softmax cross-entropy") {
     auto check_model = [](const std::string& spec, InputShape in, uint64_t seed) {
         auto m = Model::build(spec, in, seed);
         const int64_t n = 3;
-        std::vector<float> x = random_vector(size_t(n * in.c * in.h * in.w), seed + 1);
+        std::vector<float> x = normal_floats(size_t(n * in.c * in.h * in.w), seed + 1);
         std::vector<uint8_t> labels(n);
         for (int64_t i = 0; i < n; ++i) labels[size_t(i)] = uint8_t((i * 7 + 1) % in.classes);
         std::vector<float> d(size_t(n * in.classes));

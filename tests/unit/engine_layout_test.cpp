@@ -9,24 +9,18 @@
 #include "../../src/engine/layers/dense.hpp"
 #include "../../src/engine/layers/init.hpp"
 #include "../../src/engine/layers/max_pool.hpp"
+#include "engine_random.hpp"
 #include "hposync/engine/model.hpp"
 
 using namespace hposync::engine;
 
-namespace {
-std::vector<float> random_input(size_t n, uint64_t seed) {
-    InitRng rng(seed);
-    std::vector<float> v(n);
-    for (float& x : v) x = float(rng.normal());
-    return v;
-}
-}  // namespace
+using hposync::testing::normal_floats;
 
 TEST_CASE("model layouts: activations of blocked layers are plain NCHW, equal to the layers run on plain data") {
     const InputShape in{1, 12, 12, 10};
     const int64_t n = 3;
     auto model = Model::build("cnn:conv16x3-pool2-fc8", in, 9);
-    const std::vector<float> x = random_input(size_t(n * 144), 4);
+    const std::vector<float> x = normal_floats(size_t(n * 144), 4);
     model->forward(x.data(), n, true, 0);
     const std::vector<LayerActivation> acts = model->activations();
     REQUIRE(acts.size() >= 2);
@@ -55,7 +49,7 @@ TEST_CASE("model layouts: activations of blocked layers are plain NCHW, equal to
 TEST_CASE("model layouts: training steps of a blocked-layout CNN repeat bit for bit from the same seed") {
     const InputShape in{1, 10, 10, 4};
     const int64_t n = 4;
-    const std::vector<float> x = random_input(size_t(n * 100), 6);
+    const std::vector<float> x = normal_floats(size_t(n * 100), 6);
     const std::vector<uint8_t> labels{0, 1, 2, 3};
     auto run = [&] {
         auto m = Model::build("cnn:conv16x3-bn-pool2-conv16x3-pool2-fc8", in, 11);
