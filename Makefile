@@ -284,6 +284,15 @@ bench-search: deps-bench
 	@$(MAKE) --no-print-directory -j2 $(BUILD)/bin/search-bench
 	BUILD=$(BUILD) bash bench/search_run.sh
 
+# `make bench-search-replay`: a tabular benchmark through the real protocol (hpo-master + 4
+# hpo-workers whose trainer looks results up, trainers/tabular_lookup.py): TPE and BOHB on
+# mnist-cnn, wall time, jobs/s, idle time between rounds, best checked against the
+# in-process replay (bench/search_replay.sh; under a minute).
+.PHONY: bench-search-replay
+bench-search-replay: deps all
+	@$(MAKE) --no-print-directory -j2 $(BUILD)/bin/search-bench
+	BUILD=$(BUILD) bash bench/search_replay.sh
+
 # `make bench-frameworks`: the frameworks study (engine, PyTorch, scikit-learn, Keras) run once
 # through hpo-master and four hpo-workers; writes bench/frameworks-results.md (framework x
 # optimizer x batch: updates, setup s, training s, final loss, overrun). FULL=1: the full study (hours).
