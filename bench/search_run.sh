@@ -13,7 +13,8 @@
 # SEARCH_JOBS (processes at once, default the cores), SEARCH_NICE, SEARCH_TIMEOUT (seconds
 # per process; a cut trace still counts with its complete runs), SEARCH_DEADLINE (Unix
 # seconds: every process is cut there, bench/search_one.sh), SEARCH_PEERS (which adapters
-# and samplers, "script:sampler,sampler ...").
+# and samplers, "script:sampler,sampler ..."), SEARCH_OBJECTIVES (which objectives, default
+# all six: quadratic noisy branin hartmann6 mnist-cnn mnist-mlp).
 set -euo pipefail
 BUILD=${BUILD:-build}
 if [ -n "${SEARCH_QUICK:-}" ]; then
@@ -30,7 +31,8 @@ JOBS=${SEARCH_JOBS:-$(nproc)}
 PEERS=${SEARCH_PEERS:-"optuna_peers.py:random,tpe,tpe-mv-liar,tpe-v3,gp smac_peers.py:hpo,mf dehb_peer.py:dehb hebo_peer.py:hebo"}
 OUT=$BUILD/bench-search
 BENCH=$BUILD/bin/search-bench
-TAB=bench/tabular/mnist-cnn.csv
+# The tabular benchmarks (one objective each, named by the file's stem; bench/search_tables.hpp).
+TAB=bench/tabular/mnist-cnn.csv,bench/tabular/mnist-mlp.csv
 [ -x "$BENCH" ] || { echo "bench-search: $BENCH is missing: make BUILD=$BUILD $BENCH" >&2; exit 2; }
 mkdir -p "$OUT/tmp"
 # The peers' own files (SMAC's runhistory, DEHB's log) go to a folder per run under here,
@@ -43,7 +45,7 @@ export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 PYTHONWARNINGS
 nice -n "$NICE" tools/py bench/search_peers/check_objectives.py "$BENCH" --tabular "$TAB"
 
 start=$(date +%s)
-objectives=(quadratic noisy branin hartmann6 mnist-cnn)
+objectives=(${SEARCH_OBJECTIVES:-quadratic noisy branin hartmann6 mnist-cnn mnist-mlp})
 # rm first: a trace left by an interrupted run must not count.
 rm -f "$OUT"/*.csv
 jobs=()

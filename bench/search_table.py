@@ -3,7 +3,7 @@
 """Turns the traces of bench/search_run.sh into bench/search-results.md (every method x
 objective x k x budget, median regret with its 95 % interval) and bench/search-results.png
 (median regret against evaluations and against epochs, per objective and k). Usage:
-  search_table.py TRACE_DIR SECONDS_TAKEN OUT.md OUT.png TABULAR.csv [HOW]
+  search_table.py TRACE_DIR SECONDS_TAKEN OUT.md OUT.png TABULAR.csv[,TABULAR.csv] [HOW]
 HOW: a sentence on how this run was made (bench/search_run.sh passes its settings).
 
 Trace lines (search-bench run and bench/search_peers/driver.py):
@@ -25,7 +25,7 @@ METHODS = HPOSYNC_FULL + HPOSYNC_MF + PEERS_FULL + PEERS_MF
 # hposync's model-based strategies, and the peers' (random search is neither side's best).
 HPOSYNC_MODEL = ["tpe", "tpe-multivariate", "tpe-no-liar", "gp", "bohb", "bohb-eta2"]
 PEER_MODEL = ["optuna-tpe", "optuna-tpe-mv-liar", "optuna-tpe-v3", "optuna-gp", "smac-hpo", "hebo", "smac-mf", "dehb"]
-OBJECTIVES = ["quadratic", "noisy", "branin", "hartmann6", "mnist-cnn"]
+OBJECTIVES = ["quadratic", "noisy", "branin", "hartmann6", "mnist-cnn", "mnist-mlp"]
 LEVELS = [25, 50, 100, 200]
 # One colour per method (gnuplot's own cycle has 8): hposync's first, then the peers'.
 COLORS = ["#000000", "#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628", "#f781bf", "#999999",
@@ -136,11 +136,12 @@ def compute_to_reach(rows, target, col=1):
 
 
 def read_tabular(path):
-    """(grid points, epochs, the first line's account of how long computing it took)."""
+    """(rows: grid points or sampled configurations, epochs, the first line's account of how
+    long computing it took)."""
     with open(path) as f:
         first = f.readline().strip()
-        header = f.readline().strip().split(",")
-        rows = sum(1 for line in f if line.strip() and not line.startswith("#"))
+        lines = [line.strip() for line in f if line.strip() and not line.startswith("#")]
+        header, rows = lines[0].split(","), len(lines) - 1
     epochs = sum(1 for h in header if h.startswith("val_error_e"))
     m = first.split(" computed in ")
     how_long = "computed in " + m[1].split(" by ")[0] if len(m) > 1 else "time to compute not recorded"
@@ -312,9 +313,10 @@ def main():
         sys.exit(__doc__)
     trace_dir, took, out_md, out_png, tabular = sys.argv[1:6]
     how = sys.argv[6] if len(sys.argv) > 6 else ""
-    grid_points, epochs, how_long = read_tabular(tabular)
+    tables = {os.path.splitext(os.path.basename(p))[0]: read_tabular(p) for p in tabular.split(",") if p}
     budget = {o: 27 for o in OBJECTIVES}
-    budget["mnist-cnn"] = epochs
+    for name, (_, epochs, _) in tables.items():
+        budget[name] = epochs
     runs, skipped = load(trace_dir)
     if not runs:
         sys.exit("search_table: no traces in %s" % trace_dir)
@@ -352,13 +354,7 @@ def main():
     if dropped:
         md.append("**Runs cut by the timeout, not counted**: %s.\n" %
                   ", ".join("%s/%s/k=%d: %d" % (o, m, k, n) for (o, m, k), n in sorted(dropped.items())))
-    md.append("Objectives: `synthetic:quadratic` and `synthetic:noisy` (4-D, optimum 0.02 val_error; noisy "
-              "adds +-0.02 per epoch, so its regret can go below 0), `synthetic:branin` (2-D) and "
-              "`synthetic:hartmann6` (6-D), regret in val_loss, all at 27 epochs (budgets 1..27, eta 3), and "
-              "`mnist-cnn`: real CNN runs on MNIST (bench/tabular/mnist-cnn.csv, %d grid points x %d epochs, "
-              "%s; replayed by nearest grid point; regret against the grid's best validation error after %d "
-              "epochs; budgets 1..%d, eta %d). `-eta2` methods: hposync's with eta 2.\n"
-              % (grid_points, epochs, how_long, epochs, epochs, 3 if epochs >= 9 else 2))
+    md.append(objectives_paragraph(tables))
     losses = versus_table(d, md)
     md.append("\n## Every method, objective, k and budget\n")
     full_table(d, md)
@@ -370,6 +366,31 @@ def main():
     print("search_table: hposync loses %d of the compared rows%s" % (len(losses), ":" if losses else ""))
     for line in losses:
         print("  " + line)
+
+
+def objectives_paragraph(tables):
+    """What each objective is; the tabular ones with their size and the time they took."""
+    text = ("Objectives: `synthetic:quadratic` and `synthetic:noisy` (4-D, optimum 0.02 val_error; noisy "
+            "adds +-0.02 per epoch, so its regret can go below 0), `synthetic:branin` (2-D) and "
+            "`synthetic:hartmann6` (6-D), regret in val_loss, all at 27 epochs (budgets 1..27, eta 3)")
+    if "mnist-cnn" in tables:
+        n, epochs, how_long = tables["mnist-cnn"]
+        text += ("; `mnist-cnn`: real CNN runs on MNIST (bench/tabular/mnist-cnn.csv, %d grid points x %d epochs, "
+                 "%s; replayed by nearest grid point; regret against the grid's best validation error after %d "
+                 "epochs; budgets 1..%d, eta %d)" % (n, epochs, how_long, epochs, epochs, 3 if epochs >= 9 else 2))
+    if "mnist-mlp" in tables:
+        n, epochs, how_long = tables["mnist-mlp"]
+        text += ("; `mnist-mlp`: real MLP runs on MNIST over 7 keys, two categorical (optimizer sgd / momentum / "
+                 "adam; four architectures: 1 or 2 hidden layers, batch-norm, dropout) and one conditional "
+                 "(momentum, only for optimizer = momentum), with lr, batch size, width and weight decay "
+                 "(bench/tabular/mnist-mlp.csv, %d configurations sampled by hposync's random strategy x %d "
+                 "epochs, %s; replayed by the nearest recorded configuration, categorical keys exact; regret "
+                 "against the best recorded validation error after %d epochs; budgets 1..%d, eta 3). "
+                 "Optuna suggests momentum only under optimizer = momentum, SMAC and DEHB get a ConfigSpace "
+                 "InCondition; hposync and HEBO have no conditional keys and search it flat (the lookup "
+                 "ignores it where it is inactive); grid is not run there (2 values per numeric key are "
+                 "already 384 points)" % (n, epochs, how_long, epochs, epochs))
+    return text + ". `-eta2` methods: hposync's with eta 2.\n"
 
 
 def peer_versions():
