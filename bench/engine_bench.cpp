@@ -7,6 +7,8 @@
 //       training throughput of Model + Optimizer: forward, softmax cross-entropy,
 //       backward, update, on random data (the same step PyTorch does in torch_bench.py),
 //       and the process's peak RSS (getrusage) at the end.
+//       --update fused (default, as train() runs) | separate (backward, then the update
+//       over all weights: the path before the fused update, for before/after pairs)
 //   engine-bench profile (the train options) --steps N
 //       warm-up, then exactly N steps inside profiled_steps(), untimed: for
 //       valgrind --tool=callgrind --toggle-collect='*profiled_steps*' (bench/profile.sh).
@@ -43,6 +45,7 @@ struct Args {
     InputShape input;
     int64_t batch = 64, size = 3072;
     int threads = 1, reps = 5, warmup_steps = 3, steps = 20;
+    bool separate_update = false;  // --update separate: backward, then Optimizer::step()
     double min_time = 0.3;
 };
 
@@ -61,6 +64,10 @@ Args parse_args(int argc, char** argv) {
         else if (k == "--warmup-steps") a.warmup_steps = std::stoi(v);
         else if (k == "--steps") a.steps = std::stoi(v);
         else if (k == "--min-time") a.min_time = std::stod(v);
+        else if (k == "--update") {
+            if (v != "fused" && v != "separate") throw std::runtime_error("--update: fused or separate, got '" + v + "'");
+            a.separate_update = v == "separate";
+        }
         else if (k == "--input") {
             if (std::sscanf(v.c_str(), "%d,%d,%d", &a.input.c, &a.input.h, &a.input.w) != 3)
                 throw std::runtime_error("--input: expected C,H,W, got '" + v + "'");
@@ -123,6 +130,7 @@ struct Trainer {
     std::unique_ptr<Model> model;
     std::unique_ptr<Optimizer> opt;
     int64_t batch, sample, classes, step = 0;
+    bool separate_update;
     static constexpr int64_t kPool = 4;
     std::vector<float> x, dlogits;
     std::vector<uint8_t> y;
@@ -132,7 +140,8 @@ struct Trainer {
         : model(Model::build(a.model, a.input, 42)),
           batch(a.batch),
           sample(int64_t(a.input.c) * a.input.h * a.input.w),
-          classes(a.input.classes) {
+          classes(a.input.classes),
+          separate_update(a.separate_update) {
         OptimizerConfig oc;
         oc.name = a.opt;
         oc.lr = a.opt == "adam" ? 0.001 : 0.01;
@@ -151,8 +160,12 @@ struct Trainer {
         const int64_t b = step % kPool;
         const float* logits = model->forward(x.data() + b * batch * sample, batch, true, uint64_t(step));
         loss = softmax_cross_entropy(logits, y.data() + b * batch, batch, int(classes), dlogits.data());
-        model->backward(dlogits.data());
-        opt->step();
+        if (separate_update) {
+            model->backward(dlogits.data());
+            opt->step();
+        } else {
+            backward_and_update(*model, *opt, dlogits.data());  // what train() does between instrument readings
+        }
         ++step;
     }
 };
@@ -194,10 +207,11 @@ void bench_train(const Args& a) {
     }
     const double flops = train_flops_per_example(spec), rate = median(rates);
     std::printf(
-        "kind=train framework=hposync threads=%d model=%s opt=%s batch=%lld samples_per_s=%.1f gflops=%.3f "
+        "kind=train framework=hposync threads=%d model=%s opt=%s batch=%lld update=%s samples_per_s=%.1f gflops=%.3f "
         "flops_per_example=%.0f steps_timed=%lld last_loss=%.4f peak_rss_mib=%.1f\n",
-        a.threads, a.model.c_str(), a.opt.c_str(), (long long)a.batch, rate, rate * flops / 1e9, flops,
-        (long long)steps_timed, t.loss, double(peak_rss_kib()) / 1024.0);
+        a.threads, a.model.c_str(), a.opt.c_str(), (long long)a.batch, a.separate_update ? "separate" : "fused", rate,
+        rate * flops / 1e9, flops, (long long)steps_timed, t.loss,
+        double(peak_rss_kib()) / 1024.0);
 }
 
 }  // namespace

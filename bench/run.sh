@@ -52,9 +52,16 @@ for T in 1 2; do
   $PY bench/torch_bench.py sgemm "$T" | record
   grep -v '^\s*#' "$CONFIGS" | grep -v '^\s*$' | while read -r model shape batch opt min_time reps warmup compile; do
     echo "bench: $T thread(s): $model batch $batch $opt"
+    # The row's own peak: short dnnl_sgemm probes before, between and after its two
+    # processes, at its thread count, so they see the same load as the row; make_table.py
+    # takes the best probe (on a shared machine, the least disturbed one).
+    probe() { "$OUT/engine-bench" sgemm --threads "$T" --size 1024 --reps 5 | sed "s/^kind=sgemm /kind=sgemm probe=$model:$batch:$opt /" | record; }
+    probe
     "$OUT/engine-bench" train --threads "$T" --model "$model" --input "$shape" --batch "$batch" --opt "$opt" \
       --min-time "$min_time" --reps "$reps" --warmup-steps "$warmup" | record
+    probe
     $PY bench/torch_bench.py train "$T" "$model" "$shape" "$batch" "$opt" "$min_time" "$reps" "$warmup" | record
+    probe
     if [ "${compile:-}" = compile ] && [ "$QUICK" != 1 ]; then
       $PY bench/torch_bench.py train "$T" "$model" "$shape" "$batch" "$opt" "$min_time" "$reps" "$warmup" --compile | record
     fi

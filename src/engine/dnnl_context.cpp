@@ -1,5 +1,7 @@
 #include "dnnl_context.hpp"
 
+#include <omp.h>
+
 namespace hposync::engine {
 
 dnnl::engine& cpu_engine() {
@@ -16,6 +18,18 @@ void run_primitive(const dnnl::primitive& p, const std::unordered_map<int, dnnl:
     dnnl::stream& s = cpu_stream();
     p.execute(s, args);
     s.wait();
+}
+
+SerialIfSmall::SerialIfSmall(double flops) {
+    if (flops >= kSerialBelowFlops) return;
+    const int threads = omp_get_max_threads();
+    if (threads == 1) return;
+    saved_threads_ = threads;
+    omp_set_num_threads(1);
+}
+
+SerialIfSmall::~SerialIfSmall() {
+    if (saved_threads_ > 0) omp_set_num_threads(saved_threads_);
 }
 
 }  // namespace hposync::engine

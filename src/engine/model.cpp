@@ -70,6 +70,8 @@ public:
             observed_.push_back(l.kind == LayerKind::Dense || l.kind == LayerKind::Conv || l.kind == LayerKind::ReLU);
             relu_.push_back(l.fused_relu || l.kind == LayerKind::ReLU);
             param_count_ += layers_.back()->param_count();
+            first_param_.push_back(param_tensors_);
+            param_tensors_ += layers_.back()->params().size();
             if (first_trainable_ < 0 && layers_.back()->param_count() > 0) first_trainable_ = int64_t(i);
             if (auto* conv = dynamic_cast<Conv2d*>(layers_.back().get())) conv->keep_chosen_layout(true);
         }
@@ -133,7 +135,8 @@ public:
         return a;
     }
 
-    void backward(const float* dlogits) override {
+    using Model::backward;
+    void backward(const float* dlogits, const GradientsReady& ready) override {
         if (!last_training_) throw Error("Model::backward: the last forward was not a training forward");
         const float* d = dlogits;
         // A layer computes dL/dx only if a layer before it has parameters: the input
@@ -141,6 +144,9 @@ public:
         // nobody's business, and it costs as much as its weight gradient.
         for (size_t i = layers_.size(); i-- > 0;) {
             d = layers_[i]->backward(d, int64_t(i) > first_trainable_);
+            // Layer i is done with its parameters (dx is computed): they may change now.
+            const size_t count = (i + 1 < layers_.size() ? first_param_[i + 1] : param_tensors_) - first_param_[i];
+            if (ready && count > 0) ready(first_param_[i], count);
             if (!layers_[i]->takes_blocked_input()) d = bridges_[i].gradient_back(d);
         }
     }
@@ -174,6 +180,8 @@ private:
     int classes_;
     int64_t param_count_ = 0;
     int64_t first_trainable_ = -1;  // index of the first layer with parameters
+    std::vector<size_t> first_param_;  // per layer: index of its first tensor in params()
+    size_t param_tensors_ = 0;         // tensors in params()
     std::vector<std::unique_ptr<Layer>> layers_;
     std::vector<float> input_;
     bool last_training_ = false;

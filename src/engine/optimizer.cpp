@@ -145,8 +145,15 @@ std::vector<StateRef> Optimizer::state() {
     return out;
 }
 
-bool Optimizer::step() {
+void Optimizer::begin_update() {
     ++steps_;
+    pending_bad_ = 0;
+    // Bias corrections in double: 1 - b2^t is tiny for small t and large for late t.
+    adam_c1_ = float(1.0 / (1.0 - std::pow(cfg_.beta1, double(steps_))));
+    adam_c2_ = float(1.0 / (1.0 - std::pow(cfg_.beta2, double(steps_))));
+}
+
+void Optimizer::update_param(size_t k) {
     // simd_level() was decided (or refused) in the constructor; this is a cached read.
     const UpdateFn update = update_fn(simd_level());
     const Kind kind = rule_ == Rule::Sgd        ? Kind::Sgd
@@ -156,26 +163,38 @@ bool Optimizer::step() {
     Update u{};
     u.lr = float(cfg_.lr), u.m = float(cfg_.momentum);
     u.b1 = float(cfg_.beta1), u.b2 = float(cfg_.beta2), u.eps = float(cfg_.eps);
-    // Bias corrections in double: 1 - b2^t is tiny for small t and large for late t.
-    u.c1 = float(1.0 / (1.0 - std::pow(cfg_.beta1, double(steps_))));
-    u.c2 = float(1.0 / (1.0 - std::pow(cfg_.beta2, double(steps_))));
+    u.c1 = adam_c1_, u.c2 = adam_c2_;
+    u.w = params_[k].value;
+    u.g = params_[k].grad;
+    u.slot1 = slot1_.empty() ? nullptr : slot1_[k].data();
+    u.slot2 = slot2_.empty() ? nullptr : slot2_[k].data();
+    u.wd = params_[k].decay ? float(cfg_.weight_decay) : 0.0f;
+    const int64_t n = params_[k].size;
     int bad = 0;
-    for (size_t k = 0; k < params_.size(); ++k) {
-        u.w = params_[k].value;
-        u.g = params_[k].grad;
-        u.slot1 = slot1_.empty() ? nullptr : slot1_[k].data();
-        u.slot2 = slot2_.empty() ? nullptr : slot2_[k].data();
-        u.wd = params_[k].decay ? float(cfg_.weight_decay) : 0.0f;
-        const int64_t n = params_[k].size;
-        if (n < kParallelThreshold) {
-            bad |= update(kind, u, 0, n);
-            continue;
-        }
+    if (n < kParallelThreshold) {
+        bad = update(kind, u, 0, n);
+    } else {
         const int64_t blocks = (n + kBlock - 1) / kBlock;
 #pragma omp parallel for schedule(static) reduction(| : bad)
         for (int64_t b = 0; b < blocks; ++b) bad |= update(kind, u, b * kBlock, std::min(n, (b + 1) * kBlock));
     }
-    return bad == 0;
+    pending_bad_ |= bad;
+}
+
+bool Optimizer::end_update() { return pending_bad_ == 0; }
+
+bool Optimizer::step() {
+    begin_update();
+    for (size_t k = 0; k < params_.size(); ++k) update_param(k);
+    return end_update();
+}
+
+bool backward_and_update(Model& model, Optimizer& opt, const float* dlogits) {
+    opt.begin_update();
+    model.backward(dlogits, [&opt](size_t first, size_t count) {
+        for (size_t k = first; k < first + count; ++k) opt.update_param(k);
+    });
+    return opt.end_update();
 }
 
 }  // namespace hposync::engine

@@ -369,9 +369,16 @@ TrainResult Run::execute() {
             }
             const bool instrumented = instruments_ && instruments_->due(step);
             if (instrumented) instruments_->after_forward(*model_, x.data(), sample, logits, y.data(), batch_);
-            model_->backward(dlogits.data());
-            if (instrumented) instruments_->before_update(*model_);
-            const bool finite = opt_->step();
+            // The instruments read the gradients between backward and the update, so those
+            // updates take the separate path; the others update each layer inside backward.
+            bool finite;
+            if (instrumented) {
+                model_->backward(dlogits.data());
+                instruments_->before_update(*model_);
+                finite = opt_->step();
+            } else {
+                finite = backward_and_update(*model_, *opt_, dlogits.data());
+            }
             if (instrumented && finite)
                 instruments_->after_update(*model_, x.data(), y.data(), batch_, dropout_seed, loss, step,
                                            clock_.elapsed(), readings_);

@@ -5,6 +5,7 @@
 // backward, and flat parameter / gradient / state buffers.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -66,9 +67,16 @@ public:
     // Returns the logits, n * classes floats, valid until the next forward.
     virtual const float* forward(const float* x, int64_t n, bool training, uint64_t dropout_seed = 0) = 0;
 
+    // Called during backward with the parameters [first, first + count) (indices into
+    // params()) whose gradients are final, layer by layer from the last. The pass no
+    // longer reads those values, so the callee may update them in place (the optimizer's
+    // fused update, backward_and_update in optimizer.hpp).
+    using GradientsReady = std::function<void(size_t first, size_t count)>;
+
     // Backward pass for the last forward (must have been training=true): dlogits is
     // n * classes floats. Overwrites (does not accumulate) every ParamRef::grad.
-    virtual void backward(const float* dlogits) = 0;
+    virtual void backward(const float* dlogits, const GradientsReady& ready) = 0;
+    void backward(const float* dlogits) { backward(dlogits, GradientsReady()); }
 
     virtual int classes() const = 0;
 

@@ -30,6 +30,15 @@ public:
     // non-finite (NaN/inf): the caller treats that as divergence.
     bool step();
 
+    // The same update one tensor at a time, for backward_and_update below: begin_update(),
+    // then update_param(k) once for every k (the index in the ParamRef list given to the
+    // constructor, any order), then end_update(), which returns what step() returns.
+    // Every element is updated by the same arithmetic as step(), so the weights come out
+    // bit-identical.
+    void begin_update();
+    void update_param(size_t k);
+    bool end_update();
+
     // Number of updates done so far (adam's bias correction uses it).
     int64_t steps() const { return steps_; }
     void set_steps(int64_t s) { steps_ = s; }
@@ -47,6 +56,17 @@ private:
     std::vector<std::vector<float>> slot1_;  // velocity, or adam first moment
     std::vector<std::vector<float>> slot2_;  // adam second moment
     int64_t steps_ = 0;
+    int pending_bad_ = 0;  // a weight of this update became non-finite (begin/end_update)
+    float adam_c1_ = 1, adam_c2_ = 1;  // adam's bias corrections for this update
 };
+
+// backward + step in one pass: the model hands each layer's parameters to the optimizer
+// as soon as their gradients are final (Model::backward's GradientsReady), so a layer's
+// weights are updated while they and their gradient are still in cache, instead of one
+// more sweep over all weights after backward. `opt` must have been made from
+// model.params(). Same weights as backward then step(); returns what step() returns.
+// Whoever reads the gradients after backward (the instruments, gradient checks) calls
+// backward and step() separately instead.
+bool backward_and_update(Model& model, Optimizer& opt, const float* dlogits);
 
 }  // namespace hposync::engine

@@ -52,8 +52,12 @@ std::unique_ptr<Dense::Plan> Dense::make_plan(int64_t n) {
     return p;
 }
 
+// Each of forward, backward-data and backward-weights: one multiply-add per weight and example.
+double Dense::gemm_flops(int64_t n) const { return 2.0 * double(n) * double(in_features_) * double(units_); }
+
 const float* Dense::forward(const float* x, int64_t n, bool, uint64_t) {
     Plan& p = plans_.get(n, [this](int64_t m) { return make_plan(m); });
+    const SerialIfSmall serial(gemm_flops(n));
     p.src.set_data_handle(const_cast<float*>(x));
     run_primitive(p.fwd, p.fwd_args);
     last_ = &p;
@@ -85,11 +89,12 @@ const float* Dense::backward(const float* dy, bool need_dx) {
                               {DNNL_ARG_DIFF_BIAS, wrap(b_md, dbias_.data())}};
         p.has_backward = true;
     }
+    const SerialIfSmall serial(gemm_flops(n));
     pre_activation_grad(p.out.data(), dy, p.dpre.data(), int64_t(p.out.size()));
+    // The weight gradient last: a fused update (Model::GradientsReady) then finds it in cache.
+    if (need_dx) run_primitive(p.bwd_data, p.bwd_data_args);
     run_primitive(p.bwd_weights, p.bwd_weights_args);
-    if (!need_dx) return nullptr;
-    run_primitive(p.bwd_data, p.bwd_data_args);
-    return p.dx.data();
+    return need_dx ? p.dx.data() : nullptr;
 }
 
 }  // namespace hposync::engine

@@ -19,6 +19,7 @@ public:
 private:
     struct Plan;
     std::unique_ptr<Plan> make_plan(int64_t n);
+    double gemm_flops(int64_t n) const;
 
     int64_t in_features_, units_;  // weight_: units x in_features
     PlanCache<Plan> plans_;
