@@ -23,6 +23,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "trainers"))
+import hposync_keyvalue as kv  # noqa: E402  the one key = value reader (the C++ reader's rules)
+
 BIN = None
 KEEP = False
 ROOT = None  # scratch root of this run
@@ -118,15 +121,12 @@ def round_jobs(d):
     return ids
 
 
-def parse_kv(text):
-    out = {}
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        k, _, v = line.partition("=")
-        out[k.strip()] = v.strip()
-    return out
+def worker_of(path):
+    """The `worker` a result names; "" when it names none or does not parse (a torn file)."""
+    try:
+        return kv.read(path).get("worker", "")
+    except kv.KeyValueError:
+        return ""
 
 
 def check_result(d, rid):
@@ -136,7 +136,10 @@ def check_result(d, rid):
     text = open(path).read()
     if not text.endswith("\n"):
         return None, "result not newline-terminated"
-    r = parse_kv(text)
+    try:
+        r = kv.parse_dict(text, path)
+    except kv.KeyValueError as e:
+        return None, f"does not parse: {e}"
     for key in ("format", "id", "status", "curves", "curves_rows"):
         if key not in r:
             return r, f"missing {key}"
@@ -155,7 +158,7 @@ def check_result(d, rid):
 def attempts_total(d):
     total = 0
     for path in glob.glob(f"{d}/jobs/attempts/*.attempts"):
-        total += int(parse_kv(open(path).read()).get("count", 0))
+        total += int(kv.read(path).get("count", 0))
     return total
 
 
@@ -241,7 +244,7 @@ def claim_race(n_workers, n_jobs):
     # The worker named in each result must be the (only) worker that claimed it.
     mismatched = 0
     for rid in ids:
-        r = parse_kv(open(f"{sd}/results/{rid}.result").read())
+        r = kv.read(f"{sd}/results/{rid}.result")
         if claims.get(rid) != [r.get("worker")]:
             mismatched += 1
     if mismatched:
@@ -299,7 +302,7 @@ def result_digest(d):
     its settings (job.*), status and metrics; not who ran it or when."""
     out = {}
     for rid in ids_in(f"{d}/results", ".result"):
-        r = parse_kv(open(f"{d}/results/{rid}.result").read())
+        r = kv.read(f"{d}/results/{rid}.result")
         out[rid] = tuple(sorted((k, v) for k, v in r.items()
                                 if k.startswith("job.") or k in ("status", "final_val_error", "final_val_loss",
                                                                  "final_train_loss", "epochs_done")))
@@ -434,7 +437,7 @@ def torn_writes(n_jobs, n_each):
         problems.append(f"{reasons} non-empty .reason files for {len(qj) + len(qr)} quarantined files")
     # The injected results claimed val_error 0.0001; the accepted ones must come from our workers.
     foreign = [rid for rid in torn_results + torn_csvs
-               if parse_kv(open(f"{sd}/results/{rid}.result").read()).get("worker", "") == ""]
+               if worker_of(f"{sd}/results/{rid}.result") == ""]
     if foreign:
         problems.append(f"{len(foreign)} torn results were accepted")
     rerun = set(claims_from_logs(f"{d}/logs"))
@@ -530,7 +533,7 @@ def clock_skew(n_jobs):
         for name in os.listdir(f"{sd}/jobs/running") if os.path.isdir(f"{sd}/jobs/running") else []:
             if ".lease@" in name and not name.startswith("."):
                 try:
-                    wc = float(parse_kv(open(f"{sd}/jobs/running/{name}").read())["wallclock"])
+                    wc = float(kv.read(f"{sd}/jobs/running/{name}")["wallclock"])
                     offsets[name.split("@")[1]] = round(wc - time.time())
                 except (OSError, KeyError, ValueError):
                     pass
@@ -632,11 +635,11 @@ def job_with(sd, key, value):
     """The id of the published job whose file has `key = value` (any state directory)."""
     for path in glob.glob(f"{sd}/jobs/*/*.job*"):
         try:
-            kv = parse_kv(open(path).read())
-        except OSError:
+            job = kv.read(path)
+        except (OSError, kv.KeyValueError):  # gone meanwhile, or a torn job in quarantine/
             continue
-        if kv.get(key) == value:
-            return kv["id"]
+        if job.get(key) == value:
+            return job["id"]
     return None
 
 
@@ -799,7 +802,7 @@ def poison(n_jobs):
         problems.append(f"{lost} workers died")
     hang_attempts = 0
     if os.path.exists(f"{sd}/jobs/attempts/{hanger}.attempts"):
-        hang_attempts = int(parse_kv(open(f"{sd}/jobs/attempts/{hanger}.attempts").read()).get("count", 0))
+        hang_attempts = int(kv.read(f"{sd}/jobs/attempts/{hanger}.attempts").get("count", 0))
     hung_claims = "training made no progress" in open(f"{d}/logs/w-hang.log").read()
     if hung_claims and hang_attempts < 1:
         problems.append(f"the hung trainer's job {hanger} was never requeued")
@@ -973,7 +976,7 @@ def force_foreign():
         problems.append("no archive folder named")
     lrs = set()
     for rid in ids_in(f"{sd}/results", ".result"):
-        lrs.add(parse_kv(open(f"{sd}/results/{rid}.result").read()).get("job.lr"))
+        lrs.add(kv.read(f"{sd}/results/{rid}.result").get("job.lr"))
     wrong = len(lrs - {"0.5", "0.9"})
     if wrong:
         problems.append(f"results of the old study still in results/: lr {sorted(lrs)}")
