@@ -19,12 +19,12 @@ import sys
 
 HPOSYNC_FULL = ["random", "tpe", "tpe-multivariate", "tpe-no-liar", "gp"]   # one evaluation = max budget
 HPOSYNC_MF = ["grid", "successive-halving", "hyperband", "hyperband-eta2", "bohb", "bohb-eta2"]  # k = 0
-PEERS_FULL = ["optuna-random", "optuna-tpe", "optuna-tpe-mv-liar", "optuna-tpe-v3", "optuna-gp", "smac-hpo", "hebo"]
+PEERS_FULL = ["optuna-random", "optuna-tpe", "optuna-tpe-mv-liar", "optuna-tpe-group", "optuna-tpe-v3", "optuna-gp", "smac-hpo", "hebo"]
 PEERS_MF = ["smac-mf", "dehb"]
 METHODS = HPOSYNC_FULL + HPOSYNC_MF + PEERS_FULL + PEERS_MF
 # hposync's model-based strategies, and the peers' (random search is neither side's best).
 HPOSYNC_MODEL = ["tpe", "tpe-multivariate", "tpe-no-liar", "gp", "bohb", "bohb-eta2"]
-PEER_MODEL = ["optuna-tpe", "optuna-tpe-mv-liar", "optuna-tpe-v3", "optuna-gp", "smac-hpo", "hebo", "smac-mf", "dehb"]
+PEER_MODEL = ["optuna-tpe", "optuna-tpe-mv-liar", "optuna-tpe-group", "optuna-tpe-v3", "optuna-gp", "smac-hpo", "hebo", "smac-mf", "dehb"]
 OBJECTIVES = ["quadratic", "noisy", "branin", "hartmann6", "mnist-cnn", "mnist-mlp"]
 LEVELS = [25, 50, 100, 200]
 # One colour per method (gnuplot's own cycle has 8): hposync's first, then the peers'.

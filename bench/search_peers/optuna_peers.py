@@ -10,6 +10,9 @@ trials (TPE's constant liar, GPSampler) see the round's earlier members.
                  constant_liar=True (sampler.py: multivariate None = True for one objective)
   tpe-mv-liar    TPESampler(multivariate=True, constant_liar=True, seed): the same, spelled
                  out (the issue names both; identical traces show the default is this)
+  tpe-group      TPESampler(multivariate=True, group=True, constant_liar=True, seed): the
+                 setting Optuna documents for conditional spaces (group decomposition of the
+                 search space); on a space without conditions it equals tpe
   tpe-v3         TPESampler(multivariate=False, constant_liar=False, seed): Optuna 3's
                  default, the handicapped peer the previous table compared against
   gp             GPSampler(seed, deterministic_objective=True except noisy); it treats
@@ -80,6 +83,9 @@ PEERS = {
     "tpe": ("optuna-tpe", peer(lambda o, s: optuna.samplers.TPESampler(seed=s))),
     "tpe-mv-liar": ("optuna-tpe-mv-liar",
                     peer(lambda o, s: optuna.samplers.TPESampler(multivariate=True, constant_liar=True, seed=s))),
+    "tpe-group": ("optuna-tpe-group",
+                  peer(lambda o, s: optuna.samplers.TPESampler(multivariate=True, group=True, constant_liar=True,
+                                                               seed=s))),
     "tpe-v3": ("optuna-tpe-v3",
                peer(lambda o, s: optuna.samplers.TPESampler(multivariate=False, constant_liar=False, seed=s))),
     "gp": ("optuna-gp", peer(lambda o, s: optuna.samplers.GPSampler(seed=s, deterministic_objective=o.deterministic))),
