@@ -10,8 +10,11 @@
 namespace hposync::engine {
 namespace {
 
-// Tensors smaller than this are updated by one thread: forking costs more than it saves.
-constexpr int64_t kParallelThreshold = 1 << 15;
+// Tensors smaller than this are updated by one thread: waking and joining the OpenMP
+// team (passive wait policy, as hpo-worker runs) costs more than it saves. 512 Ki floats
+// take about 0.07 ms for an SGD update on one core, the same bar as the engine's
+// primitives (kSerialBelowFlops in dnnl_context.hpp).
+constexpr int64_t kParallelThreshold = 1 << 19;
 // Larger tensors are cut into blocks of this many elements, one kernel call each.
 constexpr int64_t kBlock = 1 << 13;
 

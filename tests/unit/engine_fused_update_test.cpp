@@ -93,11 +93,11 @@ OptimizerConfig config(const char* name) {
 }  // namespace
 
 TEST_CASE("fused update: bit-identical to backward then step, every rule with weight decay") {
-    // The MLP's first weight tensor (784*64 floats) takes the optimizer's parallel path;
+    // The MLP's first weight tensor (784*700 floats, over 512 Ki) takes the optimizer's parallel path;
     // the CNN has conv, batch-norm (gamma/beta without decay), pooling and a dense layer.
     const InputShape mnist{1, 28, 28, 10}, small{3, 12, 12, 5};
     for (const char* rule : {"sgd", "momentum", "nesterov", "adam"}) {
-        check_same_result("mlp:64-32", mnist, config(rule));
+        check_same_result("mlp:700-32", mnist, config(rule));
         check_same_result("cnn:conv8x3-bn-pool2-conv8x3-pool2-fc24", small, config(rule));
     }
 }
