@@ -170,7 +170,10 @@ TEST_CASE("hpo-report in headless Chromium: no console error, no missing resourc
     CHECK_MESSAGE(page_problems(err).empty(), err);
     REQUIRE(std::regex_search(run_dom, m, std::regex("<pre id=\"page-errors\"[^>]*>([^<]*)</pre>")));
     CHECK(m[1].str().empty());
-    const fs::path shots = fs::absolute("../build/test-output");
+    // Kept in <build dir>/test-output/, the build dir being the folder of the e2e-tests
+    // binary that runs (build/, build-debug/, $(BUILD)/ of any make BUILD=...): a run of
+    // one build never writes into another's.
+    const fs::path shots = fs::read_symlink("/proc/self/exe").parent_path() / "test-output";
     fs::create_directories(shots);
     run_chromium({"--screenshot=" + (shots / "report-index.png").string(), "--window-size=1400,2400"},
                  "file://" + (out / "index.html").string(), tmp, err);
