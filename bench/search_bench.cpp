@@ -327,8 +327,10 @@ void cmd_eval(const BenchObjective& o, const Sizing& size) {
 }
 
 // The study file a protocol replay runs (bench/search_replay.sh), run here in-process to
-// its end with the same lookups: its evaluations, and the best val_error among the runs at
-// the largest budget, which the protocol's results must reproduce.
+// its end with the same lookups: its evaluations, the best val_error among the runs at the
+// largest budget, and one "trial = r<round> <config> <epochs> key=value ..." line per
+// evaluation, which the protocol's results must reproduce (the same trials, not only the
+// same best).
 void cmd_replay(const std::string& study_path, const Table& table) {
     const search::Study study = search::parse_study(KeyValueFile::read(study_path));
     const auto strategy = search::make_strategy(study);
@@ -345,6 +347,9 @@ void cmd_replay(const std::string& study_path, const Table& table) {
             const double v = table.lookup(t.params, static_cast<int>(budget));
             obs.push_back({t, std::isfinite(v) ? RunStatus::ok : RunStatus::diverged, v});
             ++evals;
+            std::cout << "trial = r" << round << " " << t.config_id << " " << format_double(budget);
+            for (const auto& [key, value] : t.params) std::cout << " " << key << "=" << value;
+            std::cout << "\n";
             if (budget > top) top = budget, best = kInf;
             if (budget == top) best = std::min(best, v);
         }

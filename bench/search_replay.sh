@@ -8,9 +8,10 @@
 # cost: claims, result files, and the rounds (every worker waits while the master sees a
 # round's last result and builds the next). Per study it prints the wall time, jobs/s, the
 # workers' idle time, the summed gaps between rounds (bench/search_replay_stats.py), and
-# checks that the best val_error at the largest budget and the number of evaluations equal
-# those of the same study file run in-process (`search-bench replay`): the same study, seed
-# and results must give the same search. Exit 1 if one differs.
+# checks that the trials (round, configuration, epochs, values), the number of evaluations
+# and the best val_error at the largest budget equal those of the same study file run
+# in-process (`search-bench replay`): the same study, seed and results must give the same
+# search. Exit 1 if one differs.
 #
 #   BUILD=build bash bench/search_replay.sh
 # Settings: REPLAY_TABLE (bench/tabular/mnist-cnn.csv), REPLAY_WORKERS (4), REPLAY_SEED (1000),
@@ -79,6 +80,11 @@ for method in tpe bohb; do
   get() { sed -n "s/^$1 = //p" <<< "$out"; }
   same=$(awk -v a="$(get best)" -v b="$(get in_process_best)" -v e="$(get evals)" -v f="$(get in_process_evals)" \
     'BEGIN { print (a + 0 == b + 0 && e == f) ? "same" : "DIFFERS" }')
+  # The same trials (round, configuration, epochs, values), not only the same best.
+  if [ "$(get trial | sort)" != "$(get in_process_trial | sort)" ] || [ -z "$(get trial)" ]; then
+    same="DIFFERS (trials)"
+    diff <(get trial | sort) <(get in_process_trial | sort) | head -5 >&2 || true
+  fi
   [ "$same" = same ] || status=1
   printf '%-5s wall %6s s  jobs %4s  jobs/s %6s  rounds %3s  idle %7s worker-s (busy %7s)  round gaps %6s s (mean %s)  best %s at %s epochs, in-process %s over %s evaluations: %s\n' \
     "$method" "$(get wall_s)" "$(get jobs)" "$(get jobs_per_s)" "$(get rounds)" "$(get idle_s)" "$(get busy_s)" \

@@ -14,7 +14,9 @@ Prints key = value lines:
                 last lookup of round r - 1 finishing (the trainer's own clock, in its note):
                 the time every worker waits for the round's results to be seen, the next
                 round to be built and its first job claimed and started; round_gap_mean_s
-  evals, max_epochs, best   the best val_error among ok runs at the largest epochs"""
+  evals, max_epochs, best   the best val_error among ok runs at the largest epochs
+  trial         one line per result, "r<round> <config> <epochs> key=value ..." (searched
+                keys in name order), as `search-bench replay` prints the in-process trials"""
 import os
 import re
 import sys
@@ -61,6 +63,10 @@ def main():
     n_rounds, gaps = round_gaps(results)
     top = max(int(r["job.epochs"]) for r in results)
     at_top = [float(r["final_val_error"]) for r in results if int(r["job.epochs"]) == top and r["status"] == "ok"]
+    for r in results:
+        keys = sorted(k.strip() for k in r["job.searched"].split(","))
+        print("trial = r%s %s %s %s" % (r["round"], r["config"], r["job.epochs"],
+                                       " ".join("%s=%s" % (k, r["job." + k]) for k in keys)))
     print(kv.to_text([
         ("jobs", len(results)), ("jobs_per_s", round(len(results) / wall, 3)), ("rounds", n_rounds),
         ("busy_s", round(busy, 3)), ("idle_s", round(workers * wall - busy, 3)),
