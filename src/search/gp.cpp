@@ -143,7 +143,8 @@ public:
     std::optional<std::vector<Trial>> next_round(
         int64_t round, const std::vector<std::vector<Observation>>& history) const override {
         if (round >= rounds_) return std::nullopt;
-        const std::vector<std::vector<Observation>> before = rounds_before(history, round);
+        std::vector<std::vector<Observation>> before = rounds_before(history, round);
+        if (!prior_.empty()) before.insert(before.begin(), prior_);  // warm_start: a round before round 0
         const std::vector<ScoredPoint> observed = observed_points(study_, before);
         std::set<std::string> seen = configurations_seen(before);
         int64_t finite = 0;
@@ -153,7 +154,7 @@ public:
         std::vector<int64_t> model_slots;
         for (int64_t k = 0; k < samples_; ++k) {
             const int64_t index = round * samples_ + k;
-            if (index < n_startup_ || finite < 2) params[static_cast<size_t>(k)] = unseen_sample(study_, index, seen);
+            if (index + prior_configs_ < n_startup_ || finite < 2) params[static_cast<size_t>(k)] = unseen_sample(study_, index, seen);
             else model_slots.push_back(k);
         }
         if (!model_slots.empty()) {
@@ -252,7 +253,15 @@ private:
     }
 
     Study study_;
+    std::vector<Observation> prior_;  // warm_start; its configurations count towards n_startup
+    int64_t prior_configs_ = 0;
     int64_t samples_ = 1, rounds_ = 1, n_startup_ = 10, candidates_ = 1000;
+
+public:
+    void set_prior(std::vector<Observation> prior) override {
+        prior_ = std::move(prior);
+        prior_configs_ = static_cast<int64_t>(observed_points(study_, {prior_}).size());
+    }
 };
 
 }  // namespace

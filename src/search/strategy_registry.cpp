@@ -87,7 +87,8 @@ std::vector<StrategySpec> build_registry() {
                     {samples("configurations per round"), rounds(""),
                      {"n_startup", OptionType::integer, 0, 1e6, "10", "the first configurations are random search's"},
                      {"candidates", OptionType::integer, 1, 1e6, "1000",
-                      "uniform points per proposal, before the local search, scored by expected improvement"}},
+                      "uniform points per proposal, before the local search, scored by expected improvement"},
+                     warm_start()},
                     make_gp});
     return rows;
 }

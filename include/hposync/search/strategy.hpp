@@ -48,7 +48,7 @@ public:
         int64_t round, const std::vector<std::vector<Observation>>& history) const = 0;
     // Observations from before the study (option warm_start, search/warm_start.hpp), set
     // once before the first round; part of the strategy's input like the history. Only
-    // strategies whose registry row has warm_start use them (tpe, bohb).
+    // strategies whose registry row has warm_start use them (tpe, bohb, gp).
     virtual void set_prior(std::vector<Observation> prior) { (void)prior; }
 };
 

@@ -1,4 +1,4 @@
-// warm_start = DIR (strategies tpe and bohb): a finished study's results as prior
+// warm_start = DIR (strategies tpe, bohb and gp): a finished study's results as prior
 // observations. hpo-master reads DIR's results (orchestration/warm_start.hpp); this part
 // maps them into the current study's space, purely: the same runs in the same order
 // give the same observations, so the same DIR gives the same rounds.
