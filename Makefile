@@ -164,12 +164,18 @@ $(BUILD)/bin/fsprobe: $(BUILD)/tests/twohost/fsprobe.o $(BUILD)/libhposync.a
 # bench/run.sh's and bench/engine_compare.sh's programs (the scripts call these targets),
 # beside their objects in $(BUILD)/bench/ where bench/profile.sh looks for engine-bench.
 .PHONY: bench-programs
-bench-programs: $(BUILD)/bench/engine-bench $(BUILD)/bench/protocol-bench
+bench-programs: $(BUILD)/bench/engine-bench $(BUILD)/bench/protocol-bench $(BUILD)/bench/portability-bench
 $(BUILD)/bench/engine-bench: $(BUILD)/bench/engine_bench.o $(BUILD)/libhposync.a
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
 $(BUILD)/bench/protocol-bench: $(BUILD)/bench/protocol_bench.o $(BUILD)/libhposync.a
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
 -include $(BUILD)/bench/engine_bench.d $(BUILD)/bench/protocol_bench.d
+# bench/portability.sh's optimizer timer (built in build/ and, with NATIVE=1, build-native/):
+# it asks the engine's own dispatch which variant runs (src/engine/cpu_dispatch.hpp).
+$(BUILD)/bench/portability_bench.o: CXXFLAGS += -Isrc/engine
+$(BUILD)/bench/portability-bench: $(BUILD)/bench/portability_bench.o $(BUILD)/libhposync.a
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
+-include $(BUILD)/bench/portability_bench.d
 
 # The fuzzer's flags (clang, libFuzzer, ASan + UBSan); tests/fuzz/run.sh compiles with these.
 FUZZ_CXXFLAGS ?= -std=c++17 -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -Iinclude -isystem /usr/include/eigen3

@@ -17,23 +17,11 @@ mkdir -p "$OUT"
 export OMP_WAIT_POLICY=passive OMP_NUM_THREADS=1
 
 echo "portability: building the default and the native build"
-# Only what is measured here (the library; hpo-train for test-portability's SIGILL check).
-make --no-print-directory -j2 build/libhposync.a build/bin/hpo-train >/dev/null
-make --no-print-directory -j2 NATIVE=1 build-native/libhposync.a build-native/bin/hpo-train >/dev/null
-
-# The bench programs of each build, compiled with that build's own flags (flags.txt).
-LIBS="-ldnnl -lboost_program_options -lboost_filesystem -ltbb -lz -lpthread"
-for b in build build-native; do
-    flags=$(sed 's/^[^ ]* //; s/ -MMD -MP//' "$b/flags.txt")
-    for prog in portability engine; do
-        bin=$OUT/$prog-bench-$b
-        if [ ! -x "$bin" ] || [ "bench/${prog}_bench.cpp" -nt "$bin" ] || [ "$b/libhposync.a" -nt "$bin" ]; then
-            echo "portability: compiling $bin"
-            # shellcheck disable=SC2086
-            g++ $flags -Isrc/engine "bench/${prog}_bench.cpp" "$b/libhposync.a" -o "$bin" $LIBS
-        fi
-    done
-done
+# Only what is measured here (the library and the two bench programs, with each build's
+# own flags: the Makefile's; hpo-train for test-portability's SIGILL check).
+make --no-print-directory -j2 build/bin/hpo-train build/bench/portability-bench build/bench/engine-bench >/dev/null
+make --no-print-directory -j2 NATIVE=1 build-native/bin/hpo-train build-native/bench/portability-bench \
+    build-native/bench/engine-bench >/dev/null
 
 value() { sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }
 # "median (min-max)" of the numbers on stdin: the spread shows how much the load moved them.
@@ -51,19 +39,19 @@ for round in $(seq "$ROUNDS"); do
     for i in "${!runs[@]}"; do
         IFS='|' read -r label b simd <<<"${runs[$i]}"
         for size in 65536 1572864; do
-            r=$(HPOSYNC_SIMD=$simd "$OUT/portability-bench-$b" optimizer --opt adam --size "$size" --reps "$REPS")
+            r=$(HPOSYNC_SIMD=$simd "$b/bench/portability-bench" optimizer --opt adam --size "$size" --reps "$REPS")
             echo "portability: round $round, $label: $r"
             got[$i,$size]="${got[$i,$size]:-} $(value mparams_per_s <<<"$r")"
             hash[$size]="${hash[$size]:-} $(value weights_fnv <<<"$r")"
             level[$i]=$(value simd <<<"$r")
         done
-        r=$(HPOSYNC_SIMD=$simd "$OUT/engine-bench-$b" train --threads 1 --model mlp:1024-512-256-128 --input 1,28,28 \
+        r=$(HPOSYNC_SIMD=$simd "$b/bench/engine-bench" train --threads 1 --model mlp:1024-512-256-128 --input 1,28,28 \
             --batch 64 --opt adam --min-time 0.3 --reps "$REPS" --warmup-steps 5)
         echo "portability: round $round, $label: $r"
         got[$i,mlp]="${got[$i,mlp]:-} $(value samples_per_s <<<"$r")"
         # The CNN exercises the element-wise loops around oneDNN's convolutions (fused-ReLU
         # backward): a loop that vectorises only with AVX showed here at half speed.
-        r=$(HPOSYNC_SIMD=$simd "$OUT/engine-bench-$b" train --threads 1 --model cnn:conv16x3-pool2-conv16x3-pool2-fc128 \
+        r=$(HPOSYNC_SIMD=$simd "$b/bench/engine-bench" train --threads 1 --model cnn:conv16x3-pool2-conv16x3-pool2-fc128 \
             --input 1,28,28 --batch 100 --opt sgd --min-time 0.3 --reps "$REPS" --warmup-steps 3)
         echo "portability: round $round, $label: $r"
         got[$i,cnn]="${got[$i,cnn]:-} $(value samples_per_s <<<"$r")"

@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "cpu_dispatch.hpp"  // src/engine: which variant runs (the script adds -Isrc/engine)
+#include "cpu_dispatch.hpp"  // src/engine: which variant runs (the Makefile adds -Isrc/engine)
 #include "hposync/engine/optimizer.hpp"
 
 using namespace hposync::engine;
