@@ -4,12 +4,18 @@
 // tests/e2e/study_growth_e2e_test.cpp.
 #include <doctest/doctest.h>
 
+#include <boost/filesystem.hpp>
 #include <cmath>
 
+#include "hposync/common/atomic_file.hpp"
 #include "hposync/common/text.hpp"
+#include "hposync/orchestration/result_reuse.hpp"
 #include "hposync/orchestration/study_growth.hpp"
+#include "hposync/orchestration/warm_start.hpp"
+#include "hposync/protocol/result_file.hpp"
 #include "hposync/search/warm_start.hpp"
 #include "search_test_util.hpp"
+#include "temp_dir.hpp"
 
 using namespace hposync;
 using search_test::study_of;
@@ -121,4 +127,118 @@ TEST_CASE("warm_start: a prior turns TPE's random first round into a model round
     }
     CHECK(a->front().params != plain->front().params);
     CHECK(warm_dist < plain_dist);  // better informed: closer to the prior's optimum
+}
+
+// ---- the archive of a grown study, and warm_start's reading of DIR, on real files ----
+
+namespace {
+
+protocol::Job archived_job(const std::string& id, const std::string& lr) {
+    protocol::Job j;
+    j.id = id;
+    j.study = "t";
+    j.round = 0;
+    j.config = id.substr(5, 5);
+    j.train.model = "synthetic:quadratic";
+    j.train.opt.lr = parse_double(lr, "lr");
+    j.train.epochs = 2;
+    j.train.seed = 77;
+    return j;
+}
+
+engine::TrainResult two_epochs() {
+    engine::TrainResult t;
+    t.status = RunStatus::ok;
+    t.epochs_done = 2;
+    t.final_val_error = 0.25;
+    t.epochs = {{1, 0.75, 1.1, 1.2, 0.4}, {2, 1.5, 0.7, 0.8, 0.25}};
+    return t;
+}
+
+// A results/ folder with one good result per lr, a malformed one and a symlink.
+std::vector<std::string> plant_results(const protocol::Layout& l, const std::vector<std::string>& lrs) {
+    boost::filesystem::create_directories(l.root());
+    l.create_dirs();
+    std::vector<std::string> bad = {l.result("r000-c0090-s0"), l.result("r000-c0091-s0")};
+    for (size_t i = 0; i < lrs.size(); ++i) {
+        protocol::Result r = protocol::make_result(archived_job("r000-c000" + std::to_string(i) + "-s0", lrs[i]), two_epochs());
+        REQUIRE(protocol::write_result(l, r, "t"));
+    }
+    write_file_atomic(bad[0], "format = hposync-result 2\nid = r000-c0090-s0\n");
+    boost::filesystem::create_symlink(l.result("r000-c0000-s0"), bad[1]);
+    return bad;
+}
+
+}  // namespace
+
+TEST_CASE("reuse index: archived results by settings and repeat; bad files skipped naming them; install under the new id") {
+    const hposync::testing::TempDir tmp;
+    const protocol::Layout d((tmp.path / "d").string());
+    const protocol::Layout archived(d.archive_dir() + "/2026-12-07T10-00-00Z-1" + orchestration::kGrownSuffix);
+    const std::vector<std::string> bad = plant_results(archived, {"0.1"});
+    d.create_dirs();  // as the master has made them
+    std::vector<std::string> warnings;
+    const auto index = orchestration::ReuseIndex::read(d, [&](const std::string& w) { warnings.push_back(w); });
+    CHECK(index.results() == 1);
+    REQUIRE(warnings.size() == 2);
+    CHECK(warnings[0].find(bad[0]) != std::string::npos);
+    CHECK(warnings[1].find(bad[1] + ": not a regular file") != std::string::npos);
+
+    protocol::Job moved = archived_job("r000-c0005-s0", "0.1");  // the same setting at another index ...
+    moved.config = "c0005";
+    moved.train.seed = 5;                                         // ... with another derived seed
+    auto match = index.find(moved);
+    REQUIRE(match);
+    CHECK(match->seed == 77);
+    CHECK(match->result_path == archived.result("r000-c0000-s0"));
+    protocol::Job longer = moved;
+    longer.train.epochs = 3;
+    REQUIRE(index.find(longer));
+    CHECK(index.find(longer)->result_path.empty());  // seed kept, trained again
+    protocol::Job other_repeat = moved;
+    other_repeat.repeat = 1;
+    CHECK(!index.find(other_repeat));
+    CHECK(!index.find(archived_job("r000-c0005-s0", "0.2")));
+
+    moved.train.seed = match->seed;
+    REQUIRE(orchestration::install_reused_result(d, moved, match->result_path));
+    const protocol::Result installed = protocol::read_result(d.result(moved.id));
+    CHECK(installed.id == moved.id);
+    CHECK(installed.config == "c0005");
+    CHECK(installed.job == protocol::job_entries(moved));
+    CHECK(installed.train.note.find("reused from " + match->result_path) != std::string::npos);
+    CHECK(installed.train.epochs.size() == 2);
+    CHECK(protocol::path_exists(d.done_job(moved.id)));
+    CHECK(!orchestration::install_reused_result(d, moved, match->result_path));  // once only
+
+    // An archive that is not a growth (--force) after it ends the line: nothing is reused.
+    boost::filesystem::create_directories(d.archive_dir() + "/2026-12-07T11-00-00Z-2");
+    CHECK(orchestration::ReuseIndex::read(d, [](const std::string&) {}).empty());
+}
+
+TEST_CASE("warm_start reading: DIR's results through the protocol readers, bad files named, outside values counted, DIR as is") {
+    const hposync::testing::TempDir tmp;
+    const protocol::Layout source((tmp.path / "source").string());
+    const std::vector<std::string> bad = plant_results(source, {"0.03", "0.2"});
+    const auto study = study_of("strategy = tpe\nsamples = 2\nrounds = 1\nsearch.lr = loguniform(0.001, 0.05)\n"
+                                "warm_start = " + source.root() + "\n");
+    const protocol::Layout own((tmp.path / "d").string());
+    std::vector<std::string> warnings;
+    const auto prior = orchestration::read_warm_start(study, own, [&](const std::string& w) { warnings.push_back(w); });
+    REQUIRE(prior);
+    REQUIRE(prior->size() == 1);
+    CHECK(prior->front().trial.params.at("lr") == "0.03");
+    CHECK(prior->front().trial.budget == 2);
+    REQUIRE(warnings.size() == 3);
+    CHECK(warnings[0].find(bad[0]) != std::string::npos);
+    CHECK(warnings[1].find(bad[1] + " is not a regular file") != std::string::npos);
+    CHECK(warnings[2].find("1 of 2 results of " + source.root() + " skipped (1 with a value outside") != std::string::npos);
+
+    const auto self = study_of("strategy = tpe\nsamples = 2\nrounds = 1\nsearch.lr = uniform(0, 1)\nwarm_start = " +
+                               own.root() + "\n");
+    boost::filesystem::create_directories(own.root());
+    CHECK_THROWS_WITH_AS(orchestration::read_warm_start(self, own, [](const std::string&) {}),
+                         doctest::Contains("is this study's own directory"), ParseError);
+    CHECK(!orchestration::read_warm_start(study_of("strategy = tpe\nsamples = 2\nrounds = 1\nsearch.lr = uniform(0, 1)\n"),
+                                          own, [](const std::string&) {}));
 }
