@@ -70,16 +70,18 @@ void compare_header(const Study& old, const Study& now, std::vector<std::string>
 }
 
 // Strategy options: equal, except `rounds`, which may rise (more of the same rounds).
+// An absent `rounds` is 1: every strategy row that has the option either requires it or
+// defaults it to 1 (src/search/strategy_registry.cpp).
 void compare_options(const Study& old, const Study& now, std::vector<std::string>& why) {
     std::set<std::string> keys;
     for (const auto* s : {&old, &now})
         for (const auto& kv : s->options) keys.insert(kv.first);
     for (const std::string& k : keys) {
         const auto a = old.options.find(k), b = now.options.find(k);
-        const std::string was = a == old.options.end() ? "(default)" : a->second;
-        const std::string is = b == now.options.end() ? "(default)" : b->second;
+        const std::string was = a == old.options.end() ? (k == "rounds" ? "1" : "(default)") : a->second;
+        const std::string is = b == now.options.end() ? (k == "rounds" ? "1" : "(default)") : b->second;
         if (was == is) continue;
-        if (k == "rounds" && a != old.options.end() && b != now.options.end()) {
+        if (k == "rounds") {
             const auto x = as_number(was), y = as_number(is);
             if (x && y && *y >= *x) continue;
         }

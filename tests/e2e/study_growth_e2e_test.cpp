@@ -37,6 +37,7 @@ MasterRun run_master(const e2e::StudyDir& where, const std::string& name, const 
     std::vector<std::string> args = {"--dir", where.dir(), "--study", study, "--poll-ms", "50"};
     args.insert(args.end(), extra.begin(), extra.end());
     fs::create_directories(where.dir());
+    for (const char* w : {"w1", "w2"}) fs::remove(where.layout.worker_file(w));  // the last run's: see below
     e2e::Process w1("hpo-worker", {"--dir", where.dir(), "--id", "w1", "--threads", "1", "--poll-ms", "50"},
                     where.log(name + "-w1"));
     e2e::Process w2("hpo-worker", {"--dir", where.dir(), "--id", "w2", "--threads", "1", "--poll-ms", "50"},
@@ -46,7 +47,8 @@ MasterRun run_master(const e2e::StudyDir& where, const std::string& name, const 
     out.rc = master.wait(120);
     out.log = master.log();
     // A worker stopped before it set up its signal handlers would die of the SIGTERM
-    // (a master that refuses the study exits at once): wait for both heartbeats first.
+    // (a master that refuses the study, or finds it done, exits at once): wait for both
+    // workers' heartbeats first.
     for (int i = 0; i < 200 && !(fs::exists(where.layout.worker_file("w1")) && fs::exists(where.layout.worker_file("w2")));
          ++i)
         ::usleep(50000);
@@ -94,6 +96,12 @@ Growth grow(const std::string& first, const std::string& second) {
     Growth g;
     g.second = run_master(where, "second", second);
     REQUIRE_MESSAGE(g.second.rc == 0, g.second.log);
+    // Restarted, the master builds the same jobs again (same archive, same kept seeds and
+    // rounds): the study is done, nothing is added.
+    const size_t results = protocol::list_dir(where.layout.results_dir()).size();
+    const MasterRun again = run_master(where, "second", second);
+    CHECK_MESSAGE(again.rc == 0, again.log);
+    CHECK(protocol::list_dir(where.layout.results_dir()).size() == results);
     const auto archives = protocol::list_dir(where.layout.archive_dir());
     REQUIRE(archives.size() == 1);
     CHECK(archives[0].size() > 6);

@@ -49,6 +49,11 @@ TEST_CASE("growth: a grid value added, a range widened, a key added with its def
     CHECK(differences(tpe, replaced(tpe, "loguniform(0.001, 0.1)", "loguniform(0.0001, 0.5)")) == "");
     CHECK(differences(tpe, replaced(tpe, "int(8, 64)", "int(4, 64)")) == "");
     CHECK(differences(tpe, replaced(tpe, "rounds = 2", "rounds = 5")) == "");
+    const std::string random = "strategy = random\nsamples = 2\nsearch.lr = uniform(0, 1)\n";  // rounds: 1
+    CHECK(differences(random, random + "rounds = 3\n") == "");
+    CHECK(differences(random + "rounds = 3\n", random).find("option rounds 3 -> 1") != std::string::npos);
+    CHECK(differences(tpe, replaced(tpe, "samples = 2", "samples = 3")).find("option samples 2 -> 3") !=
+          std::string::npos);
     // A fixed key that becomes searched, its old value among the new ones.
     CHECK(differences(kGrid, replaced(kGrid, "epochs = 3\n", "") + "search.epochs = 3, 6\n") == "");
 }
