@@ -245,9 +245,11 @@ TEST_CASE("hpo-report writes only into a fresh folder of its own: planted symlin
         // naming test images that do not exist.
         protocol::Result res = e2e::fixture_result(2, 0, "adam", 64, 0.05, "diverged", 0);
         res.train.reason = "=HYPERLINK(\"http://evil\") <script>alert(1)</script>";
-        for (auto& [k, v] : res.job)
-            if (k == "searched") v = "optimizer, lr, batch_size, a/../../evil";
         REQUIRE(protocol::write_result(layout, res, "a1-test"));
+        protocol::Result path_key = e2e::fixture_result(4, 0, "adam", 64, 0.05, "ok", 0);
+        for (auto& [k, v] : path_key.job)
+            if (k == "searched") v = "optimizer, lr, batch_size, a/../../evil";
+        REQUIRE(protocol::write_result(layout, path_key, "a1-test"));
         protocol::Result p = e2e::fixture_result(3, 0, "sgd", 16, 0.02, "ok", 0);
         p.train.final_val_error = 0.01;  // the best run: its predictions are drawn
         engine::Prediction bad;
@@ -308,7 +310,12 @@ TEST_CASE("hpo-report writes only into a fresh folder of its own: planted symlin
     const size_t reason = column(summary[0], "reason");
     CHECK(summary[3][reason].rfind("'=HYPERLINK(", 0) == 0);
     CHECK(log.find("skipped predictions: r000-c0003-s0's predictions name test image 99999999") != std::string::npos);
-    CHECK(log.find("searched key is not a valid name: a/../../evil") != std::string::npos);
+    // The searched key that is a path is no job key: the job file's parser refuses the
+    // result's job.* entries (protocol::answered_job), the run is an unreadable result.
+    CHECK_MESSAGE(log.find(layout.result("r000-c0004-s0") + " job.*") != std::string::npos, log);
+    CHECK(log.find("'a/../../evil' is not a job key") != std::string::npos);
+    CHECK(slurp(out / "summary.csv").find("r000-c0004-s0,,") != std::string::npos);
+    CHECK(slurp(out / "summary.csv").find(",unreadable result,") != std::string::npos);
 
     // A folder hpo-report did not write is never replaced; a symlink as --out is refused.
     fs::create_directories(dir / "mine");
