@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
          "requeue a running job whose lease did not change for this many seconds (master's own clock)")
         ("max-attempts", po::value(&opts.max_attempts)->default_value(3),
          "lease expiries before a job is given up (jobs/failed); written into each job")
-        ("force", "replace a different study already in D/study.conf")
+        ("force", "replace a different study already in D/study.conf (one that only grows it resumes without: README \"Studies that grow\"); nothing of the old one is reused")
         ("report", "keep D/report current while the study runs: hpo-report after new results (log: D/report.log)")
         ("report-every", po::value(&opts.report_every_s)->default_value(10), "with --report: at most one report per this many seconds")
         ("quiet,q", "no progress lines")
