@@ -247,3 +247,36 @@ TEST_CASE("warm_start reading: DIR's results through the protocol readers, bad f
     CHECK(!orchestration::read_warm_start(study_of("strategy = tpe\nsamples = 2\nrounds = 1\nsearch.lr = uniform(0, 1)\n"),
                                           own, [](const std::string&) {}));
 }
+
+TEST_CASE("warm_start: bohb's first bracket and gp's first round use the prior too, the same prior giving the same round") {
+    std::vector<search::Observation> prior;
+    for (int i = 0; i <= 20; ++i) {
+        search::Trial t;
+        t.config_id = "prior" + std::to_string(i);
+        t.params["x"] = format_double(i * 0.5);
+        t.budget = 9;  // bohb: the prior's runs at the largest budget
+        prior.push_back({t, RunStatus::ok, (i * 0.5 - 8) * (i * 0.5 - 8)});
+    }
+    for (const std::string text : {"strategy = bohb\nseed = 7\nmin_budget = 1\nmax_budget = 9\nsearch.x = uniform(0, 10)\n",
+                                   "strategy = gp\nseed = 7\nsamples = 4\nrounds = 1\nn_startup = 4\n"
+                                   "search.x = uniform(0, 10)\n"}) {
+        CAPTURE(text);
+        const search::Study s = study_of(text);
+        auto warm_a = search::make_strategy(s);
+        warm_a->set_prior(prior);
+        auto warm_b = search::make_strategy(s);
+        warm_b->set_prior(prior);
+        const auto plain = search::make_strategy(s)->next_round(0, {});
+        const auto a = warm_a->next_round(0, {}), b = warm_b->next_round(0, {});
+        REQUIRE(plain);
+        REQUIRE(a);
+        REQUIRE(b);
+        REQUIRE(a->size() == plain->size());
+        bool differs = false;
+        for (size_t i = 0; i < a->size(); ++i) {
+            CHECK((*a)[i].params == (*b)[i].params);
+            differs = differs || (*a)[i].params != (*plain)[i].params;
+        }
+        CHECK(differs);
+    }
+}
