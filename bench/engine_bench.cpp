@@ -9,6 +9,10 @@
 //       and the process's peak RSS (getrusage) at the end.
 //       --update fused (default, as train() runs) | separate (backward, then the update
 //       over all weights: the path before the fused update, for before/after pairs)
+//   engine-bench gemm --batch B --in I --out O --threads T --reps R
+//       one dense layer's products as dnnl_sgemm calls (row-major), median microseconds:
+//       forward Y = X W^T and the same product transposed, Y^T = W X^T; backward-data
+//       dX = dY W; weight gradient dW = dY^T X (bench/profile.md: which order is fast).
 //   engine-bench profile (the train options) --steps N
 //       warm-up, then exactly N steps inside profiled_steps(), untimed: for
 //       valgrind --tool=callgrind --toggle-collect='*profiled_steps*' (bench/profile.sh).
@@ -43,14 +47,14 @@ namespace {
 struct Args {
     std::string mode, model = "mlp:128", opt = "sgd";
     InputShape input;
-    int64_t batch = 64, size = 3072;
+    int64_t batch = 64, size = 3072, in = 1024, out = 512;
     int threads = 1, reps = 5, warmup_steps = 3, steps = 20;
     bool separate_update = false;  // --update separate: backward, then Optimizer::step()
     double min_time = 0.3;
 };
 
 Args parse_args(int argc, char** argv) {
-    if (argc < 2) throw std::runtime_error("usage: engine-bench sgemm|train [--key value]...");
+    if (argc < 2) throw std::runtime_error("usage: engine-bench sgemm|train|profile|gemm [--key value]...");
     Args a;
     a.mode = argv[1];
     for (int i = 2; i + 1 < argc; i += 2) {
@@ -59,6 +63,8 @@ Args parse_args(int argc, char** argv) {
         else if (k == "--opt") a.opt = v;
         else if (k == "--batch") a.batch = std::stoll(v);
         else if (k == "--size") a.size = std::stoll(v);
+        else if (k == "--in") a.in = std::stoll(v);
+        else if (k == "--out") a.out = std::stoll(v);
         else if (k == "--threads") a.threads = std::stoi(v);
         else if (k == "--reps") a.reps = std::stoi(v);
         else if (k == "--warmup-steps") a.warmup_steps = std::stoi(v);
@@ -122,6 +128,36 @@ void bench_sgemm(const Args& a) {
     }
     std::printf("kind=sgemm framework=hposync threads=%d size=%lld gflops=%.2f gflops_max=%.2f\n", a.threads,
                 (long long)n, median(gflops), *std::max_element(gflops.begin(), gflops.end()));
+}
+
+// Median microseconds of `reps` calls of dnnl_sgemm(ta, tb, M, N, K, A, B -> C), after one warm-up.
+double sgemm_us(char ta, char tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
+                int64_t ldb, float* C, int64_t ldc, int reps) {
+    std::vector<double> us;
+    for (int r = 0; r <= reps; ++r) {
+        const auto t0 = Clock::now();
+        if (dnnl_sgemm(ta, tb, M, N, K, 1.f, A, lda, B, ldb, 0.f, C, ldc) != dnnl_success)
+            throw std::runtime_error("dnnl_sgemm failed");
+        if (r > 0) us.push_back(seconds_since(t0) * 1e6);
+    }
+    return median(us);
+}
+
+void bench_gemm(const Args& a) {
+    const int64_t mb = a.batch, ic = a.in, oc = a.out;
+    std::vector<float> x(size_t(mb * ic)), w(size_t(oc * ic)), y(size_t(mb * oc)), dy(y.size()), dx(x.size()),
+        dw(w.size());
+    std::mt19937 rng(1);
+    std::normal_distribution<float> nd(0.f, 0.01f);
+    for (auto* v : {&x, &w, &dy}) for (float& f : *v) f = nd(rng);
+    const int r = a.reps;
+    std::printf("kind=gemm framework=hposync threads=%d batch=%lld in=%lld out=%lld forward_xwt_us=%.1f "
+                "forward_wxt_us=%.1f backward_data_us=%.1f weight_grad_us=%.1f\n",
+                a.threads, (long long)mb, (long long)ic, (long long)oc,
+                sgemm_us('N', 'T', mb, oc, ic, x.data(), ic, w.data(), ic, y.data(), oc, r),
+                sgemm_us('N', 'T', oc, mb, ic, w.data(), ic, x.data(), ic, y.data(), mb, r),
+                sgemm_us('N', 'N', mb, ic, oc, dy.data(), oc, w.data(), ic, dx.data(), ic, r),
+                sgemm_us('T', 'N', oc, ic, mb, dy.data(), oc, x.data(), ic, dw.data(), ic, r));
 }
 
 // One training set-up: the model, its optimizer and a pool of a few batches of random
@@ -223,7 +259,8 @@ int main(int argc, char** argv) {
         if (a.mode == "sgemm") bench_sgemm(a);
         else if (a.mode == "train") bench_train(a);
         else if (a.mode == "profile") bench_profile(a);
-        else throw std::runtime_error("unknown mode '" + a.mode + "' (sgemm | train | profile)");
+        else if (a.mode == "gemm") bench_gemm(a);
+        else throw std::runtime_error("unknown mode '" + a.mode + "' (sgemm | train | profile | gemm)");
     } catch (const std::exception& e) {
         std::fprintf(stderr, "engine-bench: %s\n", e.what());
         return 1;

@@ -20,6 +20,7 @@ private:
     struct Plan;
     std::unique_ptr<Plan> make_plan(int64_t n);
     double gemm_flops(int64_t n) const;
+    void forward_transposed(Plan& p, const float* x);
 
     int64_t in_features_, units_;  // weight_: units x in_features
     PlanCache<Plan> plans_;
