@@ -104,10 +104,15 @@ class Table:
         return all(params.get(parent) is not None and str(params[parent]) in values
                    for child, parent, values in self.conditions if child == key)
 
+    def answer(self, params):
+        """The index of the row that answers params (values as a job holds them: numbers or
+        their texts), or None where no row can (a categorical value the table lacks)."""
+        return self._nearest(params) if self.space else self._grid(params)
+
     def lookup(self, params, epochs):
-        """val_error after `epochs` epochs of the row that answers params (values as a job
-        holds them: numbers or their texts; inf: diverged or no such row)."""
-        r = self._nearest(params) if self.space else self._grid(params)
+        """val_error after `epochs` epochs of the row that answers params (inf: diverged or
+        no such row)."""
+        r = self.answer(params)
         if r is None:
             return math.inf
         return self.curves[r][min(max(int(epochs), 1), self.epochs) - 1]
