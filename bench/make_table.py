@@ -75,17 +75,20 @@ def goals(model, batch, threads, ratio, hpeak, hrss, prss):
 
 # Why a row can miss a goal: what bench/profile.md found. Shown for the rows that miss.
 WHY = {
-    "peak-mlp": "MLP below its % of peak: at small batches a step streams every weight about six times "
-                "(forward, backward-data, weight gradient, update) for 2*batch FLOPs per weight, so it is "
-                "bound by memory traffic, not by the FMA units (bench/profile.md).",
+    "peak-mlp": "MLP below its % of peak: at batch 16 the weight gradients are outer products (K = 16) that "
+                "write a full gradient tensor for 32 FLOPs per weight, and the update sweeps the weights again; "
+                "the inner products are still about 85 % of the step's instructions (bench/profile.md, second "
+                "round: what was changed, and what is left).",
     "peak-cnn": "CNN below 40 % of peak: convolutions with 1 to 16 channels cannot fill AVX-512's 16-wide "
                 "FMA blocks, and pooling, BN, ReLU and the update (not counted as FLOPs) take their share "
                 "of the step (bench/profile.md).",
-    "speed": "Slower than PyTorch: at 2 threads and small batches each primitive wakes and joins the "
-             "OpenMP team (OMP_WAIT_POLICY=passive on both sides, as hpo-worker runs), which costs about as "
-             "much as the primitive; PyTorch's MKL kernels decide per call to stay on one thread. "
-             "On a loaded machine a row can also flip from run to run: compare the ratio at the other "
-             "thread count and rerun the row with its command.",
+    "speed": "Slower than PyTorch: at 2 threads and small batches each primitive that is split over the "
+             "threads wakes and joins the OpenMP team (OMP_WAIT_POLICY=passive on both sides, as hpo-worker "
+             "runs); hposync now keeps dense products under 8 MFLOP and tensors under 512 Ki floats on one "
+             "thread (30 -> 13 team starts per MLP batch-16 step), but on a loaded 2-core machine every start "
+             "waits for the other core. VGG-16's convolutions are all large and split; its 2-thread rows have "
+             "not been profiled yet. On a loaded machine a row can also flip from run to run: compare the "
+             "ratio at the other thread count and rerun the row with its command.",
     "noise": "A % of peak above 100: the row ran at a moment of less load than every sgemm probe around it "
              "(all of them disturbed); rerun the row.",
 }
