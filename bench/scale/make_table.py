@@ -49,7 +49,7 @@ def section(rows, meta):
            if r["kind"] == "optuna_throughput" and r.get("optuna", "").startswith("3.")}
     versions = sorted({r.get("optuna", "?") for r in rows if r["kind"] == "optuna_throughput"})
     if versions:
-        out.insert(4, f"Optuna versions measured: {', '.join(versions)}.")
+        out[4:4] = ["", f"Optuna versions measured: {', '.join(versions)}."]
 
     def rate(r, key):
         return float(r[key]) if r else None
@@ -62,7 +62,7 @@ def section(rows, meta):
             n = r.get("results", r.get("completed"))
             s += f" (partial: {n} in {float(r['seconds']):.0f} s)"
         if r.get("crashes", "0") != "0":  # optuna_peer.py restarts a process its journal read killed
-            s += f", {r['crashes']} crashes"
+            s += f", {r['crashes']} crash{'es' if r['crashes'] != '1' else ''}"
         return s
 
     for key in sorted(set(hp) | set(op5) | set(op3)):
