@@ -26,6 +26,7 @@ import time
 STARTED = time.time()
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hposync_keyvalue as kv  # noqa: E402
+import hposync_trainer as ht  # noqa: E402  (the job table and format lines: hpo-train --schema)
 from tabular_table import Table  # noqa: E402
 
 
@@ -37,10 +38,10 @@ def main():
     if len(sys.argv) < 2 or sys.argv[1].startswith("--"):
         usage()
     table_path = sys.argv[1]
-    job = kv.read(os.environ["HPOSYNC_JOB"])
+    job = ht.read_job(os.environ["HPOSYNC_JOB"])
     out = os.environ["HPOSYNC_OUT"]
     table = Table(table_path)
-    epochs = int(job.get("epochs", "1"))
+    epochs = ht.Job(job).epochs  # typed, with the job table's default
     if epochs < 1:
         raise SystemExit("tabular_lookup: epochs = %d: a table replays whole epochs only" % epochs)
     params = {k: job[k] for k in table.keys if k in job}
@@ -58,7 +59,7 @@ def main():
                 if row is not None else "no row")
     note = "tabular lookup of %s: %s; lookup_started=%.6f lookup_finished=%.6f" % (
         os.path.basename(table_path), answered, STARTED, time.time())
-    metrics = [("format", "hposync-metrics 1")]
+    metrics = [("format", ht.file_format("metrics"))]
     if done == len(curve) and done >= 1:
         metrics += [("status", "ok"), ("steps", done), ("final_val_error", curve[-1])]
     else:

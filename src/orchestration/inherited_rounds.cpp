@@ -5,7 +5,6 @@
 #include <optional>
 
 #include "hposync/common/error.hpp"
-#include "hposync/common/keyvalue.hpp"
 #include "hposync/common/text.hpp"
 #include "hposync/orchestration/result_reuse.hpp"
 #include "hposync/orchestration/study_growth.hpp"
@@ -26,9 +25,7 @@ bool keeps_rounds(const search::Study& study) {
 std::optional<search::Trial> trial_of(const search::Study& study, const std::string& path) {
     const Result r = read_result(path, false);
     if (r.train.status != RunStatus::ok && r.train.status != RunStatus::diverged) return std::nullopt;
-    KeyValueWriter w;
-    for (const auto& [k, v] : r.job) w.add(k, v);
-    const Job job = parse_job(KeyValueFile::parse(w.text(), path + " (its job.* keys)"));
+    const Job job = answered_job(r, path);
     search::Trial t;
     t.config_id = r.config;
     t.repeat = r.repeat;

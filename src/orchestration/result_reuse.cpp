@@ -2,34 +2,21 @@
 // (result_reuse.hpp).
 #include "hposync/orchestration/result_reuse.hpp"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/common/error.hpp"
-#include "hposync/common/keyvalue.hpp"
 #include "hposync/common/text.hpp"
 #include "hposync/protocol/job_schema.hpp"
 #include "hposync/protocol/result_file.hpp"
+#include "hposync/protocol/transitions.hpp"
 
 namespace hposync::orchestration {
 using namespace hposync::protocol;
 namespace {
 
-bool is_regular(const std::string& path) {
-    struct stat st;
-    return ::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
 bool ends_with(const std::string& s, const std::string& tail) {
     return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
-Job job_of(const Result& r, const std::string& path) {
-    KeyValueWriter w;
-    for (const auto& [k, v] : r.job) w.add(k, v);
-    return parse_job(KeyValueFile::parse(w.text(), path + " (its job.* keys)"));
 }
 
 }  // namespace
@@ -59,13 +46,13 @@ ReuseIndex ReuseIndex::read(const Layout& layout, const std::function<void(const
         for (const std::string& name : list_dir(archived.results_dir())) {
             if (!id_from_name(name, ".result")) continue;
             const std::string path = archived.results_file(name);
-            if (!is_regular(path)) {
+            if (!is_regular_file(path)) {
                 warn(path + ": not a regular file; not reused");
                 continue;
             }
             try {
                 const Result r = read_result(path, false);
-                const Job job = job_of(r, path);
+                const Job job = answered_job(r, path);
                 Archived a{job.train.seed, budget_key(job), path,
                            r.train.status == RunStatus::ok || r.train.status == RunStatus::diverged};
                 index.by_settings_[settings_key(job)].push_back(a);

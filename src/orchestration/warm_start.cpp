@@ -8,16 +8,12 @@
 
 #include "hposync/common/error.hpp"
 #include "hposync/protocol/result_file.hpp"
+#include "hposync/protocol/transitions.hpp"
 #include "hposync/search/warm_start.hpp"
 
 namespace hposync::orchestration {
 using namespace hposync::protocol;
 namespace {
-
-bool is_regular(const std::string& path) {
-    struct stat st;
-    return ::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
 
 std::string real_path(const std::string& path) {
     char buf[PATH_MAX];
@@ -43,7 +39,7 @@ std::vector<search::PriorRun> read_runs(const search::Study& study, const std::s
     for (const std::string& name : list_dir(other.results_dir())) {
         if (!id_from_name(name, ".result")) continue;
         const std::string path = other.results_file(name);
-        if (!is_regular(path)) {
+        if (!is_regular_file(path)) {
             warn("warm_start: " + path + " is not a regular file; skipped");
             continue;
         }
