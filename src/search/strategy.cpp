@@ -12,13 +12,15 @@ std::unique_ptr<Strategy> make_strategy(const Study& study) {
     return row->make(study);
 }
 
-bool uses_budgets(const Study& study) {
+bool takes_option(const Study& study, std::string_view option) {
     const StrategySpec* row = find_strategy(study.strategy);
     if (!row) return false;
     for (const OptionSpec& o : row->options)
-        if (o.name == "min_budget") return true;
+        if (o.name == option) return true;
     return false;
 }
+
+bool uses_budgets(const Study& study) { return takes_option(study, "min_budget"); }
 
 std::vector<std::string> searched_keys(const Study& study) {
     std::vector<std::string> keys;

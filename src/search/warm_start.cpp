@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "space.hpp"
+#include "hposync/search/strategy.hpp"
 #include "strategies.hpp"
 
 namespace hposync::search {
@@ -40,12 +41,6 @@ Prior map_prior(const Study& study, const std::vector<PriorRun>& runs) {
     return prior;
 }
 
-bool takes_warm_start(const Study& study) {
-    const StrategySpec* row = find_strategy(study.strategy);
-    if (!row) return false;
-    for (const OptionSpec& o : row->options)
-        if (o.name == "warm_start") return true;
-    return false;
-}
+bool takes_warm_start(const Study& study) { return takes_option(study, "warm_start"); }
 
 }  // namespace hposync::search

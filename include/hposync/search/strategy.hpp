@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hposync/common/run_status.hpp"
@@ -59,6 +60,10 @@ std::unique_ptr<Strategy> make_strategy(const Study& study);
 // --strategies`): one row per strategy with its options and defaults, then one row per
 // option with its type, range, default and meaning.
 std::string strategies_markdown();
+
+// Whether the study's strategy has `option` in its registry row (false for an unknown
+// strategy).
+bool takes_option(const Study& study, std::string_view option);
 
 // Whether the study's strategy runs configurations at growing budgets (its registry row has
 // min_budget: successive-halving, hyperband, bohb, and any strategy added with budgets).
