@@ -14,7 +14,9 @@
 # per process; a cut trace still counts with its complete runs), SEARCH_DEADLINE (Unix
 # seconds: every process is cut there, bench/search_one.sh), SEARCH_PEERS (which adapters
 # and samplers, "script:sampler,sampler ..."), SEARCH_OBJECTIVES (which objectives, default
-# all six: quadratic noisy branin hartmann6 mnist-cnn mnist-mlp).
+# all six: quadratic noisy branin hartmann6 mnist-cnn mnist-mlp), SEARCH_PEER_FIRST_SEED (the
+# peers' first seed, default 1000: e.g. 1003 with SEARCH_PEER_SEEDS=17 adds seeds 1003..1019
+# to traces of 1000..1002 kept elsewhere; bench/search_table.py takes several trace folders).
 set -euo pipefail
 BUILD=${BUILD:-build}
 if [ -n "${SEARCH_QUICK:-}" ]; then
@@ -27,6 +29,7 @@ fi
 # The peers may run fewer seeds than hposync's in-process methods (their Python samplers cost
 # far more CPU; the table's column n says how many each method ran).
 PEER_SEEDS=${SEARCH_PEER_SEEDS:-$SEEDS}
+PEER_FIRST_SEED=${SEARCH_PEER_FIRST_SEED:-1000}
 JOBS=${SEARCH_JOBS:-$(nproc)}
 PEERS=${SEARCH_PEERS:-"optuna_peers.py:random,tpe,tpe-mv-liar,tpe-v3,gp smac_peers.py:hpo,mf dehb_peer.py:dehb hebo_peer.py:hebo"}
 OUT=$BUILD/bench-search
@@ -58,7 +61,7 @@ for o in "${objectives[@]}"; do
       script=${spec%%:*}
       samplers=${spec#*:}
       for one in ${samplers//,/ }; do
-        jobs+=("tools/py bench/search_peers/$script $BENCH $PEER_SEEDS --tabular $TAB --objectives $o --samplers $one --batch $k --evals $EVALS > $OUT/${script%.py}-$one-$o-k$k.csv")
+        jobs+=("tools/py bench/search_peers/$script $BENCH $PEER_SEEDS --tabular $TAB --objectives $o --samplers $one --batch $k --evals $EVALS --first-seed $PEER_FIRST_SEED > $OUT/${script%.py}-$one-$o-k$k.csv")
       done
     done
   done
@@ -79,7 +82,7 @@ else
   how="From \`make bench-search\` ($SEEDS seeds, k = $KS, $EVALS evaluations)."
 fi
 if [ "$PEER_SEEDS" != "$SEEDS" ]; then
-  how="$how Settings of this run: \`SEARCH_SEEDS=$SEEDS SEARCH_PEER_SEEDS=$PEER_SEEDS SEARCH_K=\"$KS\" SEARCH_EVALS=$EVALS SEARCH_NICE=$NICE SEARCH_PEERS=\"$PEERS\"\`: hposync's methods ran $SEEDS seeds, the peers $PEER_SEEDS (the first $PEER_SEEDS of the same seeds; column n), because the peers' Python samplers cost far more CPU than this shared 2-core machine had before the deadline."
+  how="$how Settings of this run: \`SEARCH_SEEDS=$SEEDS SEARCH_PEER_SEEDS=$PEER_SEEDS SEARCH_K=\"$KS\" SEARCH_EVALS=$EVALS SEARCH_NICE=$NICE SEARCH_PEERS=\"$PEERS\"\`: hposync's methods ran $SEEDS seeds, the peers $PEER_SEEDS (seeds $PEER_FIRST_SEED..$((PEER_FIRST_SEED + PEER_SEEDS - 1)); column n), because the peers' Python samplers cost far more CPU than this shared 2-core machine had before the deadline."
 fi
 tools/py bench/search_table.py "$OUT" "$took" bench/search-results.md bench/search-results.png "$TAB" "$how"
 echo "bench-search: wrote bench/search-results.md and bench/search-results.png"

@@ -1,5 +1,5 @@
 """The loop every peer of `make bench-search` runs in: synchronous rounds of k (ask k
-configurations, evaluate all k, tell all k), the same objectives, seeds (1000..) and
+configurations, evaluate all k, tell all k), the same objectives, seeds (1000.. by default) and
 evaluation budget as hposync's strategies in search-bench, and its trace format on stdout:
 
     objective,method,k,seed,evals,epochs,epochs_resumed,best
@@ -11,7 +11,10 @@ instead, which search_table.py prints under the table.
 
 Usage (each adapter module is a script with this CLI):
   PEER.py SEARCH_BENCH SEEDS [--tabular CSV[,CSV]] [--objectives a,b] [--samplers a,b]
-          [--batch 1,4,16] [--evals 200]
+          [--batch 1,4,16] [--evals 200] [--first-seed 1000]
+
+Seeds FIRST_SEED .. FIRST_SEED + SEEDS - 1 (each seed's study is independent of the others,
+so `--first-seed 1003` with 17 seeds adds seeds 1003..1019 to a run of 1000..1002).
 
 A full-budget peer runs until it has `evals` evaluations (the last round may overshoot,
 as hposync's); a multi-fidelity peer until it has spent evals x max_budget epochs, the
@@ -43,7 +46,7 @@ def parse_args(argv, peers):
     if len(argv) < 2:
         raise SystemExit(__doc__)
     args = {"bench": argv[0], "seeds": int(argv[1]), "tabular": None, "objectives": None,
-            "samplers": list(peers), "batch": [1, 4, 16], "evals": 200}
+            "samplers": list(peers), "batch": [1, 4, 16], "evals": 200, "first_seed": 1000}
     rest = argv[2:]
     while rest:
         if len(rest) < 2:
@@ -62,6 +65,8 @@ def parse_args(argv, peers):
             args["batch"] = [int(k) for k in value.split(",")]
         elif flag == "--evals":
             args["evals"] = int(value)
+        elif flag == "--first-seed":
+            args["first_seed"] = int(value)
         else:
             raise SystemExit("unknown option %s\n%s" % (flag, __doc__))
         rest = rest[2:]
@@ -113,7 +118,7 @@ def main(peers, argv=None):
             for k in args["batch"]:
                 for s in range(args["seeds"]):
                     try:
-                        run_one(out, objective, method, make_peer, k, 1000 + s, args["evals"])
+                        run_one(out, objective, method, make_peer, k, args["first_seed"] + s, args["evals"])
                     except ImportError as e:
                         why = "%s: %s" % (type(e).__name__, e)
                         out.write("# skipped %s: %s\n" % (method, why.replace("\n", " ")))
