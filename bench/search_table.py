@@ -3,7 +3,10 @@
 """Turns the traces of bench/search_run.sh into bench/search-results.md (every method x
 objective x k x budget, median regret with its 95 % interval) and bench/search-results.png
 (median regret against evaluations and against epochs, per objective and k). Usage:
-  search_table.py TRACE_DIR SECONDS_TAKEN OUT.md OUT.png TABULAR.csv[,TABULAR.csv] [HOW]
+  search_table.py TRACE_DIR[,TRACE_DIR] SECONDS_TAKEN OUT.md OUT.png TABULAR.csv[,TABULAR.csv] [HOW]
+Several trace folders (e.g. the peers' seeds 1000..1002 from one run and 1003..1019 from a
+later one, bench/search_peers_more.sh): one method per objective, method and k with the
+seeds of every folder (load). The plot's data (curves.dat) goes to the first folder.
 HOW: a sentence on how this run was made (bench/search_run.sh passes its settings).
 
 Trace lines (search-bench run and bench/search_peers/driver.py):
@@ -73,24 +76,43 @@ def cell(values):
     return "%s [%s, %s]" % (fmt(median(values)), fmt(lo), fmt(hi))
 
 
-def load(trace_dir):
-    """{(objective, method, k): {seed: [(evals, epochs, resumed, best)]}}, skipped notes."""
+def load(trace_dirs):
+    """{(objective, method, k): {seed: [(evals, epochs, resumed, best)]}}, skipped notes.
+    trace_dirs: one folder or several (e.g. a run of seeds 1000..1002 and a later one of
+    1003..1019): the same objective, method and k in several files count as one method with
+    every seed; a seed found in more than one file keeps its longest run (the others are a
+    copy of it or a run cut by a timeout)."""
+    runs = {}
+    skipped = {}
+    for trace_dir in trace_dirs:
+        for path in sorted(glob.glob(os.path.join(trace_dir, "*.csv"))):
+            one, notes = load_file(path)
+            skipped.update(notes)
+            for key, seeds in one.items():
+                kept = runs.setdefault(key, {})
+                for s, rows in seeds.items():
+                    if len(rows) > len(kept.get(s, [])):
+                        kept[s] = rows
+    return runs, skipped
+
+
+def load_file(path):
+    """One trace file: {(objective, method, k): {seed: rows}}, skipped notes."""
     runs = collections.defaultdict(lambda: collections.defaultdict(list))
     skipped = {}
-    for path in sorted(glob.glob(os.path.join(trace_dir, "*.csv"))):
-        with open(path) as f:
-            for line in f:
-                if line.startswith("# skipped "):
-                    method, why = line[len("# skipped "):].strip().split(": ", 1)
-                    skipped[method] = why
-                    continue
-                if line.startswith("objective") or line.startswith("#") or not line.strip():
-                    continue
-                fields = line.strip().split(",")
-                if len(fields) != 8:
-                    continue  # the unfinished last line of a trace cut by its timeout
-                o, m, k, s, e, ep, er, b = fields
-                runs[(o, m, int(k))][int(s)].append((int(e), float(ep), float(er), float(b)))
+    with open(path) as f:
+        for line in f:
+            if line.startswith("# skipped "):
+                method, why = line[len("# skipped "):].strip().split(": ", 1)
+                skipped[method] = why
+                continue
+            if line.startswith("objective") or line.startswith("#") or not line.strip():
+                continue
+            fields = line.strip().split(",")
+            if len(fields) != 8:
+                continue  # the unfinished last line of a trace cut by its timeout
+            o, m, k, s, e, ep, er, b = fields
+            runs[(o, m, int(k))][int(s)].append((int(e), float(ep), float(er), float(b)))
     return runs, skipped
 
 
@@ -311,15 +333,16 @@ def plot(d, trace_dir, out_png, max_seeds):
 def main():
     if len(sys.argv) < 6:
         sys.exit(__doc__)
-    trace_dir, took, out_md, out_png, tabular = sys.argv[1:6]
+    trace_dirs, took, out_md, out_png, tabular = sys.argv[1:6]
+    trace_dirs = [t for t in trace_dirs.split(",") if t]
     how = sys.argv[6] if len(sys.argv) > 6 else ""
     tables = {os.path.splitext(os.path.basename(p))[0]: read_tabular(p) for p in tabular.split(",") if p}
     budget = {o: 27 for o in OBJECTIVES}
     for name, (_, epochs, _) in tables.items():
         budget[name] = epochs
-    runs, skipped = load(trace_dir)
+    runs, skipped = load(trace_dirs)
     if not runs:
-        sys.exit("search_table: no traces in %s" % trace_dir)
+        sys.exit("search_table: no traces in %s" % ", ".join(trace_dirs))
     # The evaluation levels this run reached: the largest full-budget run's length.
     max_evals = max(rows[-1][0] for (o, m, k), seeds in runs.items() if m in HPOSYNC_FULL + PEERS_FULL
                     for rows in seeds.values())
@@ -362,7 +385,7 @@ def main():
     md.append("\n![median regret curves](%s)\n" % os.path.basename(out_png))
     with open(out_md, "w") as f:
         f.write("\n".join(md) + "\n")
-    plot(d, trace_dir, out_png, max(seeds))
+    plot(d, trace_dirs[0], out_png, max(seeds))
     print("search_table: hposync loses %d of the compared rows%s" % (len(losses), ":" if losses else ""))
     for line in losses:
         print("  " + line)
