@@ -164,12 +164,10 @@ $(BUILD)/bin/fsprobe: $(BUILD)/tests/twohost/fsprobe.o $(BUILD)/libhposync.a
 # bench/run.sh's and bench/engine_compare.sh's programs (the scripts call these targets),
 # beside their objects in $(BUILD)/bench/ where bench/profile.sh looks for engine-bench.
 .PHONY: bench-programs
-bench-programs: $(BUILD)/bench/engine-bench $(BUILD)/bench/protocol-bench $(BUILD)/bench/portability-bench
+bench-programs: $(BUILD)/bench/engine-bench $(BUILD)/bench/portability-bench
 $(BUILD)/bench/engine-bench: $(BUILD)/bench/engine_bench.o $(BUILD)/libhposync.a
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
-$(BUILD)/bench/protocol-bench: $(BUILD)/bench/protocol_bench.o $(BUILD)/libhposync.a
-	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
--include $(BUILD)/bench/engine_bench.d $(BUILD)/bench/protocol_bench.d
+-include $(BUILD)/bench/engine_bench.d
 # bench/portability.sh's optimizer timer (built in build/ and, with NATIVE=1, build-native/):
 # it asks the engine's own dispatch which variant runs (src/engine/cpu_dispatch.hpp).
 $(BUILD)/bench/portability_bench.o: CXXFLAGS += -Isrc/engine
@@ -250,12 +248,12 @@ test-tsan: tsan-build
 bench: deps-bench
 	@$(MAKE) --no-print-directory data
 	@$(MAKE) --no-print-directory -j2 all
-	BUILD=$(BUILD) BIG=$(BIG) bash bench/run.sh
+	BUILD=$(BUILD) bash bench/run.sh
 	@$(MAKE) --no-print-directory bench-scale
 
-# `make bench-quick`: a few rows of `make bench` (bench/configs-quick.txt, no torch.compile,
-# protocol at 1,000 jobs beside Optuna 5's journal); minutes, not the full run's ~30.
-# `make bench BIG=1` adds 100,000 protocol jobs. Profiles: bash bench/profile.sh.
+# `make bench-quick`: a few rows of `make bench`'s engine part (bench/configs-quick.txt, no
+# torch.compile); minutes, not the full run's ~30. The protocol beside Optuna's journal is
+# bench-scale's (make bench runs it). Profiles: bash bench/profile.sh.
 .PHONY: bench-quick
 bench-quick: deps-bench
 	@$(MAKE) --no-print-directory -j2 all

@@ -147,42 +147,6 @@ def training_table(records, sgemm, w):
                 w(f"- {WHY[key]}")
 
 
-def protocol_section(records, w):
-    for r in records:
-        if r["kind"] == "latency":
-            how = "with inotify" if int(r.get("poll_ms", "0")) == 0 else f"polling every {r['poll_ms']} ms"
-            w(f"- Claim latency, 1 idle worker {how}, {r['jobs']} jobs (publish in jobs/pending -> rename "
-              f"into jobs/running): median **{r['median_ms']} ms**, p99 {r['p99_ms']} ms, max {r['max_ms']} ms")
-    ours = {(r["workers"], r["jobs"]): r for r in records if r["kind"] == "throughput"}
-    peer = {(r["workers"], r["trials"]): r for r in records if r["kind"] == "optuna_throughput"}
-    if not ours and not peer:
-        return
-    version = next((r["optuna"] for r in peer.values()), "?")
-    w("")
-    w(f"| workers | jobs / trials | hposync jobs/s | Optuna {version} JournalFileBackend trials/s | ratio | goal |")
-    w("|---|---|---|---|---|---|")
-    for key in sorted(set(ours) | set(peer), key=lambda k: (int(k[0]), int(k[1]))):
-        o, p = ours.get(key), peer.get(key)
-        os_, ps = num(o, "jobs_per_s"), num(p, "trials_per_s")
-        ratio = os_ / ps if os_ and ps else None
-        note = ""
-        if p and p.get("partial") == "1":
-            note += f" (partial: {p['completed']} in {float(p['seconds']):.0f} s)"
-        if p and p.get("crashes", "0") != "0":
-            note += f", {p['crashes']} crashes"
-        goal = ""
-        if key[0] == "16" and int(key[1]) >= 20000 and ratio is not None:
-            goal = f"ratio >= 3: {'met' if ratio >= 3 else 'MISSED'}"
-        w(f"| {key[0]} | {int(key[1]):,} | {fmt(os_)} | {fmt(ps)}{note} | {fmt(ratio, '.2f')} | {goal} |")
-    for wk in sorted({k[0] for k in ours}, key=int):
-        rates = {int(k[1]): float(r["jobs_per_s"]) for k, r in ours.items() if k[0] == wk}
-        if len(rates) > 1:
-            lo, hi = min(rates), max(rates)
-            w(f"\n- Per-job cost, {wk} workers: jobs/s at {hi:,} jobs / at {lo:,} jobs = "
-              f"**{rates[hi] / rates[lo]:.2f}** (goal >= 0.5, i.e. flat within 2x: "
-              f"{'met' if rates[hi] / rates[lo] >= 0.5 else 'MISSED'})")
-
-
 def main():
     records, extra = read(sys.argv[1])
     sgemm = {(r["framework"], r["threads"]): r for r in records if r["kind"] == "sgemm" and "probe" not in r}
@@ -223,11 +187,9 @@ def main():
       "`OMP_NUM_THREADS=T tools/py bench/torch_bench.py train T MODEL C,H,W B OPT S R W [--compile]`.\n")
     training_table(records, sgemm, w)
     w("")
-    w("## Protocol throughput (real hpo-master + hpo-worker processes, synthetic:noop jobs, local disk)\n")
-    w("`build/bench/protocol-bench throughput --bin build/bin --workers W --jobs N` beside "
-      "`tools/py bench/scale/optuna_peer.py --trials N --workers W --dir /tmp --max-seconds 300` "
-      "(W processes on one journal file, RandomSampler, no-op objective; interpreter start-up not counted).\n")
-    protocol_section(records, w)
+    w("The protocol's throughput beside Optuna's journal file (4 to 128 workers, 1,000 to 100,000 jobs) is "
+      "measured by `make bench-scale` (bench/scale/run.sh; `make bench` runs it after this section): see the "
+      "scale section below.")
 
 
 if __name__ == "__main__":

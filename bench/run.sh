@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
 # `make bench`: hposync's training speed and memory next to PyTorch 2 (eager, and
-# torch.compile on the rows bench/configs.txt marks), against the machine's sgemm limit,
-# and the protocol's throughput beside Optuna 5's JournalFileBackend. Writes the engine
-# section of bench/results.md and prints the file.
+# torch.compile on the rows bench/configs.txt marks), against the machine's sgemm limit.
+# Writes the engine section of bench/results.md and prints the file. The protocol's
+# throughput beside Optuna's journal file is bench/scale/run.sh's (make bench runs both).
 #
 #   bash bench/run.sh            (make bench builds everything first, then calls this)
-#   QUICK=1 bash bench/run.sh    (make bench-quick: bench/configs-quick.txt, no torch.compile,
-#                                 protocol at 1,000 jobs only; a few minutes)
-#   BIG=1                        also 100,000 protocol jobs (too slow for a 2-core machine)
+#   QUICK=1 bash bench/run.sh    (make bench-quick: bench/configs-quick.txt, no torch.compile;
+#                                 a few minutes)
 #   BUILD=build-x bash bench/run.sh     use another build directory
 #   BENCH_CONFIGS=file           other network list (format: bench/configs.txt)
 #   BENCH_OMP_WAIT_POLICY=active spinning OpenMP threads (default passive, for both sides)
@@ -22,14 +21,14 @@ if [ "$QUICK" = 1 ]; then CONFIGS=${BENCH_CONFIGS:-bench/configs-quick.txt}; els
 OUT=$BUILD/bench
 RAW=$OUT/raw.txt
 mkdir -p "$OUT"
-# ---- the peer: PyTorch 2.x and Optuna 5 from the project environment (make deps-bench) ----
+# ---- the peer: PyTorch 2.x from the project environment (make deps-bench) ----
 # Its CPU path (BLAS, oneDNN, torch.backends.mkldnn) is printed by bench/torch_bench.py.
 PY=tools/py
 
 # ---- the bench programs: `make bench-programs` builds them against the library `make all`
 # built, with its flags (the Makefile's; the same portable binary also runs under valgrind,
 # bench/profile.sh, which has no AVX-512) ----
-echo "bench: make bench-programs ($OUT/engine-bench, $OUT/protocol-bench)"
+echo "bench: make bench-programs ($OUT/engine-bench)"
 make --no-print-directory BUILD="$BUILD" bench-programs
 
 : > "$RAW"
@@ -68,22 +67,6 @@ for T in 1 2; do
   done
 done
 unset OMP_NUM_THREADS MKL_NUM_THREADS
-
-# ---- protocol: hpo-master + W hpo-worker on no-op jobs, beside Optuna 5's journal file -------
-echo "bench: protocol (real hpo-worker / hpo-master, no-op jobs, local directory) and Optuna's journal"
-"$OUT/protocol-bench" latency --bin "$BUILD/bin" --jobs 100 | record || echo "bench: latency run failed"
-JOBS="1000 20000"
-[ "$QUICK" = 1 ] && JOBS="1000"
-[ "${BIG:-0}" = 1 ] && JOBS="$JOBS 100000"
-for N in $JOBS; do
-  for W in 4 16; do
-    "$OUT/protocol-bench" throughput --bin "$BUILD/bin" --workers "$W" --jobs "$N" | record \
-      || echo "bench: throughput run with $W workers, $N jobs failed"
-    # Optuna stops after 300 s and reports the rate so far (partial=1).
-    $PY bench/scale/optuna_peer.py --trials "$N" --workers "$W" --dir /tmp --max-seconds 300 | record \
-      || echo "bench: Optuna run with $W workers, $N trials failed"
-  done
-done
 
 echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RAW"
 
