@@ -211,6 +211,14 @@ struct Trainer {
     for (int i = 0; i < steps; ++i) t.train_step();
 }
 
+// User + system CPU seconds of all the process's threads so far.
+double cpu_seconds() {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    auto sec = [](const timeval& t) { return double(t.tv_sec) + 1e-6 * double(t.tv_usec); };
+    return sec(ru.ru_utime) + sec(ru.ru_stime);
+}
+
 long peak_rss_kib() {
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
@@ -231,6 +239,11 @@ void bench_train(const Args& a) {
     for (int i = 0; i < a.warmup_steps; ++i) t.train_step();
     std::vector<double> rates;
     int64_t steps_timed = 0;
+    // CPU time next to wall time over the timed steps: CPU per step does not depend on
+    // what else runs on the machine (as long as nobody spins), and CPU / wall is how many
+    // threads were busy on average (bench/profile.md, "VGG-16 BN at 2 threads").
+    const double cpu0 = cpu_seconds();
+    const auto wall0 = Clock::now();
     for (int r = 0; r < a.reps; ++r) {
         const auto t0 = Clock::now();
         int64_t k = 0;
@@ -241,12 +254,14 @@ void bench_train(const Args& a) {
         rates.push_back(double(k * a.batch) / seconds_since(t0));
         steps_timed += k;
     }
+    const double cpu = cpu_seconds() - cpu0, wall = seconds_since(wall0);
     const double flops = train_flops_per_example(spec), rate = median(rates);
     std::printf(
         "kind=train framework=hposync threads=%d model=%s opt=%s batch=%lld update=%s samples_per_s=%.1f gflops=%.3f "
-        "flops_per_example=%.0f steps_timed=%lld last_loss=%.4f peak_rss_mib=%.1f\n",
+        "flops_per_example=%.0f steps_timed=%lld cpu_ms_per_step=%.1f busy_threads=%.2f last_loss=%.4f "
+        "peak_rss_mib=%.1f\n",
         a.threads, a.model.c_str(), a.opt.c_str(), (long long)a.batch, a.separate_update ? "separate" : "fused", rate,
-        rate * flops / 1e9, flops, (long long)steps_timed, t.loss,
+        rate * flops / 1e9, flops, (long long)steps_timed, 1e3 * cpu / double(steps_timed), cpu / wall, t.loss,
         double(peak_rss_kib()) / 1024.0);
 }
 

@@ -20,15 +20,15 @@ void run_primitive(const dnnl::primitive& p, const std::unordered_map<int, dnnl:
     s.wait();
 }
 
-SerialIfSmall::SerialIfSmall(double flops) {
-    if (flops >= kSerialBelowFlops) return;
+OneThread::OneThread(bool when) {
+    if (!when) return;
     const int threads = omp_get_max_threads();
     if (threads == 1) return;
     saved_threads_ = threads;
     omp_set_num_threads(1);
 }
 
-SerialIfSmall::~SerialIfSmall() {
+OneThread::~OneThread() {
     if (saved_threads_ > 0) omp_set_num_threads(saved_threads_);
 }
 

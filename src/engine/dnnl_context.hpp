@@ -23,16 +23,22 @@ void run_primitive(const dnnl::primitive& p, const std::unordered_map<int, dnnl:
 constexpr double kSerialBelowFlops = 8e6;
 
 // While alive, oneDNN (which asks omp_get_max_threads() when a primitive runs) and our
-// own OpenMP loops on this thread use one thread if `flops` < kSerialBelowFlops.
-class SerialIfSmall {
+// own OpenMP loops on this thread use one thread if `when` is true.
+class OneThread {
 public:
-    explicit SerialIfSmall(double flops);
-    ~SerialIfSmall();
-    SerialIfSmall(const SerialIfSmall&) = delete;
-    SerialIfSmall& operator=(const SerialIfSmall&) = delete;
+    explicit OneThread(bool when = true);
+    ~OneThread();
+    OneThread(const OneThread&) = delete;
+    OneThread& operator=(const OneThread&) = delete;
 
 private:
     int saved_threads_ = 0;  // 0: nothing changed
+};
+
+// One thread if `flops` < kSerialBelowFlops.
+class SerialIfSmall : public OneThread {
+public:
+    explicit SerialIfSmall(double flops) : OneThread(flops < kSerialBelowFlops) {}
 };
 
 }  // namespace hposync::engine

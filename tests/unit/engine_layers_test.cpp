@@ -1,6 +1,8 @@
 // Layer behaviour beyond gradients: batch-norm training vs evaluation, dropout masks.
 #include <doctest/doctest.h>
 
+#include <omp.h>
+
 #include <cmath>
 #include <vector>
 
@@ -126,4 +128,38 @@ TEST_CASE("dense: the small-batch forward (Y^T = W X^T) gives the inner product'
         CHECK(off == 0);
         CHECK((zeros > 0) == relu);  // the ReLU clips about half of the outputs
     }
+}
+
+namespace {
+// One training forward and backward of a fresh batch-norm over 16 channels (one block) in oneDNN's
+// nChw16c layout (as a Model runs it after a convolution), with `threads` OpenMP threads.
+std::vector<float> batch_norm_step(int threads) {
+    const int saved = omp_get_max_threads();
+    omp_set_num_threads(threads);
+    const int64_t n = 32, c = 16, hw = 8;
+    BatchNorm bn("bn1", TensorShape{c, hw, hw});
+    bn.init(0);
+    const dnnl::memory::desc md({n, c, hw, hw}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::nChw16c);
+    const std::vector<float> x = shifted_input(n * c * hw * hw, 3.f, 2.f, 21), dy = shifted_input(x.size(), 0.f, 1.f, 22);
+    const float* y = bn.forward_in(x.data(), md, n, true, 0);
+    std::vector<float> out(y, y + x.size());
+    const float* dx = bn.backward(dy.data(), true);
+    out.insert(out.end(), dx, dx + x.size());
+    for (ParamRef& p : bn.params()) out.insert(out.end(), p.grad, p.grad + p.size);
+    const int threads_after = omp_get_max_threads();
+    omp_set_num_threads(saved);
+    REQUIRE(threads_after == threads);  // the layer left the caller's thread count as it was
+    return out;
+}
+}  // namespace
+
+TEST_CASE("batch-norm: the same bits at 1 and 2 threads (it runs on one thread)") {
+    // oneDNN's batch-norm splits the statistics over the threads and meets them at spinning
+    // barriers, which stall whenever the machine is shared; BatchNorm runs it on one thread
+    // (batch_norm.cpp). With 2 threads oneDNN would split this batch and sum in another order.
+    const std::vector<float> one = batch_norm_step(1), two = batch_norm_step(2);
+    REQUIRE(one.size() == two.size());
+    int64_t differ = 0;
+    for (size_t i = 0; i < one.size(); ++i) differ += one[i] != two[i];
+    CHECK(differ == 0);
 }

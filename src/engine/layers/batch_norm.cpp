@@ -11,6 +11,15 @@ using dnnl::normalization_flags;
 
 namespace {
 const normalization_flags kScaleShift = normalization_flags::use_scale | normalization_flags::use_shift;
+
+// oneDNN's batch-norm kernels (bnorm_jit) run their passes (statistics, normalisation)
+// inside one parallel region with spinning barriers between them. When another process
+// holds the other core, every barrier spins until the scheduler brings the other thread
+// back: VGG-16 at 2 threads spent 21 % of its CPU time in them and batch-norm took 550 ms
+// of a 2.2 s step, against 55 ms on one thread (bench/profile.md, "VGG-16 BN at 2
+// threads"). One thread gives up at most the half of those 55 ms on a quiet machine.
+// Same bits at any thread count, too. The primitives are made under OneThread as well:
+// they fix their thread count (and barrier size) when made, not when run.
 }
 
 struct BatchNorm::Plan {
@@ -97,6 +106,7 @@ const float* BatchNorm::forward(const float* x, int64_t n, bool training, uint64
 }
 
 const float* BatchNorm::forward_in(const float* x, const memory::desc& x_md, int64_t n, bool training, uint64_t) {
+    const OneThread serial;
     Plan& p = plans_.get(n, [&](int64_t m) { return make_plan(m, x_md); });
     if (p.x_md != x_md) throw std::logic_error(name() + ": the input layout changed for one batch size");
     p.src.set_data_handle(const_cast<float*>(x));
@@ -112,6 +122,7 @@ const float* BatchNorm::forward_in(const float* x, const memory::desc& x_md, int
 
 const float* BatchNorm::backward(const float* dy, bool need_dx) {
     Plan& p = *last_;
+    const OneThread serial;
     if (!p.has_backward) {
         const int64_t c = in_shape().c;
         const memory::desc md = p.x_md, c_md = plain_desc({c});
