@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
     hposync::report::ReportOptions opt;
     po::options_description desc(
         "hpo-report: turn a study directory (finished or still running) into tables, plots and an animation\n\n"
-        "usage: hpo-report --dir D [--out DIR] [--format png|svg] [--watch [--poll-s S] [--watch-timeout-s T]]\n\n"
+        "usage: hpo-report --dir D [--out DIR] [--format png|svg] [--timings] [--watch [--poll-s S] [--watch-timeout-s T]]\n\n"
         "examples:\n"
         "  hpo-report --dir demo                         # writes demo/report/index.html\n"
         "  hpo-report --dir runs/lr-sgd --out /tmp/lr    # report somewhere else\n"
@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
                                       "(it lists its files in .hposync-report-manifest and replaces only those); "
                                       "never the study folder or its protocol folders")
         ("format", po::value(&opt.format)->default_value("png"), "plot format: png or svg (the animation is always GIF)")
+        ("timings", "print the wall and CPU time of each stage of the report to stderr (where a big study's time goes)")
         ("watch", "regenerate whenever the study directory changes; the page reloads itself until the study is finished")
         ("poll-s", po::value<double>()->default_value(2.0), "--watch: look for changes this often (seconds)")
         ("watch-timeout-s", po::value<double>()->default_value(0), "--watch: give up after this many seconds (exit 3); 0 = never");
@@ -41,8 +42,13 @@ int main(int argc, char** argv) {
         "written into the folder: works from file://) beside its static SVG\n";
     po::variables_map vm;
     if (auto status = hposync::cli::parse(argc, argv, desc, "hpo-report", kOutputs, vm)) return *status;
-    auto print = [](const hposync::report::ReportOutput& out) {
+    const bool timings = vm.count("timings") > 0;
+    auto print = [timings](const hposync::report::ReportOutput& out) {
         for (const auto& f : out.files) std::printf("wrote %s/%s\n", out.out.c_str(), f.c_str());
+        if (timings)
+            for (const auto& t : out.timings)
+                std::fprintf(stderr, "hpo-report: timing: wall %7.2f s  cpu %7.2f s  %s\n", t.seconds, t.cpu_seconds,
+                             t.stage.c_str());
         for (const auto& w : out.warnings) std::fprintf(stderr, "hpo-report: warning: %s\n", w.c_str());
         for (const auto& s : out.skipped) std::printf("skipped %s\n", s.c_str());
         if (!out.finished) std::printf("%s\n", out.state.c_str());

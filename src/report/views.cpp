@@ -311,7 +311,10 @@ std::string paged_trials(const StudyData& data, PlotSink& sink, const InsightOut
 
 }  // namespace
 
-ViewsOutput write_views(const StudyData& data, PlotSink& sink, const InsightOutput& insight, bool live) {
+ViewsOutput write_views(const StudyData& data, PlotSink& sink, const InsightOutput& insight, bool live,
+                        StageClock* clock) {
+    StageClock unused;
+    StageClock& stages = clock ? *clock : unused;
     ViewsOutput out;
     out.head = views_script();
     std::map<std::string, std::vector<const Finding*>> findings;  // run id -> its findings
@@ -329,8 +332,10 @@ ViewsOutput write_views(const StudyData& data, PlotSink& sink, const InsightOutp
     } else {
         h += paged_trials(data, sink, insight, findings, out.files);
     }
+    stages.mark("views: trials table and run pages");
     const ImportanceView importance = importance_view(data);  // a forest of 64 trees: fitted once
     h += importance_html(data, importance);
+    stages.mark("views: importance (fANOVA)");
     const std::string pc = parallel_coordinates_svg(data);
     if (!pc.empty()) {
         write_file_atomic(sink.out + "/parallel_coordinates.svg", pc, Durability::cached);
@@ -345,6 +350,7 @@ ViewsOutput write_views(const StudyData& data, PlotSink& sink, const InsightOutp
         out.files.push_back("timeline.svg");
     }
     h += timeline_html(data);
+    stages.mark("views: parallel coordinates and timeline");
     // The dashboard pages (dashboard.hpp), linked near the top of the index.
     std::set<std::string> has_page;
     for (const auto& f : out.files)
@@ -352,6 +358,7 @@ ViewsOutput write_views(const StudyData& data, PlotSink& sink, const InsightOutp
     const std::vector<std::string> pages = write_dashboard(data, sink.out, has_page, importance);
     out.files.insert(out.files.end(), pages.begin(), pages.end());
     h = dashboard_index_html() + h;
+    stages.mark("views: dashboard pages");
     return out;
 }
 

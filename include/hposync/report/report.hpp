@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "hposync/report/plots.hpp"
+#include "hposync/report/stage_clock.hpp"
 #include "hposync/report/study_data.hpp"
 
 namespace hposync::report {
@@ -24,6 +25,7 @@ struct ReportOutput {
     bool finished = false;              // the master declared the study done (StudyData::finished)
     std::string state;                  // for people: "finished" or "study still running: N of M jobs finished ..." (live_state.hpp)
     std::string ended;                  // finished: the last result's UTC stamp ("" if none)
+    std::vector<StageTime> timings;     // wall seconds per stage, in order (hpo-report --timings)
 };
 
 // Writes the whole report into a fresh folder that then replaces `out` (output_dir.hpp).

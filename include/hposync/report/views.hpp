@@ -18,6 +18,7 @@
 
 #include "hposync/report/insight.hpp"
 #include "hposync/report/plots.hpp"
+#include "hposync/report/stage_clock.hpp"
 #include "hposync/report/study_data.hpp"
 
 namespace hposync::report {
@@ -28,7 +29,9 @@ struct ViewsOutput {
     std::string head;                // the inline script and its hooks, for <head>
 };
 
-ViewsOutput write_views(const StudyData& data, PlotSink& sink, const InsightOutput& insight, bool live);
+// `clock` (optional) gets a mark per view, for hpo-report --timings.
+ViewsOutput write_views(const StudyData& data, PlotSink& sink, const InsightOutput& insight, bool live,
+                        StageClock* clock = nullptr);
 
 // One axis per searched parameter: how a run's value maps into [0, 1] (log for log
 // dimensions, categories evenly spaced), shared by importance and parallel coordinates.
