@@ -18,9 +18,11 @@ export OMP_WAIT_POLICY=passive OMP_NUM_THREADS=1
 
 echo "portability: building the default and the native build"
 # Only what is measured here (the library and the two bench programs, with each build's
-# own flags: the Makefile's; hpo-train for test-portability's SIGILL check).
-make --no-print-directory -j2 build/bin/hpo-train build/bench/portability-bench build/bench/engine-bench >/dev/null
-make --no-print-directory -j2 NATIVE=1 build-native/bin/hpo-train build-native/bench/portability-bench \
+# own flags: the Makefile's; hpo-train for test-portability's SIGILL check). BUILD is named
+# on each line: a BUILD in the environment (make bench exports it) would otherwise send the
+# native build into build/.
+make --no-print-directory -j2 BUILD=build build/bin/hpo-train build/bench/portability-bench build/bench/engine-bench >/dev/null
+make --no-print-directory -j2 NATIVE=1 BUILD=build-native build-native/bin/hpo-train build-native/bench/portability-bench \
     build-native/bench/engine-bench >/dev/null
 
 value() { sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }
