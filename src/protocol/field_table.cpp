@@ -45,7 +45,7 @@ std::string range_text(const ValueRange& r) {
     return out;
 }
 
-double parse_metric_value(const std::string& text, const std::string& what) {
+double parse_metric_value(std::string_view text, const std::string& what) {
     if (text == "inf") return kInf;
     if (text == "-inf") return -kInf;
     if (text == "nan" || text == "-nan") return std::numeric_limits<double>::quiet_NaN();

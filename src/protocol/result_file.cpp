@@ -1,6 +1,7 @@
 #include "hposync/protocol/result_file.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -52,15 +53,59 @@ std::optional<double> numeric_value(const ResultField& f, const Result& r) {
     return std::nullopt;
 }
 
-// A curves CSV value checked against the row of the final metric it shows the course of.
-void check_curve_value(const std::string& where, const std::string& metric, double v) {
-    static const std::map<std::string, std::string> rows = {
-        {"train_loss", "final_train_loss"}, {"val_loss", "final_val_loss"}, {"val_error", "final_val_error"},
-        {"loss", "final_train_loss"}};
-    auto it = rows.find(metric);
-    if (it == rows.end()) return;
-    const std::string bad = range_error(row(it->second), metric, v);
-    if (!bad.empty()) throw ParseError(where + ": " + bad);
+// A curves CSV value checked against the row of the final metric it shows the course of
+// (the rows are looked up once: a 100,000-run report checks 7 million values).
+void check_curve_value(std::string_view metric, double v) {
+    static const ResultField &train = row("final_train_loss"), &val_loss = row("final_val_loss"),
+                             &val_error = row("final_val_error");
+    const ResultField* final_row = metric == "train_loss" || metric == "loss" ? &train
+                                   : metric == "val_loss"                     ? &val_loss
+                                   : metric == "val_error"                    ? &val_error
+                                                                              : nullptr;
+    if (final_row && !in_range(final_row->range(), v)) throw ParseError(range_error(*final_row, std::string(metric), v));
+}
+
+// The fields of a curves CSV row, split at commas without copying; returns how many the
+// row has (only the first kCurveFields are kept).
+constexpr size_t kCurveFields = 5;
+size_t curve_fields(std::string_view line, std::array<std::string_view, kCurveFields>& out) {
+    size_t n = 0, start = 0;
+    for (;;) {
+        const size_t at = line.find(',', start);
+        if (n < kCurveFields) out[n] = line.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start);
+        ++n;
+        if (at == std::string_view::npos) return n;
+        start = at + 1;
+    }
+}
+
+// One data row of a curves CSV into `epochs`, `updates` or `instruments`. Errors say
+// what is wrong without the place (the caller adds "file:line", built only then).
+void parse_curve_row(std::string_view line, std::map<int64_t, engine::EpochRecord>& epochs,
+                     std::vector<engine::UpdateRecord>& updates, std::vector<engine::InstrumentRecord>& instruments) {
+    std::array<std::string_view, kCurveFields> f;
+    const size_t fields = curve_fields(line, f);
+    if (fields != kCurveFields) throw ParseError("expected 5 fields, got " + std::to_string(fields));
+    const int64_t index = parse_int(f[1], "index");
+    const double t = parse_double(f[2], "t");
+    const double value = parse_metric_value(f[4], "value");
+    const std::string_view kind = f[0], metric = f[3];
+    if (kind == "epoch" || kind == "update") check_curve_value(metric, value);  // trainers' numbers
+    if (kind == "epoch") {
+        auto& e = epochs[index];
+        e.epoch = index;
+        e.t = t;
+        if (metric == "train_loss") e.train_loss = value;
+        else if (metric == "val_loss") e.val_loss = value;
+        else if (metric == "val_error") e.val_error = value;
+        else throw ParseError("unknown epoch metric '" + std::string(metric) + "'");
+    } else if (kind == "update") {
+        if (metric != "loss") throw ParseError("unknown update metric '" + std::string(metric) + "'");
+        updates.push_back({index, t, value});
+    } else if (kind == "instrument") {
+        if (metric.empty()) throw ParseError("empty instrument metric");
+        instruments.push_back({index, t, std::string(metric), value});
+    }  // other kinds belong to other readers
 }
 
 std::vector<std::string> split_csv_row(const std::string& line) { return split(line, ','); }
@@ -262,40 +307,23 @@ int64_t parse_curves_csv(const std::string& text, const std::string& source, eng
     int64_t rows = 0;
     int line_no = 0;
     size_t start = 0;
-    while (start < text.size()) {
-        size_t end = text.find('\n', start);
-        std::string line = text.substr(start, end - start);
+    const std::string_view all(text);
+    while (start < all.size()) {
+        const size_t end = all.find('\n', start);
+        std::string_view line = all.substr(start, end - start);
         start = end + 1;
         ++line_no;
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        const std::string where = source + ":" + std::to_string(line_no);
-        if (line_no == 1) {
-            if (line != "kind,index,t,metric,value")
-                throw ParseError(where + ": expected header 'kind,index,t,metric,value'");
-            continue;
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        try {
+            if (line_no == 1) {
+                if (line != "kind,index,t,metric,value") throw ParseError("expected header 'kind,index,t,metric,value'");
+                continue;
+            }
+            parse_curve_row(line, epochs, updates, instruments);
+            ++rows;
+        } catch (const ParseError& e) {
+            throw ParseError(source + ":" + std::to_string(line_no) + ": " + e.what());
         }
-        auto f = split_csv_row(line);
-        if (f.size() != 5) throw ParseError(where + ": expected 5 fields, got " + std::to_string(f.size()));
-        ++rows;
-        const int64_t index = parse_int(f[1], where + ": index");
-        const double t = parse_double(f[2], where + ": t");
-        const double value = parse_metric_value(f[4], where + ": value");
-        if (f[0] == "epoch" || f[0] == "update") check_curve_value(where, f[3], value);  // trainers' numbers
-        if (f[0] == "epoch") {
-            auto& e = epochs[index];
-            e.epoch = index;
-            e.t = t;
-            if (f[3] == "train_loss") e.train_loss = value;
-            else if (f[3] == "val_loss") e.val_loss = value;
-            else if (f[3] == "val_error") e.val_error = value;
-            else throw ParseError(where + ": unknown epoch metric '" + f[3] + "'");
-        } else if (f[0] == "update") {
-            if (f[3] != "loss") throw ParseError(where + ": unknown update metric '" + f[3] + "'");
-            updates.push_back({index, t, value});
-        } else if (f[0] == "instrument") {
-            if (f[3].empty()) throw ParseError(where + ": empty instrument metric");
-            instruments.push_back({index, t, f[3], value});
-        }  // other kinds belong to other readers
     }
     if (line_no == 0) throw ParseError(source + ": empty file");
     train.epochs.clear();

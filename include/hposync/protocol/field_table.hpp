@@ -63,7 +63,7 @@ std::string range_text(const ValueRange& range);
 std::string number_text(double v);
 // The one number grammar (parse_double: strict, whole text, optional '+', no hex) and,
 // for metrics, inf / -inf / nan.
-double parse_metric_value(const std::string& text, const std::string& what);
+double parse_metric_value(std::string_view text, const std::string& what);
 // The value of `key` in `f` parsed as `range.type` (the one number grammar: parse_double,
 // plus inf / -inf / nan for metrics) and checked against it. ParseError naming the file,
 // line and key: "...: key 'final_val_error': -3 is outside 0..1, or nan".
