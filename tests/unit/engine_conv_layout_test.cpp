@@ -45,10 +45,8 @@ double max_rel_diff(const float* a, const std::vector<double>& ref) {
     return worst;
 }
 
-}  // namespace
-
-TEST_CASE("conv2d in blocked layouts: forward, weight, bias and input gradients match a naive convolution") {
-    const Ref r{3, 16, 6, 5, 32, 3, 1};
+// Forward, weight, bias and input gradients of Conv2d (blocked layouts inside) against Ref.
+void check_against_reference(const Ref& r) {
     Conv2d conv("conv1", TensorShape{r.c, r.h, r.w}, ConvGeometry{r.f, 3, 1, 1}, /*fused_relu=*/true, true);
     conv.init(11);
     auto params = conv.params();
@@ -85,4 +83,18 @@ TEST_CASE("conv2d in blocked layouts: forward, weight, bias and input gradients 
         conv.forward(x.data(), 1, true, 0);  // another plan in between
         conv.backward(dy.data(), false);
     }
+}
+
+}  // namespace
+
+TEST_CASE("conv2d in blocked layouts: forward, weight, bias and input gradients match a naive convolution") {
+    check_against_reference(Ref{3, 16, 6, 5, 32, 3, 1});  // 30 output positions: oneDNN's kernels
+}
+
+TEST_CASE("conv2d with few output positions: the weight gradient as one sgemm matches a naive convolution") {
+    // Up to GemmWeightGrad::kMaxPositions output positions the weight and bias gradients
+    // come from im2col + sgemm (conv_weight_grad.cpp), not oneDNN's kernel.
+    check_against_reference(Ref{3, 16, 4, 4, 32, 3, 1});
+    check_against_reference(Ref{5, 32, 2, 3, 16, 3, 1});
+    check_against_reference(Ref{2, 3, 2, 2, 4, 3, 1});  // few channels: plain NCHW input
 }

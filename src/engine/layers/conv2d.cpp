@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "../dnnl_context.hpp"
+#include "conv_weight_grad.hpp"
 
 namespace hposync::engine {
 
@@ -51,6 +52,7 @@ struct Conv2d::Plan {
     dnnl::convolution_backward_data bwd_data;
     dnnl::convolution_backward_weights bwd_weights;
     std::unordered_map<int, memory> bwd_data_args, bwd_weights_args;
+    std::unique_ptr<GemmWeightGrad> gemm_weight_grad;  // instead of bwd_weights for few output positions
 };
 
 namespace {
@@ -139,18 +141,23 @@ void Conv2d::make_backward(Plan& p) {
     p.dx.resize(size_t(float_count(p.x_md)));
     p.diff_dst = wrap(p.out_md, p.dpre.data());
 
-    dnnl::convolution_backward_weights::desc wd(dnnl::algorithm::convolution_direct, any_desc(src_md.dims()),
-                                                any_desc(w_md.dims()), b_md, any_desc(dst_md.dims()), strides,
-                                                padding, padding);
-    dnnl::convolution_backward_weights::primitive_desc wpd(wd, cpu_engine(), p.fwd_pd);
-    p.bwd_weights = dnnl::convolution_backward_weights(wpd);
-    p.bwdw_src = stage_like(p.src, wpd.src_desc(), p.fwd_src);
-    p.bwdw_diff_dst = Staged(p.diff_dst, wpd.diff_dst_desc());
-    p.bwdw_diff_weights = Staged(wrap(w_md, dweight_.data()), wpd.diff_weights_desc());
-    p.bwd_weights_args = {{DNNL_ARG_SRC, p.bwdw_src.prim},
-                          {DNNL_ARG_DIFF_DST, p.bwdw_diff_dst.prim},
-                          {DNNL_ARG_DIFF_WEIGHTS, p.bwdw_diff_weights.prim},
-                          {DNNL_ARG_DIFF_BIAS, wrap(b_md, dbias_.data())}};
+    if (GemmWeightGrad::suits(out_shape())) {
+        p.gemm_weight_grad =
+            std::make_unique<GemmWeightGrad>(g_.kernel, g_.stride, g_.pad, in, out_shape(), p.n, p.x_md, p.out_md);
+    } else {
+        dnnl::convolution_backward_weights::desc wd(dnnl::algorithm::convolution_direct, any_desc(src_md.dims()),
+                                                    any_desc(w_md.dims()), b_md, any_desc(dst_md.dims()), strides,
+                                                    padding, padding);
+        dnnl::convolution_backward_weights::primitive_desc wpd(wd, cpu_engine(), p.fwd_pd);
+        p.bwd_weights = dnnl::convolution_backward_weights(wpd);
+        p.bwdw_src = stage_like(p.src, wpd.src_desc(), p.fwd_src);
+        p.bwdw_diff_dst = Staged(p.diff_dst, wpd.diff_dst_desc());
+        p.bwdw_diff_weights = Staged(wrap(w_md, dweight_.data()), wpd.diff_weights_desc());
+        p.bwd_weights_args = {{DNNL_ARG_SRC, p.bwdw_src.prim},
+                              {DNNL_ARG_DIFF_DST, p.bwdw_diff_dst.prim},
+                              {DNNL_ARG_DIFF_WEIGHTS, p.bwdw_diff_weights.prim},
+                              {DNNL_ARG_DIFF_BIAS, wrap(b_md, dbias_.data())}};
+    }
 
     dnnl::convolution_backward_data::desc dd(dnnl::algorithm::convolution_direct, any_desc(src_md.dims()),
                                              any_desc(w_md.dims()), any_desc(dst_md.dims()), strides, padding,
@@ -170,10 +177,15 @@ const float* Conv2d::backward(const float* dy, bool need_dx) {
     Plan& p = *last_;
     if (!p.has_backward) make_backward(p);
     pre_activation_grad(p.out.data(), dy, p.dpre.data(), int64_t(p.out.size()));
-    p.bwdw_src.pull();  // no-op when the forward's reordered source has this layout
-    p.bwdw_diff_dst.pull();
-    run_primitive(p.bwd_weights, p.bwd_weights_args);
-    p.bwdw_diff_weights.push();
+    if (p.gemm_weight_grad) {
+        p.gemm_weight_grad->run(static_cast<const float*>(p.src.get_data_handle()), p.dpre.data(), dweight_.data(),
+                                dbias_.data());
+    } else {
+        p.bwdw_src.pull();  // no-op when the forward's reordered source has this layout
+        p.bwdw_diff_dst.pull();
+        run_primitive(p.bwd_weights, p.bwd_weights_args);
+        p.bwdw_diff_weights.push();
+    }
     if (!need_dx) return nullptr;
     p.bwdd_diff_dst.pull();
     p.bwdd_weights.pull();

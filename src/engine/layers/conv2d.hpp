@@ -1,7 +1,9 @@
 // 2-D convolution (oneDNN convolution_direct), optionally with a fused ReLU post-op when
 // no batch-norm sits between the convolution and its ReLU. Plain NCHW / OIHW at forward();
 // inside, the layouts oneDNN prefers (see Staged in conv2d.cpp), and in a Model the output
-// stays in the chosen layout for the next layer (layer.hpp, forward_in).
+// stays in the chosen layout for the next layer (layer.hpp, forward_in). The weight
+// gradient of layers with few output positions comes from im2col + sgemm instead
+// (conv_weight_grad.hpp: oneDNN's kernel is slow there).
 #pragma once
 #include "weighted.hpp"
 
