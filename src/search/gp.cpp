@@ -4,11 +4,15 @@
 // Configuration number i = round * samples + k. The first n_startup (default 10) are
 // random, exactly the configurations strategy random would draw, as in tpe. Every later
 // one maximises the expected improvement (EI) of a GP fitted to all earlier rounds.
-// A round of q proposals is spread by the KRIGING BELIEVER (Ginsbourger et al. 2010):
-// once a proposal is chosen, the model takes its own posterior mean there as an
-// observation (hyperparameters kept), so the variance — and with it the EI — collapses
-// around it and the next proposal of the round goes elsewhere. No proposal repeats an
-// earlier configuration's text (next best candidate, else a random draw).
+// A round of q proposals is chosen greedily, one after another. batch = qei (default):
+// each later proposal maximises the EI it adds given joint posterior draws of the
+// round's earlier proposals (gp_batch.hpp; Optuna 5's GPSampler does the same with
+// qLogEI), so a point next to one that will probably improve scores low. batch =
+// believer: the KRIGING BELIEVER (Ginsbourger et al. 2010): a chosen proposal joins the
+// model at its own posterior mean (hyperparameters kept), its variance and EI collapse,
+// and the next proposal goes elsewhere; on the bench (bench/search-results.md) it
+// clusters more and loses to qei at k = 16. No proposal repeats an earlier
+// configuration's text (next best candidate, else a random draw).
 //
 // The space: numeric keys on [0, 1] from their internal coordinates (log keys in log
 // space, int keys with their rounding bins), categorical keys one-hot. EI is maximised
@@ -23,9 +27,11 @@
 // canonical order (observed_points), random draws are seeded by (study seed, round).
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <set>
 
 #include "gp.hpp"
+#include "gp_batch.hpp"
 #include "gp_model.hpp"
 #include "seeds.hpp"
 #include "strategies.hpp"
@@ -35,6 +41,11 @@ namespace hposync::search {
 namespace {
 
 constexpr uint64_t kTagGp = 6;
+// Joint draws of a round's pending proposals per later proposal (gp_batch.hpp); Optuna's
+// qLogEI uses 128 too.
+constexpr int kDraws = 128;
+
+using Score = std::function<double(const Eigen::VectorXd&)>;
 
 // The study's space as coordinates of the unit cube.
 class CubeSpace {
@@ -137,6 +148,7 @@ public:
         rounds_ = options.integer("rounds");
         n_startup_ = options.integer("n_startup");
         candidates_ = options.integer("candidates");
+        batch_ = options.word("batch") == "believer" ? Batch::believer : Batch::qei;
         if (study_.space.empty()) study_.file.fail("strategy", "gp needs at least one search.<key> dimension");
     }
 
@@ -174,8 +186,8 @@ public:
     }
 
 private:
-    // `count` proposals by EI and the kriging believer; an empty Params where no unseen
-    // candidate was found (the caller draws at random).
+    // `count` proposals, each by EI given the earlier ones (batch_); an empty Params where
+    // no unseen candidate was found (the caller draws at random).
     std::vector<Params> propose(const std::vector<ScoredPoint>& observed, int64_t count, SplitMix64& rng,
                                 std::set<std::string>& seen) const {
         const CubeSpace cube(study_);
@@ -193,8 +205,12 @@ private:
         const double best = model.best_observed();
 
         std::vector<Params> out;
+        std::vector<Eigen::VectorXd> pending;
+        const bool believer = batch_ == Batch::believer;
         for (int64_t q = 0; q < count; ++q) {
-            std::vector<Candidate> pool = candidates(cube, model, best, x, rng);
+            const PendingBatch batch(model, believer ? std::vector<Eigen::VectorXd>{} : pending, best, kDraws, rng);
+            const Score score = [&batch](const Eigen::VectorXd& u) { return batch.log_score(u); };
+            std::vector<Candidate> pool = candidates(cube, model, score, x, rng);
             std::stable_sort(pool.begin(), pool.end(), [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
             const Candidate* chosen = nullptr;
             for (const Candidate& c : pool)
@@ -208,27 +224,30 @@ private:
             }
             seen.insert(params_key(chosen->params));
             out.push_back(chosen->params);
-            double mean = 0, var = 0;
-            model.predict(chosen->u, mean, var);
-            model.add_fantasy(chosen->u, mean);
+            pending.push_back(chosen->u);
+            if (believer) {
+                double mean = 0, var = 0;
+                model.predict(chosen->u, mean, var);
+                model.add_fantasy(chosen->u, mean);
+            }
         }
         return out;
     }
 
-    Candidate scored(const CubeSpace& cube, const GpModel& model, double best, const Eigen::VectorXd& raw) const {
+    Candidate scored(const CubeSpace& cube, const Score& score, const Eigen::VectorXd& raw) const {
         Candidate c;
         c.params = cube.decode(raw);
         c.u = cube.encode(c.params);
-        c.score = model.log_ei(c.u, best);
+        c.score = score(c.u);
         return c;
     }
 
     // Uniform draws, then hill climbing (steps shrinking from 0.1 to 0.001 of the cube) from
     // the best five of them and from the five best observed points.
-    std::vector<Candidate> candidates(const CubeSpace& cube, const GpModel& model, double best, const GpPoints& x,
+    std::vector<Candidate> candidates(const CubeSpace& cube, const GpModel& model, const Score& score, const GpPoints& x,
                                       SplitMix64& rng) const {
         std::vector<Candidate> pool;
-        for (int64_t i = 0; i < candidates_; ++i) pool.push_back(scored(cube, model, best, cube.random_point(rng)));
+        for (int64_t i = 0; i < candidates_; ++i) pool.push_back(scored(cube, score, cube.random_point(rng)));
         std::vector<Candidate> starts = pool;
         std::stable_sort(starts.begin(), starts.end(), [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
         if (starts.size() > 5) starts.resize(5);
@@ -240,11 +259,11 @@ private:
         }
         std::sort(by_value.begin(), by_value.end());
         for (size_t i = 0; i < std::min<size_t>(5, by_value.size()); ++i)
-            starts.push_back(scored(cube, model, best, x.row(by_value[i].second).transpose()));
+            starts.push_back(scored(cube, score, x.row(by_value[i].second).transpose()));
         for (Candidate c : starts) {
             for (double step : {0.1, 0.03, 0.01, 0.003, 0.001})
                 for (int t = 0; t < 10; ++t) {
-                    Candidate n = scored(cube, model, best, cube.neighbour(c.u, step, rng));
+                    Candidate n = scored(cube, score, cube.neighbour(c.u, step, rng));
                     pool.push_back(n);
                     if (n.score > c.score) c = n;
                 }
@@ -256,6 +275,8 @@ private:
     std::vector<Observation> prior_;  // warm_start; its configurations count towards n_startup
     int64_t prior_configs_ = 0;
     int64_t samples_ = 1, rounds_ = 1, n_startup_ = 10, candidates_ = 1000;
+    enum class Batch { qei, believer };  // option batch
+    Batch batch_ = Batch::qei;
 
 public:
     void set_prior(std::vector<Observation> prior) override {

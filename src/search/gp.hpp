@@ -1,5 +1,5 @@
 // Internal to src/search: strategy gp (gp.cpp), a Gaussian-process surrogate with
-// expected improvement and kriging-believer rounds.
+// expected improvement and rounds chosen by q-batch EI (or the kriging believer).
 #pragma once
 #include <memory>
 

@@ -83,11 +83,16 @@ std::vector<StrategySpec> build_registry() {
                            concat(tpe_model_options("0.15", "64", "0", "true"), {warm_start()})),
                     make_bohb});
     rows.push_back({"gp",
-                    "Gaussian-process surrogate (Matérn 5/2), expected improvement, rounds spread by the kriging believer",
+                    "Gaussian-process surrogate (Matérn 5/2), expected improvement, a round's later proposals "
+                    "scored given joint draws of its earlier ones (q-batch EI)",
                     {samples("configurations per round"), rounds(""),
                      {"n_startup", OptionType::integer, 0, 1e6, "10", "the first configurations are random search's"},
                      {"candidates", OptionType::integer, 1, 1e6, "1000",
                       "uniform points per proposal, before the local search, scored by expected improvement"},
+                     {"batch", OptionType::word, 0, 0, "qei",
+                      "a round's later proposals: qei = EI given joint draws of the round's earlier ones (Optuna 5's "
+                      "qLogEI), believer = the kriging believer (earlier ones believed at their predicted mean)",
+                      "qei, believer"},
                      warm_start()},
                     make_gp});
     return rows;
