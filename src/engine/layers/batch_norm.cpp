@@ -15,9 +15,10 @@ const normalization_flags kScaleShift = normalization_flags::use_scale | normali
 // oneDNN's batch-norm kernels (bnorm_jit) run their passes (statistics, normalisation)
 // inside one parallel region with spinning barriers between them. When another process
 // holds the other core, every barrier spins until the scheduler brings the other thread
-// back: VGG-16 at 2 threads spent 21 % of its CPU time in them and batch-norm took 550 ms
+// back: VGG-16 at 2 threads spent 29 % of its CPU time in them and batch-norm took 550 ms
 // of a 2.2 s step, against 55 ms on one thread (bench/profile.md, "VGG-16 BN at 2
-// threads"). One thread gives up at most the half of those 55 ms on a quiet machine.
+// threads"). On one thread batch-norm is 2 % of the step's CPU, so a quiet machine loses
+// at most about 1 % of a step by not splitting it.
 // Same bits at any thread count, too. The primitives are made under OneThread as well:
 // they fix their thread count (and barrier size) when made, not when run.
 }
