@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <set>
@@ -38,6 +39,45 @@ std::vector<const Run*> runs_to_draw(const StudyData& data, const std::vector<co
     caption += " Drawn: the best " + std::to_string(out.size()) + " of " + std::to_string(runs.size()) + " runs by " +
                data.objective + " (curves.csv has every run).";
     return out;
+}
+
+namespace {
+// The cell of v along an axis from lo to hi cut into `cells` (log: on log(v)).
+size_t cell_of(double v, double lo, double hi, size_t cells) {
+    if (!(hi > lo)) return 0;
+    const double u = (v - lo) / (hi - lo) * double(cells);
+    return std::min(cells - 1, size_t(std::max(0.0, u)));
+}
+}  // namespace
+
+std::vector<bool> thin_scatter(const std::vector<ScatterPoint>& points, bool logx, bool logy) {
+    std::vector<bool> drawn(points.size(), true);
+    if (points.size() <= kMaxScatterPoints) return drawn;
+    auto axis = [](double v, bool log) { return log ? (v > 0 ? std::log(v) : NAN) : v; };
+    double x_lo = INFINITY, x_hi = -INFINITY, y_lo = INFINITY, y_hi = -INFINITY;
+    for (const auto& p : points) {
+        const double x = axis(p.x, logx), y = axis(p.y, logy);
+        if (!std::isfinite(x) || !std::isfinite(y)) continue;
+        x_lo = std::min(x_lo, x), x_hi = std::max(x_hi, x), y_lo = std::min(y_lo, y), y_hi = std::max(y_hi, y);
+    }
+    std::vector<size_t> best(kThinColumns * kThinRows, SIZE_MAX);  // cell -> the point drawn there
+    for (size_t i = 0; i < points.size(); ++i) {
+        const double x = axis(points[i].x, logx), y = axis(points[i].y, logy);
+        if (!std::isfinite(x) || !std::isfinite(y)) continue;
+        drawn[i] = false;
+        size_t& cell = best[cell_of(y, y_lo, y_hi, kThinRows) * kThinColumns + cell_of(x, x_lo, x_hi, kThinColumns)];
+        if (cell == SIZE_MAX || points[i].value < points[cell].value) cell = i;
+    }
+    for (size_t i : best)
+        if (i != SIZE_MAX) drawn[i] = true;
+    return drawn;
+}
+
+std::string thinned_note(size_t drawn, size_t total, const std::string& objective) {
+    if (drawn >= total) return "";
+    return " Drawn: " + std::to_string(drawn) + " of " + std::to_string(total) + " runs, thinned for display: the lowest " +
+           objective + " of each cell of a " + std::to_string(kThinColumns) + " x " + std::to_string(kThinRows) +
+           " grid over the plot (the others lie under it; summary.csv has every run).";
 }
 
 struct PendingPlot {

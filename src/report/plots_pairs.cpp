@@ -63,6 +63,7 @@ void plot_pair_heatmap(const StudyData& data, PlotSink& sink) {
     char buf[160];
     const std::string dat = gnuplot_ref(name + ".dat");
     size_t points = 0;
+    std::string thinned;  // the caption's note when the pair plot draws fewer points than runs
     if (cells) {
         std::map<std::pair<size_t, size_t>, std::pair<double, int>> acc;
         for (const auto& r : data.runs) {
@@ -85,13 +86,21 @@ void plot_pair_heatmap(const StudyData& data, PlotSink& sink) {
         script += ")\nunset grid\n";
         script += "plot " + gp_quote(dat) + " using 1:2:(0.5):(0.5):3 with boxxyerror fs solid 1 noborder fc palette, '' using 1:2:4 with labels font ',9'\n";
     } else {
+        std::vector<ScatterPoint> all;
         for (const auto& r : data.runs) {
             const double v = data.objective_value(r), x = r.job_number(a, NAN), y = r.job_number(b, NAN);
-            if (!std::isfinite(v) || !std::isfinite(x) || !std::isfinite(y)) continue;
-            std::snprintf(buf, sizeof buf, "%.6g %.6g %.6g\n", x, y, v);
-            text += buf;
-            ++points;
+            if (std::isfinite(v) && std::isfinite(x) && std::isfinite(y)) all.push_back({x, y, v});
         }
+        const std::vector<bool> keep = thin_scatter(all, log_a, log_b);
+        size_t drawn = 0;
+        for (size_t i = 0; i < all.size(); ++i) {
+            if (!keep[i]) continue;
+            std::snprintf(buf, sizeof buf, "%.6g %.6g %.6g\n", all[i].x, all[i].y, all[i].value);
+            text += buf;
+            ++drawn;
+        }
+        points = all.size();
+        thinned = thinned_note(drawn, points, data.objective);
         if (log_a) script += "set logscale x\n";
         if (log_b) script += "set logscale y\n";
         script += "set grid\nplot " + gp_quote(dat) + " using 1:2:3 with points pt 7 ps 1.6 palette\n";
@@ -104,7 +113,7 @@ void plot_pair_heatmap(const StudyData& data, PlotSink& sink) {
     run_plot_script(sink, name, script, file,
                     std::string(cells ? "Heatmap: mean " : "Pair plot: ") + label + " for each combination of " + a +
                         " and " + b + (cells ? " (one cell per pair of values, the mean written in it)." :
-                                               " (one point per run, coloured by its value)."));
+                                               " (one point per run, coloured by its value)." + thinned));
 }
 
 }  // namespace hposync::report

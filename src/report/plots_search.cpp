@@ -119,6 +119,8 @@ void plot_history(const StudyData& data, PlotSink& sink) {
     char buf[128];
     double x = 0, best_v = INFINITY;
     size_t failed = 0;
+    std::vector<ScatterPoint> trials, no_value;  // x, y and the objective (0: no value)
+    std::vector<int> rung;                        // per trial
     for (size_t i = 0; i < runs.size(); ++i) {
         const Run& r = *runs[i];
         x = budget ? x + run_budget(r) : double(i + 1);
@@ -126,18 +128,34 @@ void plot_history(const StudyData& data, PlotSink& sink) {
         if (std::isfinite(v)) {
             // Best so far over every result (as optuna-dashboard does); with halving the
             // x axis is the budget spent, so a cheap low-rung result shows its real cost.
-            best_v = std::min(best_v, v);
-            std::snprintf(buf, sizeof buf, "%.6g %.6g %d\n", x, v, rung_of[run_budget(r)]);
-            pts += buf;
+            trials.push_back({x, v, v});
+            rung.push_back(rung_of[run_budget(r)]);
         } else {
             ++failed;
-            std::snprintf(buf, sizeof buf, "%.6g %.6g\n", x, top);
-            none += buf;
+            no_value.push_back({x, top, 0});
         }
-        if (std::isfinite(best_v)) {
+        // Drawn "with steps", the best-so-far line needs only the points where it drops
+        // and the last one.
+        const bool drops = std::isfinite(v) && v < best_v;
+        best_v = std::min(best_v, v);
+        if (std::isfinite(best_v) && (drops || i + 1 == runs.size())) {
             std::snprintf(buf, sizeof buf, "%.6g %.6g\n", x, best_v);
             best += buf;
         }
+    }
+    size_t drawn = 0;
+    const std::vector<bool> keep_trial = thin_scatter(trials, false, logy), keep_none = thin_scatter(no_value, false, logy);
+    for (size_t i = 0; i < trials.size(); ++i) {
+        if (!keep_trial[i]) continue;
+        std::snprintf(buf, sizeof buf, "%.6g %.6g %d\n", trials[i].x, trials[i].y, rung[i]);
+        pts += buf;
+        ++drawn;
+    }
+    for (size_t i = 0; i < no_value.size(); ++i) {
+        if (!keep_none[i]) continue;
+        std::snprintf(buf, sizeof buf, "%.6g %.6g\n", no_value[i].x, no_value[i].y);
+        none += buf;
+        ++drawn;
     }
     if (pts.empty()) {
         sink.skipped.push_back("history: no run has a value of the objective " + data.objective);
@@ -173,7 +191,8 @@ void plot_history(const StudyData& data, PlotSink& sink) {
     script += "\n";
     run_plot_script(sink, "history", script, file,
                     "Optimization history: the " + label + " of each trial in completion order and the best so far" +
-                        (budget ? ", against the cumulative training budget; rungs (budgets) marked by point type." : "."));
+                        (budget ? ", against the cumulative training budget; rungs (budgets) marked by point type." : ".") +
+                        thinned_note(drawn, runs.size(), data.objective));
 }
 
 void plot_random_search(const StudyData& data, PlotSink& sink) {
@@ -254,26 +273,42 @@ void plot_objective_vs_parameters(const StudyData& data, PlotSink& sink) {
             if (std::isfinite(v) && v > 0) lo = std::min(lo, v), hi = std::max(hi, v);
         const bool logy = hi > 0 && hi / lo > std::pow(10, 1.5);
         const double top = no_value_y(values, logy);
-        std::string good, bad;
         std::map<double, std::vector<double>> per_value;  // x -> values (for mean and spread)
-        char buf[128];
+        std::vector<ScatterPoint> with_value, without;    // without: at the top, value 0
         for (size_t i = 0; i < data.runs.size(); ++i) {
             const Run& r = data.runs[i];
-            if (!r.job_text.count(key)) continue;
-            const std::string& v = r.job_text.at(key);
+            auto it = r.job_text.find(key);
+            if (it == r.job_text.end()) continue;
+            const std::string& v = it->second;
             double x;
             if (numeric) {
                 x = std::strtod(v.c_str(), nullptr);
             } else {
-                auto it = std::find(categories.begin(), categories.end(), v);
-                if (it == categories.end()) categories.push_back(v), it = categories.end() - 1;
-                x = double(it - categories.begin());
+                auto c = std::find(categories.begin(), categories.end(), v);
+                if (c == categories.end()) categories.push_back(v), c = categories.end() - 1;
+                x = double(c - categories.begin());
             }
-            std::snprintf(buf, sizeof buf, "%.6g %.6g\n", x, std::isfinite(values[i]) ? values[i] : top);
-            (std::isfinite(values[i]) ? good : bad) += buf;
-            if (std::isfinite(values[i])) per_value[x].push_back(values[i]);
+            if (std::isfinite(values[i])) with_value.push_back({x, values[i], values[i]}), per_value[x].push_back(values[i]);
+            else without.push_back({x, top, 0});
         }
-        if (good.empty()) continue;
+        if (with_value.empty()) continue;
+        const bool logx = numeric && data.log_scale(key);
+        // The means and spreads below use every run; only the dots are thinned.
+        size_t drawn = 0;
+        auto dots = [&](const std::vector<ScatterPoint>& points) {
+            std::string text;
+            char line[64];
+            const std::vector<bool> keep = thin_scatter(points, logx, logy);
+            for (size_t i = 0; i < points.size(); ++i) {
+                if (!keep[i]) continue;
+                std::snprintf(line, sizeof line, "%.6g %.6g\n", points[i].x, points[i].y);
+                text += line;
+                ++drawn;
+            }
+            return text;
+        };
+        const std::string good = dots(with_value), bad = dots(without);
+        char buf[128];
         // A grid (values that repeat): the mean per value with its spread (min..max) as a
         // line with error bars over the single runs. Only where values repeat like a
         // grid's (at most kMaxMeanPoints values, most runs sharing theirs): a continuous
@@ -298,7 +333,6 @@ void plot_objective_vs_parameters(const StudyData& data, PlotSink& sink) {
         write_file_atomic(gnuplot_file(sink, "error_vs_" + key + ".dat"),
                           good + "\n\n" + (bad.empty() ? "nan nan\n" : bad) + "\n\n" + means, Durability::cached);
         std::string file = "error_vs_" + key + "." + sink.format;
-        bool logx = numeric && data.log_scale(key);
         std::string script = gp_terminal(sink.format, file, 800, 500);
         script += "set title " + gp_quote("slice: " + label + " vs " + key) + " noenhanced\n";
         script += "set xlabel " + gp_quote(key + (logx ? " (log scale)" : "")) + " noenhanced\n";
@@ -323,7 +357,8 @@ void plot_objective_vs_parameters(const StudyData& data, PlotSink& sink) {
                         "Slice: final " + label + " of every run against " + key +
                             (logx ? " (log axis: " + key + " is sampled on a log scale or its values span more than a factor 20)" : "") +
                             (show_means ? "; the mean per value with its min..max spread in red" : "") +
-                            "; diverged or failed runs are crosses at the top.");
+                            "; diverged or failed runs are crosses at the top." +
+                            thinned_note(drawn, with_value.size() + without.size(), data.objective));
     }
 }
 

@@ -148,7 +148,12 @@ std::string trials_table_html(const StudyData& data) {
 
 std::string trials_table_html(const StudyData& data, const std::vector<const Run*>& rows,
                               const std::set<std::string>* has_page, bool with_unfinished) {
-    const std::vector<std::string> keys = data.searched_keys();
+    return trials_table_html(data, data.searched_keys(), rows, has_page, with_unfinished);
+}
+
+std::string trials_table_html(const StudyData& data, const std::vector<std::string>& keys,
+                              const std::vector<const Run*>& rows, const std::set<std::string>* has_page,
+                              bool with_unfinished) {
     std::string h = "<h2 id=\"trials-view\">Trials</h2>\n<p>Every run; click a column header to sort, type to filter. "
                     "Objective: " + html_escape(data.objective_label()) + " (lower is better; - = no value).</p>\n"
                     "<input id=\"trials-filter\" placeholder=\"filter rows\" size=\"40\">\n"
@@ -298,15 +303,16 @@ std::string paged_trials(const StudyData& data, PlotSink& sink, const InsightOut
                        : std::vector<const Run*>();
     };
     // The unfinished jobs go on the last page, after the last runs.
+    const std::vector<std::string> keys = data.searched_keys();  // once, not once per page
     for (size_t k = 2; k <= pages; ++k) {
         std::string body = "<p><a href=\"index.html\">back to the report</a></p>\n" + nav(k) +
-                           trials_table_html(data, slice(k), &has_page, k == pages);
+                           trials_table_html(data, keys, slice(k), &has_page, k == pages);
         const std::string file = "trials-" + std::to_string(k) + ".html";
         write_file_atomic(sink.out + "/" + file, html_page("trials, page " + std::to_string(k), body, views_script()),
                           Durability::cached);
         files.push_back(file);
     }
-    return trials_table_html(data, slice(1), &has_page, pages == 1) + nav(1);
+    return trials_table_html(data, keys, slice(1), &has_page, pages == 1) + nav(1);
 }
 
 }  // namespace

@@ -61,6 +61,10 @@ constexpr size_t kTrialsPerPage = 1000;
 std::string trials_table_html(const StudyData& data);
 std::string trials_table_html(const StudyData& data, const std::vector<const Run*>& rows,
                               const std::set<std::string>* has_page, bool with_unfinished);
+// The same with the parameter columns given (data.searched_keys(), computed once for 100 pages).
+std::string trials_table_html(const StudyData& data, const std::vector<std::string>& keys,
+                              const std::vector<const Run*>& rows, const std::set<std::string>* has_page,
+                              bool with_unfinished);
 
 // The inline script: table sorting (click a header; #sort=<column> in the URL sorts on
 // load), filtering, and an error log (#page-errors) for script errors and resources
