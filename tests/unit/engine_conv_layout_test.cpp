@@ -97,4 +97,5 @@ TEST_CASE("conv2d with few output positions: the weight gradient as one sgemm ma
     check_against_reference(Ref{3, 16, 4, 4, 32, 3, 1});
     check_against_reference(Ref{5, 32, 2, 3, 16, 3, 1});
     check_against_reference(Ref{2, 3, 2, 2, 4, 3, 1});  // few channels: plain NCHW input
+    check_against_reference(Ref{40, 16, 4, 4, 16, 3, 1});  // 640 rows: two sgemm chunks, the second accumulates
 }

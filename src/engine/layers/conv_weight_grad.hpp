@@ -3,7 +3,8 @@
 // VGG-16 with 32x32 input, 512->512 at 4x4 output ran at 28 GFLOP/s and at 2x2 at 22,
 // against 45-53 at 8x8 and larger and ~80 for the same product as one sgemm, and those
 // six layers were 30 % of the step's backward-weights time (bench/profile.md, "VGG-16 BN
-// at 2 threads"). With few positions the im2col matrix is small (n * 16 rows).
+// at 2 threads"). The batch goes through in chunks of about kChunkRows im2col rows (the
+// sgemm accumulates), so the extra memory does not grow with the batch size.
 #pragma once
 #include <vector>
 
@@ -16,6 +17,9 @@ public:
     // Output positions (oh * ow) up to which Conv2d uses this instead of oneDNN's kernel.
     static constexpr int64_t kMaxPositions = 16;
     static bool suits(TensorShape out) { return out.h * out.w <= kMaxPositions; }
+    // im2col rows per sgemm: K = 512 keeps the sgemm near its speed for these shapes, and
+    // the matrix at 9.4 MB for VGG-16's 512 channels.
+    static constexpr int64_t kChunkRows = 512;
 
     // x_md: the layer input's layout; dy_md: the output gradient's (plain or blocked).
     GemmWeightGrad(int kernel, int stride, int pad, TensorShape in, TensorShape out, int64_t n,
@@ -25,15 +29,17 @@ public:
     void run(const float* x, const float* dy, float* dweight, float* dbias);
 
 private:
-    void fill_columns(const float* x_plain);  // im2col: one row per (example, output position)
+    // im2col of examples [first, last): one row per (example, output position).
+    void fill_columns(const float* x_plain, int64_t first, int64_t last, std::vector<float>& columns) const;
 
     int kernel_, stride_, pad_;
     TensorShape in_, out_;
     int64_t n_;
-    dnnl::memory x_in_, x_plain_, dy_in_, dy_rows_;  // x as NCHW; dy as NHWC: (n*oh*ow) x filters
+    // x as NCHW; dy as NHWC, i.e. (n*oh*ow) x filters. Their buffers are per-thread scratch
+    // (conv_weight_grad.cpp), set as handles in run().
+    dnnl::memory x_in_, x_plain_, dy_in_, dy_rows_;
     dnnl::reorder x_to_plain_, dy_to_rows_;
     bool x_is_plain_;
-    std::vector<float> x_plain_buf_, dy_rows_buf_;
 };
 
 }  // namespace hposync::engine
