@@ -273,7 +273,6 @@ void plot_objective_vs_parameters(const StudyData& data, PlotSink& sink) {
             if (std::isfinite(v) && v > 0) lo = std::min(lo, v), hi = std::max(hi, v);
         const bool logy = hi > 0 && hi / lo > std::pow(10, 1.5);
         const double top = no_value_y(values, logy);
-        std::map<double, std::vector<double>> per_value;  // x -> values (for mean and spread)
         std::vector<ScatterPoint> with_value, without;    // without: at the top, value 0
         for (size_t i = 0; i < data.runs.size(); ++i) {
             const Run& r = data.runs[i];
@@ -288,7 +287,7 @@ void plot_objective_vs_parameters(const StudyData& data, PlotSink& sink) {
                 if (c == categories.end()) categories.push_back(v), c = categories.end() - 1;
                 x = double(c - categories.begin());
             }
-            if (std::isfinite(values[i])) with_value.push_back({x, values[i], values[i]}), per_value[x].push_back(values[i]);
+            if (std::isfinite(values[i])) with_value.push_back({x, values[i], values[i]});
             else without.push_back({x, top, 0});
         }
         if (with_value.empty()) continue;
@@ -315,21 +314,29 @@ void plot_objective_vs_parameters(const StudyData& data, PlotSink& sink) {
         // dimension whose printed values collide now and then would get a red line
         // through 100,000 points that says nothing (and costs gnuplot seconds).
         constexpr size_t kMaxMeanPoints = 200;
+        // The runs with a value by x (stable: each value's runs in run order), then one
+        // group per value; a sorted array, where a map of 100,000 vectors cost a second.
+        std::vector<ScatterPoint> by_x = with_value;
+        std::stable_sort(by_x.begin(), by_x.end(), [](const ScatterPoint& a, const ScatterPoint& b) { return a.x < b.x; });
+        std::vector<std::pair<size_t, size_t>> groups;  // [first, last) in by_x, one per value
+        for (size_t i = 0; i < by_x.size(); ++i)
+            if (groups.empty() || by_x[i].x != by_x[groups.back().first].x) groups.push_back({i, i + 1});
+            else groups.back().second = i + 1;
         std::string means;
         size_t runs_sharing = 0, runs_with_value = 0;
-        for (const auto& [x, vs] : per_value) {
-            runs_with_value += vs.size();
-            if (vs.size() > 1) runs_sharing += vs.size();
-            if (per_value.size() > kMaxMeanPoints) continue;
-            double m = 0;
-            for (double v : vs) m += v;
-            m /= double(vs.size());
-            std::snprintf(buf, sizeof buf, "%.6g %.6g %.6g %.6g\n", x, m, *std::min_element(vs.begin(), vs.end()),
-                          *std::max_element(vs.begin(), vs.end()));
+        for (const auto& [first, last] : groups) {
+            const size_t n = last - first;
+            runs_with_value += n;
+            if (n > 1) runs_sharing += n;
+            if (groups.size() > kMaxMeanPoints) continue;
+            double m = 0, lo = INFINITY, hi = -INFINITY;
+            for (size_t i = first; i < last; ++i) m += by_x[i].value, lo = std::min(lo, by_x[i].value), hi = std::max(hi, by_x[i].value);
+            m /= double(n);
+            std::snprintf(buf, sizeof buf, "%.6g %.6g %.6g %.6g\n", by_x[first].x, m, lo, hi);
             means += buf;
         }
         // runs_sharing > 0 follows: good is not empty, so runs_with_value > 0.
-        const bool show_means = per_value.size() <= kMaxMeanPoints && 2 * runs_sharing >= runs_with_value;
+        const bool show_means = groups.size() <= kMaxMeanPoints && 2 * runs_sharing >= runs_with_value;
         write_file_atomic(gnuplot_file(sink, "error_vs_" + key + ".dat"),
                           good + "\n\n" + (bad.empty() ? "nan nan\n" : bad) + "\n\n" + means, Durability::cached);
         std::string file = "error_vs_" + key + "." + sink.format;
