@@ -242,7 +242,7 @@ private:
         return c;
     }
 
-    // Uniform draws, then hill climbing (steps shrinking from 0.1 to 0.0001 of the cube) from
+    // Uniform draws, then hill climbing (steps shrinking from 0.1 to 0.001 of the cube) from
     // the best five of them and from the five best observed points.
     std::vector<Candidate> candidates(const CubeSpace& cube, const GpModel& model, const Score& score, const GpPoints& x,
                                       SplitMix64& rng) const {
@@ -261,7 +261,7 @@ private:
         for (size_t i = 0; i < std::min<size_t>(5, by_value.size()); ++i)
             starts.push_back(scored(cube, score, x.row(by_value[i].second).transpose()));
         for (Candidate c : starts) {
-            for (double step : {0.1, 0.03, 0.01, 0.003, 0.001, 0.0003, 0.0001})
+            for (double step : {0.1, 0.03, 0.01, 0.003, 0.001})
                 for (int t = 0; t < 10; ++t) {
                     Candidate n = scored(cube, score, cube.neighbour(c.u, step, rng));
                     pool.push_back(n);
