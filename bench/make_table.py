@@ -86,8 +86,9 @@ WHY = {
              "threads wakes and joins the OpenMP team (OMP_WAIT_POLICY=passive on both sides, as hpo-worker "
              "runs); hposync now keeps dense products under 8 MFLOP and tensors under 512 Ki floats on one "
              "thread (30 -> 13 team starts per MLP batch-16 step), but on a loaded 2-core machine every start "
-             "waits for the other core. VGG-16's convolutions are all large and split; its 2-thread rows have "
-             "not been profiled yet. On a loaded machine a row can also flip from run to run: compare the "
+             "waits for the other core. VGG-16 at 2 threads lost to oneDNN's batch-norm, which spins at the "
+             "barriers between its passes while the other core is taken: batch-norm now runs on one thread "
+             "(bench/profile.md, \"VGG-16 BN at 2 threads\"). On a loaded machine a row can also flip from run to run: compare the "
              "ratio at the other thread count and rerun the row with its command.",
     "noise": "A % of peak above 100: the row ran at a moment of less load than every sgemm probe around it "
              "(all of them disturbed); rerun the row.",
