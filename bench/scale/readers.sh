@@ -42,7 +42,7 @@ timings=()
 /usr/bin/time -f "%M %U %S" -o "$work/rss.txt" "$BIN/hpo-report" --dir "$work/study" --out "$work/report" "${timings[@]}" > "$work/report.txt" 2>&1
 t2=$(date +%s.%N)
 load_after=$(cut -d' ' -f1 /proc/loadavg)
-[ "${HPOSYNC_REPORT_TIMINGS:-0}" = 1 ] && grep "timing:" "$work/report.txt" >&2
+[ "${HPOSYNC_REPORT_TIMINGS:-0}" = 1 ] && grep -o "hpo-report: timing:.*" "$work/report.txt" >&2
 read -r rss_kb user_s sys_s < "$work/rss.txt"
 rows=$(grep -c "^<tr" "$work/report/index.html" || true)
 files=$(find "$work/report" -type f | wc -l)
