@@ -1,7 +1,7 @@
 // strategy = gp: the GP model itself (interpolates, its variance grows away from the
 // data, the evidence prefers the right length scale), and the strategy: random start-up
 // equal to random search's, a model-based round that beats random search on a smooth
-// objective, a spread round (the kriging believer), categorical and integer keys, no
+// objective, a spread round (q-batch EI, batch = qei), categorical and integer keys, no
 // duplicates, determinism per seed.
 #include <doctest/doctest.h>
 
@@ -99,8 +99,8 @@ TEST_CASE("gp: a round's proposals are spread, never repeat a configuration, and
         }
     CHECK(keys.size() == total);
     CHECK(a[3][0].params != c[3][0].params);
-    // The kriging believer spreads the first model-based round (round 1, after six random
-    // points): not one point and its near-copies. (Later rounds on this smooth function
+    // q-batch EI spreads the first model-based round (round 1, after six random points):
+    // not one point and its near-copies. (Later rounds on this smooth function
     // rightly cluster at the optimum, lr 0.01 and drop 0.3.)
     double lo = 1e9, hi = -1e9;
     for (const Trial& t : a[1]) {
