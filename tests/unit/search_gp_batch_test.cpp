@@ -3,6 +3,7 @@
 // earlier proposals; batch = believer keeps the kriging believer.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -119,4 +120,20 @@ TEST_CASE("gp: an unknown batch word is refused naming the key") {
     CHECK(study_error("format = hposync-study 1\nname = t\nstrategy = gp\nsamples = 2\nrounds = 2\nbatch = kriging\n" +
                       kSmooth)
               .find("batch") != std::string::npos);
+}
+
+TEST_CASE("gp: both batch modes give the same next round whatever order the results arrived in") {
+    for (const std::string batch : {"qei", "believer"}) {
+        const Study study =
+            study_of("strategy = gp\nbatch = " + batch + "\nsamples = 5\nrounds = 4\nn_startup = 5\n" + kSmooth);
+        auto strategy = make_strategy(study);
+        std::vector<std::vector<Observation>> history;
+        for (int r = 0; r < 3; ++r) history.push_back(observe(*strategy->next_round(r, history), bowl));
+        std::vector<std::vector<Observation>> reversed = history;
+        for (auto& round : reversed) std::reverse(round.begin(), round.end());
+        const auto a = *strategy->next_round(3, history);
+        const auto b = *make_strategy(study)->next_round(3, reversed);
+        REQUIRE(a.size() == b.size());
+        for (size_t k = 0; k < a.size(); ++k) CHECK(a[k].params == b[k].params);
+    }
 }
