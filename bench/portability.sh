@@ -81,7 +81,7 @@ done
     printf '%s\n' "${rows[@]}"
     echo
     echo "- Weights after 20 Adam steps bit-identical in all three rows: $same."
-    echo "- oneDNN picks its own kernels at run time in all three rows; the baseline row's loss is hposync's own loops at SSE4.2 width."
+    echo "- oneDNN picks its own kernels at run time in all three rows; what differs between the rows is hposync's own loops (the optimizer, the element-wise passes): SSE4.2 width in the baseline row, the dispatched variant in the others."
 } > "$OUT/portability.md"
 cat "$OUT/portability.md"
 tools/py bench/splice_section.py portability bench/results.md < "$OUT/portability.md"
