@@ -355,7 +355,10 @@ def main():
     md = ["# Search strategies against today's peers (`make bench-search`)\n"]
     if how:
         md.append(how + "\n")
-    md.append("Measured in one run (%s s wall), every side on the same objectives and seeds: study seeds "
+    measured = ("Measured in one run (%s s wall)" % took if len(trace_dirs) == 1 else
+                "Merged from %d trace folders (%s; how each was made is said above; %s s of wall time in all)"
+                % (len(trace_dirs), ", ".join(trace_dirs), took))
+    md.append("%s, every side on the same objectives and seeds: study seeds "
               "1000..%d (the peers' seeds the same), synchronous rounds of k configurations (k asks, then k "
               "evaluations, then k tells), k = %s. Full-budget methods run %d evaluations; multi-fidelity "
               "methods until they have spent the compute of %d full evaluations. Cells: median [95 %% "
@@ -363,7 +366,7 @@ def main():
               "at the full budget so far (objective minus the known optimum; `-` = none yet). The interval is "
               "distribution-free (order statistics); with %d seeds its coverage is %.0f %%%s. Compute is "
               "counted in epochs as if every job trained from scratch. Column `n`: seeds measured.\n"
-              % (took, 999 + max(seeds), ", ".join(map(str, ks)), levels[-1], levels[-1], max(seeds),
+              % (measured, 999 + max(seeds), ", ".join(map(str, ks)), levels[-1], levels[-1], max(seeds),
                  100 * coverage, "" if coverage >= 0.95 else " (too few seeds for 95 %: the interval is [min, max])"))
     md.append("Peers (%s): Optuna random; TPE default, which in Optuna 5 is multivariate with the constant "
               "liar; the same spelled out, `optuna-tpe-mv-liar`; `optuna-tpe-v3`: independent TPE without the "
