@@ -96,7 +96,7 @@ TEST_CASE("order: bohb's brackets (promotions and model-based starts) ignore arr
     CHECK(check_order_independence("strategy = bohb\nmin_budget = 1\nmax_budget = 9\nbrackets = 6\n" + kSpace, 30) > 10);
 }
 
-TEST_CASE("order: gp's model and its kriging-believer round ignore arrival order") {
+TEST_CASE("order: gp's model and its q-batch EI round (batch = qei, the default) ignore arrival order") {
     CHECK(check_order_independence("strategy = gp\nsamples = 4\nrounds = 4\nn_startup = 4\ncandidates = 200\nepochs = 9\n" + kSpace, 4) ==
           9);
 }
