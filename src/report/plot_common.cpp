@@ -80,6 +80,15 @@ std::string thinned_note(size_t drawn, size_t total, const std::string& objectiv
            " grid over the plot (the others lie under it; summary.csv has every run).";
 }
 
+std::string drawn_rows(const std::vector<ScatterPoint>& points, bool logx, bool logy, size_t& drawn,
+                       const std::function<std::string(size_t)>& row) {
+    const std::vector<bool> keep = thin_scatter(points, logx, logy);
+    std::string text;
+    for (size_t i = 0; i < points.size(); ++i)
+        if (keep[i]) text += row(i), ++drawn;
+    return text;
+}
+
 struct PendingPlot {
     std::unique_ptr<GnuplotRun> run;
     std::string picture, caption;

@@ -3,6 +3,7 @@
 // runs inside the output folder with relative paths (data in gnuplot/, pictures beside
 // index.html), so neither scripts nor error messages carry absolute paths.
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,10 @@ std::vector<bool> thin_scatter(const std::vector<ScatterPoint>& points, bool log
 // " Drawn: 9,412 of 100,000 runs (the lowest ... per cell of a 120 x 80 grid; ...)." for a
 // caption; "" when every point was drawn.
 std::string thinned_note(size_t drawn, size_t total, const std::string& objective);
+// The data rows of the points thin_scatter draws, in order, each the text `row(i)` gives
+// for point i; `drawn` grows by their count (for thinned_note).
+std::string drawn_rows(const std::vector<ScatterPoint>& points, bool logx, bool logy, size_t& drawn,
+                       const std::function<std::string(size_t)>& row);
 
 // `set format` lines for readable tick labels (1e-06, 0.001, 10, not 0.0000010).
 std::string gp_tick_format();

@@ -98,14 +98,11 @@ void plot_pair_heatmap(const StudyData& data, PlotSink& sink) {
             const double v = data.objective_value(r), x = r.job_number(a, NAN), y = r.job_number(b, NAN);
             if (std::isfinite(v) && std::isfinite(x) && std::isfinite(y)) all.push_back({x, y, v});
         }
-        const std::vector<bool> keep = thin_scatter(all, log_a, log_b);
         size_t drawn = 0;
-        for (size_t i = 0; i < all.size(); ++i) {
-            if (!keep[i]) continue;
+        text += drawn_rows(all, log_a, log_b, drawn, [&](size_t i) {
             std::snprintf(buf, sizeof buf, "%.6g %.6g %.6g\n", all[i].x, all[i].y, all[i].value);
-            text += buf;
-            ++drawn;
-        }
+            return std::string(buf);
+        });
         points = all.size();
         thinned = thinned_note(drawn, points, data.objective);
         if (log_a) script += "set logscale x\n";

@@ -37,6 +37,13 @@ double no_value_y(const std::vector<double>& values, bool logy) {
     return logy ? hi * 1.5 : hi + 0.08 * std::max(hi - lo, std::fabs(hi) * 0.1 + 1e-9);
 }
 
+// "x y" of a point: a data row of a scatter plot.
+std::string xy_row(const ScatterPoint& p) {
+    char line[64];
+    std::snprintf(line, sizeof line, "%.6g %.6g\n", p.x, p.y);
+    return line;
+}
+
 }  // namespace
 
 std::vector<const Run*> completion_order(const StudyData& data) {
@@ -144,19 +151,11 @@ void plot_history(const StudyData& data, PlotSink& sink) {
         }
     }
     size_t drawn = 0;
-    const std::vector<bool> keep_trial = thin_scatter(trials, false, logy), keep_none = thin_scatter(no_value, false, logy);
-    for (size_t i = 0; i < trials.size(); ++i) {
-        if (!keep_trial[i]) continue;
+    pts += drawn_rows(trials, false, logy, drawn, [&](size_t i) {
         std::snprintf(buf, sizeof buf, "%.6g %.6g %d\n", trials[i].x, trials[i].y, rung[i]);
-        pts += buf;
-        ++drawn;
-    }
-    for (size_t i = 0; i < no_value.size(); ++i) {
-        if (!keep_none[i]) continue;
-        std::snprintf(buf, sizeof buf, "%.6g %.6g\n", no_value[i].x, no_value[i].y);
-        none += buf;
-        ++drawn;
-    }
+        return std::string(buf);
+    });
+    none += drawn_rows(no_value, false, logy, drawn, [&](size_t i) { return xy_row(no_value[i]); });
     if (pts.empty()) {
         sink.skipped.push_back("history: no run has a value of the objective " + data.objective);
         return;
@@ -295,16 +294,7 @@ void plot_objective_vs_parameters(const StudyData& data, PlotSink& sink) {
         // The means and spreads below use every run; only the dots are thinned.
         size_t drawn = 0;
         auto dots = [&](const std::vector<ScatterPoint>& points) {
-            std::string text;
-            char line[64];
-            const std::vector<bool> keep = thin_scatter(points, logx, logy);
-            for (size_t i = 0; i < points.size(); ++i) {
-                if (!keep[i]) continue;
-                std::snprintf(line, sizeof line, "%.6g %.6g\n", points[i].x, points[i].y);
-                text += line;
-                ++drawn;
-            }
-            return text;
+            return drawn_rows(points, logx, logy, drawn, [&](size_t i) { return xy_row(points[i]); });
         };
         const std::string good = dots(with_value), bad = dots(without);
         char buf[128];
