@@ -12,7 +12,10 @@ python3 -m venv "$tool/venv"
 uv=("$tool/venv/bin/uv" pip compile --quiet --generate-hashes --python-version 3.11
     --python-platform x86_64-manylinux_2_28)
 "${uv[@]}" requirements/main.in -o requirements/main.lock
-"${uv[@]}" requirements/torch.in -c requirements/main.lock -o requirements/torch.lock
+# triton (1 GB) serves only torch.compile, which `make bench` alone uses: the bench group
+# has it, the torch group (what `make test` installs) does not; torch imports without it.
+"${uv[@]}" --no-emit-package triton requirements/torch.in -c requirements/main.lock \
+    -o requirements/torch.lock
 "${uv[@]}" requirements/bench.in -c requirements/main.lock -c requirements/torch.lock \
     --override requirements/bench-overrides.txt -o requirements/bench.lock
 "${uv[@]}" requirements/optuna3.in -c requirements/main.lock -o requirements/optuna3.lock
