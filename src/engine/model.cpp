@@ -136,14 +136,15 @@ public:
     }
 
     using Model::backward;
-    void backward(const float* dlogits, const GradientsReady& ready) override {
+    void backward(const float* dlogits, const GradientsReady& ready, const GradientTarget* targets) override {
         if (!last_training_) throw Error("Model::backward: the last forward was not a training forward");
         const float* d = dlogits;
         // A layer computes dL/dx only if a layer before it has parameters: the input
         // gradient of the first trainable layer (after an implicit flatten, say) is
         // nobody's business, and it costs as much as its weight gradient.
         for (size_t i = layers_.size(); i-- > 0;) {
-            d = layers_[i]->backward(d, int64_t(i) > first_trainable_);
+            const GradientTarget* layer_targets = targets ? targets + first_param_[i] : nullptr;
+            d = layers_[i]->backward_folded(d, int64_t(i) > first_trainable_, layer_targets);
             // Layer i is done with its parameters (dx is computed): they may change now.
             const size_t count = (i + 1 < layers_.size() ? first_param_[i + 1] : param_tensors_) - first_param_[i];
             if (ready && count > 0) ready(first_param_[i], count);

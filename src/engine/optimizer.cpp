@@ -21,7 +21,9 @@ constexpr int64_t kBlock = 1 << 13;
 // |x| <= FLT_MAX is false for NaN and inf; as an integer OR reduction it vectorises.
 inline int not_finite(float x) { return !(std::fabs(x) <= FLT_MAX); }
 
-enum class Kind { Sgd, Momentum, Nesterov, Adam };
+// SgdFolded / MomentumFolded: what is left of sgd / momentum after the gradient's gemm did
+// w += -lr * g / v = m * v + g (Optimizer::gradient_targets).
+enum class Kind { Sgd, Momentum, Nesterov, Adam, SgdFolded, MomentumFolded };
 
 // Everything one update of one tensor needs; slot1/slot2 are null where the rule has none.
 struct Update {
@@ -68,7 +70,7 @@ template <Kind K>
             w[i] -= lr * (gi + m * v[i]);
             bad |= not_finite(w[i]);
         }
-    } else {
+    } else if constexpr (K == Kind::Adam) {
         float* __restrict m1 = u.slot1;
         float* __restrict m2 = u.slot2;
         const float b1 = u.b1, b2 = u.b2, eps = u.eps, c1 = u.c1, c2 = u.c2;
@@ -78,6 +80,17 @@ template <Kind K>
             m1[i] = b1 * m1[i] + (1.0f - b1) * gi;
             m2[i] = b2 * m2[i] + (1.0f - b2) * gi * gi;
             w[i] -= lr * (m1[i] * c1) / (std::sqrt(m2[i] * c2) + eps);
+            bad |= not_finite(w[i]);
+        }
+    } else if constexpr (K == Kind::SgdFolded) {
+#pragma omp simd reduction(| : bad)
+        for (int64_t i = begin; i < end; ++i) bad |= not_finite(w[i]);
+    } else {
+        static_assert(K == Kind::MomentumFolded);
+        const float* __restrict v = u.slot1;
+#pragma omp simd reduction(| : bad)
+        for (int64_t i = begin; i < end; ++i) {
+            w[i] -= lr * v[i];
             bad |= not_finite(w[i]);
         }
     }
@@ -90,6 +103,8 @@ template <Kind K>
     case Kind::Momentum: return update_range<Kind::Momentum>(u, begin, end);
     case Kind::Nesterov: return update_range<Kind::Nesterov>(u, begin, end);
     case Kind::Adam: return update_range<Kind::Adam>(u, begin, end);
+    case Kind::SgdFolded: return update_range<Kind::SgdFolded>(u, begin, end);
+    case Kind::MomentumFolded: return update_range<Kind::MomentumFolded>(u, begin, end);
     }
     return 0;
 }
@@ -110,6 +125,16 @@ UpdateFn update_fn(SimdLevel level) {
     case SimdLevel::Baseline: break;
     }
     return update_baseline;
+}
+
+// One update of n elements: by one thread when small, else in blocks over the team.
+int run_update(UpdateFn update, Kind kind, const Update& u, int64_t n) {
+    if (n < kParallelThreshold) return update(kind, u, 0, n);
+    int bad = 0;
+    const int64_t blocks = (n + kBlock - 1) / kBlock;
+#pragma omp parallel for schedule(static) reduction(| : bad)
+    for (int64_t b = 0; b < blocks; ++b) bad |= update(kind, u, b * kBlock, std::min(n, (b + 1) * kBlock));
+    return bad;
 }
 
 }  // namespace
@@ -136,7 +161,34 @@ Optimizer::Optimizer(const OptimizerConfig& cfg, std::vector<ParamRef> params)
         for (auto& p : params_) slot1_.emplace_back(size_t(p.size), 0.0f);
     if (rule_ == Rule::Adam)
         for (auto& p : params_) slot2_.emplace_back(size_t(p.size), 0.0f);
+    make_gradient_targets();
 }
+
+// The one place that decides whether a tensor's update folds into the gemm that makes its
+// gradient (backward_and_update, GradientTarget): sgd and momentum, whose first step is
+// linear in the gradient (w += -lr * g, v = m * v + g), on a tensor whose layer can take
+// it (ParamRef::foldable: dense layers), without weight decay (which reads w inside the
+// step). Nesterov and adam use the gradient twice or non-linearly. Whoever reads the
+// gradient itself (the instruments, gradient checks) calls backward() and step() instead.
+bool Optimizer::folds_into_gradient(const ParamRef& p) const {
+    return (rule_ == Rule::Sgd || rule_ == Rule::Momentum) && p.foldable && cfg_.weight_decay == 0;
+}
+
+void Optimizer::make_gradient_targets() {
+    std::vector<GradientTarget> targets(params_.size());
+    bool any = false;
+    for (size_t k = 0; k < params_.size(); ++k) {
+        if (!folds_into_gradient(params_[k])) continue;
+        any = true;
+        if (rule_ == Rule::Sgd) targets[k] = {params_[k].value, -float(cfg_.lr), 1.0f};  // w = w + (-lr) g
+        else targets[k] = {slot1_[k].data(), 1.0f, float(cfg_.momentum)};              // v = m v + g
+    }
+    if (any) targets_ = std::move(targets);
+}
+
+const GradientTarget* Optimizer::gradient_targets() const { return targets_.empty() ? nullptr : targets_.data(); }
+
+bool Optimizer::folded(size_t k) const { return !targets_.empty() && targets_[k].dst != nullptr; }
 
 std::vector<StateRef> Optimizer::state() {
     std::vector<StateRef> out;
@@ -156,13 +208,18 @@ void Optimizer::begin_update() {
     adam_c2_ = float(1.0 / (1.0 - std::pow(cfg_.beta2, double(steps_))));
 }
 
-void Optimizer::update_param(size_t k) {
+void Optimizer::update_param(size_t k) { apply_update(k, false); }
+
+void Optimizer::finish_folded(size_t k) { apply_update(k, true); }
+
+void Optimizer::apply_update(size_t k, bool gradient_folded) {
     // simd_level() was decided (or refused) in the constructor; this is a cached read.
     const UpdateFn update = update_fn(simd_level());
-    const Kind kind = rule_ == Rule::Sgd        ? Kind::Sgd
-                      : rule_ == Rule::Momentum ? Kind::Momentum
-                      : rule_ == Rule::Nesterov ? Kind::Nesterov
-                                                : Kind::Adam;
+    Kind kind = rule_ == Rule::Sgd        ? Kind::Sgd
+                : rule_ == Rule::Momentum ? Kind::Momentum
+                : rule_ == Rule::Nesterov ? Kind::Nesterov
+                                          : Kind::Adam;
+    if (gradient_folded) kind = rule_ == Rule::Sgd ? Kind::SgdFolded : Kind::MomentumFolded;
     Update u{};
     u.lr = float(cfg_.lr), u.m = float(cfg_.momentum);
     u.b1 = float(cfg_.beta1), u.b2 = float(cfg_.beta2), u.eps = float(cfg_.eps);
@@ -172,16 +229,7 @@ void Optimizer::update_param(size_t k) {
     u.slot1 = slot1_.empty() ? nullptr : slot1_[k].data();
     u.slot2 = slot2_.empty() ? nullptr : slot2_[k].data();
     u.wd = params_[k].decay ? float(cfg_.weight_decay) : 0.0f;
-    const int64_t n = params_[k].size;
-    int bad = 0;
-    if (n < kParallelThreshold) {
-        bad = update(kind, u, 0, n);
-    } else {
-        const int64_t blocks = (n + kBlock - 1) / kBlock;
-#pragma omp parallel for schedule(static) reduction(| : bad)
-        for (int64_t b = 0; b < blocks; ++b) bad |= update(kind, u, b * kBlock, std::min(n, (b + 1) * kBlock));
-    }
-    pending_bad_ |= bad;
+    pending_bad_ |= run_update(update, kind, u, params_[k].size);
 }
 
 bool Optimizer::end_update() { return pending_bad_ == 0; }
@@ -194,9 +242,13 @@ bool Optimizer::step() {
 
 bool backward_and_update(Model& model, Optimizer& opt, const float* dlogits) {
     opt.begin_update();
-    model.backward(dlogits, [&opt](size_t first, size_t count) {
-        for (size_t k = first; k < first + count; ++k) opt.update_param(k);
-    });
+    const auto ready = [&opt](size_t first, size_t count) {
+        for (size_t k = first; k < first + count; ++k) {
+            if (opt.folded(k)) opt.finish_folded(k);
+            else opt.update_param(k);
+        }
+    };
+    model.backward(dlogits, ready, opt.gradient_targets());
     return opt.end_update();
 }
 

@@ -26,6 +26,18 @@ struct ParamRef {
     float* grad = nullptr;
     int64_t size = 0;
     bool decay = true;  // weight decay applies (false for biases and BN shift/scale)
+    // The layer can write this gradient into a GradientTarget instead of `grad` (dense
+    // layers: their gradient products are plain gemms with alpha and beta).
+    bool foldable = false;
+};
+
+// Where a parameter's gradient goes when the optimizer's update is folded into backward
+// (Optimizer::gradient_targets): the layer computes dst = beta * dst + alpha * gradient
+// with the gemm that makes the gradient, instead of writing ParamRef::grad, e.g. sgd:
+// dst = the weights, alpha = -lr, beta = 1. dst == nullptr: ParamRef::grad as usual.
+struct GradientTarget {
+    float* dst = nullptr;
+    float alpha = 1, beta = 0;
 };
 
 // Non-trainable state that a checkpoint must save (BN running mean/var).
@@ -74,9 +86,12 @@ public:
     using GradientsReady = std::function<void(size_t first, size_t count)>;
 
     // Backward pass for the last forward (must have been training=true): dlogits is
-    // n * classes floats. Overwrites (does not accumulate) every ParamRef::grad.
-    virtual void backward(const float* dlogits, const GradientsReady& ready) = 0;
-    void backward(const float* dlogits) { backward(dlogits, GradientsReady()); }
+    // n * classes floats. Overwrites (does not accumulate) every ParamRef::grad, except
+    // where `targets` (one per params() entry, or null) names a dst for a foldable
+    // parameter: that gradient goes into its target instead (GradientTarget).
+    virtual void backward(const float* dlogits, const GradientsReady& ready, const GradientTarget* targets) = 0;
+    void backward(const float* dlogits, const GradientsReady& ready) { backward(dlogits, ready, nullptr); }
+    void backward(const float* dlogits) { backward(dlogits, GradientsReady(), nullptr); }
 
     virtual int classes() const = 0;
 

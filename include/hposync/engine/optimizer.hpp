@@ -34,10 +34,22 @@ public:
     // then update_param(k) once for every k (the index in the ParamRef list given to the
     // constructor, any order), then end_update(), which returns what step() returns.
     // Every element is updated by the same arithmetic as step(), so the weights come out
-    // bit-identical.
+    // bit-identical (update_param; see the fold below for finish_folded).
     void begin_update();
     void update_param(size_t k);
     bool end_update();
+
+    // The fold (backward_and_update): for sgd and momentum without weight decay, the update
+    // of a dense layer's tensors goes into the gemm that makes their gradient, with no
+    // gradient tensor and no separate sweep: gradient_targets() (one per parameter, for
+    // Model::backward; null when no tensor folds) says where; folded(k): whether tensor k's
+    // does; finish_folded(k) then does the rest of its update (momentum's w -= lr * v, the
+    // finite check) in place of update_param(k). Rounding: the gemm adds alpha * (X^T dY)
+    // to w (or m * v) in its own order, so the weights differ from backward + step() in the
+    // last bits (bench/profile.md, "MLP batch 16 at one thread"); run to run they repeat.
+    const GradientTarget* gradient_targets() const;
+    bool folded(size_t k) const;
+    void finish_folded(size_t k);
 
     // Number of updates done so far (adam's bias correction uses it).
     int64_t steps() const { return steps_; }
@@ -58,13 +70,20 @@ private:
     int64_t steps_ = 0;
     int pending_bad_ = 0;  // a weight of this update became non-finite (begin/end_update)
     float adam_c1_ = 1, adam_c2_ = 1;  // adam's bias corrections for this update
+    std::vector<GradientTarget> targets_;  // per parameter; empty when none folds
+
+    bool folds_into_gradient(const ParamRef& p) const;
+    void make_gradient_targets();
+    void apply_update(size_t k, bool gradient_folded);
 };
 
 // backward + step in one pass: the model hands each layer's parameters to the optimizer
 // as soon as their gradients are final (Model::backward's GradientsReady), so a layer's
 // weights are updated while they and their gradient are still in cache, instead of one
-// more sweep over all weights after backward. `opt` must have been made from
-// model.params(). Same weights as backward then step(); returns what step() returns.
+// more sweep over all weights after backward; where the optimizer folds (gradient_targets
+// above) the update goes into the gradient's own gemm. `opt` must have been made from
+// model.params(). Same weights as backward then step() (bit for bit where nothing folds);
+// returns what step() returns.
 // Whoever reads the gradients after backward (the instruments, gradient checks) calls
 // backward and step() separately instead.
 bool backward_and_update(Model& model, Optimizer& opt, const float* dlogits);

@@ -57,6 +57,13 @@ public:
     // Overwrites the parameter gradients. Returns dL/dx (owned by the layer), or nullptr
     // when need_dx is false (the first layer: nobody needs it, and it can be costly).
     virtual const float* backward(const float* dy, bool need_dx) = 0;
+    // backward() with the optimizer's update folded in: for each entry k of params() that
+    // is foldable and has targets[k].dst set, the gradient goes into that target
+    // (GradientTarget in model.hpp) and ParamRef::grad is left alone. targets: one per
+    // params() entry, or null. Layers without foldable parameters keep this default.
+    virtual const float* backward_folded(const float* dy, bool need_dx, const GradientTarget* /*targets*/) {
+        return backward(dy, need_dx);
+    }
 
     // The layout-aware path Model uses (forward() above is the plain-NCHW one the tests
     // call). x is laid out as x_md: plain NCHW, or the blocked layout (nChw16c, ...) the

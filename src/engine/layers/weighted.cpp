@@ -19,8 +19,9 @@ WeightedLayer::WeightedLayer(std::string name, TensorShape in, TensorShape out, 
       he_init_(he_init) {}
 
 std::vector<ParamRef> WeightedLayer::params() {
-    return {{name() + ".weight", weight_.data(), dweight_.data(), int64_t(weight_.size()), true},
-            {name() + ".bias", bias_.data(), dbias_.data(), int64_t(bias_.size()), false}};
+    const bool foldable = gradients_foldable();
+    return {{name() + ".weight", weight_.data(), dweight_.data(), int64_t(weight_.size()), true, foldable},
+            {name() + ".bias", bias_.data(), dbias_.data(), int64_t(bias_.size()), false, foldable}};
 }
 
 void WeightedLayer::init(uint64_t seed) {

@@ -21,6 +21,8 @@ protected:
                   int64_t fan_out, bool fused_relu, bool he_init);
 
     bool fused_relu() const { return fused_relu_; }
+    // backward_folded() takes GradientTargets for the weight and the bias (ParamRef::foldable).
+    virtual bool gradients_foldable() const { return false; }
     // The forward primitive's attributes: the ReLU post-op when it is fused.
     dnnl::primitive_attr forward_attr() const;
     // Gradient before the fused ReLU from the layer output `y` and its gradient `dy`
