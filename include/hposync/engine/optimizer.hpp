@@ -51,6 +51,10 @@ public:
     bool folded(size_t k) const;
     void finish_folded(size_t k);
 
+    // The targets point into this optimizer (the velocity): not copyable.
+    Optimizer(const Optimizer&) = delete;
+    Optimizer& operator=(const Optimizer&) = delete;
+
     // Number of updates done so far (adam's bias correction uses it).
     int64_t steps() const { return steps_; }
     void set_steps(int64_t s) { steps_ = s; }

@@ -95,9 +95,9 @@ const float* Dense::backward(const float* dy, bool need_dx) { return backward_fo
 
 // dX = dY' W and dW = dY'^T X (dY': the gradient before the fused ReLU) as row-major
 // dnnl_sgemm calls, the kernels oneDNN's inner-product primitives run too, but with alpha
-// and beta: a GradientTarget's update goes into the weight gradient's own product. At 16
-// examples this product also ran 1.4-1.6x faster than the backward-weights primitive
-// (bench/profile.md, "MLP batch 16 at one thread").
+// and beta: a GradientTarget's update goes into the weight gradient's own product. Without
+// a target they cost what the primitives cost (CPU time per product, bench/profile.md, "MLP
+// batch 16 at one thread").
 const float* Dense::backward_folded(const float* dy, bool need_dx, const GradientTarget* targets) {
     Plan& p = *last_;
     const int64_t n = p.n;
