@@ -9,6 +9,9 @@
 #   MIN_TIME=3 REPS=3 WARMUP=1       timing of each process (median of REPS >= MIN_TIME s)
 #   BEFORE_BIN=path/engine-bench     also run another engine-bench (a build before a change)
 #   THREADS="1 2"  BUILD=build       thread counts; the build whose engine-bench runs
+#   PEAK_PROBE=1                     also an sgemm probe per round and thread count (`engine-bench
+#                                    sgemm --size 1024 --reps 5`, as bench/run.sh: gflops_max is the
+#                                    divisor of make_table.py's % of peak)
 #
 # engine-bench's lines carry cpu_ms_per_step (CPU time of all its threads per step) and
 # busy_threads (CPU time / wall time): on a shared machine they say more than samples/s.
@@ -24,6 +27,9 @@ load() { cut -d' ' -f1 /proc/loadavg; }
 for round in $(seq "$ROUNDS"); do
   for T in ${THREADS:-1 2}; do
     export OMP_NUM_THREADS=$T MKL_NUM_THREADS=$T
+    if [ -n "${PEAK_PROBE:-}" ]; then
+      echo "round=$round side=probe load=$(load) $("$BUILD/bench/engine-bench" sgemm --threads "$T" --size 1024 --reps 5)"
+    fi
     args=(train --threads "$T" --model "$MODEL" --input "$INPUT" --batch "$BATCH" --opt "$OPT"
           --min-time "$MIN_TIME" --reps "$REPS" --warmup-steps "$WARMUP")
     if [ -n "${BEFORE_BIN:-}" ]; then
