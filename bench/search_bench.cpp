@@ -126,8 +126,8 @@ BenchObjective grid_objective(const Table& table) {
 }
 
 // mnist-mlp: sampled configurations of a mixed space; every method searches the recording
-// study's own space (the CSV's search lines). hposync has no conditional keys: its methods
-// sample the child key always and the lookup ignores it where the parent does not use it.
+// study's own space (the CSV's search lines), hposync's with its conditions as `when`
+// clauses (study_space), the peers' with theirs (cmd_space's condition lines).
 // No grid: 2 values per numeric key would already be 384 points, past every budget here.
 BenchObjective sampled_objective(const Table& table) {
     BenchObjective o;
@@ -135,6 +135,24 @@ BenchObjective sampled_objective(const Table& table) {
     for (const std::string& line : table.space_lines) o.space += line + "\n";
     tabular_budgets(o, table);
     return o;
+}
+
+// The space hposync's methods search: o.space with each table condition as a `when` clause
+// on its child's line (the peers get the conditions as separate lines: cmd_space).
+std::string study_space(const BenchObjective& o) {
+    if (!o.table || o.table->conditions.empty()) return o.space;
+    std::string out, line;
+    std::istringstream lines(o.space);
+    while (std::getline(lines, line)) {
+        for (const bench::Condition& c : o.table->conditions)
+            if (line.rfind("search." + c.child + " =", 0) == 0) {
+                std::string values;
+                for (const std::string& v : c.values) values += (values.empty() ? "" : ", ") + v;
+                line += " when " + c.parent + " in (" + values + ")";
+            }
+        out += line + "\n";
+    }
+    return out;
 }
 
 std::vector<BenchObjective> objectives(const std::vector<const Table*>& tables) {
@@ -198,22 +216,23 @@ search::Study study_for(const BenchObjective& o, const std::string& method, uint
     const std::string epochs = "epochs = " + std::to_string(o.max_budget) + "\n";
     const int n_rounds = (size.evals + size.batch - 1) / size.batch;  // the last round may overshoot
     const std::string rounds = "samples = " + std::to_string(size.batch) + "\nrounds = " + std::to_string(n_rounds) + "\n";
+    const std::string space = study_space(o);
     const std::string obj = o.table ? "objective = val_error\n" : "";
-    if (method == "random") t += "strategy = random\n" + rounds + epochs + o.space;
+    if (method == "random") t += "strategy = random\n" + rounds + epochs + space;
     else if (method == "grid") t += "strategy = grid\n" + epochs + o.grid;
-    else if (method == "tpe") t += "strategy = tpe\nn_startup = 10\n" + rounds + epochs + o.space;
-    else if (method == "tpe-no-liar") t += "strategy = tpe\nconstant_liar = false\nn_startup = 10\n" + rounds + epochs + o.space;
-    else if (method == "gp") t += "strategy = gp\nn_startup = 10\n" + rounds + epochs + o.space;
+    else if (method == "tpe") t += "strategy = tpe\nn_startup = 10\n" + rounds + epochs + space;
+    else if (method == "tpe-no-liar") t += "strategy = tpe\nconstant_liar = false\nn_startup = 10\n" + rounds + epochs + space;
+    else if (method == "gp") t += "strategy = gp\nn_startup = 10\n" + rounds + epochs + space;
     // gp's older round acquisition, run only when --methods names it (not in kMethods).
-    else if (method == "gp-believer") t += "strategy = gp\nbatch = believer\nn_startup = 10\n" + rounds + epochs + o.space;
-    else if (method == "tpe-multivariate") t += "strategy = tpe\nmultivariate = true\nn_startup = 10\n" + rounds + epochs + o.space;
+    else if (method == "gp-believer") t += "strategy = gp\nbatch = believer\nn_startup = 10\n" + rounds + epochs + space;
+    else if (method == "tpe-multivariate") t += "strategy = tpe\nmultivariate = true\nn_startup = 10\n" + rounds + epochs + space;
     else if (method == "successive-halving")
-        t += "strategy = successive-halving\nsamples = " + std::to_string(o.sh_samples) + "\n" + budgets + o.space;
-    else if (method == "hyperband") t += "strategy = hyperband\nbrackets = 1000\n" + budgets + o.space;
-    else if (method == "bohb") t += "strategy = bohb\nbrackets = 1000\n" + budgets + o.space;
+        t += "strategy = successive-halving\nsamples = " + std::to_string(o.sh_samples) + "\n" + budgets + space;
+    else if (method == "hyperband") t += "strategy = hyperband\nbrackets = 1000\n" + budgets + space;
+    else if (method == "bohb") t += "strategy = bohb\nbrackets = 1000\n" + budgets + space;
     // eta 2: a promotion saves half of its rung's budget instead of a third (the resume table).
-    else if (method == "hyperband-eta2") t += "strategy = hyperband\nbrackets = 1000\n" + budgets2 + o.space;
-    else if (method == "bohb-eta2") t += "strategy = bohb\nbrackets = 1000\n" + budgets2 + o.space;
+    else if (method == "hyperband-eta2") t += "strategy = hyperband\nbrackets = 1000\n" + budgets2 + space;
+    else if (method == "bohb-eta2") t += "strategy = bohb\nbrackets = 1000\n" + budgets2 + space;
     else throw Error("unknown method " + method);
     return search::parse_study(KeyValueFile::parse(t + fixed + obj, "bench:" + o.name + ":" + method));
 }

@@ -31,6 +31,10 @@ std::optional<search::Trial> trial_of(const search::Study& study, const std::str
     t.repeat = r.repeat;
     t.seed = job.train.seed;
     for (const search::Dimension& d : study.space) {
+        if (!search::is_active(study, t.params, d)) {  // the job did not carry it (file order:
+            t.params[d.key] = search::inactive_text(d);  // its parent is already read)
+            continue;
+        }
         std::string value;
         bool found = false;
         for (const auto& [k, v] : r.job)

@@ -1,5 +1,8 @@
 // grid: the cartesian product of the list/choice dimensions, in file order (the last
-// dimension varies fastest), `repeats` seeds per configuration, all in round 0.
+// dimension varies fastest), `repeats` seeds per configuration, all in round 0. Where a
+// conditional key is inactive its values collapse into one configuration (numbered densely).
+#include <set>
+
 #include "hposync/common/error.hpp"
 #include "space.hpp"
 #include "strategies.hpp"
@@ -28,6 +31,8 @@ public:
         int64_t round, const std::vector<std::vector<Observation>>&) const override {
         if (round > 0) return std::nullopt;
         std::vector<Trial> out;
+        std::set<std::string> seen;  // a conditional key multiplies only where it is active
+        int64_t config = 0;
         for (int64_t index = 0; index < count_; ++index) {
             // Mixed-radix decomposition of the index, last dimension fastest.
             Params params;
@@ -38,7 +43,9 @@ public:
                 params[d.key] = d.values[static_cast<size_t>(rest % n)];
                 rest /= n;
             }
-            for (Trial& t : trials_of_config(study_, index, params, 0)) out.push_back(std::move(t));
+            impute_inactive(study_, params);
+            if (!seen.insert(params_key(params)).second) continue;
+            for (Trial& t : trials_of_config(study_, config++, params, 0)) out.push_back(std::move(t));
         }
         return out;
     }

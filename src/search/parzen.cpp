@@ -53,6 +53,15 @@ std::vector<double> neighbour_sigmas(const std::vector<double>& mus, double prio
     return sigma;
 }
 
+// The values of the points where the dimension is active (a conditional key's inactive
+// points carry NaN: tpe_model.hpp).
+std::vector<double> active_values(const std::vector<double>& xs) {
+    std::vector<double> out;
+    for (double x : xs)
+        if (!std::isnan(x)) out.push_back(x);
+    return out;
+}
+
 }  // namespace
 
 double log_normal_mass(double a, double b) {
@@ -107,8 +116,10 @@ ParzenEstimator::ParzenEstimator(const std::vector<Dimension>& space, const std:
             const size_t k = dim.values.size();
             const double spread = opts.prior_weight / static_cast<double>(k);
             for (size_t i = 0; i <= n; ++i) {
-                std::vector<double> p(k, i == n ? 1.0 / static_cast<double>(k) : spread);
-                if (i < n) {
+                // The prior, and a point where d is inactive (NaN): even over the values.
+                const bool flat = i == n || std::isnan(xs[i]);
+                std::vector<double> p(k, flat ? 1.0 / static_cast<double>(k) : spread);
+                if (!flat) {
                     p[static_cast<size_t>(xs[i])] += 1.0;
                     double s = 1.0 + opts.prior_weight;
                     for (double& v : p) v /= s;
@@ -126,11 +137,20 @@ ParzenEstimator::ParzenEstimator(const std::vector<Dimension>& space, const std:
                        range;
             sig.assign(n, s);
         } else {
-            sig = neighbour_sigmas(xs, prior_mu, range);
+            sig = neighbour_sigmas(active_values(xs), prior_mu, range);
+            if (sig.size() < n) {  // inactive points: back to one entry per point
+                std::vector<double> all(n, range);
+                for (size_t i = 0, a = 0; i < n; ++i)
+                    if (!std::isnan(xs[i])) all[i] = sig[a++];
+                sig = std::move(all);
+            }
         }
         for (double& s : sig) s *= opts.bandwidth_factor;
         const double min_sigma = range / std::min(100.0, 1.0 + static_cast<double>(n + 1));
         for (double& s : sig) s = std::clamp(s, min_sigma, range);
+        // A point where d is inactive (NaN) says nothing about d: its kernel is the prior's.
+        for (size_t i = 0; i < n; ++i)
+            if (std::isnan(xs[i])) xs[i] = prior_mu, sig[i] = range;
         mu_[d] = xs;
         mu_[d].push_back(prior_mu);
         sigma_[d] = sig;
@@ -172,6 +192,7 @@ double ParzenEstimator::component_sample(size_t d, size_t i, SplitMix64& rng) co
 }
 
 double ParzenEstimator::component_log_pdf(size_t d, size_t i, double x) const {
+    if (std::isnan(x)) return 0;  // d inactive at x: no factor (tpe_model masks candidates)
     const Dimension& dim = space_[d];
     if (is_categorical(dim)) return std::log(cat_[d][i][static_cast<size_t>(x)]);
     auto [lo, hi] = internal_bounds(dim);

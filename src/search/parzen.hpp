@@ -14,6 +14,11 @@
 // each times bandwidth_factor (BOHB draws its candidates from a kernel 3 times wider),
 // then clipped to [range / min(100, 1 + n), range] (the "magic clip": no kernel narrower
 // than a hundredth of the range, so a few close points cannot make a spike).
+//
+// Conditional keys: a coordinate may be NaN, "inactive at this point". Such a point's
+// kernel in that dimension is the prior's (even over the values; mean mid-range, sigma =
+// range), it takes no part in the neighbours' bandwidths, and a NaN coordinate of x adds
+// no factor to log_pdf. Without NaN every number is as before.
 #pragma once
 #include <cstdint>
 #include <vector>

@@ -111,10 +111,46 @@ std::string config_id(int64_t index) {
     return buf;
 }
 
+bool has_conditions(const Study& study) {
+    for (const Dimension& d : study.space)
+        if (d.when) return true;
+    return false;
+}
+
+bool is_active(const Study& study, const Params& p, const Dimension& d) {
+    if (!d.when) return true;
+    const Dimension* parent = nullptr;
+    for (const Dimension& q : study.space)
+        if (q.key == d.when->parent) parent = &q;
+    if (!parent || !is_active(study, p, *parent)) return false;  // parse_study checked it exists
+    auto it = p.find(parent->key);
+    if (it == p.end()) return false;
+    for (const std::string& v : d.when->values)
+        if (v == it->second) return true;
+    return false;
+}
+
+std::string inactive_text(const Dimension& d) {
+    switch (d.kind) {
+        case DimKind::list:
+        case DimKind::choice: return d.values.front();
+        case DimKind::loguniform: return value_text(d, std::log(d.lo));
+        default: return value_text(d, d.lo);
+    }
+}
+
+void impute_inactive(const Study& study, Params& p) {
+    for (const Dimension& d : study.space)
+        if (d.when && !is_active(study, p, d)) p[d.key] = inactive_text(d);
+}
+
+// Every dimension is drawn, active or not, so a study's stream of draws does not depend on
+// its conditions; then the inactive ones take their canonical value.
 Params sample_config(const Study& study, int64_t index) {
     SplitMix64 rng(derive_seed(study.seed, kTagSample, static_cast<uint64_t>(index), 0));
     Params p;
     for (const Dimension& d : study.space) p[d.key] = sample_dimension(d, rng);
+    impute_inactive(study, p);
     return p;
 }
 
@@ -127,8 +163,10 @@ std::string params_key(const Params& p) {
 Params unseen_sample(const Study& study, int64_t index, std::set<std::string>& seen) {
     Params p = sample_config(study, index);
     SplitMix64 rng(derive_seed(study.seed, kTagSample, static_cast<uint64_t>(index), 1));
-    for (int attempt = 0; attempt < 200 && seen.count(params_key(p)); ++attempt)
+    for (int attempt = 0; attempt < 200 && seen.count(params_key(p)); ++attempt) {
         for (const Dimension& d : study.space) p[d.key] = sample_dimension(d, rng);
+        impute_inactive(study, p);
+    }
     seen.insert(params_key(p));
     return p;
 }
@@ -140,6 +178,7 @@ std::vector<Trial> trials_of_config(const Study& study, int64_t index, const Par
         t.config_id = config_id(index);
         t.repeat = r;
         t.params = params;
+        impute_inactive(study, t.params);  // a model's decoded point may carry an inactive value
         t.seed = job_seed(study.seed, index, r);
         t.budget = budget;
         out.push_back(std::move(t));

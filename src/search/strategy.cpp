@@ -2,6 +2,7 @@
 #include "hposync/search/strategy.hpp"
 
 #include "hposync/common/keyvalue.hpp"
+#include "space.hpp"
 #include "strategies.hpp"
 
 namespace hposync::search {
@@ -31,6 +32,10 @@ std::vector<std::string> searched_keys(const Study& study) {
 std::map<std::string, std::string> job_settings(const Study& study, const Trial& trial) {
     std::map<std::string, std::string> job = study.fixed;
     for (const auto& [key, value] : trial.params) job[key] = value;
+    // An inactive conditional key is left to the job's default, as if the study did not
+    // search it (a job file spells out every key's default; a trainer parameter is absent).
+    for (const Dimension& d : study.space)
+        if (d.when && !is_active(study, trial.params, d)) job.erase(d.key);
     job["seed"] = std::to_string(trial.seed);
     if (trial.budget > 0) {
         if (study.budget_kind == BudgetKind::seconds) {

@@ -50,11 +50,63 @@ double number(const KeyValueFile& f, const std::string& key, const std::string& 
     }
 }
 
-// `search.<key> = <spec>`: a comma list or one of the functions in study.hpp.
+// The condition after " when ": `parent = v` or `parent in (v, w)`. Which parent it names
+// and whether its values exist is checked once every dimension is read (check_conditions).
+Condition parse_condition(const KeyValueFile& f, const std::string& key, const std::string& text) {
+    Condition c;
+    const std::string t(trim(text));
+    const size_t eq = t.find('=');
+    const size_t in = t.find(" in ");
+    if (eq != std::string::npos && (in == std::string::npos || eq < in)) {
+        c.parent = std::string(trim(t.substr(0, eq)));
+        c.values = split_values(f, key, std::string(trim(t.substr(eq + 1))));
+    } else if (in != std::string::npos) {
+        c.parent = std::string(trim(t.substr(0, in)));
+        const std::string list(trim(t.substr(in + 4)));
+        if (list.size() < 2 || list.front() != '(' || list.back() != ')')
+            f.fail(key, "'when " + t + "': the values after 'in' go in parentheses, e.g. 'in (momentum, nesterov)'");
+        c.values = split_values(f, key, list.substr(1, list.size() - 2));
+    } else {
+        f.fail(key, "'when " + t + "' is not a condition ('when KEY = VALUE' or 'when KEY in (V, W)')");
+    }
+    if (c.parent.empty()) f.fail(key, "'when " + t + "' names no key");
+    if (c.values.size() == 1 && c.values[0].find_first_of("()") != std::string::npos)
+        f.fail(key, "'when " + t + "': one value after '=', several after 'in (...)'");
+    return c;
+}
+
+// Each condition names an earlier searched list / choice key and values it has.
+void check_conditions(const KeyValueFile& f, const std::vector<Dimension>& space) {
+    for (size_t i = 0; i < space.size(); ++i) {
+        if (!space[i].when) continue;
+        const Condition& c = *space[i].when;
+        const std::string key = "search." + space[i].key;
+        const Dimension* parent = nullptr;
+        for (size_t j = 0; j < i; ++j)
+            if (space[j].key == c.parent) parent = &space[j];
+        if (!parent)
+            f.fail(key, "'when " + c.parent + " ...': '" + c.parent + "' is not a searched key of an earlier line");
+        if (parent->kind != DimKind::list && parent->kind != DimKind::choice)
+            f.fail(key, "'when " + c.parent + " ...': '" + c.parent + "' must be a comma list or choice(...)");
+        for (const std::string& v : c.values) {
+            bool found = false;
+            for (const std::string& pv : parent->values) found = found || pv == v;
+            if (!found) f.fail(key, "'when " + c.parent + " ...': '" + v + "' is not a value of search." + c.parent);
+        }
+    }
+}
+
+// `search.<key> = <spec> [when <condition>]`: a comma list or one of the functions in
+// study.hpp, optionally conditional.
 Dimension parse_dimension(const KeyValueFile& f, const KeyValue& e) {
     Dimension d;
     d.key = e.key.substr(kSearchPrefix.size());
-    const std::string& spec = e.value;
+    std::string spec = e.value;
+    if (const size_t when = spec.find(" when "); when != std::string::npos) {
+        d.when = parse_condition(f, e.key, spec.substr(when + 6));
+        spec = std::string(trim(spec.substr(0, when)));
+        if (d.when->parent == d.key) f.fail(e.key, "a key cannot depend on itself");
+    }
     if (d.key.empty()) f.fail(e.key, "missing the job key after 'search.'");
     if (is_master_owned_job_key(d.key)) f.fail(e.key, "'" + d.key + "' is set by the master and cannot be searched");
     if (spec.empty()) f.fail(e.key, "empty search space");
@@ -145,6 +197,7 @@ Study parse_study(const KeyValueFile& file) {
             s.fixed[e.key] = e.value;
         }
     }
+    check_conditions(f, s.space);
     if (contains(allowed, "budget_kind"))
         s.budget_kind = options.word("budget_kind") == "seconds" ? BudgetKind::seconds : BudgetKind::epochs;
     for (const Dimension& d : s.space)

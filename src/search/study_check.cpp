@@ -22,6 +22,16 @@ std::vector<std::string> edge_values(const Dimension& d) {
     return {};
 }
 
+// Sets d's ancestors so that d is active in p (the first value of each condition).
+void activate(const Study& study, const Dimension& d, Params& p) {
+    if (!d.when) return;
+    for (const Dimension& parent : study.space)
+        if (parent.key == d.when->parent) {
+            activate(study, parent, p);
+            p[parent.key] = d.when->values.front();
+        }
+}
+
 const char* kind_name(DimKind k) {
     switch (k) {
         case DimKind::list: return "list";
@@ -51,6 +61,7 @@ std::vector<EdgeTrial> edge_trials(const Study& study) {
     for (const Dimension& d : study.space)
         for (const std::string& v : edge_values(d)) {
             EdgeTrial e{base, "search." + d.key, v};
+            activate(study, d, e.trial.params);  // so the job carries the value to check
             e.trial.params[d.key] = v;
             out.push_back(std::move(e));
         }
@@ -74,7 +85,9 @@ std::string canonical_text(const Study& study) {
         t += "search." + d.key + "=" + kind_name(d.kind) + "(";
         if (d.kind == DimKind::list || d.kind == DimKind::choice) t += join(d.values);
         else t += format_double(d.lo) + ", " + format_double(d.hi);
-        t += ")\n";
+        t += ")";
+        if (d.when) t += " when " + d.when->parent + " in (" + join(d.when->values) + ")";
+        t += "\n";
     }
     return t;
 }

@@ -51,7 +51,8 @@ std::string study_keys_markdown() {
     for (const StudyKey& k : study_keys())
         t += "| `" + k.name + "` | " + k.type + " | " + (k.fallback.empty() ? "required" : k.fallback) + " | " + k.doc +
              " |\n";
-    t += "| `search.<job key>` | a comma list, uniform, loguniform, int, log2int or choice(...) | | one dimension per searched job key, in file order |\n"
+    t += "| `search.<job key>` | a comma list, uniform, loguniform, int, log2int or choice(...); optionally `when KEY = V` / "
+         "`when KEY in (V, W)` | | one dimension per searched job key, in file order; conditional keys above |\n"
          "| strategy options | the strategy tables below | | only those of the chosen strategy |\n"
          "| any job key | the job file's table (docs/PROTOCOL.md) | | a fixed setting copied into every job |\n";
     return t;

@@ -11,17 +11,32 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
+constexpr double kInactive = std::numeric_limits<double>::quiet_NaN();
+
 Params to_params(const Study& study, const std::vector<double>& x) {
     Params p;
-    for (size_t d = 0; d < study.space.size(); ++d) p[study.space[d].key] = value_text(study.space[d], x[d]);
+    for (size_t d = 0; d < study.space.size(); ++d)
+        p[study.space[d].key] = std::isnan(x[d]) ? inactive_text(study.space[d]) : value_text(study.space[d], x[d]);
+    impute_inactive(study, p);
     return p;
 }
 
-// The point a params text stands for (what the job will really run).
+// The point a params text stands for (what the job will really run); an inactive key's
+// coordinate is NaN (parzen.hpp).
 std::vector<double> to_point(const Study& study, const Params& p) {
     std::vector<double> x;
-    for (const Dimension& d : study.space) x.push_back(*internal_value(d, p.at(d.key)));
+    for (const Dimension& d : study.space)
+        x.push_back(is_active(study, p, d) ? *internal_value(d, p.at(d.key)) : kInactive);
     return x;
+}
+
+// A candidate's coordinates of keys its own parent values leave inactive become NaN, so
+// l / g compare it only in the keys it will run with.
+void mask_inactive(const Study& study, std::vector<double>& x) {
+    if (!has_conditions(study)) return;
+    const Params p = to_params(study, x);
+    for (size_t d = 0; d < study.space.size(); ++d)
+        if (!is_active(study, p, study.space[d])) x[d] = kInactive;
 }
 
 ParzenEstimator estimator(const Study& study, const std::vector<std::vector<double>>& pts,
@@ -38,6 +53,7 @@ std::vector<double> best_candidate(const Study& study, const ParzenEstimator& dr
         double best_score = -kInf;
         for (int64_t c = 0; c < opts.candidates; ++c) {
             std::vector<double> x = draw.sample(rng);
+            mask_inactive(study, x);
             double score = l.log_pdf(x) - g.log_pdf(x);
             if (best.empty() || score > best_score) best = x, best_score = score;
         }
@@ -120,6 +136,10 @@ std::vector<ScoredPoint> observed_points(const Study& study, const std::vector<s
         ScoredPoint p;
         bool valid = true;
         for (const Dimension& d : study.space) {
+            if (!is_active(study, a.params, d)) {  // a conditional key this point did not run with
+                p.x.push_back(*internal_value(d, inactive_text(d)));  // tpe_propose masks it
+                continue;
+            }
             auto it = a.params.find(d.key);
             auto v = it == a.params.end() ? std::nullopt : internal_value(d, it->second);
             if (!v) {
@@ -165,6 +185,8 @@ std::vector<Params> tpe_propose(const Study& study, const std::vector<ScoredPoin
     std::vector<std::vector<double>> below, above;
     for (size_t i : below_idx) below.push_back(observed[i].x);
     for (size_t i : above_idx) above.push_back(observed[i].x);
+    for (auto& x : below) mask_inactive(study, x);  // inactive keys: NaN, out of their densities
+    for (auto& x : above) mask_inactive(study, x);
     const ParzenEstimator l = estimator(study, below, opts.parzen);
     ParzenOptions wide = opts.parzen;
     wide.bandwidth_factor *= opts.sample_bandwidth_factor;

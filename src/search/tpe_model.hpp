@@ -44,7 +44,9 @@ struct TpeOptions {
 
 // The configurations of `rounds` as points: one per config id (repeats averaged, any
 // repeat not ok or missing makes it +inf), skipping params that are not values of the
-// space; only trials whose budget equals `budget` when budget >= 0.
+// space; only trials whose budget equals `budget` when budget >= 0. An inactive
+// conditional key has its canonical value's coordinate (inactive_text); tpe_propose
+// turns it into NaN so it stays out of that key's Parzen densities.
 std::vector<ScoredPoint> observed_points(const Study& study, const std::vector<std::vector<Observation>>& rounds,
                                          double budget = -1);
 

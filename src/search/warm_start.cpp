@@ -15,6 +15,10 @@ Prior map_prior(const Study& study, const std::vector<PriorRun>& runs) {
         Trial t;
         bool usable = true;
         for (const Dimension& d : study.space) {
+            if (!is_active(study, t.params, d)) {  // not a setting of that run (file order: parent read)
+                t.params[d.key] = inactive_text(d);
+                continue;
+            }
             auto it = run.settings.find(d.key);
             std::string why;
             if (it == run.settings.end()) {

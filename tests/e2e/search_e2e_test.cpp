@@ -6,9 +6,12 @@
 
 #include <boost/filesystem.hpp>
 #include <map>
+#include <set>
 
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/protocol/job_file.hpp"
+#include "hposync/protocol/job_schema.hpp"
+#include "hposync/protocol/layout.hpp"
 #include "hposync/search/strategy.hpp"
 #include "hposync/search/study.hpp"
 #include "study_dir.hpp"
@@ -25,12 +28,13 @@ struct Ran {
 };
 
 // Runs the study text with a master and two workers; restarts the master once at the end.
-Ran run_search_study(const std::string& name, const std::string& text, size_t expected_jobs) {
+Ran run_search_study(const std::string& name, const std::string& text, size_t expected_jobs,
+                     const std::function<void(const std::string&)>& inspect = {}) {
     const fs::path study = fs::temp_directory_path() / fs::unique_path(name + "-%%%%%%.study");
     write_file_atomic(study.string(), text);
     Ran out;
     out.study = search::read_study(study.string());
-    out.by_id = e2e::run_study(study.string(), expected_jobs, /*restart_master=*/true, 120);
+    out.by_id = e2e::run_study(study.string(), expected_jobs, /*restart_master=*/true, 120, inspect);
     fs::remove(study);
     return out;
 }
@@ -54,7 +58,11 @@ void check_proposals_match(const Ran& ran, int64_t expected_rounds) {
             CAPTURE(id);
             auto it = ran.by_id.find(id);
             REQUIRE(it != ran.by_id.end());
-            for (const auto& [k, v] : t.params) CHECK(job_value(it->second, k) == v);
+            for (const search::Dimension& d : ran.study.space) {
+                const std::string ran_with = job_value(it->second, d.key);  // the result's echo of the job
+                if (search::is_active(ran.study, t.params, d)) CHECK(ran_with == t.params.at(d.key));
+                else CHECK((ran_with.empty() || ran_with == protocol::find_job_key(d.key)->default_text()));
+            }
             if (t.budget > 0) CHECK(it->second.train.epochs_done == static_cast<int64_t>(t.budget));
             CHECK(it->second.train.status == RunStatus::ok);
             obs.push_back({t, it->second.train.status, protocol::objective_of(it->second, ran.study.objective)});
@@ -73,6 +81,42 @@ TEST_CASE("search e2e: tpe with a master and two workers, 4 rounds of 4 syntheti
         "search.lr = loguniform(0.0001, 0.5)\nsearch.momentum = uniform(0, 1)\nsearch.batch_size = log2int(3, 9)\n";
     Ran ran = run_search_study("tpe-e2e", text, 16);
     check_proposals_match(ran, 4);
+}
+
+TEST_CASE("search e2e: a conditional key (momentum when optimizer = momentum) is searched only in the jobs that use it, the default elsewhere; the report reads them") {
+    const std::string text =
+        "format = hposync-study 1\nname = cond-e2e\nstrategy = tpe\nseed = 4\nsamples = 4\nrounds = 3\n"
+        "n_startup = 4\nobjective = val_error\nmodel = synthetic:quadratic\nepochs = 2\nrecord_updates = false\n"
+        "search.lr = loguniform(0.0001, 0.5)\nsearch.optimizer = choice(sgd, momentum, adam)\n"
+        "search.momentum = uniform(0, 1) when optimizer = momentum\n";
+    int report_rc = -1, with = 0, without = 0;
+    bool index = false;
+    Ran ran = run_search_study("cond-e2e", text, 12, [&](const std::string& dir) {
+        // The job files the master wrote (every job key, defaults included): a searched
+        // momentum only where optimizer = momentum, the default elsewhere.
+        const protocol::Layout layout(dir);
+        std::set<std::string> searched_values;
+        for (const auto& e : fs::directory_iterator(layout.done_dir())) {
+            if (e.path().extension() != ".job") continue;
+            const KeyValueFile job = KeyValueFile::read(e.path().string());
+            const bool momentum = job.str("optimizer") == "momentum";
+            INFO(e.path().string());
+            if (momentum) searched_values.insert(job.str("momentum"));
+            else CHECK(job.str("momentum") == protocol::find_job_key("momentum")->default_text());
+            (momentum ? with : without) += 1;
+        }
+        CHECK(searched_values.size() == static_cast<size_t>(with));  // drawn, not the default
+        e2e::Process report("hpo-report", {"--dir", dir}, dir + "/report.log");
+        report_rc = report.wait(120);
+        INFO(report.log());
+        index = fs::exists(dir + "/report/index.html");
+    });
+    check_proposals_match(ran, 3);
+    CHECK(with + without == 12);
+    CHECK(with > 0);
+    CHECK(without > 0);
+    CHECK(report_rc == 0);
+    CHECK(index);
 }
 
 TEST_CASE("search e2e: bohb with a master and two workers, two hyperband iterations on synthetic jobs") {

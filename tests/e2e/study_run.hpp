@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <boost/filesystem.hpp>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -20,8 +21,10 @@ namespace hposync::e2e {
 // replay the results and find the study done (exit 0). Checks the basics (master exit
 // 0, workers stop cleanly on SIGTERM, nothing left pending or running, `expected_jobs`
 // results) and returns the results by job id. The directory is removed.
+// `inspect`, when given, sees the study directory before it is removed.
 inline std::map<std::string, protocol::Result> run_study(const std::string& study, size_t expected_jobs,
-                                                         bool restart_master = false, int timeout_s = 240) {
+                                                         bool restart_master = false, int timeout_s = 240,
+                                                         const std::function<void(const std::string&)>& inspect = {}) {
     namespace fs = boost::filesystem;
     const StudyDir where;  // removed at the end, also when a check throws
     const fs::path dir = where.dir();
@@ -53,6 +56,7 @@ inline std::map<std::string, protocol::Result> run_study(const std::string& stud
     CHECK(snap.results.size() == expected_jobs);
     std::map<std::string, protocol::Result> results;
     for (const auto& id : snap.results) results[id] = protocol::read_result(layout.result(id));
+    if (inspect) inspect(dir.string());
     return results;
 }
 

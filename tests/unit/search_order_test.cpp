@@ -100,3 +100,12 @@ TEST_CASE("order: gp's model and its q-batch EI round (batch = qei, the default)
     CHECK(check_order_independence("strategy = gp\nsamples = 4\nrounds = 4\nn_startup = 4\ncandidates = 200\nepochs = 9\n" + kSpace, 4) ==
           9);
 }
+
+TEST_CASE("order: conditional keys (tpe, bohb, gp, grid's dedup) keep the next round independent of arrival order") {
+    const std::string space =
+        "search.lr = loguniform(0.001, 1)\nsearch.opt = choice(sgd, adam, momentum)\n"
+        "search.mom = uniform(0.5, 0.99) when opt = momentum\nrepeats = 2\n";
+    CHECK(check_order_independence("strategy = tpe\nsamples = 4\nrounds = 5\nn_startup = 8\n" + space, 5) > 0);
+    CHECK(check_order_independence("strategy = tpe\nsamples = 4\nrounds = 5\nn_startup = 8\nmultivariate = true\n" + space, 5) > 0);
+    CHECK(check_order_independence("strategy = gp\nsamples = 4\nrounds = 4\nn_startup = 8\n" + space, 4) > 0);
+}

@@ -22,6 +22,16 @@
 // loguniform(a, b) with 0 < a < b, int(a, b) (integers a..b), log2int(a, b) (powers of
 // two 2^a..2^b), choice(x, y, ...). Sampled real values keep 6 significant digits.
 //
+// Conditional dimensions: a spec may end with `when KEY = V` or `when KEY in (V, W, ...)`,
+// KEY an earlier searched list / choice key:
+//   search.optimizer = choice(sgd, momentum, nesterov, adam)
+//   search.momentum = uniform(0.5, 0.99) when optimizer in (momentum, nesterov)
+// Where the condition does not hold (or KEY is itself inactive) the key is INACTIVE: the
+// job takes the key's default as if the study did not search it, a grid does not multiply by it,
+// and TPE / BOHB leave such points out of that key's densities. Inside the search an
+// inactive key holds one canonical value (its first value / low bound: inactive_text), so
+// configurations that differ only there are one configuration.
+//
 // Strategy options: the full reference is the strategy registry (src/search/
 // strategy_registry.cpp: every strategy, its options with types, ranges and defaults),
 // printed by `hpo-master --strategies` and reproduced in the README. An option of another
@@ -32,6 +42,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,11 +53,18 @@ namespace hposync::search {
 
 enum class DimKind { list, uniform, loguniform, integer, log2int, choice };
 
+// `when parent = v` / `when parent in (v, w)`: the dimension is active only then.
+struct Condition {
+    std::string parent;               // an earlier list / choice dimension's key
+    std::vector<std::string> values;  // the parent's values that activate the dimension
+};
+
 struct Dimension {
     std::string key;                   // job key, e.g. "lr"
     DimKind kind = DimKind::list;
     std::vector<std::string> values;   // list / choice
     double lo = 0, hi = 0;             // uniform, loguniform (values), int, log2int (exponents)
+    std::optional<Condition> when;     // none: always active
     bool log_scale() const { return kind == DimKind::loguniform || kind == DimKind::log2int; }
 };
 
@@ -82,6 +100,16 @@ struct StudyKey {
 };
 const std::vector<StudyKey>& study_keys();
 std::string study_keys_markdown();
+
+// Conditional dimensions (`when`; defined in src/search/space.cpp). is_active: d has no
+// condition, or its parent is active and holds one of the condition's values in p.
+// inactive_text: the one value an inactive key holds inside the search (its first value /
+// low bound). impute_inactive: gives every inactive key of p that value, in file order (a
+// parent precedes its children), so configurations differing only there are equal.
+bool is_active(const Study& study, const std::map<std::string, std::string>& p, const Dimension& d);
+std::string inactive_text(const Dimension& d);
+void impute_inactive(const Study& study, std::map<std::string, std::string>& p);
+bool has_conditions(const Study& study);
 
 // Parses and validates a study file. Throws ParseError naming the file, line and key.
 Study read_study(const std::string& path);
