@@ -15,6 +15,7 @@
 
 #include "hposync/engine/model.hpp"
 #include "hposync/engine/optimizer.hpp"
+#include "engine_random.hpp"
 
 using namespace hposync::engine;
 
@@ -49,15 +50,8 @@ struct Run {
           opt(std::make_unique<Optimizer>(cfg, model->params())),
           n(batch),
           sample(int64_t(s.c) * s.h * s.w) {
-        x.resize(size_t(steps * n * sample));
-        y.resize(size_t(steps * n));
+        hposync::testing::lcg_batches(size_t(steps * n * sample), size_t(steps * n), s.classes, 5, x, y);
         dlogits.resize(size_t(n * s.classes));
-        uint64_t state = 5;
-        for (float& v : x) {
-            state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-            v = float(double(state >> 11) * 0x1.0p-53 * 2 - 1);
-        }
-        for (size_t i = 0; i < y.size(); ++i) y[i] = uint8_t((i * 7 + 3) % size_t(s.classes));
     }
 
     // One training step on batch i: backward_and_update (fold where the optimizer folds),
