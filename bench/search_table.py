@@ -413,8 +413,9 @@ def objectives_paragraph(tables):
                  "epochs, %s; replayed by the nearest recorded configuration, categorical keys exact; regret "
                  "against the best recorded validation error after %d epochs; budgets 1..%d, eta 3). "
                  "Optuna suggests momentum only under optimizer = momentum, SMAC and DEHB get a ConfigSpace "
-                 "InCondition; hposync and HEBO have no conditional keys and search it flat (the lookup "
-                 "ignores it where it is inactive); grid is not run there (2 values per numeric key are "
+                 "InCondition, hposync a `when` clause (conditional keys, since 2026-12-07); HEBO has no "
+                 "conditional keys and searches it flat (the lookup ignores it where it is inactive); grid is "
+                 "not run there (2 values per numeric key are "
                  "already 384 points)" % (n, epochs, how_long, epochs, epochs))
     return text + ". `-eta2` methods: hposync's with eta 2.\n"
 
