@@ -237,6 +237,7 @@ private:
     Candidate scored(const CubeSpace& cube, const Score& score, const Eigen::VectorXd& raw) const {
         Candidate c;
         c.params = cube.decode(raw);
+        impute_inactive(study_, c.params);  // a conditional key's inactive value is canonical, as in the history
         c.u = cube.encode(c.params);
         c.score = score(c.u);
         return c;

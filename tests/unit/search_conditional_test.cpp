@@ -239,3 +239,30 @@ TEST_CASE("conditional keys: the study check gives every conditional key's edges
         }
     CHECK(momentum_edges == 2);
 }
+
+TEST_CASE("conditional keys: gp scores candidates with inactive keys at their canonical value, so no two configurations run alike") {
+    // Configurations that differ only in an inactive key are one job; gp must count them as
+    // one (its duplicate check and its model see the canonical value).
+    const Study s = study_of("strategy = gp\nsamples = 4\nrounds = 6\nn_startup = 8\nseed = 2\n"
+                             "search.optimizer = choice(sgd, adam)\nsearch.momentum = uniform(0.5, 0.99) when optimizer = sgd\n"
+                             "search.batch_size = 16, 32\n");
+    auto f = [](const Trial& t) {  // adam at batch 32 is best: proposals crowd where momentum is inactive
+        return (t.params.at("optimizer") == "adam" ? 0.1 : 0.5) + (t.params.at("batch_size") == "32" ? 0.0 : 0.2) +
+               0.01 * std::stod(t.params.at("momentum"));
+    };
+    const auto rounds = run_study(s, f);
+    REQUIRE(rounds.size() == 6);
+    std::set<std::string> jobs;
+    size_t trials = 0;
+    for (const auto& round : rounds)
+        for (const Trial& t : round) {
+            ++trials;
+            std::string j;
+            for (const auto& [k, v] : job_settings(s, t))
+                if (k != "seed") j += k + "=" + v + ";";
+            jobs.insert(j);
+            if (t.params.at("optimizer") == "adam") CHECK(t.params.at("momentum") == "0.5");
+        }
+    // adam has 2 distinct jobs (batch 16 / 32); the rest are sgd with drawn momenta.
+    CHECK(jobs.size() == trials);
+}
