@@ -117,12 +117,17 @@ bool has_conditions(const Study& study) {
     return false;
 }
 
+const Dimension* condition_parent(const Study& study, const Dimension& d) {
+    if (!d.when) return nullptr;
+    for (const Dimension& q : study.space)
+        if (q.key == d.when->parent) return &q;
+    return nullptr;  // parse_study refuses such a study
+}
+
 bool is_active(const Study& study, const Params& p, const Dimension& d) {
     if (!d.when) return true;
-    const Dimension* parent = nullptr;
-    for (const Dimension& q : study.space)
-        if (q.key == d.when->parent) parent = &q;
-    if (!parent || !is_active(study, p, *parent)) return false;  // parse_study checked it exists
+    const Dimension* parent = condition_parent(study, d);
+    if (!parent || !is_active(study, p, *parent)) return false;
     auto it = p.find(parent->key);
     if (it == p.end()) return false;
     for (const std::string& v : d.when->values)
@@ -178,7 +183,9 @@ std::vector<Trial> trials_of_config(const Study& study, int64_t index, const Par
         t.config_id = config_id(index);
         t.repeat = r;
         t.params = params;
-        impute_inactive(study, t.params);  // a model's decoded point may carry an inactive value
+        // Every strategy imputes before its duplicate check already; this keeps the rule for
+        // all of them in the one place every trial passes.
+        impute_inactive(study, t.params);
         t.seed = job_seed(study.seed, index, r);
         t.budget = budget;
         out.push_back(std::move(t));

@@ -38,6 +38,9 @@ std::pair<double, double> internal_bounds(const Dimension& d);
 bool is_categorical(const Dimension& d);
 bool is_discrete(const Dimension& d);  // int, log2int
 
+// The dimension a conditional dimension's `when` names (nullptr without a condition).
+const Dimension* condition_parent(const Study& study, const Dimension& d);
+
 // The text of a configuration, for duplicate checks.
 std::string params_key(const Params& p);
 

@@ -24,12 +24,10 @@ std::vector<std::string> edge_values(const Dimension& d) {
 
 // Sets d's ancestors so that d is active in p (the first value of each condition).
 void activate(const Study& study, const Dimension& d, Params& p) {
-    if (!d.when) return;
-    for (const Dimension& parent : study.space)
-        if (parent.key == d.when->parent) {
-            activate(study, parent, p);
-            p[parent.key] = d.when->values.front();
-        }
+    if (const Dimension* parent = condition_parent(study, d)) {
+        activate(study, *parent, p);
+        p[parent->key] = d.when->values.front();
+    }
 }
 
 const char* kind_name(DimKind k) {

@@ -21,12 +21,10 @@ Params to_params(const Study& study, const std::vector<double>& x) {
     return p;
 }
 
-// The point a params text stands for (what the job will really run); an inactive key's
-// coordinate is NaN (parzen.hpp).
+// The point a params text stands for (what the job will really run).
 std::vector<double> to_point(const Study& study, const Params& p) {
     std::vector<double> x;
-    for (const Dimension& d : study.space)
-        x.push_back(is_active(study, p, d) ? *internal_value(d, p.at(d.key)) : kInactive);
+    for (const Dimension& d : study.space) x.push_back(*internal_value(d, p.at(d.key)));
     return x;
 }
 
@@ -214,7 +212,10 @@ std::vector<Params> tpe_propose(const Study& study, const std::vector<ScoredPoin
             fresh = !seen.count(params_key(chosen));
         }
         seen.insert(params_key(chosen));
-        if (opts.constant_liar) above.push_back(to_point(study, chosen));  // as if it came out worst
+        if (opts.constant_liar) {  // as if it came out worst
+            above.push_back(to_point(study, chosen));
+            mask_inactive(study, above.back());
+        }
         out.push_back(std::move(chosen));
     }
     return out;
