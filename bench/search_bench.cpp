@@ -137,21 +137,12 @@ BenchObjective sampled_objective(const Table& table) {
     return o;
 }
 
-// The space hposync's methods search: o.space with each table condition as a `when` clause
-// on its child's line (the peers get the conditions as separate lines: cmd_space).
+// The space hposync's methods search: o.space, or a table's lines with its conditions as
+// `when` clauses (the peers get the conditions as separate lines: cmd_space).
 std::string study_space(const BenchObjective& o) {
-    if (!o.table || o.table->conditions.empty()) return o.space;
-    std::string out, line;
-    std::istringstream lines(o.space);
-    while (std::getline(lines, line)) {
-        for (const bench::Condition& c : o.table->conditions)
-            if (line.rfind("search." + c.child + " =", 0) == 0) {
-                std::string values;
-                for (const std::string& v : c.values) values += (values.empty() ? "" : ", ") + v;
-                line += " when " + c.parent + " in (" + values + ")";
-            }
-        out += line + "\n";
-    }
+    if (!o.table || !o.table->sampled()) return o.space;
+    std::string out;
+    for (const std::string& line : o.table->study_lines) out += line + "\n";
     return out;
 }
 
@@ -320,10 +311,11 @@ void cmd_run(const std::vector<BenchObjective>& all, const std::string& only_obj
 void cmd_space(const BenchObjective& o) {
     std::cout << o.space;
     if (o.table)
-        for (const bench::Condition& c : o.table->conditions) {
+        for (const search::Dimension& d : o.table->design.space) {
+            if (!d.when) continue;
             std::string values;
-            for (const std::string& v : c.values) values += (values.empty() ? "" : " | ") + v;
-            std::cout << "condition = " << c.child << " if " << c.parent << " = " << values << "\n";
+            for (const std::string& v : d.when->values) values += (values.empty() ? "" : " | ") + v;
+            std::cout << "condition = " << d.key << " if " << d.when->parent << " = " << values << "\n";
         }
     std::cout << "max_budget = " << o.max_budget << "\noptimum = " << format_double(o.optimum) << "\neta = " << o.eta
               << "\nmin_budget = " << o.min_budget << "\n";

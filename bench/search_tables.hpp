@@ -33,29 +33,9 @@ namespace bench {
 using Params = std::map<std::string, std::string>;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-// "CHILD if PARENT = V1 | V2": CHILD is used only where PARENT takes one of the values.
-struct Condition {
-    std::string child, parent;
-    std::vector<std::string> values;
-    bool active(const Params& p) const {
-        auto it = p.find(parent);
-        return it != p.end() && std::find(values.begin(), values.end(), it->second) != values.end();
-    }
-};
-
 inline std::string trim(const std::string& s) {
     const size_t a = s.find_first_not_of(" \t"), b = s.find_last_not_of(" \t");
     return a == std::string::npos ? "" : s.substr(a, b - a + 1);
-}
-
-inline Condition parse_condition(const std::string& text, const std::string& where) {
-    const size_t if_at = text.find(" if "), eq = text.find('=');
-    if (if_at == std::string::npos || eq == std::string::npos || eq < if_at)
-        throw hposync::Error(where + ": condition '" + text + "' is not 'CHILD if PARENT = V1 | V2'");
-    Condition c{trim(text.substr(0, if_at)), trim(text.substr(if_at + 4, eq - if_at - 4)), {}};
-    std::stringstream ss(text.substr(eq + 1));
-    for (std::string v; std::getline(ss, v, '|');) c.values.push_back(trim(v));
-    return c;
 }
 
 struct Table {
@@ -65,15 +45,18 @@ struct Table {
     std::vector<std::vector<double>> curves;    // val_error after each epoch per row (inf: diverged)
     int epochs = 0;
     double best = kInf;                         // lowest val_error at the last epoch
-    // sampled design (empty for a grid):
+    // sampled design (empty for a grid): the CSV's "# search." lines as the peers get them
+    // (with cmd_space's condition lines), the same lines with each "# condition:" as a `when`
+    // clause, and the space those define, read by hposync's own study reader: its checks and
+    // its is_active decide what a query must match.
     std::vector<std::string> space_lines;       // "search.lr = loguniform(...)"
-    std::vector<hposync::search::Dimension> space;
-    std::vector<Condition> conditions;
+    std::vector<std::string> study_lines;       // "search.momentum = uniform(0, 0.99) when optimizer in (momentum)"
+    hposync::search::Study design;
     // grid design:
     std::vector<std::vector<double>> axis;      // sorted values per key
     std::map<std::vector<int>, size_t> grid_row;  // grid index -> row
 
-    bool sampled() const { return !space.empty(); }
+    bool sampled() const { return !design.space.empty(); }
 
     static Table read(const std::string& path) {
         std::ifstream in(path);
@@ -83,13 +66,15 @@ struct Table {
         t.name = path.substr(path.find_last_of('/') + 1);
         t.name = t.name.substr(0, t.name.rfind('.'));
         std::string line;
+        std::vector<std::string> conditions;
         while (std::getline(in, line)) {
             if (line.empty()) continue;
-            if (line[0] == '#') t.read_comment(line);
+            if (line[0] == '#') t.read_comment(line, conditions);
             else if (t.keys.empty()) t.read_header(line);
             else t.read_row(line);
         }
         if (t.rows.empty()) throw hposync::Error(path + ": no rows");
+        if (!t.space_lines.empty()) t.read_design(conditions);
         if (t.sampled()) t.check_space();
         else t.index_grid();
         return t;
@@ -103,15 +88,31 @@ struct Table {
     }
 
 private:
-    void read_comment(const std::string& line) {
+    void read_comment(const std::string& line, std::vector<std::string>& conditions) {
         const std::string body = trim(line.substr(1));
-        if (body.rfind("condition:", 0) == 0) conditions.push_back(parse_condition(trim(body.substr(10)), path));
-        if (body.rfind("search.", 0) == 0) {
-            space_lines.push_back(body);
-            const std::string study = "format = hposync-study 1\nname = t\nstrategy = random\nsamples = 1\n" + body + "\n";
-            auto parsed = hposync::search::parse_study(hposync::KeyValueFile::parse(study, path));
-            space.push_back(parsed.space.at(0));
+        if (body.rfind("condition:", 0) == 0) conditions.push_back(trim(body.substr(10)));
+        if (body.rfind("search.", 0) == 0) space_lines.push_back(body);
+    }
+
+    // "CHILD if PARENT = V1 | V2" becomes " when PARENT in (V1, V2)" on CHILD's line.
+    void read_design(const std::vector<std::string>& conditions) {
+        study_lines = space_lines;
+        for (const std::string& text : conditions) {
+            const size_t if_at = text.find(" if "), eq = text.find('=');
+            if (if_at == std::string::npos || eq == std::string::npos || eq < if_at)
+                throw hposync::Error(path + ": condition '" + text + "' is not 'CHILD if PARENT = V1 | V2'");
+            const std::string child = trim(text.substr(0, if_at)), parent = trim(text.substr(if_at + 4, eq - if_at - 4));
+            std::string values;
+            std::stringstream ss(text.substr(eq + 1));
+            for (std::string v; std::getline(ss, v, '|');) values += (values.empty() ? "" : ", ") + trim(v);
+            auto named = [&](const std::string& l) { return l.rfind("search." + child + " =", 0) == 0; };
+            auto line = std::find_if(study_lines.begin(), study_lines.end(), named);
+            if (line == study_lines.end()) throw hposync::Error(path + ": condition '" + text + "': no '# search." + child + "' line");
+            *line += " when " + parent + " in (" + values + ")";
         }
+        std::string study = "format = hposync-study 1\nname = t\nstrategy = random\nsamples = 1\n";
+        for (const std::string& l : study_lines) study += l + "\n";
+        design = hposync::search::parse_study(hposync::KeyValueFile::parse(study, path));
     }
 
     static std::vector<std::string> split_csv(const std::string& line) {
@@ -145,6 +146,7 @@ private:
     }
 
     void check_space() const {
+        const auto& space = design.space;
         if (space.size() != keys.size()) throw hposync::Error(path + ": the '# search.' lines do not name every key column");
         for (size_t k = 0; k < keys.size(); ++k)
             if (space[k].key != keys[k]) throw hposync::Error(path + ": column " + keys[k] + " is not search." + space[k].key);
@@ -164,16 +166,15 @@ private:
         return d.kind == hposync::search::DimKind::choice || d.kind == hposync::search::DimKind::list;
     }
 
-    bool active(const std::string& key, const Params& p) const {
-        for (const Condition& c : conditions)
-            if (c.child == key && !c.active(p)) return false;
-        return true;
+    bool active(const hposync::search::Dimension& d, const Params& p) const {
+        return hposync::search::is_active(design, p, d);
     }
 
     long nearest_row(const Params& params) const {
+        const auto& space = design.space;
         std::vector<double> q(space.size(), 0);
         for (size_t k = 0; k < space.size(); ++k) {
-            if (categorical(space[k]) || !active(space[k].key, params)) continue;
+            if (categorical(space[k]) || !active(space[k], params)) continue;
             auto it = params.find(space[k].key);
             if (it == params.end()) throw hposync::Error(path + ": the query has no value for " + space[k].key);
             q[k] = unit(space[k], it->second);
@@ -186,7 +187,7 @@ private:
                 if (categorical(space[k])) {
                     auto it = params.find(space[k].key);
                     if (it == params.end() || it->second != rows[r][k]) d = kInf;
-                } else if (active(space[k].key, params)) {
+                } else if (active(space[k], params)) {
                     const double x = q[k] - unit(space[k], rows[r][k]);
                     d += x * x;
                 }
