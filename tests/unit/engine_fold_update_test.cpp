@@ -1,6 +1,7 @@
 // The folded update (Optimizer::gradient_targets): for sgd and momentum without weight
 // decay, a dense layer's update goes into the gemm that makes its gradient (w += -lr X^T dY,
-// v = m v + X^T dY) instead of a gradient tensor and a separate sweep. Checked here: the
+// v = m v + X^T dY) instead of a gradient tensor and a separate sweep; for adam without
+// weight decay, into blocks of the gradient (engine_adam_fold_test.cpp). Checked here: the
 // fold is taken exactly when its condition holds (and then the gradient tensor is never
 // written), it gives the weights of gradient-then-update within float rounding, it repeats
 // bit for bit, and an update that overflows is still reported.
@@ -80,14 +81,15 @@ double max_relative_difference(const std::vector<ParamRef>& a, const std::vector
 
 }  // namespace
 
-TEST_CASE("engine fold update: taken exactly for sgd and momentum without weight decay, on dense tensors only") {
+TEST_CASE("engine fold update: taken exactly for sgd, momentum and adam without weight decay, on dense tensors only") {
     struct Case {
         const char* rule;
         double weight_decay;
         bool folds;
     };
     for (const Case& c : {Case{"sgd", 0, true}, Case{"momentum", 0, true}, Case{"sgd", 0.01, false},
-                          Case{"momentum", 0.01, false}, Case{"nesterov", 0, false}, Case{"adam", 0, false}}) {
+                          Case{"momentum", 0.01, false}, Case{"nesterov", 0, false}, Case{"adam", 0, true},
+                          Case{"adam", 0.01, false}}) {
         INFO(std::string(c.rule) << " weight_decay=" << c.weight_decay);
         Run run(kCnn, kSmall, config(c.rule, c.weight_decay), 16, 1);
         const std::vector<ParamRef> params = run.model->params();
@@ -143,7 +145,7 @@ TEST_CASE("engine fold update: the weights of gradient-then-update within float 
 TEST_CASE("engine fold update: the same bits on every run") {
     // Batch 48: the first layer's products (15 MFLOP) are split over the OpenMP team when
     // there is more than one thread (SerialIfSmall); at batch 16 one thread runs them.
-    for (const char* rule : {"sgd", "momentum"})
+    for (const char* rule : {"sgd", "momentum", "adam"})
         for (int64_t batch : {16, 48}) {
             INFO(std::string(rule) << " batch " << batch);
             Run first(kMlp, kMnist, config(rule), batch, 3), second(kMlp, kMnist, config(rule), batch, 3);
@@ -174,4 +176,18 @@ TEST_CASE("engine fold update: weights that overflow are still reported non-fini
     for (const ParamRef& p : run.model->params())
         overflowed |= std::any_of(p.value, p.value + p.size, [](float w) { return std::isinf(w); });
     CHECK(overflowed);
+}
+
+TEST_CASE("engine fold update: adam's blocks report a non-finite weight") {
+    // lr = 1e39 is inf as a float: every weight with a gradient becomes +-inf (NaN where the
+    // gradient is 0), found only by the check in adam's block loop (Optimizer::update_block).
+    OptimizerConfig huge = config("adam");
+    huge.lr = 1e39;
+    for (int64_t batch : {16, 48}) {  // 48: fc1's blocks on the OpenMP team when it has 2 threads
+        INFO("batch " << batch);
+        Run run(kMlp, kMnist, huge, batch, 1);
+        REQUIRE(run.opt->folded(0));
+        CHECK_FALSE(run.step(0, true));
+        CHECK(std::isfinite(run.loss));
+    }
 }

@@ -31,13 +31,29 @@ struct ParamRef {
     bool foldable = false;
 };
 
+// Takes a parameter's gradient piece by piece, each piece while it is still in cache
+// (GradientTarget::sink): elements [first, first + count) of the gradient, in `grad`
+// (valid during the call only). Every element is handed over exactly once per backward.
+class GradientSink {
+public:
+    virtual void take(int64_t first, int64_t count, const float* grad) = 0;
+
+protected:
+    ~GradientSink() = default;
+};
+
 // Where a parameter's gradient goes when the optimizer's update is folded into backward
-// (Optimizer::gradient_targets): the layer computes dst = beta * dst + alpha * gradient
-// with the gemm that makes the gradient, instead of writing ParamRef::grad, e.g. sgd:
-// dst = the weights, alpha = -lr, beta = 1. dst == nullptr: ParamRef::grad as usual.
+// (Optimizer::gradient_targets), instead of ParamRef::grad. Either
+//  - dst: the layer computes dst = beta * dst + alpha * gradient with the gemm that makes
+//    the gradient, e.g. sgd: dst = the weights, alpha = -lr, beta = 1; or
+//  - sink: the layer makes the gradient in blocks small enough for the L2 cache and hands
+//    each to the sink (adam: the update of those elements), with no gradient tensor.
+// Both null: ParamRef::grad as usual.
 struct GradientTarget {
     float* dst = nullptr;
     float alpha = 1, beta = 0;
+    GradientSink* sink = nullptr;
+    bool folds() const { return dst != nullptr || sink != nullptr; }
 };
 
 // Non-trainable state that a checkpoint must save (BN running mean/var).

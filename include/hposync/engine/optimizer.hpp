@@ -39,14 +39,21 @@ public:
     void update_param(size_t k);
     bool end_update();
 
-    // The fold (backward_and_update): for sgd and momentum without weight decay, the update
-    // of a dense layer's tensors goes into the gemm that makes their gradient, with no
+    // The fold (backward_and_update): for sgd, momentum and adam without weight decay, the
+    // update of a dense layer's tensors happens where their gradient is made, with no
     // gradient tensor and no separate sweep: gradient_targets() (one per parameter, for
     // Model::backward; null when no tensor folds) says where; folded(k): whether tensor k's
-    // does; finish_folded(k) then does the rest of its update (momentum's w -= lr * v, the
-    // finite check) in place of update_param(k). Rounding: the gemm adds alpha * (X^T dY)
-    // to w (or m * v) in its own order, so the weights differ from backward + step() in the
-    // last bits (bench/profile.md, "MLP batch 16 at one thread"); run to run they repeat.
+    // does; finish_folded(k) then does the rest of its update in place of update_param(k).
+    //  - sgd, momentum: the gemm that makes the gradient adds it to w (or m * v), and
+    //    finish_folded does momentum's w -= lr * v and the finite check. Rounding: the gemm
+    //    adds alpha * (X^T dY) in its own order, so the weights differ from backward +
+    //    step() in the last bits (bench/profile.md, "MLP batch 16 at one thread").
+    //  - adam: the layer makes the gradient in L2-sized blocks and hands each to a
+    //    GradientSink that runs the update's own loop on those elements (the finite check
+    //    included; finish_folded has nothing left to do). The same arithmetic per element
+    //    on a gradient made by the same gemm kernel on fewer rows (bench/profile.md, "MLP
+    //    Adam at batch 16": bit-identical in the tests).
+    // Run to run the bits repeat.
     const GradientTarget* gradient_targets() const;
     bool folded(size_t k) const;
     void finish_folded(size_t k);
@@ -76,9 +83,18 @@ private:
     float adam_c1_ = 1, adam_c2_ = 1;  // adam's bias corrections for this update
     std::vector<GradientTarget> targets_;  // per parameter; empty when none folds
 
+    // Adam's fold: tensor k's update of the gradient block [first, first + count).
+    struct AdamBlocks final : GradientSink {
+        Optimizer* opt = nullptr;
+        size_t k = 0;
+        void take(int64_t first, int64_t count, const float* grad) override;
+    };
+    std::vector<AdamBlocks> adam_sinks_;  // per parameter (targets_ point here); empty unless adam
+
     bool folds_into_gradient(const ParamRef& p) const;
     void make_gradient_targets();
     void apply_update(size_t k, bool gradient_folded);
+    void update_block(size_t k, int64_t first, int64_t count, const float* grad);
 };
 
 // backward + step in one pass: the model hands each layer's parameters to the optimizer

@@ -1,6 +1,7 @@
 #include "dense.hpp"
 
 #include <dnnl.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <stdexcept>
@@ -18,12 +19,17 @@ using dnnl::prop_kind;
 // bench/profile.md). From 64 examples on the two take about as long.
 constexpr int64_t kTransposedForwardMaxBatch = 32;
 
+// The weight gradient's block for a GradientSink: 32 Ki floats (128 KiB), well inside the
+// 1 MiB L2 beside the rows of w, m and v that adam's update streams past it.
+constexpr int64_t kSinkBlockFloats = 1 << 15;
+
 struct Dense::Plan {
     int64_t n = 0;
     const float* x = nullptr;          // input of the last forward
     std::vector<float> out, dpre, dx;  // dpre: gradient before the fused ReLU
     std::vector<float> out_t;          // Y^T (units x n) of the transposed forward
     std::vector<float> bias_sum;       // the bias gradient on its way into a GradientTarget
+    std::vector<float> grad_blocks;    // one weight-gradient block per thread (weight_gradient_blocks)
     memory src, dst;
     dnnl::inner_product_forward fwd;
     std::unordered_map<int, memory> fwd_args;
@@ -111,11 +117,36 @@ const float* Dense::backward_folded(const float* dy, bool need_dx, const Gradien
     // The weight gradient last: a fused update (Model::GradientsReady) then finds it in cache.
     if (need_dx) sgemm('N', 'N', n, in_features_, units_, {p.dx.data(), 1.f, 0.f}, p.dpre.data(), units_,
                        weight_.data(), in_features_);
-    const bool folded = targets != nullptr;
-    sgemm('T', 'N', units_, in_features_, n, folded && targets[0].dst ? targets[0] : GradientTarget{dweight_.data()},
-          p.dpre.data(), units_, p.x, in_features_);
-    bias_gradient(p, folded && targets[1].dst ? targets[1] : GradientTarget{dbias_.data()});
+    const GradientTarget dw = targets && targets[0].folds() ? targets[0] : GradientTarget{dweight_.data()};
+    const GradientTarget db = targets && targets[1].folds() ? targets[1] : GradientTarget{dbias_.data()};
+    if (dw.sink) weight_gradient_blocks(p, *dw.sink);
+    else sgemm('T', 'N', units_, in_features_, n, dw, p.dpre.data(), units_, p.x, in_features_);
+    bias_gradient(p, db);
     return need_dx ? p.dx.data() : nullptr;
+}
+
+// dW = dY'^T X by blocks of rows of about kSinkBlockFloats, each handed to the sink (adam's
+// update of those weights) while it is in L2: no weight-gradient tensor is written and read
+// back. Each block is the same gemm on fewer rows (K = the batch, not split). With more
+// than one thread, the threads take whole blocks (static schedule: run to run the same).
+void Dense::weight_gradient_blocks(Plan& p, GradientSink& sink) {
+    const int64_t rows = std::clamp<int64_t>(kSinkBlockFloats / in_features_, 1, units_);
+    const int64_t blocks = (units_ + rows - 1) / rows;
+    const int threads = int(std::min<int64_t>(omp_get_max_threads(), blocks));
+    p.grad_blocks.resize(size_t(threads * rows * in_features_));
+    int failed = 0;  // no exception may leave the parallel region
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1) reduction(| : failed)
+    for (int64_t b = 0; b < blocks; ++b) {
+        const int64_t first_row = b * rows, count = std::min(rows, units_ - first_row);
+        float* block = p.grad_blocks.data() + omp_get_thread_num() * rows * in_features_;
+        if (dnnl_sgemm('T', 'N', count, in_features_, p.n, 1.f, p.dpre.data() + first_row, units_, p.x, in_features_,
+                       0.f, block, in_features_) != dnnl_success) {
+            failed = 1;
+            continue;
+        }
+        sink.take(first_row * in_features_, count * in_features_, block);
+    }
+    if (failed) throw std::runtime_error(name() + ": dnnl_sgemm failed");
 }
 
 // Row-major C (M x N) = alpha * op(A) op(B) + beta * C, C being to.dst.
@@ -126,14 +157,15 @@ void Dense::sgemm(char ta, char tb, int64_t M, int64_t N, int64_t K, const Gradi
 }
 
 // db = the column sums of dY', written to.dst = beta * to.dst + alpha * db (plain db when
-// beta = 0, without reading to.dst).
+// beta = 0, without reading to.dst), or handed to to.sink.
 void Dense::bias_gradient(Plan& p, const GradientTarget& to) const {
-    float* sum = to.beta == 0.f && to.alpha == 1.f ? to.dst : p.bias_sum.data();
+    float* sum = to.dst && to.beta == 0.f && to.alpha == 1.f ? to.dst : p.bias_sum.data();
     std::fill(sum, sum + units_, 0.f);
     for (int64_t b = 0; b < p.n; ++b) {
         const float* row = p.dpre.data() + b * units_;
         for (int64_t o = 0; o < units_; ++o) sum[o] += row[o];
     }
+    if (to.sink) return to.sink->take(0, units_, sum);
     if (sum == to.dst) return;
     for (int64_t o = 0; o < units_; ++o)
         to.dst[o] = (to.beta == 0.f ? 0.f : to.beta * to.dst[o]) + to.alpha * sum[o];

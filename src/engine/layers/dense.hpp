@@ -29,6 +29,7 @@ private:
     void forward_transposed(Plan& p, const float* x);
     void sgemm(char ta, char tb, int64_t M, int64_t N, int64_t K, const GradientTarget& to, const float* a,
                int64_t lda, const float* b, int64_t ldb) const;
+    void weight_gradient_blocks(Plan& p, GradientSink& sink);
     void bias_gradient(Plan& p, const GradientTarget& to) const;
 
     int64_t in_features_, units_;  // weight_: units x in_features
