@@ -7,13 +7,19 @@
 # 1-minute load average before and after the report: the machine may be shared).
 # HPOSYNC_REPORT_TIMINGS=1 also prints hpo-report --timings (its time per stage) to stderr.
 #   bash bench/scale/readers.sh [N] [DIR]        (DIR: where the study goes; default /tmp)
+# HPOSYNC_READERS_KEEP=1 keeps the grown study (its folder is printed to stderr) so that two
+# builds of hpo-report can be timed on the same one; delete it when done.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-100000}
 BASE=${2:-/tmp}
 BIN=${HPOSYNC_BIN:-build/bin}
 work=$(mktemp -d "$BASE/hposync-readers.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+if [ "${HPOSYNC_READERS_KEEP:-0}" = 1 ]; then
+    trap 'echo "readers.sh: kept $work (study: $work/study)" >&2' EXIT
+else
+    trap 'rm -rf "$work"' EXIT
+fi
 cat > "$work/template.study" <<'STUDY'
 format = hposync-study 1
 name = readers

@@ -15,7 +15,7 @@ namespace {
 // Job keys shown in their own column even when no search varies them.
 const std::vector<std::string> kAlwaysShown = {"model", "optimizer", "lr", "batch_size", "epochs", "time_budget_s"};
 // Job keys that describe bookkeeping, not hyperparameters: already in other columns.
-const std::set<std::string> kNotSettings = {"format", "id", "study", "round", "config", "repeat", "searched"};
+const std::set<std::string, std::less<>> kNotSettings = {"format", "id", "study", "round", "config", "repeat", "searched"};
 
 std::string num(double v) { return format_double(v); }
 
@@ -25,6 +25,23 @@ void add_row(std::string& out, const std::vector<std::string>& fields) {
         out += csv_field(fields[i]);
     }
     out += "\r\n";
+}
+
+}  // namespace
+
+namespace {
+
+// A run's row of summary.csv: its ids, the job's value of each of `settings`, its outcome.
+void add_run_row(const Run& r, const std::vector<std::string>& settings, std::string& out) {
+    std::vector<std::string> row = {r.id, std::to_string(r.round), r.config, std::to_string(r.repeat)};
+    for (const auto& k : settings) row.emplace_back(r.job_text.find(k).value_or(""));
+    const auto& t = r.train;
+    for (const auto& f : {std::string(to_text(r.status)), r.reason, num(t.final_train_loss), num(t.final_val_loss), num(t.final_val_error),
+                          num(t.test_accuracy), num(t.train_accuracy), std::to_string(t.param_count), std::to_string(t.steps),
+                          std::to_string(t.epochs_done), num(t.train_seconds), num(r.wall_seconds), r.worker,
+                          std::to_string(r.attempt)})
+        row.push_back(f);
+    add_row(out, row);
 }
 
 }  // namespace
@@ -62,10 +79,12 @@ std::string summary_csv(const StudyData& data) {
     for (const auto& k : searched)
         if (std::find(settings.begin(), settings.end(), k) == settings.end()) settings.push_back(k);
     std::set<std::string> others;
+    std::set<const std::vector<std::string>*> key_lists;  // runs share them: each looked at once
     for (const auto& r : data.runs)
-        for (const auto& [k, v] : r.job_text)
-            if (!kNotSettings.count(k) && std::find(settings.begin(), settings.end(), k) == settings.end())
-                others.insert(k);
+        if (key_lists.insert(&r.job_text.keys()).second)
+            for (const auto& k : r.job_text.keys())
+                if (!kNotSettings.count(k) && std::find(settings.begin(), settings.end(), k) == settings.end())
+                    others.insert(k);
     settings.insert(settings.end(), others.begin(), others.end());
 
     std::vector<std::string> header = {"id", "round", "config", "repeat"};
@@ -75,20 +94,15 @@ std::string summary_csv(const StudyData& data) {
         header.push_back(h);
     std::string out;
     add_row(out, header);
-    for (const auto& r : data.runs) {
-        std::vector<std::string> row = {r.id, std::to_string(r.round), r.config, std::to_string(r.repeat)};
-        for (const auto& k : settings) {
-            auto it = r.job_text.find(k);
-            row.push_back(it == r.job_text.end() ? "" : it->second);
-        }
-        const auto& t = r.train;
-        for (const auto& f : {std::string(to_text(r.status)), r.reason, num(t.final_train_loss), num(t.final_val_loss), num(t.final_val_error),
-                              num(t.test_accuracy), num(t.train_accuracy), std::to_string(t.param_count), std::to_string(t.steps),
-                              std::to_string(t.epochs_done), num(t.train_seconds), num(r.wall_seconds), r.worker,
-                              std::to_string(r.attempt)})
-            row.push_back(f);
-        add_row(out, row);
-    }
+    // Rows formatted in parallel, blocks of runs each into a string of their own, joined
+    // in run order (the file does not depend on how TBB splits the work).
+    constexpr size_t kRunsPerBlock = 1024;
+    std::vector<std::string> parts((data.runs.size() + kRunsPerBlock - 1) / kRunsPerBlock);
+    tbb::parallel_for(size_t(0), parts.size(), [&](size_t b) {
+        for (size_t i = b * kRunsPerBlock; i < std::min(data.runs.size(), (b + 1) * kRunsPerBlock); ++i)
+            add_run_row(data.runs[i], settings, parts[b]);
+    });
+    for (const auto& p : parts) out += p;
     for (const UnfinishedJob& job : data.unfinished) {
         std::vector<std::string> row(header.size());
         row[0] = job.id;
@@ -98,43 +112,58 @@ std::string summary_csv(const StudyData& data) {
     return out;
 }
 
-std::string curves_csv(const StudyData& data) {
-    // 100,000 runs make ~400 MB of rows: formatted in parallel, blocks of runs each into
-    // a string of their own, then joined in run order (the file does not depend on how
-    // TBB splits the work).
-    constexpr size_t kRunsPerBlock = 256;
-    const size_t blocks = (data.runs.size() + kRunsPerBlock - 1) / kRunsPerBlock;
-    std::vector<std::string> parts(blocks);
-    tbb::parallel_for(size_t(0), blocks, [&](size_t b) {
-        std::string& out = parts[b];
-        char buf[160];
-        for (size_t i = b * kRunsPerBlock; i < std::min(data.runs.size(), (b + 1) * kRunsPerBlock); ++i) {
-            const Run& r = data.runs[i];
-            const std::string id = csv_field(r.id);
-            for (const auto& e : r.train.epochs) {
-                for (auto [name, v] : {std::pair<const char*, double>{"train_loss", e.train_loss},
-                                       {"val_loss", e.val_loss}, {"val_error", e.val_error}}) {
-                    std::snprintf(buf, sizeof buf, ",epoch,%lld,%.4f,%s,%s\r\n", (long long)e.epoch, e.t, name,
-                                  num(v).c_str());
-                    out += id;
-                    out += buf;
-                }
-            }
-            for (const auto& u : r.train.updates) {
-                std::snprintf(buf, sizeof buf, ",update,%lld,%.4f,loss,%s\r\n", (long long)u.step, u.t,
-                              num(u.loss).c_str());
+namespace {
+
+// The curves.csv rows of runs [first, last).
+void add_curve_rows(const StudyData& data, size_t first, size_t last, std::string& out) {
+    char buf[160];
+    for (size_t i = first; i < last; ++i) {
+        const Run& r = data.runs[i];
+        const std::string id = csv_field(r.id);
+        for (const auto& e : r.train.epochs) {
+            for (auto [name, v] : {std::pair<const char*, double>{"train_loss", e.train_loss},
+                                   {"val_loss", e.val_loss}, {"val_error", e.val_error}}) {
+                std::snprintf(buf, sizeof buf, ",epoch,%lld,%.4f,%s,%s\r\n", (long long)e.epoch, e.t, name,
+                              num(v).c_str());
                 out += id;
                 out += buf;
             }
         }
-    });
+        for (const auto& u : r.train.updates) {
+            std::snprintf(buf, sizeof buf, ",update,%lld,%.4f,loss,%s\r\n", (long long)u.step, u.t,
+                          num(u.loss).c_str());
+            out += id;
+            out += buf;
+        }
+    }
+}
+
+}  // namespace
+
+std::string curves_csv(const StudyData& data) {
+    // 100,000 runs make ~400 MB of rows: formatted in parallel, blocks of runs each into
+    // a string of their own, then joined in run order (the file does not depend on how
+    // TBB splits the work). A wave of blocks at a time, so the blocks in memory beside the
+    // file's text are a wave's (~60 MB at 100,000 runs), not a second copy of the file.
+    constexpr size_t kRunsPerBlock = 256, kBlocksPerWave = 64;
+    const size_t blocks = (data.runs.size() + kRunsPerBlock - 1) / kRunsPerBlock;
     std::string out = "job,kind,index,t,metric,value\r\n";
-    size_t total = out.size();
-    for (const auto& p : parts) total += p.size();
-    out.reserve(total);
-    for (auto& p : parts) {
-        out += p;
-        std::string().swap(p);  // freed as it goes: the peak stays near one copy
+    for (size_t wave = 0; wave < blocks; wave += kBlocksPerWave) {
+        std::vector<std::string> parts(std::min(kBlocksPerWave, blocks - wave));
+        tbb::parallel_for(size_t(0), parts.size(), [&](size_t p) {
+            const size_t b = wave + p;
+            add_curve_rows(data, b * kRunsPerBlock, std::min(data.runs.size(), (b + 1) * kRunsPerBlock), parts[p]);
+        });
+        size_t bytes = 0;
+        for (const auto& p : parts) bytes += p.size();
+        if (wave == 0) {
+            // Room for every wave at the first wave's bytes per run, and a margin: pages
+            // reserved but never written cost no memory, and a string that outgrows its
+            // room would hold two copies while it moves.
+            const size_t runs = std::min(data.runs.size(), parts.size() * kRunsPerBlock);
+            out.reserve(out.size() + bytes / std::max<size_t>(1, runs) * data.runs.size() * 5 / 4 + bytes);
+        }
+        for (auto& p : parts) out += p;
     }
     return out;
 }

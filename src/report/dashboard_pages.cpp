@@ -292,21 +292,18 @@ PageParts parallel_page(const StudyData& data, const std::string& out, std::vect
     for (size_t k = 0; k < axes.size(); ++k) j += (k ? "," : "") + json_string(axes[k].key + (axes[k].log ? " (log)" : ""));
     j += "," + json_string(data.objective_label()) + "],\"lines\":[";
     // The best lines last, so they are drawn on top (as in the SVG).
-    std::vector<const Run*> order;
-    for (const auto& r : data.runs) order.push_back(&r);
-    std::stable_sort(order.begin(), order.end(), [&](const Run* a, const Run* b) {
-        return data.objective_value(*a) > data.objective_value(*b);
-    });
+    std::vector<std::pair<double, const Run*>> order;  // objective, run: each objective read once
+    for (const auto& r : data.runs) order.push_back({data.objective_value(r), &r});
+    std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
     if (order.size() > 2000) order.erase(order.begin(), order.end() - 2000);  // the best 2000
     bool first = true;
-    for (const Run* r : order) {
-        const double v = data.objective_value(*r);
+    for (const auto& [v, r] : order) {
         if (!std::isfinite(v)) continue;
         std::string units, texts;
         for (size_t k = 0; k < axes.size(); ++k) {
             units += json_number(axes[k].unit(*r)) + ",";
-            auto it = r->job_text.find(axes[k].key);
-            texts += json_string(it == r->job_text.end() ? "" : show_value(it->second)) + ",";
+            auto value = r->job_text.find(axes[k].key);
+            texts += json_string(value ? show_value(std::string(*value)) : "") + ",";
         }
         const double t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
         units += json_number(1 - t);

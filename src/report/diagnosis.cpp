@@ -405,7 +405,7 @@ std::map<const Run*, std::string> groups_of(const StudyData& data, const std::st
     }
     std::set<double> distinct(numbers.begin(), numbers.end());
     if (!numeric || distinct.size() <= kDominantMaxValues) {
-        for (const Run* r : runs) out[r] = show_value(r->job_text.at(key));
+        for (const Run* r : runs) out[r] = show_value(std::string(*r->job_text.find(key)));
         return out;
     }
     std::vector<double> sorted(numbers);
@@ -444,7 +444,7 @@ std::vector<Finding> diagnose_study(const StudyData& data) {
     for (const auto& key : data.searched_keys()) {
         std::vector<const Run*> runs;
         for (const auto& r : data.runs)
-            if ((r.status == RunStatus::ok || r.status == RunStatus::diverged) && r.job_text.count(key)) runs.push_back(&r);
+            if ((r.status == RunStatus::ok || r.status == RunStatus::diverged) && r.job_text.has(key)) runs.push_back(&r);
         const auto group = groups_of(data, key, runs);
         std::map<std::string, std::pair<double, int>> by_value;
         bool binned = false;
@@ -453,7 +453,7 @@ std::vector<Finding> diagnose_study(const StudyData& data) {
             auto& acc = by_value[group.at(r)];
             acc.first += std::isfinite(v) ? v : worst_seen;
             acc.second += 1;
-            binned = binned || group.at(r) != show_value(r->job_text.at(key));
+            binned = binned || group.at(r) != show_value(std::string(*r->job_text.find(key)));
         }
         if (by_value.size() < 2) continue;
         Spread s{key, INFINITY, -INFINITY, "", "", binned};

@@ -24,11 +24,9 @@ constexpr size_t kMaxCells = 12;  // values per axis for the cell view
 // cells' axis), else in text order (only their count is used: sorting 100,000 values by
 // strtod cost half a second a call).
 std::vector<std::string> values_of(const StudyData& data, const std::string& key) {
-    std::set<std::string> seen;  // 100,000 runs of a continuous dimension: as many values
-    for (const auto& r : data.runs) {
-        auto it = r.job_text.find(key);
-        if (it != r.job_text.end()) seen.insert(it->second);
-    }
+    std::set<std::string, std::less<>> seen;  // 100,000 runs of a continuous dimension: as many values
+    for (const auto& r : data.runs)
+        if (auto value = r.job_text.find(key); value && !seen.count(*value)) seen.emplace(*value);
     std::vector<std::string> v(seen.begin(), seen.end());
     if (v.size() > kMaxCells) return v;
     std::sort(v.begin(), v.end(), [](const std::string& a, const std::string& b) {
@@ -75,9 +73,10 @@ void plot_pair_heatmap(const StudyData& data, PlotSink& sink) {
         std::map<std::pair<size_t, size_t>, std::pair<double, int>> acc;
         for (const auto& r : data.runs) {
             const double v = data.objective_value(r);
-            if (!std::isfinite(v) || !r.job_text.count(a) || !r.job_text.count(b)) continue;
-            const size_t i = size_t(std::find(va.begin(), va.end(), r.job_text.at(a)) - va.begin());
-            const size_t j = size_t(std::find(vb.begin(), vb.end(), r.job_text.at(b)) - vb.begin());
+            const auto text_a = r.job_text.find(a), text_b = r.job_text.find(b);
+            if (!std::isfinite(v) || !text_a || !text_b) continue;
+            const size_t i = size_t(std::find(va.begin(), va.end(), *text_a) - va.begin());
+            const size_t j = size_t(std::find(vb.begin(), vb.end(), *text_b) - vb.begin());
             acc[{i, j}].first += v, acc[{i, j}].second += 1;
         }
         for (const auto& [ij, s] : acc) {

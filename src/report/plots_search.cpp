@@ -264,7 +264,10 @@ void plot_objective_vs_parameters(const StudyData& data, PlotSink& sink) {
         }
         std::vector<std::string> categories;
         bool numeric = true;
-        for (const auto& r : data.runs) numeric = numeric && r.job_text.count(key) && is_number(r.job_text.at(key));
+        for (const auto& r : data.runs) {
+            auto value = r.job_text.find(key);
+            numeric = numeric && value && is_number(std::string(*value));
+        }
         std::vector<double> values;
         for (const auto& r : data.runs) values.push_back(data.objective_value(r));
         double lo = 1e300, hi = 0;
@@ -275,9 +278,9 @@ void plot_objective_vs_parameters(const StudyData& data, PlotSink& sink) {
         std::vector<ScatterPoint> with_value, without;    // without: at the top, value 0
         for (size_t i = 0; i < data.runs.size(); ++i) {
             const Run& r = data.runs[i];
-            auto it = r.job_text.find(key);
-            if (it == r.job_text.end()) continue;
-            const std::string& v = it->second;
+            auto text = r.job_text.find(key);
+            if (!text) continue;
+            const std::string v(*text);
             double x;
             if (numeric) {
                 x = std::strtod(v.c_str(), nullptr);

@@ -28,27 +28,18 @@ namespace hposync::report {
 
 void Run::set_job(protocol::Job typed) {
     job = std::move(typed);
-    job_text.clear();
-    for (auto& [key, value] : protocol::job_entries(job)) job_text[key] = std::move(value);
+    job_text = JobText(protocol::job_entries(job), job.searched);
 }
 
-double Run::job_number(const std::string& key, double fallback) const {
-    auto it = job_text.find(key);
-    if (it == job_text.end()) return fallback;
-    try {
-        return parse_double(it->second, key);
-    } catch (const ParseError&) {
-        return fallback;
-    }
-}
+double Run::job_number(const std::string& key, double fallback) const { return job_text.number(key, fallback); }
 
 std::string Run::setting(const std::vector<std::string>& leave_out) const {
     std::string s;
     for (const auto& k : job.searched) {
-        auto it = job_text.find(k);
-        if (it == job_text.end() || std::find(leave_out.begin(), leave_out.end(), k) != leave_out.end()) continue;
+        auto value = job_text.find(k);
+        if (!value || std::find(leave_out.begin(), leave_out.end(), k) != leave_out.end()) continue;
         if (!s.empty()) s += ' ';
-        s += k + "=" + show_value(it->second);
+        s += k + "=" + show_value(std::string(*value));
     }
     if (s.empty() && !leave_out.empty()) return setting();
     return s.empty() ? config : s;
@@ -103,11 +94,9 @@ bool StudyData::log_scale(const std::string& key) const {
             return false;  // uniform, int: the study samples them evenly
         }
     // No study file (or a key it does not search): the values the runs have.
-    std::set<std::string> seen;
-    for (const auto& r : runs) {
-        auto it = r.job_text.find(key);
-        if (it != r.job_text.end()) seen.insert(it->second);
-    }
+    std::set<std::string, std::less<>> seen;
+    for (const auto& r : runs)
+        if (auto value = r.job_text.find(key)) seen.emplace(*value);
     return spans_log(std::vector<std::string>(seen.begin(), seen.end()));
 }
 
@@ -145,8 +134,10 @@ bool StudyData::multi_fidelity() const {
 }
 
 double StudyData::objective_value(const Run& run) const {
-    // protocol::objective_of is the one definition; it reads only the scalar metrics.
-    protocol::Result r;
+    // protocol::objective_of is the one definition; it reads only the scalar metrics. A
+    // report asks a few million times: one scratch Result per thread, not a fresh one
+    // (its job and curves members made this the third most costly call at 100,000 runs).
+    thread_local protocol::Result r;
     r.train.status = run.status;
     r.train.final_val_error = run.train.final_val_error;
     r.train.final_val_loss = run.train.final_val_loss;
@@ -243,6 +234,9 @@ StudyData load_study(const std::string& dir) {
             run.attempt = res.attempt;
             run.set_job(protocol::answered_job(res, layout.result(id)));  // entries that do not parse: unreadable
             run.train = std::move(res.train);
+            // Read row by row, the curves have room for more: a report holds 100,000 of them.
+            run.train.epochs.shrink_to_fit();
+            run.train.updates.shrink_to_fit();
             read[i] = std::move(run);
         } catch (const Error& e) {
             errors[i] = e.what();

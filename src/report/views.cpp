@@ -170,8 +170,7 @@ std::string trials_table_html(const StudyData& data, const std::vector<std::stri
              (linked ? "<a href=\"run-" + html_escape(r.id) + ".html\">" + html_escape(r.id) + "</a>" : html_escape(r.id)) +
              "</td>";
         for (const auto& k : keys) {
-            auto it = r.job_text.find(k);
-            const std::string v = it == r.job_text.end() ? "" : it->second;
+            const std::string v(r.job_text.find(k).value_or(""));
             const double x = r.job_number(k, NAN);
             h += cell(show_value(v), std::isfinite(x) ? format_double(x) : v);
         }

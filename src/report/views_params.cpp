@@ -13,10 +13,10 @@
 namespace hposync::report {
 
 double ParamAxis::unit(const Run& run) const {
-    auto it = run.job_text.find(key);
-    if (it == run.job_text.end()) return NAN;
+    auto value = run.job_text.find(key);
+    if (!value) return NAN;
     if (!numeric) {
-        auto c = std::find(categories.begin(), categories.end(), it->second);
+        auto c = std::find(categories.begin(), categories.end(), *value);
         if (c == categories.end()) return NAN;
         return categories.size() < 2 ? 0.5 : double(c - categories.begin()) / double(categories.size() - 1);
     }
@@ -40,7 +40,7 @@ std::vector<ParamAxis> param_axes(const StudyData& data) {
         ParamAxis a;
         a.key = key;
         for (const auto& r : data.runs)
-            if (r.job_text.count(key) && !std::isfinite(r.job_number(key, NAN))) a.numeric = false;
+            if (r.job_text.has(key) && !std::isfinite(r.job_number(key, NAN))) a.numeric = false;
         if (a.numeric) {
             a.log = data.log_scale(key);
             a.lo = INFINITY, a.hi = -INFINITY;
@@ -52,9 +52,9 @@ std::vector<ParamAxis> param_axes(const StudyData& data) {
             if (!std::isfinite(a.lo)) a.lo = 0, a.hi = 1;
         } else {
             for (const auto& r : data.runs) {
-                auto it = r.job_text.find(key);
-                if (it != r.job_text.end() && std::find(a.categories.begin(), a.categories.end(), it->second) == a.categories.end())
-                    a.categories.push_back(it->second);
+                auto value = r.job_text.find(key);
+                if (value && std::find(a.categories.begin(), a.categories.end(), *value) == a.categories.end())
+                    a.categories.emplace_back(*value);
             }
             std::sort(a.categories.begin(), a.categories.end());
         }

@@ -157,7 +157,7 @@ TEST_CASE("dashboard pages: a hostile job id and key reach the pages only escape
         data.runs.push_back(make_run("r000-c000" + std::to_string(i) + "-s0", 0.1 * (5 - i), "2026-12-07T10:00:0" + std::to_string(i) + "Z",
                                      0.001 * std::pow(10, i)));
         // Set past the parser (which refuses a key outside the table): the pages must escape anyway.
-        data.runs.back().job_text[evil] = i % 2 ? "a" : "b";
+        data.runs.back().job_text.set(evil, i % 2 ? "a" : "b");
         data.runs.back().job.searched.push_back(evil);
     }
     data.runs.back().id = evil;  // one result whose id is hostile (load_study would refuse it; the pages must too)

@@ -98,7 +98,7 @@ TEST_CASE("axis scale: log for log dimensions and for numbers spanning more than
     CHECK(data.log_scale("lr"));
     CHECK_FALSE(data.log_scale("batch_size"));
     CHECK_FALSE(data.log_scale("optimizer"));
-    data.runs[0].job_text["batch_size"] = "2048";  // 16 .. 2048: a factor 128
+    data.runs[0].job_text.set("batch_size", "2048");  // 16 .. 2048: a factor 128
     CHECK(data.log_scale("batch_size"));
 }
 

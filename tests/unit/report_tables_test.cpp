@@ -27,7 +27,7 @@ TEST_CASE("summary.csv: one row per run plus unfinished jobs, settings as column
     a.train.final_val_error = 0.25;
     Run b = a;
     b.id = "r000-c0001-s0";
-    b.job_text["lr"] = "1,5";  // a comma forces quoting (past the parser, which refuses it)
+    b.job_text.set("lr", "1,5");  // a comma forces quoting (past the parser, which refuses it)
     b.status = hposync::RunStatus::diverged;
     data.runs = {a, b};
     data.unfinished = {{"r000-c0002-s0", hposync::protocol::JobState::pending, ""}};

@@ -9,6 +9,7 @@
 #include "hposync/engine/train.hpp"
 #include "hposync/protocol/job_file.hpp"
 #include "hposync/protocol/job_state.hpp"
+#include "hposync/report/job_text.hpp"
 #include "hposync/search/study.hpp"
 
 namespace hposync::report {
@@ -25,9 +26,9 @@ struct Run {
     // job.trainer, job.searched (the keys the search varied), with the key table's defaults.
     protocol::Job job;
     // Every key of `job` -> its value text (protocol::job_entries), for what looks a key up
-    // by a name known only at run time: the searched keys (lr, param.depth) and the tables.
-    // set_job keeps the two together.
-    std::map<std::string, std::string> job_text;
+    // by a name known only at run time: the searched keys (lr, param.depth) and the tables;
+    // the searched keys' numbers are read once, here. set_job keeps the two together.
+    JobText job_text;
     engine::TrainResult train;               // metrics and curves
     double wall_seconds = 0;
     int64_t attempt = 1;
