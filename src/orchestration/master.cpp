@@ -104,6 +104,7 @@ public:
             report_ = std::make_unique<ReportRefresher>(layout_.root(), opts_.report_every_s,
                                                         [this](const std::string& l) { warn(l); });
         objective_ = study.objective;
+        keeps_checkpoints_ = study_keeps_checkpoints(study);
         reuse_ = ReuseIndex::read(layout_, [this](const std::string& l) { warn(l); });
         if (!reuse_.empty())
             say("grown study: " + std::to_string(reuse_.results()) + " archived results to reuse where a job is unchanged");
@@ -158,9 +159,19 @@ private:
     // common/pause_detector.hpp). Slow passes are not pauses.
     static double max_gap_s(const MasterOptions& o) { return std::max(2.0, 4 * o.poll_ms / 1000.0); }
 
+    // A grown study's job whose budget rose continues its archived run's final checkpoint
+    // (result_reuse.hpp): the copy is in place before the job is published, so a worker
+    // resumes from it as after a hand-back. A copy that fails costs only the compute.
+    void continue_archived_run(const Job& job, const std::string& checkpoint) {
+        const ResumePreparation copy = continue_checkpoint(layout_, job.id, checkpoint, "grown study: " + checkpoint);
+        if (copy.copied) say(job.id + ": continues " + checkpoint + " (the study grew: a larger budget)");
+        if (!copy.note.empty()) warn(job.id + ": " + copy.note);
+    }
+
     // Rung checkpoints no promotion can continue any more (promotion.hpp). A checkpoint
     // that cannot be removed only costs disk space: a warning, and the study goes on.
     void release_checkpoints(const std::vector<Job>& previous, const std::vector<Job>& next, bool next_finished) {
+        if (keeps_checkpoints_) return;  // the study keeps every final checkpoint (promotion.hpp)
         size_t released = 0;
         for (const std::string& id : checkpoints_to_release(previous, next, next_finished)) {
             try {
@@ -282,10 +293,12 @@ private:
         for (const Job& job : jobs) {
             m.jobs.push_back(job.id);
             if (snap.knows(job.id)) continue;
-            if (const auto match = reuse_.find(job); match && !match->result_path.empty()) {
+            const auto match = reuse_.find(job);
+            if (match && !match->result_path.empty()) {
                 reused += install_reused_result(layout_, job, match->result_path);
                 continue;
             }
+            if (match && !match->checkpoint.empty()) continue_archived_run(job, match->checkpoint);
             if (t_.publish(job)) {
                 rec_.wrote_pending(job.id);
                 ++written;
@@ -506,6 +519,7 @@ private:
     Objective objective_ = kDefaultObjective;
     std::string io_error_reported_;  // last I/O error printed (not repeated every poll)
     ReuseIndex reuse_;               // a grown study's archived results (result_reuse.hpp)
+    bool keeps_checkpoints_ = false;  // the study fixes keep_checkpoint = true (promotion.hpp)
 };
 
 }  // namespace

@@ -12,17 +12,16 @@
 
 namespace hposync::orchestration {
 
-ResumePreparation prepare_resume(const protocol::Layout& layout, const std::string& job_id,
-                                 const std::string& resume_from) {
+ResumePreparation continue_checkpoint(const protocol::Layout& layout, const std::string& job_id,
+                                      const std::string& source, const std::string& what) {
     namespace fs = boost::filesystem;
     ResumePreparation out;
-    if (resume_from.empty()) return out;
-    const std::string own = layout.checkpoint(job_id), source = layout.checkpoint(resume_from);
+    const std::string own = layout.checkpoint(job_id);
     boost::system::error_code ec;
     if (fs::symlink_status(own, ec).type() == fs::regular_file) return out;  // a hand-back: its own is newer
     const fs::file_type type = fs::symlink_status(source, ec).type();
     if (type != fs::regular_file) {
-        out.note = "resume_from " + resume_from + ": " +
+        out.note = what + ": " +
                    (type == fs::file_not_found || type == fs::status_error ? "no checkpoint"
                                                                            : "checkpoint is not a regular file") +
                    "; trained from the start";
@@ -32,12 +31,22 @@ ResumePreparation prepare_resume(const protocol::Layout& layout, const std::stri
         write_file_atomic(own, read_file(source, size_t(1) << 30));
         out.copied = true;
     } catch (const Error& e) {
-        out.note = "resume_from " + resume_from + ": " + e.what() + "; trained from the start";
+        out.note = what + ": " + e.what() + "; trained from the start";
     }
     return out;
 }
 
+ResumePreparation prepare_resume(const protocol::Layout& layout, const std::string& job_id,
+                                 const std::string& resume_from) {
+    if (resume_from.empty()) return {};
+    return continue_checkpoint(layout, job_id, layout.checkpoint(resume_from), "resume_from " + resume_from);
+}
+
 bool keep_checkpoint(const protocol::Job& job) { return job.train.keep_final_checkpoint; }
+
+bool study_keeps_checkpoints(const search::Study& study) {
+    return study.fixed.count("keep_checkpoint") && study.file.boolean_or("keep_checkpoint", false);
+}
 
 std::vector<std::string> checkpoints_to_release(const std::vector<protocol::Job>& previous,
                                                 const std::vector<protocol::Job>& next, bool next_finished) {

@@ -53,8 +53,15 @@ ReuseIndex ReuseIndex::read(const Layout& layout, const std::function<void(const
             try {
                 const Result r = read_result(path, false);
                 const Job job = answered_job(r, path);
-                Archived a{job.train.seed, budget_key(job), path,
-                           r.train.status == RunStatus::ok || r.train.status == RunStatus::diverged};
+                const std::string checkpoint = archived.checkpoint(r.id);
+                Archived a{job.train.seed,
+                           budget_key(job),
+                           job.train.epochs,
+                           job.train.time_budget_s,
+                           path,
+                           is_regular_file(checkpoint) ? checkpoint : "",
+                           r.train.status == RunStatus::ok || r.train.status == RunStatus::diverged,
+                           r.train.status == RunStatus::ok};
                 index.by_settings_[settings_key(job)].push_back(a);
                 ++index.count_;
             } catch (const Error& e) {  // ParseError, IoError: one bad file costs only itself
@@ -70,8 +77,19 @@ std::optional<ReuseMatch> ReuseIndex::find(const Job& job) const {
     if (it == by_settings_.end()) return std::nullopt;
     const std::string budget = budget_key(job);
     for (const Archived& a : it->second)
-        if (a.reusable && a.budget == budget) return ReuseMatch{a.seed, a.result_path};
-    return ReuseMatch{it->second.front().seed, ""};
+        if (a.reusable && a.budget == budget) return ReuseMatch{a.seed, a.result_path, ""};
+    // A budget that rose in one of its two keys; of several, the longest run.
+    auto continues = [&](const Archived& a) {
+        const bool more_epochs = a.epochs < job.train.epochs && a.time_budget_s == job.train.time_budget_s;
+        const bool more_time = a.epochs == job.train.epochs && a.time_budget_s > 0 &&
+                               a.time_budget_s < job.train.time_budget_s;
+        return a.ok && !a.checkpoint.empty() && (more_epochs || more_time);
+    };
+    const Archived* longest = nullptr;
+    for (const Archived& a : it->second)
+        if (continues(a) && (!longest || a.epochs > longest->epochs || a.time_budget_s > longest->time_budget_s))
+            longest = &a;
+    return ReuseMatch{it->second.front().seed, "", longest ? longest->checkpoint : ""};
 }
 
 bool install_reused_result(const Layout& layout, const Job& job, const std::string& archived_path) {

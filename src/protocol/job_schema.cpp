@@ -259,7 +259,10 @@ std::vector<JobKey> build_schema() {
                        [](Job& j) -> double& { return j.train.synthetic_sleep_s; }));
     s.push_back(integer<int64_t>({"checkpoint_every_epochs", "checkpoint every N epochs; 0 = not by epochs", false},
                                  0, 1000000, [](Job& j) -> int64_t& { return j.train.checkpoint_every_epochs; }));
-    s.push_back(boolean({"keep_checkpoint", "keep the final checkpoint (a promotion may continue from it)", false},
+    s.push_back(boolean({"keep_checkpoint",
+                         "keep the final checkpoint: a promotion continues it; fixed in a study, every job "
+                         "keeps it and a study grown with more epochs continues it",
+                         false},
                         [](Job& j) -> bool& { return j.train.keep_final_checkpoint; }));
     s.push_back(number({"checkpoint_every_s", "checkpoint every S wall-clock seconds; 0 = not by time", false}, 0.0,
                        1e9, [](Job& j) -> double& { return j.train.checkpoint_every_s; }));

@@ -12,6 +12,7 @@
 #include <set>
 #include <unistd.h>
 
+#include "../unit/idx_fixture.hpp"
 #include "hposync/common/atomic_file.hpp"
 #include "hposync/common/keyvalue.hpp"
 #include "hposync/protocol/layout.hpp"
@@ -185,6 +186,40 @@ TEST_CASE("study growth e2e: epochs raised trains every job again for longer, fr
         CHECK(r.train.epochs_done == 5);
         CHECK(job_value(r, "seed") == seed_of.at(job_value(r, "lr") + "/" + job_value(r, "batch_size")));
     }
+}
+
+TEST_CASE("study growth e2e: epochs raised with keep_checkpoint continues each run's final checkpoint, equal to a run "
+          "from the start") {
+    // A real model (synthetic ones keep no checkpoints) on a small MNIST-shaped set.
+    hposync::testing::IdxFixture data(600, 200);
+    e2e::ScopedEnv env("HPOSYNC_DATA", data.dir());
+    const std::string kept =
+        "strategy = grid\nseed = 5\nobjective = val_error\ndataset = mnist\nmodel = mlp:16\noptimizer = momentum\n"
+        "batch_size = 32\nepochs = 1\nrecord_updates = false\nkeep_checkpoint = true\nsearch.lr = 0.02, 0.1\n";
+    const std::string longer = replaced(kept, "epochs = 1", "epochs = 3");
+    const Growth g = grow(kept, longer);
+    REQUIRE(g.after.size() == 2);
+    CHECK(check_reuse(g, {"lr"}) == std::make_pair(0, 2));
+    CHECK(g.second.log.find("(the study grew: a larger budget)") != std::string::npos);
+    // The same 3-epoch study from the start, in a directory of its own: the same job ids,
+    // so the same seeds.
+    const e2e::StudyDir fresh;
+    const MasterRun scratch = run_master(fresh, "scratch", longer);
+    REQUIRE_MESSAGE(scratch.rc == 0, scratch.log);
+    const auto from_start = results_of(fresh.layout);
+    for (const auto& [id, r] : g.after) {
+        CAPTURE(id);
+        const protocol::Result& s = from_start.at(id);
+        CHECK(r.train.segments == 2);  // 1 epoch in the archived run, 2 more now
+        CHECK(s.train.segments == 1);
+        CHECK(r.train.epochs_done == 3);
+        CHECK(job_value(r, "seed") == job_value(s, "seed"));
+        CHECK(r.train.final_val_error == s.train.final_val_error);
+        CHECK(r.train.final_train_loss == s.train.final_train_loss);
+        CHECK(r.train.final_val_loss == s.train.final_val_loss);
+    }
+    // The study keeps its checkpoints: the master released none.
+    for (const auto& [id, r] : from_start) CHECK(fs::is_regular_file(fresh.layout.checkpoint(id)));
 }
 
 TEST_CASE("study growth e2e: a widened range keeps the rounds tpe ran and proposes the new ones in the wider space") {

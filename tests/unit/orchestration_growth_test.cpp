@@ -280,3 +280,59 @@ TEST_CASE("warm_start: bohb's first bracket and gp's first round use the prior t
         CHECK(differs);
     }
 }
+
+TEST_CASE("reuse index: a budget that rose continues the longest shorter ok run's checkpoint; nothing else does") {
+    const hposync::testing::TempDir tmp;
+    const protocol::Layout d((tmp.path / "d").string());
+    const protocol::Layout first(d.archive_dir() + "/2026-12-07T10-00-00Z-1" + orchestration::kGrownSuffix);
+    const protocol::Layout second(d.archive_dir() + "/2026-12-07T11-00-00Z-2" + orchestration::kGrownSuffix);
+    for (const protocol::Layout* l : {&first, &second}) {
+        boost::filesystem::create_directories(l->root());
+        l->create_dirs();
+    }
+    d.create_dirs();
+    // lr 0.1 ran 2 epochs, then (grown) 4 epochs; lr 0.2 ran 2 epochs and diverged; lr 0.3
+    // ran 2 epochs without a checkpoint; lr 0.4 ran 2 epochs with a checkpoint that is a link.
+    auto plant = [](const protocol::Layout& l, const std::string& id, const std::string& lr, int64_t epochs,
+                    RunStatus status, const std::string& checkpoint) {
+        protocol::Job j = archived_job(id, lr);
+        j.train.epochs = epochs;
+        engine::TrainResult t = two_epochs();
+        t.status = status;
+        protocol::Result r = protocol::make_result(j, t);
+        REQUIRE(protocol::write_result(l, r, "t"));
+        if (checkpoint == "file") write_file_atomic(l.checkpoint(id), "checkpoint bytes");
+        if (checkpoint == "link") boost::filesystem::create_symlink("/dev/zero", l.checkpoint(id));
+    };
+    plant(first, "r000-c0000-s0", "0.1", 2, RunStatus::ok, "file");
+    plant(second, "r000-c0000-s0", "0.1", 4, RunStatus::ok, "file");
+    plant(first, "r000-c0001-s0", "0.2", 2, RunStatus::diverged, "file");
+    plant(first, "r000-c0002-s0", "0.3", 2, RunStatus::ok, "");
+    plant(first, "r000-c0003-s0", "0.4", 2, RunStatus::ok, "link");
+    const auto index = orchestration::ReuseIndex::read(d, [](const std::string&) {});
+    auto job = [](const std::string& id, const std::string& lr, int64_t epochs) {
+        protocol::Job j = archived_job(id, lr);
+        j.train.epochs = epochs;
+        return j;
+    };
+
+    auto at6 = index.find(job("r000-c0000-s0", "0.1", 6));
+    REQUIRE(at6);
+    CHECK(at6->result_path.empty());
+    CHECK(at6->checkpoint == second.checkpoint("r000-c0000-s0"));  // 4 epochs, not 2
+    auto at3 = index.find(job("r000-c0000-s0", "0.1", 3));
+    REQUIRE(at3);
+    CHECK(at3->checkpoint == first.checkpoint("r000-c0000-s0"));  // the 4-epoch run is longer than the job
+    auto at4 = index.find(job("r000-c0000-s0", "0.1", 4));
+    REQUIRE(at4);
+    CHECK(at4->result_path == second.result("r000-c0000-s0"));  // the same budget: reused, not continued
+    CHECK(at4->checkpoint.empty());
+    CHECK(index.find(job("r000-c0001-s0", "0.2", 4))->checkpoint.empty());  // diverged
+    CHECK(index.find(job("r000-c0002-s0", "0.3", 4))->checkpoint.empty());  // no checkpoint
+    CHECK(index.find(job("r000-c0003-s0", "0.4", 4))->checkpoint.empty());  // not a regular file
+    protocol::Job timed = job("r000-c0000-s0", "0.1", 6);
+    timed.train.time_budget_s = 30;  // another time budget and more epochs: two keys moved
+    CHECK(index.find(timed)->checkpoint.empty());
+    protocol::Job fewer = job("r000-c0000-s0", "0.1", 1);
+    CHECK(index.find(fewer)->checkpoint.empty());
+}

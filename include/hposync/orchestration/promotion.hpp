@@ -40,9 +40,18 @@ struct ResumePreparation {
 // gives copied = false and a note; the job then trains from the start.
 ResumePreparation prepare_resume(const protocol::Layout& layout, const std::string& job_id,
                                  const std::string& resume_from);
+// The same copy from any checkpoint file `source` (a grown study's archived run:
+// result_reuse.hpp); `what` starts the note.
+ResumePreparation continue_checkpoint(const protocol::Layout& layout, const std::string& job_id,
+                                      const std::string& source, const std::string& what);
 
 // Whether the job's final checkpoint must be kept for a later promotion.
 bool keep_checkpoint(const protocol::Job& job);
+
+// Whether the study itself fixes keep_checkpoint = true: then every job keeps its final
+// checkpoint after the study ends, and the master releases none (a study grown with more
+// epochs continues them: result_reuse.hpp).
+bool study_keeps_checkpoints(const search::Study& study);
 
 // The kept checkpoints of `previous` (a round's jobs) that no job can continue any more,
 // given `next` (the jobs of the round after it; promotions only ever continue the round

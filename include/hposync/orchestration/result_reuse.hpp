@@ -11,8 +11,14 @@
 //   - and when its budget (epochs, time_budget_s) is also the same and the archived run
 //     ended ok or diverged, gets the archived result installed under its own id
 //     (install_reused_result) instead of being written to jobs/pending: nobody trains it
-//     again. A failed run is not reused (it runs again), nor is a shorter run (a study
-//     whose epochs rose trains its jobs again, from the same seed).
+//     again. A failed run is not reused (it runs again), nor is a shorter run;
+//   - and when its budget rose (more epochs at the same time_budget_s, or a longer
+//     time_budget_s at the same epochs) and the archived run ended ok and left its final
+//     checkpoint (the study fixed keep_checkpoint = true: promotion.hpp), continues that
+//     checkpoint: hpo-master copies it to the job's own checkpoint path before it
+//     publishes the job, and the worker's engine resumes from it as after a hand-back.
+//     With the deterministic engine the result equals a run from the start bit for bit.
+//     Without a checkpoint the job trains again from the start, from the same seed.
 // Every archive/<name>.grown newer than the last archive that is not a growth (--force,
 // another study) counts, so a study grown twice still finds its first results.
 #pragma once
@@ -39,6 +45,8 @@ std::vector<std::string> growth_archives(const protocol::Layout& layout);
 struct ReuseMatch {
     uint64_t seed = 0;         // the archived job's seed: the job adopts it
     std::string result_path;   // "" = same settings, another budget or not reusable: run it
+    std::string checkpoint;    // when result_path is "": the final checkpoint of the longest
+                               // shorter ok run, which the job continues; "" = none
 };
 
 class ReuseIndex {
@@ -56,8 +64,12 @@ private:
     struct Archived {
         uint64_t seed = 0;
         std::string budget;        // budget_key of the archived job
+        int64_t epochs = 0;
+        double time_budget_s = 0;
         std::string result_path;
+        std::string checkpoint;    // its final checkpoint, a regular file; "" = none
         bool reusable = false;     // ended ok or diverged
+        bool ok = false;
     };
     std::map<std::string, std::vector<Archived>> by_settings_;  // settings_key -> archive order
     size_t count_ = 0;
