@@ -6,8 +6,10 @@ observe of the k results. Seeded through NumPy's and torch's global generators (
 draws from them) and, where the version has it, scramble_seed for its Sobol start.
 A diverged run is observed as the worst error rate, 1 (HEBO needs a number).
 
-HEBO 0.3.2 (the newest whose requirements fit this environment's NumPy 2) imports
-pymoo.factory, which pymoo 0.6 removed: the peer is then reported skipped, with the error."""
+HEBO 0.3.6 runs with this environment's NumPy 2 and pymoo 0.6.2, although its metadata pins
+older ones (requirements/bench-overrides.txt overrides them; the resolver would otherwise pick
+0.3.2, which imports pymoo.factory, gone since pymoo 0.6). A HEBO that does not import is
+reported skipped, with the error."""
 import inspect
 import math
 import random
