@@ -44,7 +44,8 @@ ReuseIndex ReuseIndex::read(const Layout& layout, const std::function<void(const
     for (const std::string& dir : growth_archives(layout)) {
         const Layout archived(dir);
         for (const std::string& name : list_dir(archived.results_dir())) {
-            if (!id_from_name(name, ".result")) continue;
+            const auto id = id_from_name(name, ".result");
+            if (!id) continue;
             const std::string path = archived.results_file(name);
             if (!is_regular_file(path)) {
                 warn(path + ": not a regular file; not reused");
@@ -53,7 +54,7 @@ ReuseIndex ReuseIndex::read(const Layout& layout, const std::function<void(const
             try {
                 const Result r = read_result(path, false);
                 const Job job = answered_job(r, path);
-                const std::string checkpoint = archived.checkpoint(r.id);
+                const std::string checkpoint = archived.checkpoint(*id);  // the file's name, not its text
                 Archived a{job.train.seed,
                            budget_key(job),
                            job.train.epochs,
