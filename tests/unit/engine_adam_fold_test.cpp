@@ -25,7 +25,8 @@ using namespace hposync::engine;
 namespace {
 
 const InputShape kMnist{1, 28, 28, 10}, kSmall{3, 10, 10, 5};
-// fc1 784 -> 200: 41 rows per block (32 Ki floats / 784), 5 blocks, the last one of 36 rows;
+// fc1 784 -> 200: 41 rows per block at batch 16 (32 Ki floats / 784), 5 blocks, the last of 36
+// rows; 48 rows at batch 48 (a block has as many rows as the batch, at least), the last of 8;
 // fc2 200 -> 64 and fc3 64 -> 10 one block each.
 const char* const kMlp = "mlp:200-64";
 // conv tensors keep the gradient path, fc1 (576 -> 16) and fc2 fold.

@@ -127,10 +127,14 @@ const float* Dense::backward_folded(const float* dy, bool need_dx, const Gradien
 
 // dW = dY'^T X by blocks of rows of about kSinkBlockFloats, each handed to the sink (adam's
 // update of those weights) while it is in L2: no weight-gradient tensor is written and read
-// back. Each block is the same gemm on fewer rows (K = the batch, not split). With more
-// than one thread, the threads take whole blocks (static schedule: run to run the same).
+// back. Each block is the same gemm on fewer rows (K = the batch, not split). A block has
+// at least as many rows as the batch has examples: every block's gemm packs all of X
+// (batch x in_features) again, and at batch 256 blocks of 41 rows made the weight
+// gradients 1.1 ms slower per step of the MLP (7.6 -> 8.6 ms; bench/profile.md, "MLP Adam
+// at batch 16"). With more than one thread, the threads take whole blocks (static
+// schedule: run to run the same).
 void Dense::weight_gradient_blocks(Plan& p, GradientSink& sink) {
-    const int64_t rows = std::clamp<int64_t>(kSinkBlockFloats / in_features_, 1, units_);
+    const int64_t rows = std::clamp<int64_t>(std::max(kSinkBlockFloats / in_features_, p.n), 1, units_);
     const int64_t blocks = (units_ + rows - 1) / rows;
     const int threads = int(std::min<int64_t>(omp_get_max_threads(), blocks));
     p.grad_blocks.resize(size_t(threads * rows * in_features_));
