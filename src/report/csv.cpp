@@ -3,6 +3,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <set>
@@ -114,27 +115,45 @@ std::string summary_csv(const StudyData& data) {
 
 namespace {
 
-// The curves.csv rows of runs [first, last).
+// Appends to `out` without a string or a printf per number (7 million rows at 100,000
+// runs): the integer; the number as printf's "%.4f" writes it (to_chars with a precision
+// rounds the exact value as printf does); the number as format_double writes it.
+void append_int(std::string& out, long long v) {
+    char buf[24];
+    out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+}
+void append_fixed4(std::string& out, double v) {
+    char buf[400];  // %.4f of the largest double: 309 digits and the fraction
+    out.append(buf, std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 4).ptr);
+}
+void append_shortest(std::string& out, double v) {
+    char buf[64];
+    out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+}
+
+// The curves.csv rows of runs [first, last): "job,kind,index,t,metric,value".
 void add_curve_rows(const StudyData& data, size_t first, size_t last, std::string& out) {
-    char buf[160];
     for (size_t i = first; i < last; ++i) {
         const Run& r = data.runs[i];
         const std::string id = csv_field(r.id);
-        for (const auto& e : r.train.epochs) {
-            for (auto [name, v] : {std::pair<const char*, double>{"train_loss", e.train_loss},
-                                   {"val_loss", e.val_loss}, {"val_error", e.val_error}}) {
-                std::snprintf(buf, sizeof buf, ",epoch,%lld,%.4f,%s,%s\r\n", (long long)e.epoch, e.t, name,
-                              num(v).c_str());
-                out += id;
-                out += buf;
-            }
-        }
-        for (const auto& u : r.train.updates) {
-            std::snprintf(buf, sizeof buf, ",update,%lld,%.4f,loss,%s\r\n", (long long)u.step, u.t,
-                          num(u.loss).c_str());
+        auto row = [&](const char* kind, long long index, double t, const char* metric, double value) {
             out += id;
-            out += buf;
+            out += kind;
+            append_int(out, index);
+            out += ',';
+            append_fixed4(out, t);
+            out += ',';
+            out += metric;
+            out += ',';
+            append_shortest(out, value);
+            out += "\r\n";
+        };
+        for (const auto& e : r.train.epochs) {
+            row(",epoch,", e.epoch, e.t, "train_loss", e.train_loss);
+            row(",epoch,", e.epoch, e.t, "val_loss", e.val_loss);
+            row(",epoch,", e.epoch, e.t, "val_error", e.val_error);
         }
+        for (const auto& u : r.train.updates) row(",update,", u.step, u.t, "loss", u.loss);
     }
 }
 
