@@ -171,8 +171,13 @@ def read_tabular(path):
 
 
 class Data:
-    def __init__(self, by, budget, levels, ks):
-        self.by, self.budget, self.levels, self.ks = by, budget, levels, ks
+    """levels: the evaluation levels of the table; base: the largest level every method was
+    run to (the levels above it are some methods' and seeds' longer runs: a cell there counts
+    only the runs that went that far, and a method none of whose runs did is not compared).
+    Multi-fidelity compute is compared up to base x budget epochs."""
+    def __init__(self, by, budget, levels, base, ks):
+        self.by, self.budget, self.levels, self.base, self.ks = by, budget, levels, base, ks
+        self.epoch_levels = [n for n in levels if n <= base]
 
     def rows(self, o, m, k):
         """The runs of method m in k's table: its own k, or k = 0 (rounds = rungs)."""
@@ -181,8 +186,14 @@ class Data:
     def has(self, o, m, k):
         return (o, m, k) in self.by or (o, m, 0) in self.by
 
+    def reaching(self, o, m, k, n):
+        """The runs that count after n evaluations: those that went that far (a method whose
+        rounds are its rungs or its grid ends where it ends: every run)."""
+        rs = self.rows(o, m, k)
+        return rs if m in HPOSYNC_MF or n <= self.base else [r for r in rs if r[-1][0] >= n]
+
     def med_evals(self, o, m, k, n):
-        return median([at_evals(r, n) for r in self.rows(o, m, k)])
+        return median([at_evals(r, n) for r in self.reaching(o, m, k, n)])
 
     def med_epochs(self, o, m, k, n):
         return median([at_compute(r, n * self.budget[o]) for r in self.rows(o, m, k)])
@@ -196,15 +207,19 @@ def full_table(d, md):
         md.append("\n### %s\n" % o)
         for k in d.ks:
             md.append("\n**k = %d** (rounds of %d; k-independent methods: rounds = rungs)\n" % (k, k))
-            head = ["after %d evals" % n for n in d.levels] + ["at %d epochs" % (n * B) for n in d.levels]
+            head = ["after %d evals" % n for n in d.levels] + ["at %d epochs" % (n * B) for n in d.epoch_levels]
             md.append("| method | n | " + " | ".join(head) + " |")
             md.append("|---|---|" + "---|" * len(head))
             for m in METHODS:
                 if not d.has(o, m, k):
                     continue
                 rs = d.rows(o, m, k)
-                cells = [cell([at_evals(r, n) for r in rs]) for n in d.levels]
-                cells += [cell([at_compute(r, n * B) for r in rs]) for n in d.levels]
+                cells = []
+                for n in d.levels:
+                    there = d.reaching(o, m, k, n)
+                    cells.append("-" if not there else cell([at_evals(r, n) for r in there]) +
+                                 ("" if len(there) == len(rs) else " (n=%d)" % len(there)))
+                cells += [cell([at_compute(r, n * B) for r in rs]) for n in d.epoch_levels]
                 short = max(r[-1][0] for r in rs)
                 side = "hposync " if m in HPOSYNC_FULL + HPOSYNC_MF else ""
                 name = side + m + (" (%d evals in all)" % short if short < d.levels[-1] else "")
@@ -213,7 +228,8 @@ def full_table(d, md):
 
 def best_of(d, o, k, methods, by_epochs, n):
     """(median, method) of the best of `methods` at n evaluations (or n x budget epochs)."""
-    cands = [(d.med_epochs(o, m, k, n) if by_epochs else d.med_evals(o, m, k, n), m) for m in methods if d.has(o, m, k)]
+    cands = [(d.med_epochs(o, m, k, n) if by_epochs else d.med_evals(o, m, k, n), m) for m in methods
+             if d.has(o, m, k) and (by_epochs or d.reaching(o, m, k, n))]
     return min(cands) if cands else (math.inf, "-")
 
 
@@ -231,7 +247,7 @@ def versus_table(d, md):
     for o in OBJECTIVES:
         for k in d.ks:
             for by_epochs in (False, True):
-                for n in d.levels:
+                for n in (d.epoch_levels if by_epochs else d.levels):
                     if by_epochs:
                         h = best_of(d, o, k, ["bohb", "bohb-eta2"], True, n)
                         p = best_of(d, o, k, ["smac-mf", "dehb"], True, n)
@@ -259,7 +275,7 @@ def versus_table(d, md):
 
 def bohb_table(d, md):
     k = 4 if 4 in d.ks else d.ks[0]
-    last = d.levels[-1]
+    last = d.base
     md.append("\n## BOHB vs random search\n")
     md.append("Compute (epochs) until the best regret reaches hposync random search's final median (after %d "
               "evaluations, k = %d), median over seeds, as a fraction of random search's %d evaluations; from "
@@ -287,7 +303,7 @@ def plot(d, trace_dir, out_png, max_seeds):
     dat = os.path.join(trace_dir, "curves.dat")
     blocks, index = {}, 0
     objectives = [o for o in OBJECTIVES if any(d.has(o, m, k) for m in METHODS for k in d.ks)]
-    last = d.levels[-1]
+    last, base = d.levels[-1], d.base
     with open(dat, "w") as f:
         for o in objectives:
             B = d.budget[o]
@@ -298,12 +314,13 @@ def plot(d, trace_dir, out_png, max_seeds):
                     if m in HPOSYNC_FULL + PEERS_FULL:
                         f.write("# %s %s k=%d evals\n" % (o, m, k))
                         for n in range(1, last + 1):
-                            f.write("%d %g\n" % (n, max(d.med_evals(o, m, k, n), 1e-4)))
+                            if d.reaching(o, m, k, n):
+                                f.write("%d %g\n" % (n, max(d.med_evals(o, m, k, n), 1e-4)))
                         f.write("\n\n")
                         blocks[(o, m, k, "evals")] = index
                         index += 1
                     f.write("# %s %s k=%d epochs\n" % (o, m, k))
-                    for i in range(1, 2 * last + 1):
+                    for i in range(1, 2 * base + 1):
                         c = i * B / 2
                         f.write("%g %g\n" % (c, max(median([at_compute(r, c) for r in d.rows(o, m, k)]), 1e-4)))
                     f.write("\n\n")
@@ -347,10 +364,14 @@ def main():
     max_evals = max(rows[-1][0] for (o, m, k), seeds in runs.items() if m in HPOSYNC_FULL + PEERS_FULL
                     for rows in seeds.values())
     levels = [n for n in LEVELS if n <= max_evals] or [max_evals]
-    by, dropped = complete(runs, levels[-1], budget)
+    # The level every full-budget method reached: the shortest of the methods' longest runs.
+    reached = min(max(rows[-1][0] for rows in seeds.values()) for (o, m, k), seeds in runs.items()
+                  if m in HPOSYNC_FULL + PEERS_FULL)
+    base = max([n for n in levels if n <= reached] or [levels[0]])
+    by, dropped = complete(runs, base, budget)
     ks = sorted(set(k for (_, _, k) in by if k > 0))
     seeds = [len(v) for v in by.values()]
-    d = Data(by, budget, levels, ks)
+    d = Data(by, budget, levels, base, ks)
     _, _, coverage = median_interval(range(max(seeds)))
     md = ["# Search strategies against today's peers (`make bench-search`)\n"]
     if how:
@@ -360,13 +381,17 @@ def main():
                 % (len(trace_dirs), ", ".join(trace_dirs), took))
     md.append("%s, every side on the same objectives and seeds: study seeds "
               "1000..%d (the peers' seeds the same), synchronous rounds of k configurations (k asks, then k "
-              "evaluations, then k tells), k = %s. Full-budget methods run %d evaluations; multi-fidelity "
+              "evaluations, then k tells), k = %s. Full-budget methods run %d evaluations%s; multi-fidelity "
               "methods until they have spent the compute of %d full evaluations. Cells: median [95 %% "
               "interval of the median] over the seeds of the **regret** of the best configuration evaluated "
               "at the full budget so far (objective minus the known optimum; `-` = none yet). The interval is "
               "distribution-free (order statistics); with %d seeds its coverage is %.0f %%%s. Compute is "
               "counted in epochs as if every job trained from scratch. Column `n`: seeds measured.\n"
-              % (measured, 999 + max(seeds), ", ".join(map(str, ks)), levels[-1], levels[-1], max(seeds),
+              % (measured, 999 + max(seeds), ", ".join(map(str, ks)), base,
+                 "" if base == levels[-1] else
+                 (", some methods and seeds %d (a cell after more than %d evaluations counts only the runs "
+                  "that went that far: `(n=X)` says how many; a method with none there is not compared)"
+                  % (levels[-1], base)), base, max(seeds),
                  100 * coverage, "" if coverage >= 0.95 else " (too few seeds for 95 %: the interval is [min, max])"))
     md.append("Peers (%s): Optuna random; TPE default, which in Optuna 5 is multivariate with the constant "
               "liar; the same spelled out, `optuna-tpe-mv-liar`; `optuna-tpe-v3`: independent TPE without the "
