@@ -40,10 +40,10 @@ struct Update {
 // operations are element-wise and the build uses -ffp-contract=off (no FMA contraction),
 // so every variant computes the same bits. Each loop keeps the values it stores in locals
 // and reads them from there: written as `m1[i] = ...; ... m1[i] ...`, GCC stored the 64-byte
-// vector and loaded it straight back, and on this AMD EPYC a 512-bit load waits for the
-// two halves of that store (no store-to-load forwarding): Adam's update took 1677 us per
-// step of the MLP at batch 16, 735 us without the reloads (bench/profile.md, "MLP Adam at
-// batch 16"). The arithmetic and its order are unchanged, so are the bits.
+// vector and loaded it straight back, and on this AMD EPYC that load apparently waits for
+// the store (no store-to-load forwarding of a 512-bit store): Adam's update took 1677 us
+// per step of the MLP at batch 16, 735 us without the reloads (bench/profile.md, "MLP Adam
+// at batch 16"). The arithmetic and its order are unchanged, so are the bits.
 template <Kind K>
 [[gnu::always_inline]] inline int update_range(const Update& u, int64_t begin, int64_t end) {
     float* __restrict w = u.w;
