@@ -18,7 +18,7 @@
 
 #include "hposync/engine/model.hpp"
 #include "hposync/engine/optimizer.hpp"
-#include "engine_random.hpp"
+#include "engine_update_run.hpp"
 
 using namespace hposync::engine;
 
@@ -39,33 +39,10 @@ OptimizerConfig adam(double lr = 0.01) {
     return c;
 }
 
-// A model, its adam optimizer and `steps` fixed batches.
-struct Training {
-    InputShape shape;
-    std::unique_ptr<Model> model;
-    std::unique_ptr<Optimizer> opt;
-    int64_t n, sample;
-    std::vector<float> x, dlogits;
-    std::vector<uint8_t> y;
-
+// A model, its adam optimizer and `steps` fixed batches (engine_update_run.hpp).
+struct Training : hposync::testing::UpdateRun {
     Training(const std::string& spec, const InputShape& s, const OptimizerConfig& cfg, int64_t batch, int steps)
-        : shape(s),
-          model(Model::build(spec, s, 23)),
-          opt(std::make_unique<Optimizer>(cfg, model->params())),
-          n(batch),
-          sample(int64_t(s.c) * s.h * s.w) {
-        hposync::testing::lcg_batches(size_t(steps * n * sample), size_t(steps * n), s.classes, 17, x, y);
-        dlogits.resize(size_t(n * s.classes));
-    }
-
-    // Batch i through backward_and_update (folded) or backward + step() (the gradient path).
-    bool step(int i, bool folded) {
-        const float* logits = model->forward(x.data() + i * n * sample, n, true, uint64_t(i));
-        softmax_cross_entropy(logits, y.data() + i * n, n, shape.classes, dlogits.data());
-        if (folded) return backward_and_update(*model, *opt, dlogits.data());
-        model->backward(dlogits.data());
-        return opt->step();
-    }
+        : UpdateRun(spec, s, cfg, batch, steps, 23, 17) {}
 };
 
 // Number of floats that differ in bits between two models' weights and optimizer states.

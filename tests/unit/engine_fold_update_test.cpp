@@ -16,7 +16,7 @@
 
 #include "hposync/engine/model.hpp"
 #include "hposync/engine/optimizer.hpp"
-#include "engine_random.hpp"
+#include "engine_update_run.hpp"
 
 using namespace hposync::engine;
 
@@ -35,35 +35,10 @@ OptimizerConfig config(const char* rule, double weight_decay = 0) {
     return c;
 }
 
-// A model, its optimizer, and `steps` fixed batches of n random examples.
-struct Run {
-    InputShape shape;
-    std::unique_ptr<Model> model;
-    std::unique_ptr<Optimizer> opt;
-    int64_t n, sample;
-    std::vector<float> x, dlogits;
-    std::vector<uint8_t> y;
-    double loss = 0;  // of the last step
-
+// A model, its optimizer, and `steps` fixed batches of n random examples (engine_update_run.hpp).
+struct Run : hposync::testing::UpdateRun {
     Run(const std::string& spec, const InputShape& s, const OptimizerConfig& cfg, int64_t batch, int steps)
-        : shape(s),
-          model(Model::build(spec, s, 11)),
-          opt(std::make_unique<Optimizer>(cfg, model->params())),
-          n(batch),
-          sample(int64_t(s.c) * s.h * s.w) {
-        hposync::testing::lcg_batches(size_t(steps * n * sample), size_t(steps * n), s.classes, 5, x, y);
-        dlogits.resize(size_t(n * s.classes));
-    }
-
-    // One training step on batch i: backward_and_update (fold where the optimizer folds),
-    // or backward then step() (the gradient tensors, then the update).
-    bool step(int i, bool fused) {
-        const float* logits = model->forward(x.data() + i * n * sample, n, true, uint64_t(i));
-        loss = softmax_cross_entropy(logits, y.data() + i * n, n, shape.classes, dlogits.data());
-        if (fused) return backward_and_update(*model, *opt, dlogits.data());
-        model->backward(dlogits.data());
-        return opt->step();
-    }
+        : UpdateRun(spec, s, cfg, batch, steps, 11, 5) {}
 };
 
 bool is_dense(const ParamRef& p) { return p.name.rfind("fc", 0) == 0; }
