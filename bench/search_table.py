@@ -242,7 +242,7 @@ def versus_table(d, md):
               "epochs). `lose` rows are the ones to work on.\n")
     md.append("| objective | k | budget | hposync best | peer best | verdict |")
     md.append("|---|---|---|---|---|---|")
-    wins = collections.Counter()
+    wins, compared = collections.Counter(), collections.Counter()
     losses = []
     for o in OBJECTIVES:
         for k in d.ks:
@@ -260,15 +260,18 @@ def versus_table(d, md):
                         continue
                     win = h[0] <= p[0]
                     verdict = "win" if win else "lose"
+                    if not by_epochs:
+                        compared[(k, n)] += 1
                     if win and not by_epochs:
                         wins[(k, n)] += 1
                     if not win:
                         losses.append("%s k=%d %s (%s %s vs %s %s)" % (o, k, what, h[1], fmt(h[0]), p[1], fmt(p[0])))
                     md.append("| %s | %d | %s | %s (%s) | %s (%s) | %s |" % (o, k, what, fmt(h[0]), h[1], fmt(p[0]),
                                                                             p[1], verdict))
-    n_obj = sum(1 for o in OBJECTIVES if any(d.has(o, m, k) for m in METHODS for k in d.ks))
+    # "of" the objectives compared there: past the base, only those some peer was run to.
     md.append("\nAt equal evaluations, objectives where hposync's best model-based strategy (TPE or GP) is at or below the best peer: " +
-              ", ".join("k=%d/%d evals: %d of %d" % (k, n, wins[(k, n)], n_obj) for k in d.ks for n in d.levels) +
+              ", ".join("k=%d/%d evals: %s" % (k, n, "%d of %d" % (wins[(k, n)], compared[(k, n)]) if compared[(k, n)]
+                                                else "not measured") for k in d.ks for n in d.levels) +
               ".\n")
     return losses
 
