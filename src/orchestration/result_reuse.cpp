@@ -35,10 +35,6 @@ std::string settings_key(const Job& job) {
     return job_identity_text(j) + ";repeat=" + std::to_string(job.repeat);
 }
 
-std::string budget_key(const Job& job) {
-    return "epochs=" + std::to_string(job.train.epochs) + ";time_budget_s=" + format_double(job.train.time_budget_s);
-}
-
 ReuseIndex ReuseIndex::read(const Layout& layout, const std::function<void(const std::string&)>& warn) {
     ReuseIndex index;
     for (const std::string& dir : growth_archives(layout)) {
@@ -55,14 +51,8 @@ ReuseIndex ReuseIndex::read(const Layout& layout, const std::function<void(const
                 const Result r = read_result(path, false);
                 const Job job = answered_job(r, path);
                 const std::string checkpoint = archived.checkpoint(*id);  // the file's name, not its text
-                Archived a{job.train.seed,
-                           budget_key(job),
-                           job.train.epochs,
-                           job.train.time_budget_s,
-                           path,
-                           is_regular_file(checkpoint) ? checkpoint : "",
-                           r.train.status == RunStatus::ok || r.train.status == RunStatus::diverged,
-                           r.train.status == RunStatus::ok};
+                Archived a{job.train.seed, job.train.epochs, job.train.time_budget_s, path,
+                           is_regular_file(checkpoint) ? checkpoint : "", r.train.status};
                 index.by_settings_[settings_key(job)].push_back(a);
                 ++index.count_;
             } catch (const Error& e) {  // ParseError, IoError: one bad file costs only itself
@@ -76,15 +66,15 @@ ReuseIndex ReuseIndex::read(const Layout& layout, const std::function<void(const
 std::optional<ReuseMatch> ReuseIndex::find(const Job& job) const {
     auto it = by_settings_.find(settings_key(job));
     if (it == by_settings_.end()) return std::nullopt;
-    const std::string budget = budget_key(job);
     for (const Archived& a : it->second)
-        if (a.reusable && a.budget == budget) return ReuseMatch{a.seed, a.result_path, ""};
+        if (a.reusable() && a.epochs == job.train.epochs && a.time_budget_s == job.train.time_budget_s)
+            return ReuseMatch{a.seed, a.result_path, ""};
     // A budget that rose in one of its two keys; of several, the longest run.
     auto continues = [&](const Archived& a) {
         const bool more_epochs = a.epochs < job.train.epochs && a.time_budget_s == job.train.time_budget_s;
         const bool more_time = a.epochs == job.train.epochs && a.time_budget_s > 0 &&
                                a.time_budget_s < job.train.time_budget_s;
-        return a.ok && !a.checkpoint.empty() && (more_epochs || more_time);
+        return a.status == RunStatus::ok && !a.checkpoint.empty() && (more_epochs || more_time);
     };
     const Archived* longest = nullptr;
     for (const Archived& a : it->second)

@@ -63,13 +63,12 @@ public:
 private:
     struct Archived {
         uint64_t seed = 0;
-        std::string budget;        // budget_key of the archived job
-        int64_t epochs = 0;
+        int64_t epochs = 0;        // its budget
         double time_budget_s = 0;
         std::string result_path;
         std::string checkpoint;    // its final checkpoint, a regular file; "" = none
-        bool reusable = false;     // ended ok or diverged
-        bool ok = false;
+        RunStatus status = RunStatus::failed;
+        bool reusable() const { return status == RunStatus::ok || status == RunStatus::diverged; }
     };
     std::map<std::string, std::vector<Archived>> by_settings_;  // settings_key -> archive order
     size_t count_ = 0;
@@ -77,8 +76,6 @@ private:
 
 // The job identity without its seed, plus the repeat: what a reused result must share.
 std::string settings_key(const protocol::Job& job);
-// "epochs=3;time_budget_s=0": the budget a reused result must also share.
-std::string budget_key(const protocol::Job& job);
 
 // Installs the archived result at `archived_path` as the answer of `job`: the result
 // (its curves and predictions copied beside it) under job.id with job's keys and a note
